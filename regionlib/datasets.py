@@ -1,0 +1,367 @@
+"""The data registry: every file regionlib uses, downloaded once, verified, and cached.
+
+Each registry entry (``regionlib/registry.json``) names one file by its canonical, pinned URL,
+with its sha256, size, licence, credit line, vintage and format. :func:`get_path` downloads a
+file through pooch into ``settings.cache_folder / "downloads"``, checks its hash and returns the
+local path; a second call is served from the cache. A cached file that fails its hash check is
+downloaded again; a download that fails its hash check is discarded, never left in the cache.
+
+Offline use: set ``settings.mirror`` (environment variable ``REGIONLIB_MIRROR``) to a base URL or
+folder that replaces ``https://raw.githubusercontent.com/`` in every registry URL, for example
+``file:///srv/regionlib-mirror/github/``. The same download-and-verify path then reads the
+local copy.
+
+Examples
+--------
+>>> from regionlib import datasets
+>>> datasets.info("ssdse-a-2026").credit
+'独立行政法人統計センター SSDSE（教育用標準データセット）'
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pooch
+import requests
+
+from regionlib import settings
+from regionlib._errors import DataFetchError, UnknownNameError, suggest
+from regionlib._log import log
+
+__all__ = [
+    "CANONICAL_BASE",
+    "Dataset",
+    "FetchSummary",
+    "fetch",
+    "get_path",
+    "get_url",
+    "info",
+    "is_cached",
+    "registry",
+    "resolve_names",
+]
+
+CANONICAL_BASE = "https://raw.githubusercontent.com/"
+pooch.get_logger().setLevel("WARNING")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One registry entry.
+
+    Attributes
+    ----------
+    name
+        Stable identifier used throughout regionlib and on the command line.
+    group
+        ``boundaries``, ``indicators``, ``references`` or ``codes``.
+    url
+        Canonical, pinned download URL.
+    sha256
+        Expected hash of the file.
+    size
+        Size in bytes.
+    path
+        Relative path of the file in the cache (``OWNER/REPO/COMMIT/PATH``).
+    format
+        File format, as the readers know it (``geojson``, ``topojson``, ``ssdse-csv`` …).
+    source, license, credit, vintage, description
+        Provenance, licence, the credit line to print on maps and tables, the reference date
+        or edition, and a one-line description.
+    encoding
+        Text encoding, for text files.
+    prefecture
+        Two-digit prefecture code, for per-prefecture files.
+    """
+
+    name: str
+    group: str
+    url: str
+    sha256: str
+    size: int
+    path: str
+    format: str
+    source: str
+    license: str
+    credit: str
+    vintage: str
+    description: str
+    encoding: str | None = None
+    prefecture: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def cache_path(self) -> Path:
+        """Where the verified file lives in the cache."""
+        return Path(settings.cache_folder) / "downloads" / unquote(self.path)
+
+
+@dataclass
+class FetchSummary:
+    """What :func:`fetch` did: names downloaded, names already cached, bytes moved."""
+
+    fetched: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    bytes_fetched: int = 0
+
+    @property
+    def verified(self) -> int:
+        """Number of files whose hash was checked (all of them)."""
+        return len(self.fetched) + len(self.cached)
+
+    def __str__(self) -> str:
+        mib = self.bytes_fetched / 2**20
+        return (
+            f"{len(self.fetched)} fetched ({mib:.1f} MiB), {len(self.cached)} already cached, "
+            f"{self.verified} verified"
+        )
+
+
+@functools.cache
+def registry() -> dict[str, Dataset]:
+    """Return every registry entry by name.
+
+    Returns
+    -------
+    dict
+        Mapping from dataset name to :class:`Dataset`, sorted by name.
+    """
+    text = resources.files("regionlib").joinpath("registry.json").read_text(encoding="utf-8")
+    known = set(Dataset.__dataclass_fields__) - {"extra"}
+    out = {}
+    for raw in json.loads(text):
+        extra = {k: v for k, v in raw.items() if k not in known}
+        entry = Dataset(**{k: v for k, v in raw.items() if k in known}, extra=extra)
+        out[entry.name] = entry
+    return dict(sorted(out.items()))
+
+
+def info(name: str) -> Dataset:
+    """Return the registry entry called ``name``.
+
+    Parameters
+    ----------
+    name
+        A dataset name, as listed by ``regionlib data list``.
+
+    Returns
+    -------
+    Dataset
+        The entry.
+
+    Raises
+    ------
+    UnknownNameError
+        If no entry has that name; the message suggests close names.
+    """
+    entries = registry()
+    if name not in entries:
+        msg = f"unknown dataset '{name}'{suggest(name, entries)} (see `regionlib data list`)"
+        raise UnknownNameError(msg)
+    return entries[name]
+
+
+def resolve_names(names: list[str]) -> list[str]:
+    """Expand group names (``boundaries``, ``indicators`` …) and check every name exists.
+
+    Parameters
+    ----------
+    names
+        Dataset or group names.
+
+    Returns
+    -------
+    list of str
+        Dataset names, in the order given, without repeats.
+    """
+    entries = registry()
+    groups = {e.group for e in entries.values()}
+    out: list[str] = []
+    for name in names:
+        expanded = (
+            [n for n, e in entries.items() if e.group == name] if name in groups else [info(name).name]
+        )
+        out.extend(n for n in expanded if n not in out)
+    return out
+
+
+def get_url(name: str) -> str:
+    """Return the URL ``name`` is downloaded from: the canonical one, or its mirror copy.
+
+    Parameters
+    ----------
+    name
+        Dataset name.
+
+    Returns
+    -------
+    str
+        ``settings.mirror`` substituted for the canonical base when a mirror is set.
+    """
+    url = info(name).url
+    mirror = settings.mirror
+    if not mirror:
+        return url
+    if "://" not in mirror:  # a plain folder
+        mirror = Path(mirror).expanduser().resolve().as_uri()
+    return mirror.rstrip("/") + "/" + url.removeprefix(CANONICAL_BASE)
+
+
+_verified: dict[Path, tuple[int, int]] = {}  # path -> (mtime_ns, size) verified this process
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_cached(name: str) -> bool:
+    """Return True if a verified copy of ``name`` is in the cache.
+
+    Parameters
+    ----------
+    name
+        Dataset name.
+
+    Returns
+    -------
+    bool
+        Whether the cached file exists and its sha256 matches the registry.
+    """
+    entry = info(name)
+    path = entry.cache_path
+    return path.is_file() and path.stat().st_size == entry.size and _sha256(path) == entry.sha256
+
+
+def _file_downloader(name: str):
+    """Return a pooch downloader that copies a ``file://`` URL, naming ``name`` on failure."""
+
+    def download(url: str, output_file, _pooch) -> None:
+        source = Path(unquote(urlparse(url).path))
+        if not source.is_file():
+            msg = (
+                f"dataset '{name}': mirror file not found: {source} "
+                f"(REGIONLIB_MIRROR={settings.mirror}); point REGIONLIB_MIRROR at the folder that "
+                "holds OWNER/REPO/COMMIT/PATH copies of the canonical URLs, or unset it to "
+                "download from the internet"
+            )
+            raise DataFetchError(msg)
+        if isinstance(output_file, str | Path):
+            shutil.copyfile(source, output_file)
+        else:
+            with open(source, "rb") as f:
+                shutil.copyfileobj(f, output_file)
+
+    return download
+
+
+def get_path(name: str, *, progress: bool | None = None) -> Path:
+    """Return the local path of a verified copy of dataset ``name``, downloading it if needed.
+
+    Parameters
+    ----------
+    name
+        Dataset name.
+    progress
+        Show a download progress bar; default ``settings.progress``.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the cached file, whose sha256 matches the registry.
+
+    Raises
+    ------
+    DataFetchError
+        If the file cannot be downloaded, is missing from the mirror, or fails its hash check.
+        A file that fails the check is removed.
+    """
+    entry = info(name)
+    target = entry.cache_path
+    if target.is_file():
+        stat = target.stat()
+        if _verified.get(target) == (stat.st_mtime_ns, stat.st_size):
+            return target
+        if _sha256(target) == entry.sha256:
+            _verified[target] = (stat.st_mtime_ns, stat.st_size)
+            return target
+    if target.exists():
+        log(f"cached copy of '{name}' failed its hash check; downloading it again")
+        target.unlink()
+    url = get_url(name)
+    progress = settings.progress if progress is None else progress
+    if url.startswith("file:"):
+        downloader = _file_downloader(name)
+    else:
+        downloader = pooch.HTTPDownloader(progressbar=progress, timeout=60)
+    try:
+        path = pooch.retrieve(
+            url,
+            known_hash=f"sha256:{entry.sha256}",
+            fname=target.name,
+            path=target.parent,
+            downloader=downloader,
+            progressbar=False,
+        )
+    except DataFetchError:
+        raise
+    except ValueError as exc:  # pooch's hash mismatch; the temporary file is already removed
+        if target.exists():
+            target.unlink()
+        msg = (
+            f"dataset '{name}': the file from {url} does not match the registry's sha256 "
+            f"({entry.sha256[:12]}…): it is corrupted, truncated or changed upstream, and was "
+            "discarded. Check the mirror copy, or report the changed source."
+        )
+        raise DataFetchError(msg) from exc
+    except (requests.exceptions.RequestException, OSError) as exc:
+        msg = (
+            f"dataset '{name}': cannot download {url} ({type(exc).__name__}: {exc}). "
+            "No network? Set REGIONLIB_MIRROR to a local copy of the data."
+        )
+        raise DataFetchError(msg) from exc
+    return Path(path)
+
+
+def fetch(names: list[str] | None = None, *, progress: bool | None = None) -> FetchSummary:
+    """Download and verify several datasets (all of them when ``names`` is None).
+
+    Parameters
+    ----------
+    names
+        Dataset or group names; ``None`` means the whole registry.
+    progress
+        Show a progress bar over the files; default ``settings.progress``.
+
+    Returns
+    -------
+    FetchSummary
+        Which files were downloaded and which were already cached.
+    """
+    selected = list(registry()) if names is None else resolve_names(names)
+    progress = settings.progress if progress is None else progress
+    summary = FetchSummary()
+    iterator = selected
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(selected, desc="regionlib data", unit="file")
+    for name in iterator:
+        if is_cached(name):
+            summary.cached.append(name)
+            continue
+        get_path(name, progress=False)
+        summary.fetched.append(name)
+        summary.bytes_fetched += info(name).size
+    return summary

@@ -1,0 +1,82 @@
+"""Shared fixtures: the data mirror, an isolated cache, and a synthetic grid of municipalities.
+
+Real-data tests read the shared open data through regionlib's own download-and-verify code:
+``REGIONLIB_MIRROR`` names the mirror (CI sets it); if it is unset and a ``shared/data/github``
+folder sits beside the checkout, that folder is used. The download cache is
+``REGIONLIB_CACHE`` if set, else ``.cache/test-data`` in the checkout (kept between runs).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from regionlib import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+_SIBLING_MIRROR = ROOT.parent / "shared" / "data" / "github"
+
+if not os.environ.get("REGIONLIB_MIRROR") and _SIBLING_MIRROR.is_dir():
+    settings.mirror = _SIBLING_MIRROR.as_uri() + "/"
+if not os.environ.get("REGIONLIB_CACHE"):
+    settings.cache_folder = ROOT / ".cache" / "test-data"
+settings.progress = False
+
+
+@pytest.fixture(scope="session")
+def mirror_dir() -> Path:
+    """Folder of the local mirror (skips the test when there is none)."""
+    mirror = settings.mirror
+    if not mirror or not mirror.startswith("file:"):
+        pytest.skip("no local data mirror (set REGIONLIB_MIRROR=file:///…/github/)")
+    from urllib.parse import unquote, urlparse
+
+    return Path(unquote(urlparse(mirror).path))
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch) -> Path:
+    """An empty download cache for one test."""
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def grid() -> gpd.GeoDataFrame:
+    """A 4 x 4 grid of unit boxes (codes 01001…01016) plus one island (01017).
+
+    Columns: ``prefecture`` (left half 北海道, right half 青森県), ``name``, ``population``
+    (1000 × (row + 1)), ``x`` (a smooth west-east gradient) and geometry, in EPSG:6668 near
+    Tokyo. The index is named ``code``.
+    """
+    rows = []
+    size = 0.1
+    for r in range(4):
+        for c in range(4):
+            i = r * 4 + c + 1
+            x0, y0 = 139.0 + c * size, 35.0 + r * size
+            rows.append(
+                {
+                    "code": f"01{i:03d}",
+                    "prefecture": "北海道" if c < 2 else "青森県",
+                    "name": f"町{i}",
+                    "population": 1000 * (r + 1),
+                    "x": float(c) + 0.1 * r,
+                    "geometry": shapely.box(x0, y0, x0 + size, y0 + size),
+                }
+            )
+    rows.append(
+        {
+            "code": "01017",
+            "prefecture": "青森県",
+            "name": "島村",
+            "population": 500,
+            "x": 3.5,
+            "geometry": shapely.box(139.6, 35.0, 139.65, 35.05),
+        }
+    )
+    return gpd.GeoDataFrame(rows, crs="EPSG:6668").set_index("code")
