@@ -187,7 +187,9 @@ def resolve_names(names: list[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         expanded = (
-            [n for n, e in entries.items() if e.group == name] if name in groups else [info(name).name]
+            [n for n, e in entries.items() if e.group == name]
+            if name in groups
+            else [info(name).name]
         )
         out.extend(n for n in expanded if n not in out)
     return out

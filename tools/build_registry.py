@@ -58,7 +58,7 @@ JPCITY = {
 WAREKI = {"H": 1988, "R": 2018}
 
 
-def classify(path: str) -> dict | None:  # noqa: C901, PLR0911 - one rule per source file family
+def classify(path: str) -> dict | None:
     """Return the registry entry fields for a manifest path, or None to skip the file."""
     name = path.rsplit("/", 1)[-1]
     if "japan-topography" in path:
@@ -67,51 +67,108 @@ def classify(path: str) -> dict | None:  # noqa: C901, PLR0911 - one rule per so
         suffix = f"-{level_dir}" + ("-topo" if fmt == "topojson" else "")
         if m := re.fullmatch(r"N03-21_(\d\d)_210101\.json", name):
             pref = m.group(1)
-            return {**MLIT, "name": f"n03-pref-{pref}{suffix}", "group": "boundaries",
-                    "format": fmt, "prefecture": pref,
-                    "description": f"Municipalities of prefecture {pref}, wards separate, 1 % simplified"}
+            return {
+                **MLIT,
+                "name": f"n03-pref-{pref}{suffix}",
+                "group": "boundaries",
+                "format": fmt,
+                "prefecture": pref,
+                "description": f"Municipalities of prefecture {pref}, wards separate, 1 % simplified",
+            }
         if name == "N03-21_210101_designated_city.json":
-            return {**MLIT, "name": f"n03-national{suffix}", "group": "boundaries", "format": fmt,
-                    "description": "Municipalities of Japan, designated cities merged"}
+            return {
+                **MLIT,
+                "name": f"n03-national{suffix}",
+                "group": "boundaries",
+                "format": fmt,
+                "description": "Municipalities of Japan, designated cities merged",
+            }
         if name == "N03-21_210101.json":
-            return {**MLIT, "name": f"n03-national-wards{suffix}", "group": "boundaries",
-                    "format": fmt, "description": "Municipalities of Japan, designated-city wards"}
+            return {
+                **MLIT,
+                "name": f"n03-national-wards{suffix}",
+                "group": "boundaries",
+                "format": fmt,
+                "description": "Municipalities of Japan, designated-city wards",
+            }
         if name == "prefectures.json":
-            return {**MLIT, "name": f"n03-prefectures{suffix}", "group": "boundaries",
-                    "format": fmt, "description": "Prefecture outlines"}
+            return {
+                **MLIT,
+                "name": f"n03-prefectures{suffix}",
+                "group": "boundaries",
+                "format": fmt,
+                "description": "Prefecture outlines",
+            }
         return None
     if m := re.fullmatch(r"SSDSE-A-(\d{4})\.csv", name):
         year = m.group(1)
-        return {**SSDSE, "name": f"ssdse-a-{year}", "group": "indicators", "format": "ssdse-csv",
-                "encoding": "cp932", "vintage": f"edition {year}",
-                "description": f"SSDSE-A {year}: ~125 indicators for 1,741 municipalities"}
+        return {
+            **SSDSE,
+            "name": f"ssdse-a-{year}",
+            "group": "indicators",
+            "format": "ssdse-csv",
+            "encoding": "cp932",
+            "vintage": f"edition {year}",
+            "description": f"SSDSE-A {year}: ~125 indicators for 1,741 municipalities",
+        }
     if m := re.fullmatch(r"市区町村別人口_(\d{4})(_2)?\.csv", name):
         year, second = m.group(1), m.group(2)
         utf8 = int(year) <= 2021 and not second
-        return {**JUKI, "name": f"juki-{year}" + ("-2" if second else ""), "group": "indicators",
-                "format": "juki-csv", "encoding": "utf-8-sig" if utf8 else "cp932",
-                "vintage": f"{year}-01-01",
-                "description": f"住民基本台帳 population and households on 1 January {year}"}
+        return {
+            **JUKI,
+            "name": f"juki-{year}" + ("-2" if second else ""),
+            "group": "indicators",
+            "format": "juki-csv",
+            "encoding": "utf-8-sig" if utf8 else "cp932",
+            "vintage": f"{year}-01-01",
+            "description": f"住民基本台帳 population and households on 1 January {year}",
+        }
     if m := re.fullmatch(r"([HR])(\d+)\.xlsx?", name):
         fy = WAREKI[m.group(1)] + int(m.group(2))
-        return {**FISCAL, "name": f"fiscal-fy{fy}", "group": "indicators",
-                "format": "fiscal-xls", "vintage": f"FY{fy}",
-                "description": f"主要財政指標 (財政力指数, 経常収支比率, …) FY{fy}"}
+        return {
+            **FISCAL,
+            "name": f"fiscal-fy{fy}",
+            "group": "indicators",
+            "format": "fiscal-xls",
+            "vintage": f"FY{fy}",
+            "description": f"主要財政指標 (財政力指数, 経常収支比率, …) FY{fy}",
+        }
     if name == "indices.tar.gz":
-        return {**FISCAL, "name": "fiscal-archive", "group": "indicators", "format": "tar.gz",
-                "vintage": "FY2005-FY2021",
-                "description": "All 主要財政指標 tables incl. FY2021 (R3), as one archive"}
+        return {
+            **FISCAL,
+            "name": "fiscal-archive",
+            "group": "indicators",
+            "format": "tar.gz",
+            "vintage": "FY2005-FY2021",
+            "description": "All 主要財政指標 tables incl. FY2021 (R3), as one archive",
+        }
     if name == "income_histgram.csv":
-        return {**INCOME, "name": "income-2020", "group": "indicators", "format": "sugata-csv",
-                "encoding": "cp932", "description": "課税対象所得 and 納税義務者数, FY2020"}
+        return {
+            **INCOME,
+            "name": "income-2020",
+            "group": "indicators",
+            "format": "sugata-csv",
+            "encoding": "cp932",
+            "description": "課税対象所得 and 納税義務者数, FY2020",
+        }
     if m := re.fullmatch(r"(\d{4})_(original|harmonized)\.csv", name):
         year, kind = m.groups()
-        return {**CZ, "name": f"commuting-zones-{year}-{kind}", "group": "references",
-                "format": "csv", "vintage": year,
-                "description": f"Commuting zones {year} ({kind} codes)"}
+        return {
+            **CZ,
+            "name": f"commuting-zones-{year}-{kind}",
+            "group": "references",
+            "format": "csv",
+            "vintage": year,
+            "description": f"Commuting zones {year} ({kind} codes)",
+        }
     if name == "sysdata.rda":
-        return {**JPCITY, "name": "code-history", "group": "codes", "format": "rda",
-                "description": "Municipal code changes (廃置分合) 1970-2024"}
+        return {
+            **JPCITY,
+            "name": "code-history",
+            "group": "codes",
+            "format": "rda",
+            "description": "Municipal code changes (廃置分合) 1970-2024",
+        }
     return None
 
 

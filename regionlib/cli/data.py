@@ -30,7 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     rows = [
-        (e.name, e.vintage, f"{e.size / 1024:,.0f} KiB", e.license, "yes" if datasets.is_cached(n) else "no")
+        (
+            e.name,
+            e.vintage,
+            f"{e.size / 1024:,.0f} KiB",
+            e.license,
+            "yes" if datasets.is_cached(n) else "no",
+        )
         for n, e in datasets.registry().items()
         if args.group in (None, e.group)
     ]
