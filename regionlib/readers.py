@@ -302,8 +302,8 @@ _JUKI_COLUMNS = {
     6: ("households", "世帯数", "世帯"),
     10: ("births", "出生者数", "人"),
     16: ("deaths", "死亡者数", "人"),
-    20: ("natural_change", "自然増減数", "人"),
-    22: ("social_change", "社会増減数", "人"),
+    21: ("natural_change", "自然増減数", "人"),
+    23: ("social_change", "社会増減数", "人"),
 }
 
 
