@@ -1,0 +1,296 @@
+"""What web and print maps share: class breaks, palettes, number formats, legend metadata, credits."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
+from regionlib._log import log
+
+BOUNDARY_CREDIT = "国土数値情報（行政区域データ）（国土交通省）を加工して作成"
+MISSING_COLOR = "#c8c8c8"
+MISSING_LABEL = "データなし"
+
+#: scheme name -> Japanese name shown in the legend
+SCHEMES: dict[str, str] = {
+    "quantiles": "分位数",
+    "natural_breaks": "自然分類（Jenks）",
+    "equal_interval": "等間隔",
+    "std_mean": "平均±標準偏差",
+    "user_defined": "指定区分",
+}
+_SCHEME_ALIASES = {
+    "quantile": "quantiles",
+    "fisher_jenks": "natural_breaks",
+    "jenks": "natural_breaks",
+    "naturalbreaks": "natural_breaks",
+    "equalinterval": "equal_interval",
+    "std": "std_mean",
+    "stddev": "std_mean",
+    "user": "user_defined",
+    "userdefined": "user_defined",
+}
+#: colour-blind-safe ColorBrewer / matplotlib palettes
+SEQUENTIAL = ("YlGnBu", "Blues", "Greens", "Purples", "Oranges", "YlOrRd", "viridis", "cividis")
+DIVERGING = ("RdBu", "PuOr", "BrBG", "PRGn")
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class breaks of one value column.
+
+    Attributes
+    ----------
+    scheme
+        Normalised scheme name.
+    upper
+        Upper bound of every class (the last is the maximum).
+    lower
+        Lower bound of the first class (the minimum).
+    cls
+        Class index per row, ``-1`` for missing values.
+    colors
+        One hex colour per class.
+    counts
+        Rows per class.
+    """
+
+    scheme: str
+    upper: np.ndarray
+    lower: float
+    cls: np.ndarray
+    colors: list[str]
+    counts: list[int]
+
+
+def normalize_scheme(scheme: str) -> str:
+    """Return the canonical scheme name, or raise UnknownNameError."""
+    key = scheme.lower().replace("-", "_").replace(" ", "_")
+    key = _SCHEME_ALIASES.get(key, _SCHEME_ALIASES.get(key.replace("_", ""), key))
+    if key not in SCHEMES:
+        raise UnknownNameError(
+            f"unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}"
+            + suggest(scheme, [*SCHEMES, *_SCHEME_ALIASES])
+        )
+    return key
+
+
+def palette_colors(palette: str, k: int) -> list[str]:
+    """Return ``k`` hex colours of a colour-blind-safe palette, light to dark (or low to high).
+
+    Parameters
+    ----------
+    palette
+        One of :data:`SEQUENTIAL` or :data:`DIVERGING`; append ``_r`` to reverse.
+    k
+        Number of classes.
+
+    Returns
+    -------
+    list of str
+        Hex colours.
+    """
+    base = palette[:-2] if palette.endswith("_r") else palette
+    if base not in SEQUENTIAL + DIVERGING:
+        raise UnknownNameError(
+            f"unknown palette {palette!r}; colour-blind-safe choices: "
+            f"{', '.join(SEQUENTIAL + DIVERGING)}" + suggest(base, SEQUENTIAL + DIVERGING)
+        )
+    cmap = colormaps[palette]
+    lo, hi = (0.05, 0.95) if base in DIVERGING else (0.12, 0.95)
+    if base in ("viridis", "cividis"):
+        lo, hi = 0.0, 1.0
+    xs = np.linspace(lo, hi, k) if k > 1 else np.array([hi])
+    return [to_hex(cmap(x)) for x in xs]
+
+
+def _fisher_jenks(y: np.ndarray, k: int) -> np.ndarray:
+    """Exact Fisher-Jenks natural breaks (upper bounds), by dynamic programming.
+
+    mapclassify.FisherJenks needs numba to be fast (4 s and a warning for 1,741 values
+    without it); this numpy version vectorises the inner loop and takes ~0.1 s.
+    """
+    x = np.sort(y)
+    n = len(x)
+    if n <= k:
+        return np.unique(x)
+    z = (x - x.mean()) / (x.std() or 1.0)
+    s1 = np.concatenate([[0.0], np.cumsum(z)])
+    s2 = np.concatenate([[0.0], np.cumsum(z * z)])
+    j = np.arange(n)
+    cost = np.full((k, n), np.inf)
+    start = np.zeros((k, n), dtype=np.int64)
+    cost[0] = s2[j + 1] - s1[j + 1] ** 2 / (j + 1)
+    for m in range(1, k):
+        for jj in range(m, n):
+            i = np.arange(m, jj + 1)
+            c = (s2[jj + 1] - s2[i]) - (s1[jj + 1] - s1[i]) ** 2 / (jj + 1 - i)
+            total = cost[m - 1, i - 1] + c
+            a = int(np.argmin(total))
+            cost[m, jj] = total[a]
+            start[m, jj] = i[a]
+    bins = [x[-1]]
+    jj = n - 1
+    for m in range(k - 1, 0, -1):
+        i = start[m, jj]
+        bins.append(x[i - 1])
+        jj = i - 1
+    return np.unique(bins)
+
+
+def classify(
+    values: pd.Series,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins: list[float] | None = None,
+    palette: str | None = None,
+) -> Classes:
+    """Classify ``values`` with mapclassify; NaN stays unclassified (class -1).
+
+    Parameters
+    ----------
+    values
+        Numeric values.
+    scheme
+        ``quantiles``, ``natural_breaks``, ``equal_interval``, ``std_mean`` or ``user_defined``.
+    k
+        Number of classes (ignored by ``std_mean`` and ``user_defined``).
+    bins
+        Upper class bounds for ``user_defined`` (the maximum is added if needed).
+    palette
+        Palette name; default ``YlGnBu``, or ``RdBu`` for ``std_mean``.
+
+    Returns
+    -------
+    Classes
+        Breaks, class per row, colours and counts.
+    """
+    scheme = normalize_scheme(
+        "user_defined" if bins is not None and scheme == "quantiles" else scheme
+    )
+    y = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, copy=True)
+    y[~np.isfinite(y)] = np.nan
+    ok = ~np.isnan(y)
+    if ok.sum() == 0:
+        raise DataFormatError(
+            f"column {getattr(values, 'name', '')!r} has no numeric values to map"
+        )
+    if not 1 < k <= 12 and scheme in ("quantiles", "natural_breaks", "equal_interval"):
+        raise RegionlibError(f"k={k}: choose between 2 and 12 classes")
+    yv = y[ok]
+    if scheme == "user_defined":
+        if not bins:
+            raise RegionlibError("scheme 'user_defined' needs bins=[upper bounds …]")
+        upper = np.asarray(sorted(float(b) for b in bins))
+        if upper[-1] < yv.max():
+            upper = np.append(upper, yv.max())
+    elif scheme == "natural_breaks":
+        upper = _fisher_jenks(yv, min(k, len(np.unique(yv))))
+    elif scheme == "std_mean":
+        upper = mapclassify.StdMean(yv).bins
+    elif scheme == "equal_interval":
+        upper = mapclassify.EqualInterval(yv, k=k).bins
+    else:
+        # same breaks as mapclassify.Quantiles, which warns on ties instead of merging classes
+        upper = np.unique(np.quantile(yv, np.arange(1, k + 1) / k))
+        if len(upper) < k:
+            log(
+                f"{getattr(values, 'name', 'values')}: ties leave {len(upper)} quantile classes, not {k}"
+            )
+    upper = np.asarray(upper, dtype=float)
+    cls = np.full(len(y), -1, dtype=np.int64)
+    cls[ok] = mapclassify.UserDefined(yv, bins=list(upper)).yb
+    n = len(upper)
+    if palette is None:
+        palette = "RdBu" if scheme == "std_mean" else "YlGnBu"
+    colors = palette_colors(palette, n)
+    counts = [int((cls == i).sum()) for i in range(n)]
+    return Classes(scheme, upper, float(yv.min()), cls, colors, counts)
+
+
+def decimals_for(values: np.ndarray) -> int:
+    """Return how many decimals show the values and their differences sensibly."""
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    if len(v) == 0:
+        return 0
+    ref = float(np.median(v))
+    if ref >= 100:
+        return 0
+    if ref >= 10:
+        return 1
+    return min(4, max(2, 1 - math.floor(math.log10(ref))))
+
+
+def fmt(value: float, decimals: int) -> str:
+    """Format a number with thousands separators, or ``データなし`` for NaN."""
+    if value is None or not np.isfinite(value):
+        return MISSING_LABEL
+    return f"{value:,.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Legend metadata of one column."""
+
+    label: str
+    unit: str
+    year: str
+
+    @property
+    def title(self) -> str:
+        """Legend title, e.g. ``高齢化率（%）``."""
+        return f"{self.label}（{self.unit}）" if self.unit else self.label
+
+
+def column_meta(
+    column: str, *, label: str | None = None, unit: str | None = None, year: str | None = None
+) -> Meta:
+    """Legend metadata: explicit arguments, else the indicator catalogue, else the column name."""
+    ind = None
+    try:
+        from regionlib import indicators  # written by another module owner; optional
+
+        ind = indicators.info(column)
+    except (ImportError, AttributeError, RegionlibError, KeyError):
+        ind = None
+    return Meta(
+        label=label or (getattr(ind, "label", None) or str(column)),
+        unit=unit if unit is not None else (getattr(ind, "unit", None) or ""),
+        year=str(year) if year is not None else str(getattr(ind, "year", None) or ""),
+    )
+
+
+def credit_lines(columns: list[str], extra: list[str] | None = None) -> list[str]:
+    """Boundaries credit, the credits of the indicators behind ``columns``, and ``extra``."""
+    lines = [BOUNDARY_CREDIT]
+    try:
+        from regionlib import indicators
+
+        known = [c for c in columns if c in indicators.catalogue()]
+        if known:
+            lines += list(indicators.credits(known))
+    except (ImportError, AttributeError, RegionlibError, KeyError):
+        pass
+    lines += list(extra or [])
+    out: list[str] = []
+    for line in lines:
+        if line and line not in out:
+            out.append(line)
+    return out
+
+
+def names_of(gdf: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Return (prefecture, municipality name) per row, falling back to the code."""
+    codes = [str(c) for c in gdf.index]
+    pref = gdf["prefecture"].astype(str).tolist() if "prefecture" in gdf else [""] * len(gdf)
+    name = gdf["name"].astype(str).tolist() if "name" in gdf else codes
+    return pref, name

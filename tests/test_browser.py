@@ -1,0 +1,243 @@
+"""Open exported maps in headless Chromium with the network disabled, as a planner's PC would.
+
+Drives Debian's ``chromium`` over the DevTools protocol (stdlib + websocket-client): records
+every request the page makes, counts the drawn polygons, reads the legend and takes a
+screenshot. Skipped when chromium is missing, unless the environment variable CI is set.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from regionlib import maps, settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and os.environ.get("CI"):
+    pytest.fail(
+        "chromium is not installed (apt-get install chromium fonts-noto-cjk)", pytrace=False
+    )
+if CHROMIUM is None:
+    pytest.skip("chromium is not installed", allow_module_level=True)
+
+
+class Chromium:
+    """A headless Chromium with networking blocked, driven over the DevTools protocol."""
+
+    def __init__(self, width: int = 1400, height: int = 1000) -> None:
+        import websocket
+
+        self.profile = tempfile.mkdtemp(prefix="rl-chromium-")
+        self.proc = subprocess.Popen(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--proxy-server=127.0.0.1:9",
+                "--proxy-bypass-list=<-loopback>",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        port_file = Path(self.profile) / "DevToolsActivePort"
+        deadline = time.time() + 30
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.close()
+                raise RuntimeError("chromium did not start")
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+            pages = [t for t in json.load(r) if t["type"] == "page"]
+        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60)
+        self.ids = itertools.count(1)
+        self.events: list[dict] = []
+        self.send("Network.enable")
+        self.send("Page.enable")
+        self.send("Runtime.enable")
+        self.send(
+            "Network.emulateNetworkConditions",
+            offline=True,
+            latency=0,
+            downloadThroughput=-1,
+            uploadThroughput=-1,
+        )
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
+    def send(self, method: str, **params) -> dict:
+        msg_id = next(self.ids)
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == msg_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            self.events.append(msg)
+
+    def wait_event(self, method: str, timeout: float = 60) -> None:
+        deadline = time.time() + timeout
+        while not any(e.get("method") == method for e in self.events):
+            if time.time() > deadline:
+                raise TimeoutError(method)
+            self.events.append(json.loads(self.ws.recv()))
+
+    def evaluate(self, expression: str):
+        res = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in res:
+            raise RuntimeError(res["exceptionDetails"])
+        return res["result"].get("value")
+
+    def open(self, path: Path) -> None:
+        self.events.clear()
+        self.send("Page.navigate", url=path.resolve().as_uri())
+        self.wait_event("Page.loadEventFired")
+        # let the map script finish drawing
+        last, stable = -1, 0
+        for _ in range(100):
+            n = self.evaluate("document.querySelectorAll('path').length")
+            stable = stable + 1 if n == last else 0
+            if stable >= 3:
+                break
+            last = n
+            time.sleep(0.1)
+
+    def requests(self) -> list[str]:
+        return [
+            e["params"]["request"]["url"]
+            for e in self.events
+            if e.get("method") == "Network.requestWillBeSent"
+        ]
+
+    def errors(self) -> list[str]:
+        out = []
+        for e in self.events:
+            if e.get("method") == "Runtime.exceptionThrown":
+                out.append(json.dumps(e["params"]["exceptionDetails"])[:500])
+            if e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error":
+                out.append(json.dumps(e["params"]["args"])[:500])
+        return out
+
+    def screenshot(self, path: Path) -> Path:
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+    def close(self) -> None:
+        try:
+            if getattr(self, "ws", None) is not None:
+                self.ws.close()
+        finally:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Chromium()
+    yield b
+    b.close()
+
+
+def _only_local(urls: list[str]) -> list[str]:
+    return [u for u in urls if not u.startswith(("file:", "data:", "about:"))]
+
+
+def test_grid_map_offline_draws_every_polygon(grid, browser, tmp_path):
+    gdf = grid.copy()
+    gdf.loc["01003", "name"] = "<script>window.PWNED=1</script>村"
+    gdf.loc["01005", "population"] = float("nan")
+    m = maps.choropleth(
+        gdf, ["population", "x"], label={"population": "人口"}, unit={"population": "人"}
+    )
+    path = maps.save_html(m, tmp_path / "grid.html")
+    browser.open(path)
+    assert _only_local(browser.requests()) == []
+    assert browser.errors() == []
+    n = browser.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+    assert n == len(gdf)
+    legend = browser.evaluate("document.querySelector('.rl-legend').innerText")
+    assert "人口（人）" in legend
+    assert "データなし" in legend
+    assert browser.evaluate("window.PWNED === undefined")
+    # the layer switcher offers both columns
+    radios = browser.evaluate(
+        "document.querySelectorAll('.leaflet-control-layers-base input').length"
+    )
+    assert radios == 2
+    credits = browser.evaluate("document.querySelector('.leaflet-control-attribution').innerText")
+    assert "国土数値情報" in credits
+    # switching the layer restyles the polygons and swaps the legend
+    browser.evaluate("document.querySelectorAll('.leaflet-control-layers-base input')[1].click()")
+    assert browser.evaluate("document.querySelector('.rl-legend').innerText").startswith("x")
+
+
+def test_escaped_name_shows_as_text(grid, browser, tmp_path):
+    gdf = grid.copy()
+    gdf.loc["01001", "name"] = "<img src=x onerror='window.PWNED=2'>町"
+    m = maps.choropleth(gdf, "population", title="<b>題</b>")
+    path = maps.save_html(m, tmp_path / "esc.html")
+    browser.open(path)
+    # open the tooltip of the first municipality
+    browser.evaluate(
+        "(function(){var p=document.querySelectorAll('path.leaflet-interactive')[0];"
+        "var r=p.getBoundingClientRect();"
+        "p.dispatchEvent(new MouseEvent('mouseover',{bubbles:true,clientX:r.x+r.width/2,"
+        "clientY:r.y+r.height/2}));})()"
+    )
+    tip = browser.evaluate("(document.querySelector('.leaflet-tooltip')||{innerText:''}).innerText")
+    assert "<img src=x" in tip
+    assert browser.evaluate("window.PWNED === undefined")
+    assert browser.evaluate("document.querySelector('.rl-title').innerText") == "<b>題</b>"
+    assert _only_local(browser.requests()) == []
+
+
+@pytest.mark.slow
+def test_national_map_offline(browser, tmp_path):
+    boundaries = pytest.importorskip("regionlib.boundaries")
+    gdf = boundaries.load_boundaries(detail="prefecture")
+    gdf = gdf.assign(area=gdf.to_crs(settings.area_crs).area / 1e6)
+    m = maps.choropleth(gdf, "area", label="面積", unit="km²", year="2021")
+    path = maps.save_html(m, tmp_path / "national.html")
+    assert path.stat().st_size < 1.5e6
+    browser.open(path)
+    assert _only_local(browser.requests()) == []
+    n = browser.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+    assert n == len(gdf)
+    assert "面積（km²）" in browser.evaluate("document.querySelector('.rl-legend').innerText")
+    shots = os.environ.get("REGIONLIB_SCREENSHOTS")
+    if shots:
+        browser.screenshot(Path(shots) / "national.png")
