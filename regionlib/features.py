@@ -12,7 +12,10 @@ makes every step explicit and reported:
 4. **Robust standardisation**: median and IQR (:class:`sklearn.preprocessing.RobustScaler`
    with ``unit_variance=True``, so a normal variable ends with standard deviation 1): one
    outlier such as 東京都特別区 does not squash everyone else.
-5. **Weights**: each standardised column is multiplied by its weight (default 1), so a weight
+5. **Clipping**: robust z-scores beyond ±``clip`` (default 5) are set to ±``clip`` and
+   reported: a town whose population came back after an evacuation order (+300 %) would
+   otherwise be a cluster of its own and dominate every distance.
+6. **Weights**: each standardised column is multiplied by its weight (default 1), so a weight
    of 2 doubles that indicator's difference in every distance.
 
 Examples
@@ -208,6 +211,8 @@ class FeatureReport:
         Per indicator, how many values were missing in the input.
     transforms, center, scale, weights
         Per indicator, the transform applied, the median and the robust scale used.
+    clipped
+        Per indicator, the codes whose robust z-score was clipped to ±``clip``.
     notes
         Other remarks (e.g. a scale taken from the standard deviation because the IQR was 0).
     """
@@ -221,6 +226,7 @@ class FeatureReport:
     center: dict[str, float] = field(default_factory=dict)
     scale: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
+    clipped: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -238,6 +244,8 @@ class FeatureReport:
             lines.append(f"  left out for missing values: {shown}{more}")
         for name, codes in self.imputed.items():
             lines.append(f"  {name}: median imputed for {len(codes)} ({', '.join(codes[:10])})")
+        for name, codes in self.clipped.items():
+            lines.append(f"  {name}: z-score clipped for {len(codes)} ({', '.join(codes[:10])})")
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -293,6 +301,7 @@ def prepare_features(
     transforms: str | Mapping[str, str] = "auto",
     weights: Mapping[str, float] | None = None,
     missing: str = "drop",
+    clip: float | None = 5.0,
 ) -> Features:
     """Select, transform, fill and robustly standardise indicators.
 
@@ -312,6 +321,9 @@ def prepare_features(
         ``"drop"``: leave out rows with any missing value; ``"impute"``: replace missing
         values by the indicator's median; ``"raise"``: refuse missing values. Infinite values
         (a rate divided by a zero population) count as missing.
+    clip
+        Limit of the robust z-scores: values beyond ±``clip`` are set to ±``clip`` and
+        reported (``None``: no clipping).
 
     Returns
     -------
@@ -407,6 +419,17 @@ def prepare_features(
         report.notes.append(f"{name}: IQR is 0, scaled by the standard deviation instead")
         log(f"features: '{name}' has an IQR of 0; scaled by its standard deviation")
     z = (transformed.to_numpy() - center) / scale
+    if clip is not None:
+        if not clip > 0:
+            msg = f"clip must be a positive number or None, not {clip!r}"
+            raise RegionlibError(msg)
+        outside = np.abs(z) > clip
+        for j, name in enumerate(names):
+            if outside[:, j].any():
+                report.clipped[name] = [str(c) for c in values.index[outside[:, j]]]
+        if outside.any():
+            log(f"features: clipped {int(outside.sum())} robust z-scores to ±{clip:g}")
+        z = np.clip(z, -clip, clip)
     matrix = pd.DataFrame(z * np.array([w[n] for n in names]), index=values.index, columns=names)
     matrix.index.name = "code"
     report.center = {n: float(c) for n, c in zip(names, center, strict=True)}

@@ -129,3 +129,15 @@ def test_explicit_transforms(table):
     t = table.assign(change=np.linspace(-5, 5, 60))
     with pytest.raises(DataFormatError, match="negative"):
         features.prepare_features(t, ["change"], transforms="log")
+
+
+def test_extreme_values_are_clipped_and_reported(table):
+    t = table.copy()
+    t.loc["01007", "aging_rate"] = 400.0  # e.g. a town repopulated after an evacuation order
+    f = features.prepare_features(t, ["aging_rate", "child_share"])
+    assert f.matrix.at["01007", "aging_rate"] == pytest.approx(5.0)
+    assert f.report.clipped == {"aging_rate": ["01007"]}
+    assert "clipped for 1 (01007)" in str(f.report)
+    g = features.prepare_features(t, ["aging_rate", "child_share"], clip=None)
+    assert g.matrix.at["01007", "aging_rate"] > 5
+    assert not g.report.clipped
