@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from regionlib import settings
-from regionlib._log import log
+from regionlib._log import log, logger
 
 #: Bump when the layout of a cached product changes.
 FORMAT_VERSION = 1
@@ -87,14 +88,50 @@ def cached(
     """
     key = make_key(kind, input_hashes, params)
     path = path_for(kind, key)
+    notes = path.with_suffix(".log")
     if path.is_file():
         try:
-            return _read(path)
+            product = _read(path)
         except Exception as exc:  # a corrupt cache file is rebuilt, never fatal
             log(f"derived cache file {path.name} unreadable ({type(exc).__name__}); rebuilding")
-    product = build()
+        else:
+            # what the build logged (rows left out, repairs) is repeated on every load
+            if notes.is_file():
+                for line in notes.read_text(encoding="utf-8").splitlines():
+                    log(f"{line} [cached]")
+            return product
+    records: list[str] = []
+    handler = _Collect(records)
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(min(logger.getEffectiveLevel(), logging.DEBUG))  # so records reach us
+    try:
+        product = build()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    _write_text("\n".join(records), notes)
     _write(product, path)
     return product
+
+
+class _Collect(logging.Handler):
+    """Collect the messages logged while a product is built."""
+
+    def __init__(self, records: list[str]) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
+def _write_text(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -124,5 +161,6 @@ def clear(kind: str | None = None) -> int:
     removed = 0
     for path in folder().glob(pattern):
         path.unlink(missing_ok=True)
+        path.with_suffix(".log").unlink(missing_ok=True)
         removed += 1
     return removed

@@ -182,7 +182,15 @@ def test_load_prefectures():
     assert prefs.crs.to_epsg() == 6668
 
 
-def test_cache_roundtrip(isolated_cache):
+def test_cache_roundtrip(isolated_cache, caplog):
+    caplog.set_level(logging.INFO, logger="regionlib")
+    first = boundaries.load_boundaries(prefectures=["13"])
+    assert "left out 1 所属未定地" in caplog.text
+    caplog.clear()
+    boundaries.load_boundaries(prefectures=["13"])
+    assert "left out 1 所属未定地" in caplog.text  # a warm load repeats what was left out
+    assert "[cached]" in caplog.text
+    _cache.clear("boundaries")
     first = boundaries.load_boundaries(prefectures=["31"])
     files = list((isolated_cache / "derived").glob("boundaries-*.parquet"))
     assert len(files) == 1
