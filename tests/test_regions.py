@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from regionlib import evaluate, graph, regions
+from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError
+
+FLOOR = ("population", 5000)
+
+
+@pytest.fixture
+def g(grid):
+    return graph.contiguity(grid)
+
+
+def _assert_valid(grid, labels, g, floor=None):
+    assert labels.index.equals(grid.index)
+    assert labels.name == "region"
+    assert labels.notna().all()
+    assert evaluate.check_contiguity(labels, g).all()
+    if floor is not None:
+        assert evaluate.check_floor(grid, labels, floor).all()
+
+
+@pytest.mark.parametrize("method", ["ward", "skater"])
+def test_n_regions_methods(grid, g, method):
+    labels = regions.regionalize(grid, ["x"], method=method, n_regions=4, graph=g)
+    assert labels.nunique() == 4
+    assert sorted(labels.unique()) == [1, 2, 3, 4]
+    _assert_valid(grid, labels, g)
+    # x is a west-east gradient: each region spans few columns, so SSD is far below random
+    within, total = evaluate.sum_of_squares(grid, labels, ["x"])
+    rand = evaluate.random_regions(g, grid.index, 4, random_state=3)
+    assert within < evaluate.sum_of_squares(grid, rand, ["x"])[0]
+    assert within / total < 0.2
+
+
+def test_skater_cuts_columns(grid, g):
+    labels = regions.regionalize(grid, ["x"], method="skater", n_regions=4, graph=g)
+    columns = pd.Series([int(code[-2:]) - 1 for code in grid.index], index=grid.index) % 4
+    columns["01017"] = 3  # the island sits east
+    # every region holds a single grid column (the gradient runs west-east)
+    assert (labels.groupby(columns).nunique() == 1).all()
+
+
+def test_maxp_floor_contiguity_and_count(grid, g):
+    labels = regions.regionalize(grid, ["x"], method="maxp", floor=FLOOR, graph=g)
+    _assert_valid(grid, labels, g, FLOOR)
+    # total 40,500 people: at most 8 regions of 5,000; a greedy max-p should find at least 5
+    assert 5 <= labels.nunique() <= 8
+
+
+def test_maxp_local_search_does_not_hurt(grid, g):
+    plain = regions.regionalize(
+        grid, ["x"], method="maxp", floor=FLOOR, graph=g, local_search=False, n_restarts=4
+    )
+    better = regions.regionalize(
+        grid, ["x"], method="maxp", floor=FLOOR, graph=g, local_search=True, n_restarts=4
+    )
+    assert plain.nunique() == better.nunique()
+    ssd_plain = evaluate.sum_of_squares(grid, plain, ["x"])[0]
+    ssd_better = evaluate.sum_of_squares(grid, better, ["x"])[0]
+    assert ssd_better <= ssd_plain + 1e-9
+    _assert_valid(grid, better, g, FLOOR)
+
+
+@pytest.mark.parametrize("method", ["ward", "skater", "maxp"])
+def test_deterministic_and_inputs_untouched(grid, g, method):
+    before = grid.copy()
+    kwargs = {"floor": FLOOR} if method == "maxp" else {"n_regions": 3}
+    a = regions.regionalize(grid, ["x", "population"], method=method, graph=g, **kwargs)
+    b = regions.regionalize(grid, ["x", "population"], method=method, graph=g, **kwargs)
+    assert a.equals(b)
+    assert grid.equals(before)
+
+
+def test_pinned_labels(grid, g):
+    labels = regions.regionalize(grid, ["x"], method="skater", n_regions=2, graph=g)
+    # the west half (columns 0-1) against the east half and the island
+    west = [c for c in grid.index if c != "01017" and (int(c[-2:]) - 1) % 4 < 2]
+    assert labels[west].nunique() == 1
+    assert labels[west].iloc[0] != labels["01004"]
+    assert labels["01017"] == labels["01004"]
+
+
+def test_within_prefecture(grid):
+    for method, kwargs in [
+        ("maxp", {"floor": FLOOR}),
+        ("ward", {"n_regions": 4}),
+        ("skater", {"n_regions": 4}),
+    ]:
+        labels = regions.regionalize(grid, ["x"], method=method, within_prefecture=True, **kwargs)
+        assert (
+            labels.groupby(labels).apply(lambda s: grid.loc[s.index, "prefecture"].nunique()) == 1
+        ).all(), method
+    with pytest.raises(RegionlibError, match="at least 2 regions"):
+        regions.regionalize(grid, ["x"], method="ward", n_regions=1, within_prefecture=True)
+
+
+def test_cores_and_together(grid, g):
+    labels = regions.regionalize(
+        grid,
+        ["x"],
+        method="maxp",
+        floor=FLOOR,
+        graph=g,
+        cores=["01013", "01016"],
+        together=[["01001", "01002"]],
+    )
+    assert labels["01013"] != labels["01016"]
+    assert labels["01001"] == labels["01002"]
+    _assert_valid(grid, labels, g, FLOOR)
+    skater = regions.regionalize(
+        grid, ["x"], method="skater", n_regions=4, graph=g, together=[["01003", "01002"]]
+    )
+    assert skater["01003"] == skater["01002"]
+    with pytest.raises(RegionlibError, match="not contiguous"):
+        regions.regionalize(
+            grid, ["x"], method="maxp", floor=FLOOR, graph=g, together=[["01001", "01016"]]
+        )
+    with pytest.raises(RegionlibError, match="maxp"):
+        regions.regionalize(grid, ["x"], method="ward", n_regions=3, graph=g, cores=["01001"])
+
+
+def test_bad_input(grid, g):
+    with pytest.raises(RegionlibError, match="above the total"):
+        regions.regionalize(grid, ["x"], method="maxp", floor=("population", 10**9), graph=g)
+    with pytest.raises(RegionlibError, match="more than the 17"):
+        regions.regionalize(grid, ["x"], method="ward", n_regions=18, graph=g)
+    with pytest.raises(RegionlibError, match="needs a floor"):
+        regions.regionalize(grid, ["x"], method="maxp", graph=g)
+    with pytest.raises(UnknownNameError, match="did you mean"):
+        regions.regionalize(grid, ["x"], method="maxp", floor=("populaton", 1), graph=g)
+    with pytest.raises(UnknownNameError, match="method"):
+        regions.regionalize(grid, ["x"], method="kmeans", n_regions=2, graph=g)
+    gaps = grid.copy()
+    gaps.loc[["01003", "01010"], "x"] = np.nan
+    with pytest.raises(DataFormatError, match="01003, 01010"):
+        regions.regionalize(gaps, ["x"], method="ward", n_regions=3, graph=g)
+
+
+def test_disconnected_graph_is_explained(grid):
+    kept = graph.contiguity(grid, islands="keep")
+    # the island (500 people) cannot reach 5,000 on its own: say which municipality
+    with pytest.raises(RegionlibError, match=r"01017.*islands='connect'"):
+        regions.regionalize(grid, ["x"], method="maxp", floor=FLOOR, graph=kept)
+    with pytest.raises(RegionlibError, match="at least 2 regions"):
+        regions.regionalize(grid, ["x"], method="skater", n_regions=1, graph=kept)
+    # with enough regions, each part is handled on its own and stays contiguous
+    for method in ("ward", "skater"):
+        labels = regions.regionalize(grid, ["x"], method=method, n_regions=3, graph=kept)
+        assert labels.nunique() == 3
+        assert (labels == labels["01017"]).sum() == 1
+        assert evaluate.check_contiguity(labels, kept).all()
+    low = regions.regionalize(grid, ["x"], method="maxp", floor=("population", 400), graph=kept)
+    assert evaluate.check_contiguity(low, kept).all()
+
+
+def test_spatial_weight_changes_features(grid, g):
+    plain = regions.regionalize(grid, ["population"], method="ward", n_regions=2, graph=g)
+    located = regions.regionalize(
+        grid, ["population"], method="ward", n_regions=2, graph=g, spatial_weight=10.0
+    )
+    # population varies by row (south-north); a heavy location weight still splits by rows
+    assert plain.nunique() == located.nunique() == 2
+    with pytest.raises(RegionlibError, match="spatial_weight"):
+        regions.regionalize(grid, ["x"], method="ward", n_regions=2, graph=g, spatial_weight=-1)
+
+
+def test_region_table_names(grid, g):
+    labels = regions.regionalize(grid, ["x"], method="maxp", floor=FLOOR, graph=g)
+    named = grid.assign(name=[f"{c}町" for c in "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午"])
+    table = regions.region_table(named, labels)
+    assert list(table.columns[:6]) == [
+        "region_name",
+        "core",
+        "core_name",
+        "n_members",
+        "population",
+        "members",
+    ]
+    assert table["n_members"].sum() == len(grid)
+    assert table["population"].sum() == grid["population"].sum()
+    for region, row in table.iterrows():
+        members = row["members"].split()
+        assert set(members) == set(labels.index[labels == region])
+        assert row["core"] == grid.loc[members, "population"].idxmax()
+    assert table["region_name"].str.endswith("圏").all()
+
+
+def test_region_name():
+    assert regions.region_name("旭川市") == "旭川圏"
+    assert regions.region_name("津市") == "津市圏"
+    assert regions.region_name("千代田区") == "千代田圏"
+    assert regions.region_name("東神楽町") == "東神楽圏"
+
+
+def test_parse_floor():
+    assert regions.parse_floor("population:200,000") == ("population", 200000.0)
+    with pytest.raises(RegionlibError, match="COLUMN:NUMBER"):
+        regions.parse_floor("population")
+
+
+def test_national_methods_valid(mirror_dir):
+    from regionlib import boundaries
+
+    gdf = boundaries.load_boundaries()
+    projected = gdf.geometry.to_crs("EPSG:6933")
+    area = projected.area
+    # synthetic features on real shapes keep this test independent of indicator loading
+    rng = np.random.default_rng(0)
+    frame = gdf.assign(
+        population=np.round(area / 1e6 * 100 + rng.integers(0, 5000, len(gdf))),
+        a=projected.centroid.x / 1e5 + rng.normal(0, 0.5, len(gdf)),
+        b=rng.normal(0, 1, len(gdf)),
+    )
+    g = graph.contiguity(frame)
+    floor = ("population", 200_000)
+    labels = regions.regionalize(frame, ["a", "b"], method="maxp", floor=floor, graph=g)
+    assert labels.index.equals(frame.index)
+    assert evaluate.check_floor(frame, labels, floor).all()
+    assert evaluate.check_contiguity(labels, g).all()
+    assert labels.nunique() > 100
+    sk = regions.regionalize(frame, ["a", "b"], method="skater", n_regions=50, graph=g)
+    assert sk.nunique() == 50 and evaluate.check_contiguity(sk, g).all()
+    assert shapely.is_valid(frame.geometry.iloc[0])
