@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -77,21 +78,26 @@ def _catalogue_entry(name: str):
         return None
 
 
-def indicator_label(name: str) -> str:
+def indicator_label(name: str, *, short: bool = False) -> str:
     """Return the Japanese label of indicator ``name`` (the name itself if not catalogued).
 
     Parameters
     ----------
     name
         Catalogue name, such as ``"aging_rate"``.
+    short
+        Drop parenthesised details: ``"高齢化率（65歳以上人口割合）"`` becomes ``"高齢化率"``.
 
     Returns
     -------
     str
-        The label, such as ``"高齢化率"``.
+        The label, such as ``"高齢化率（65歳以上人口割合）"``.
     """
     entry = _catalogue_entry(name)
-    return entry.label if entry is not None else name
+    label = entry.label if entry is not None else name
+    if short:
+        label = re.sub(r"（[^）]*）|\([^)]*\)", "", label).strip() or label
+    return label
 
 
 def indicator_unit(name: str) -> str:

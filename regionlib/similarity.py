@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -313,12 +312,11 @@ def describe_cluster(mean_z: pd.Series, *, max_terms: int = 3, threshold: float 
         high = bool(z[name] > 0)
         phrase = _PHRASES.get(name, {}).get(high)
         if phrase is None:
-            label = re.sub(r"（[^）]*）|\([^)]*\)", "", indicator_label(name)).strip() or name
-            phrase = (
-                (f"{label}が高く", f"{label}が高い")
-                if high
-                else (f"{label}が低く", f"{label}が低い")
-            )
+            label = indicator_label(name, short=True)
+            # counts per head read 多い/少ない in Japanese; rates and shares 高い/低い
+            up, down = ("多", "少な") if label.endswith("数") else ("高", "低")
+            stem = up if high else down
+            phrase = (f"{label}が{stem}く", f"{label}が{stem}い")
         parts.append(phrase[1] if last else phrase[0])
     return "、".join(parts)
 

@@ -148,3 +148,112 @@ def test_compare_table(blobs):
     pref = blobs.loc[blobs["pref_code"] == "01", "aging_rate"].median()
     assert cmp_.at["aging_rate", "prefecture_median"] == pytest.approx(pref)
     assert 0 <= cmp_.at["aging_rate", "percentile"] <= 100
+
+
+# --------------------------------------------------------------------------------------------
+# real data (through the mirror)
+
+
+@pytest.fixture(scope="module")
+def real(request) -> pd.DataFrame:
+    request.getfixturevalue("mirror_dir")
+    table = pytest.importorskip("regionlib.table")
+    return table.load_table(geometry=False)
+
+
+@pytest.fixture(scope="module")
+def real_features(real) -> features.Features:
+    return features.prepare_features(real)
+
+
+def test_real_peers_of_a_small_aging_town_are_small_and_aging(real, real_features):
+    target = similarity.resolve_code(real, "夕張市")
+    peers = similarity.find_peers(real_features, "夕張市", k=10)
+    assert peers.attrs["target"] == target and len(peers) == 10
+    p0 = real.at[target, "population_2020"]
+    national = real_features.raw
+    # small: every peer is below the national median population, none is a city of 50,000+
+    assert (peers["population"] < national["population_2020"].median()).all()
+    assert peers["population"].max() < 50_000 and p0 < 50_000
+    # aging: every peer is in the oldest quarter of municipalities, as the town itself is
+    q75 = national["aging_rate"].quantile(0.75)
+    assert real.at[target, "aging_rate"] > q75
+    assert (real.loc[peers.index, "aging_rate"] > q75).all()
+    # and shrinking faster than the median municipality
+    change = real.loc[peers.index, "population_change_2015_2020"]
+    assert (change < national["population_change_2015_2020"].median()).all()
+
+
+def test_real_peer_restrictions_and_comparison(real_features):
+    peers = similarity.find_peers(
+        real_features, "01209", k=5, other_prefectures=True, population_within=50
+    )
+    meta = real_features.meta
+    assert (meta.loc[peers.index, "pref_code"] != "01").all()
+    p0 = meta.at["01209", "population"]
+    assert peers["population"].between(0.5 * p0, 1.5 * p0).all()
+    cmp_ = similarity.compare_municipality(real_features, "01209", peers=peers)
+    assert cmp_.at["aging_rate", "percentile"] > 95  # among the oldest in Japan
+    assert cmp_.at["aging_rate", "value"] > cmp_.at["aging_rate", "national_median"]
+    assert cmp_.at["aging_rate", "label"].startswith("高齢化率")
+    assert cmp_.at["population_2020", "unit"] == "人"
+
+
+def test_real_ambiguous_name_lists_both(real_features):
+    with pytest.raises(AmbiguousNameError, match=r"東京都府中市.*広島県府中市"):
+        similarity.find_peers(real_features, "府中市")
+
+
+def test_real_clusters_are_explained_by_their_distinctive_indicators(real_features):
+    result = similarity.cluster_municipalities(real_features, k="auto")
+    assert 3 <= result.k <= 12
+    assert result.evidence["chosen"].sum() == 1
+    assert result.evidence.at[result.k, "chosen"]
+    prof = similarity.profile_clusters(result)
+    assert prof["size"].is_monotonic_decreasing
+    assert prof["size"].sum() == len(real_features.matrix)
+    zcols = [c for c in prof.columns if c.startswith("z_")]
+    for _, row in prof.iterrows():
+        z = row[zcols].astype(float)
+        top = z.abs().idxmax().removeprefix("z_")
+        if abs(z[f"z_{top}"]) < 0.5:
+            continue
+        words = {
+            "population_2020": "人口が",
+            "population_change_2015_2020": "人口",
+        }.get(top, features.indicator_label(top, short=True))
+        # the description opens with the cluster's most distinctive indicator
+        assert row["description"].startswith(words), (top, row["description"])
+    # the cluster with the oldest population is described as aging
+    oldest = prof["z_aging_rate"].idxmax()
+    if prof.at[oldest, "z_aging_rate"] >= 0.5:
+        assert "高齢化率が高" in prof.at[oldest, "description"]
+
+
+def test_cli_outputs_are_byte_identical(real, tmp_path, capsys):
+    from regionlib.cli import main
+
+    for i in (1, 2):
+        assert main(["-q", "clusters", "--k", "auto", "-o", str(tmp_path / f"c{i}.csv")]) == 0
+        assert main(["-q", "peers", "夕張市", "--k", "10", "-o", str(tmp_path / f"p{i}.csv")]) == 0
+    c1, c2 = (tmp_path / "c1.csv").read_bytes(), (tmp_path / "c2.csv").read_bytes()
+    assert c1 == c2
+    assert (tmp_path / "p1.csv").read_bytes() == (tmp_path / "p2.csv").read_bytes()
+    clusters = pd.read_csv(tmp_path / "c1.csv", dtype={"code": str}).set_index("code")
+    assert list(clusters.columns) == ["name", "cluster", "description"]
+    assert len(clusters) == len(real)  # municipalities left out are listed, without a cluster
+    assert clusters["cluster"].isna().sum() == real.drop(columns=["name"]).isna().any(axis=1).sum()
+    out = capsys.readouterr().out
+    assert "北海道夕張市（01209）に似た市区町村" in out and "順位" in out
+
+
+def test_cli_bad_input_exit_code_2(real, capsys):
+    from regionlib.cli import main
+
+    assert main(["-q", "peers", "府中市"]) == 2
+    assert "広島県府中市" in capsys.readouterr().err
+    assert main(["-q", "clusters", "--indicators", "aging_rat,child_share"]) == 2
+    assert "did you mean: aging_rate" in capsys.readouterr().err
+    assert main(["-q", "clusters", "--k", "5000"]) == 2
+    assert "not smaller than the number" in capsys.readouterr().err
+    assert main(["-q", "peers", "夕張市", "--k", "0"]) == 2

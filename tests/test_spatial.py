@@ -80,3 +80,17 @@ def test_bad_columns(grid):
         spatial.compute_moran(grid.assign(c=1.0), "c")
     with pytest.raises(DataFormatError, match="no value"):
         spatial.compute_lisa(grid.assign(c=np.nan), "c")
+
+
+def test_real_aging_rate_clusters_in_space(mirror_dir):
+    table = pytest.importorskip("regionlib.table")
+    gdf = table.load_table(["aging_rate"])
+    result = spatial.compute_moran(gdf, "aging_rate", permutations=99)
+    assert result.i > 0.3 and result.p_sim <= 0.01
+    assert result.n == gdf["aging_rate"].notna().sum()
+    lisa = spatial.compute_lisa(gdf, "aging_rate", permutations=99)
+    hh = lisa["category"] == "HH"
+    ll = lisa["category"] == "LL"
+    assert hh.sum() > 50 and ll.sum() > 50
+    # hot spots are old, cold spots young
+    assert lisa.loc[hh, "value"].median() > lisa["value"].median() > lisa.loc[ll, "value"].median()

@@ -1,0 +1,205 @@
+"""``regionlib peers`` and ``regionlib clusters``: similar municipalities from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from regionlib import features, similarity
+from regionlib._errors import RegionlibError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``peers`` and ``clusters`` subcommands to ``sub``.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the main parser.
+    """
+    p = sub.add_parser("peers", help="the municipalities most similar to one municipality")
+    p.add_argument("municipality", help="name (夕張市, 東京都府中市) or 5-digit code")
+    p.add_argument("--k", type=int, default=10, help="number of peers (default 10)")
+    _common(p)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--same-prefecture", action="store_true", help="peers in its prefecture")
+    where.add_argument("--other-prefectures", action="store_true", help="peers elsewhere only")
+    p.add_argument(
+        "--population-within",
+        type=float,
+        metavar="PCT",
+        help="only peers whose population is within ±PCT %% of the municipality's",
+    )
+    p.add_argument("--compare", metavar="CSV", help="also write the comparison table here")
+    p.set_defaults(func=_peers)
+
+    c = sub.add_parser("clusters", help="group all municipalities into explained clusters")
+    c.add_argument("--k", default="auto", help="number of clusters, or 'auto' (default)")
+    c.add_argument(
+        "--method",
+        default="kmeans",
+        choices=similarity.METHODS,
+        help="kmeans (default), ward or gmm",
+    )
+    c.add_argument("--k-min", type=int, default=3, help="smallest k tried by --k auto")
+    c.add_argument("--k-max", type=int, default=12, help="largest k tried by --k auto")
+    c.add_argument("--seed", type=int, help="random seed (default: settings.random_state)")
+    _common(c)
+    c.add_argument("--profiles", metavar="CSV", help="also write the cluster profiles here")
+    c.add_argument("--evidence", metavar="CSV", help="also write the k=auto evidence here")
+    c.set_defaults(func=_clusters)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--indicators",
+        help="comma-separated catalogue names (default: the table's core indicators)",
+    )
+    p.add_argument(
+        "--missing",
+        default="drop",
+        choices=("drop", "impute", "raise"),
+        help="municipalities with missing values: leave out (default), impute the median, or stop",
+    )
+    p.add_argument("-o", "--output", metavar="CSV", help="write the result as CSV (UTF-8)")
+
+
+def _indicator_list(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _load(args: argparse.Namespace) -> pd.DataFrame:
+    from regionlib import table  # imported on use: `regionlib --help` needs no data code
+
+    names = _indicator_list(args.indicators)
+    return table.load_table(names, geometry=False)
+
+
+def _write_csv(df: pd.DataFrame, path: str) -> None:
+    # fixed float format and line ending: the same inputs give byte-identical files
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [str(v) + " " * (w - _width(str(v))) for v, w in zip(row, widths, strict=True)]
+        print("  ".join(cells).rstrip())
+
+
+def _peers(args: argparse.Namespace) -> int:
+    tbl = _load(args)
+    feats = features.prepare_features(tbl, _indicator_list(args.indicators), missing=args.missing)
+    peers = similarity.find_peers(
+        feats,
+        args.municipality,
+        k=args.k,
+        same_prefecture=args.same_prefecture,
+        other_prefectures=args.other_prefectures,
+        population_within=args.population_within,
+    )
+    target = peers.attrs["target"]
+    meta = feats.meta
+    print(f"{meta.at[target, 'prefecture']}{meta.at[target, 'name']}（{target}）に似た市区町村")
+    contrib = peers[[f"contrib_{n}" for n in feats.indicators]]
+    rows = []
+    for code, row in peers.iterrows():
+        top = contrib.loc[code].sort_values(ascending=False, kind="stable").index[:2]
+        diff = "、".join(
+            features.indicator_label(t.removeprefix("contrib_"), short=True) for t in top
+        )
+        pop = (
+            f"{row['population']:,.0f}"
+            if "population" in peers and pd.notna(row["population"])
+            else "-"
+        )
+        rows.append(
+            [
+                row["rank"],
+                f"{row['prefecture']}{row['name']}",
+                code,
+                f"{row['distance']:.2f}",
+                pop,
+                diff,
+            ]
+        )
+    _print_table(["順位", "市区町村", "コード", "距離", "人口", "主な違い"], rows)
+    if args.output:
+        _write_csv(peers, args.output)
+        print(f"wrote {len(peers)} peers to {args.output}")
+    if args.compare:
+        comparison = similarity.compare_municipality(feats, target, peers=peers)
+        _write_csv(comparison, args.compare)
+        print(f"wrote the comparison table to {args.compare}")
+    return 0
+
+
+def _clusters(args: argparse.Namespace) -> int:
+    k: int | str = args.k
+    if k != "auto":
+        try:
+            k = int(k)
+        except ValueError:
+            msg = f"--k must be an integer or 'auto', not '{k}'"
+            raise RegionlibError(msg) from None
+    tbl = _load(args)
+    result = similarity.cluster_municipalities(
+        tbl,
+        _indicator_list(args.indicators),
+        method=args.method,
+        k=k,
+        k_range=(args.k_min, args.k_max),
+        missing=args.missing,
+        random_state=args.seed,
+    )
+    profiles = similarity.profile_clusters(result)
+    meta = result.features.meta  # every row of the table, also those left out
+    labels = result.labels.reindex(meta.index).astype("Int64")
+    description = labels.map(profiles["description"]).astype(object)
+    description[labels.isna()] = "欠損値があるため分類の対象外"
+    out = pd.DataFrame(
+        {"name": meta.get("name", pd.NA), "cluster": labels, "description": description}
+    )
+    if k == "auto":
+        ev = result.evidence
+        print(f"k の選択（{args.method}）:")
+        _print_table(
+            ["k", "シルエット", "CH指数", "BIC", "平均順位", "採用"],
+            [
+                [
+                    kk,
+                    f"{r['silhouette']:.3f}",
+                    f"{r['calinski_harabasz']:.1f}",
+                    "-" if pd.isna(r["bic"]) else f"{r['bic']:.0f}",
+                    f"{r['mean_rank']:.2f}",
+                    "○" if r["chosen"] else "",
+                ]
+                for kk, r in ev.iterrows()
+            ],
+        )
+    rows = []
+    for c, r in profiles.iterrows():
+        pop = f"{r['population']:,.0f}" if "population" in profiles else "-"
+        rows.append([c, r["size"], pop, r["medoid_name"], r["description"]])
+    _print_table(["クラスター", "市区町村数", "人口", "代表（メドイド）", "特徴"], rows)
+    if args.output:
+        _write_csv(out, args.output)
+        print(
+            f"wrote {len(out)} municipalities ({labels.notna().sum()} in {result.k} clusters, "
+            f"{labels.isna().sum()} left out for missing values) to {args.output}"
+        )
+    if args.profiles:
+        _write_csv(profiles, args.profiles)
+    if args.evidence:
+        _write_csv(result.evidence, args.evidence)
+    return 0
