@@ -28,6 +28,7 @@ import pandas as pd
 from regionlib import datasets
 from regionlib._errors import DataFormatError
 from regionlib._log import log
+from regionlib.codes import normalize_code
 
 __all__ = [
     "MARKERS",
@@ -149,35 +150,9 @@ def _read_rows(path: Path, encoding: str | None) -> list[list[str]]:
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
-def _check_digit(code5: str) -> int:
-    # The 6th digit of 総務省 全国地方公共団体コード: weights 6..2, modulus 11.
-    total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
-    return (11 - total % 11) % 10
-
-
 def _code5(value: str, where: str) -> str:
     """Normalise one code (int-like, 5 or 6 digits, ``R`` prefix) to a 5-digit string."""
-    try:
-        from regionlib.codes import normalize_code
-    except ImportError:  # the codes module is not available: same rules, locally
-        normalize_code = None
-    if normalize_code is not None:
-        try:
-            return normalize_code(value)
-        except Exception as exc:  # re-raise with the file and line at fault
-            raise DataFormatError(f"{where}: {exc}") from exc
-    text = str(value).strip().removeprefix("R")
-    if not text.isdigit() or not 1 <= len(text) <= 6:
-        raise DataFormatError(f"{where}: '{value}' is not a municipality code")
-    if len(text) == 6:
-        if _check_digit(text[:5]) != int(text[5]):
-            msg = (
-                f"{where}: code '{value}' has a wrong check digit (expected "
-                f"{text[:5]}{_check_digit(text[:5])}); fix the code in the file"
-            )
-            raise DataFormatError(msg)
-        return text[:5]
-    return text.zfill(5)
+    return normalize_code(value, source=where)
 
 
 def _parse_cells(
@@ -194,6 +169,9 @@ def _parse_cells(
                 values[i, j] = float(text)
             elif text in MARKERS:
                 reasons[i, j] = MARKERS[text]
+            elif text.startswith("(") and text.endswith(")") and _NUMBER.match(text[1:-1]):
+                # 主要財政指標: bracketed reference values (Tokyo's special wards, FY2008-10)
+                reasons[i, j] = "bracketed reference value, not comparable"
             else:
                 msg = (
                     f"{where}, line {lines[i]} (code {codes[i]}), column '{column}': "
@@ -570,12 +548,10 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
     header_at = next((i for i, r in enumerate(rows[:10]) if "団体名" in r), None)
     if header_at is None:
         raise DataFormatError(f"{where}: no header row with 団体名 in the first 10 rows")
-    header = [h.split("\n")[0] for h in rows[header_at]]
+    header = [h.replace("\n", "") for h in rows[header_at]]
     has_code = "団体コード" in header
     pos_pref, pos_name = header.index("都道府県名"), header.index("団体名")
     item_pos = {j: _FISCAL_ITEMS[h] for j, h in enumerate(header) if h in _FISCAL_ITEMS}
-    if "ラスパイレス指数参考値※" in header:  # a reference variant; keep the main index only
-        pass
     set_aside: dict[str, list[str]] = {"total": [], "unresolved": []}
     body, lines, codes = [], [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):

@@ -1,0 +1,264 @@
+"""One table per municipality: boundaries joined with catalogue indicators, every join reported.
+
+:func:`load_table` returns the 1,741 municipalities of the boundaries (index ``code``) with
+``pref_code``, ``prefecture``, ``name``, one float column per indicator and the geometry. Each
+indicator source is read by :mod:`regionlib.readers`; its retired codes are mapped to the
+boundaries' vintage through :func:`regionlib.codes.update_codes`; then it is joined on the code.
+Nothing is dropped silently: :class:`JoinReport` (``result.attrs["join_report"]``) lists, per
+source, the rows set aside (prefecture totals, designated-city wards, 郡 totals), the codes
+changed, the source codes without a boundary, the municipalities absent from the source, and
+per indicator the number of missing values by reason (``result.attrs["missing_reasons"]``
+maps indicator -> code -> reason).
+
+The joined table is cached as GeoParquet in ``settings.cache_folder / "derived"``, keyed by the
+sha256 of every input file, the parameters and the code that builds it: a second call with the
+same arguments reads one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from regionlib import _cache, codes, datasets, indicators, readers
+from regionlib._log import log
+
+__all__ = ["JoinReport", "SourceReport", "load_table"]
+
+#: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
+BOUNDARY_VINTAGE = "2021-01-01"
+_EXAMPLES = 5
+
+
+@dataclass
+class SourceReport:
+    """How one source file was joined.
+
+    Attributes
+    ----------
+    dataset
+        Registry name.
+    source
+        File name.
+    rows
+        Municipality rows read (after setting aside non-municipality rows).
+    matched
+        Rows joined to a municipality of the table.
+    set_aside
+        Non-municipality rows by kind (``prefecture``, ``ward``, ``district`` = 郡 total,
+        ``total``, ``unresolved``): ``[count, examples]``.
+    code_changes
+        Codes mapped to the boundaries' vintage: ``"old name_old -> new name_new"``.
+    unmatched_source
+        Source codes with no municipality in the table (after code changes), with names.
+    missing_in_source
+        Table municipalities the source has no row for.
+    """
+
+    dataset: str
+    source: str
+    rows: int
+    matched: int
+    set_aside: dict[str, list] = field(default_factory=dict)
+    code_changes: list[str] = field(default_factory=list)
+    unmatched_source: list[str] = field(default_factory=list)
+    missing_in_source: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JoinReport:
+    """Everything :func:`load_table` joined, changed or set aside.
+
+    Attributes
+    ----------
+    n_rows
+        Rows of the table (municipalities of the boundaries).
+    sources
+        One :class:`SourceReport` per source file.
+    missing
+        Per indicator: ``{reason: [count, example codes]}``.
+    """
+
+    n_rows: int
+    sources: list[SourceReport] = field(default_factory=list)
+    missing: dict[str, dict[str, list]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Return the report as plain JSON-serialisable data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JoinReport:
+        """Rebuild a report from :meth:`to_dict` output."""
+        sources = [SourceReport(**s) for s in data.get("sources", [])]
+        return cls(data["n_rows"], sources, dict(data.get("missing", {})))
+
+    def __str__(self) -> str:
+        lines = [f"join report: {self.n_rows} municipalities"]
+        for s in self.sources:
+            lines.append(f"- {s.dataset} ({s.source}): {s.rows} rows read, {s.matched} matched")
+            for kind, (count, examples) in s.set_aside.items():
+                if count:
+                    lines.append(f"    set aside {count} {kind} rows (e.g. {', '.join(examples)})")
+            if s.code_changes:
+                lines.append(f"    {len(s.code_changes)} code changes applied:")
+                lines.extend(f"      {c}" for c in s.code_changes)
+            if s.unmatched_source:
+                lines.append(
+                    f"    {len(s.unmatched_source)} source codes without a municipality: "
+                    + ", ".join(s.unmatched_source[:10])
+                )
+            if s.missing_in_source:
+                lines.append(
+                    f"    {len(s.missing_in_source)} municipalities not in the source: "
+                    + ", ".join(s.missing_in_source[:10])
+                )
+        for name, reasons in self.missing.items():
+            for reason, (count, examples) in reasons.items():
+                lines.append(f"- {name}: {count} missing ({reason}; e.g. {', '.join(examples)})")
+        return "\n".join(lines)
+
+
+def _align(
+    table: readers.SourceTable, dataset: str, base: pd.Index
+) -> tuple[readers.SourceTable, SourceReport]:
+    """Map the source's retired codes to the table's vintage and report the join."""
+    values, reasons, names = table.values, table.reasons, table.names
+    changes: list[str] = []
+    outside = values.index[~values.index.isin(base)]
+    if len(outside):
+        update = codes.update_codes(list(outside), as_of=BOUNDARY_VINTAGE)
+        mapping = {}
+        for row in update.changes.itertuples():
+            if row.new in base and row.new not in values.index:
+                mapping[row.old] = row.new
+                changes.append(f"{row.old} {row.name_old} -> {row.new} {row.name_new}")
+        if mapping:
+            renamed = values.index.map(lambda c: mapping.get(c, c))
+            values = values.set_axis(renamed)
+            reasons = reasons.set_axis(renamed)
+            names = names.set_axis(renamed)
+            values.index.name = reasons.index.name = names.index.name = "code"
+    unmatched = values.index[~values.index.isin(base)]
+    report = SourceReport(
+        dataset=dataset,
+        source=table.source,
+        rows=len(values),
+        matched=int(values.index.isin(base).sum()),
+        set_aside={k: [len(v), v[:_EXAMPLES]] for k, v in table.set_aside.items() if v},
+        code_changes=changes,
+        unmatched_source=[
+            f"{c} {names.at[c, 'prefecture']}{names.at[c, 'name']}" for c in unmatched
+        ],
+        missing_in_source=[str(c) for c in base[~base.isin(values.index)]],
+    )
+    for line in changes:
+        log(f"{table.source}: code changed {line}")
+    if len(unmatched):
+        log(f"{table.source}: {len(unmatched)} codes without a municipality in the table")
+    aligned = readers.SourceTable(
+        values, reasons, table.items, names, table.set_aside, table.source, table.dataset
+    )
+    return aligned, report
+
+
+def _input_hashes(names: list[str]) -> list[str]:
+    needed = {d for n in names for d in indicators.info(n).datasets}
+    boundary_sets = {n for n, e in datasets.registry().items() if e.group == "boundaries"}
+    hashes = [datasets.info(d).sha256 for d in sorted(needed | boundary_sets | {"code-history"})]
+    here = Path(__file__).parent
+    for module in ("readers.py", "indicators.py", "table.py", "boundaries.py", "codes.py"):
+        path = here / module
+        if path.is_file():  # the code that builds the product is part of its identity
+            hashes.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    return hashes
+
+
+def _build(names: list[str], detail: str, prefectures: list[str] | None) -> gpd.GeoDataFrame:
+    from regionlib import boundaries
+
+    base = boundaries.load_boundaries(detail=detail, prefectures=prefectures)
+    needed = list(dict.fromkeys(d for n in names for d in indicators.info(n).datasets))
+    tables, reports = {}, []
+    for dataset in needed:
+        tables[dataset], report = _align(indicators.read_source(dataset), dataset, base.index)
+        reports.append(report)
+    values, missing = indicators._compute(names, base.index, tables)
+    out = base[["pref_code", "prefecture", "name"]].join(values)
+    out = gpd.GeoDataFrame(out, geometry=base.geometry, crs=base.crs)
+    summary: dict[str, dict[str, list]] = {}
+    for name, by_code in missing.items():
+        grouped: dict[str, list] = {}
+        for code, reason in by_code.items():
+            entry = grouped.setdefault(reason, [0, []])
+            entry[0] += 1
+            if len(entry[1]) < _EXAMPLES:
+                entry[1].append(f"{code} {base.at[code, 'name']}")
+        if grouped:
+            summary[name] = grouped
+    report = JoinReport(len(out), reports, summary)
+    out.attrs = {"join_report": report.to_dict(), "missing_reasons": missing}
+    return out
+
+
+def load_table(
+    indicators: Iterable[str] | None = None,
+    *,
+    geometry: bool = True,
+    detail: str = "prefecture",
+    prefectures: Iterable[str] | None = None,
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Return one row per municipality with its boundary and the chosen indicators.
+
+    Parameters
+    ----------
+    indicators
+        Catalogue names (``regionlib indicators``); default
+        :data:`regionlib.indicators.DEFAULT_INDICATORS`.
+    geometry
+        Keep the geometry (GeoDataFrame); ``False`` returns a DataFrame.
+    detail
+        Boundary layer, as in :func:`regionlib.boundaries.load_boundaries`.
+    prefectures
+        Restrict to these prefectures (codes or names); default all.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        Index ``code``; columns ``pref_code``, ``prefecture``, ``name``, one float column per
+        indicator (NaN = missing, reason in ``attrs["missing_reasons"]``), ``geometry``.
+        ``attrs["join_report"]`` is a :class:`JoinReport`.
+
+    Raises
+    ------
+    UnknownNameError
+        If an indicator is not in the catalogue (the message suggests close names).
+
+    Examples
+    --------
+    >>> from regionlib.table import load_table
+    >>> t = load_table(["aging_rate"], geometry=False)  # doctest: +SKIP
+    >>> print(t.attrs["join_report"])  # doctest: +SKIP
+    """
+    from regionlib import indicators as catalogue
+
+    names = list(catalogue.DEFAULT_INDICATORS if indicators is None else indicators)
+    for name in names:
+        catalogue.info(name)
+    names = list(dict.fromkeys(names))
+    prefs = None if prefectures is None else sorted({str(p) for p in prefectures})
+    params = {"indicators": names, "detail": detail, "prefectures": prefs}
+    product = _cache.cached(
+        "table", _input_hashes(names), params, lambda: _build(names, detail, prefs)
+    )
+    attrs = dict(product.attrs)
+    report = JoinReport.from_dict(attrs["join_report"])
+    if not geometry:
+        product = pd.DataFrame(product.drop(columns=product.geometry.name))
+    product.attrs = {"join_report": report, "missing_reasons": attrs.get("missing_reasons", {})}
+    return product
