@@ -1,0 +1,88 @@
+"""``regionlib map INDICATOR …``: a choropleth as offline HTML, or a print map (PNG/PDF/SVG)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from regionlib import maps, printmaps, table
+from regionlib._errors import RegionlibError
+from regionlib._mapstyle import SCHEMES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``map`` subcommand to ``sub``.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the main parser.
+    """
+    p = sub.add_parser(
+        "map",
+        help="map indicators: offline HTML (several indicators, layer switcher) or PNG/PDF/SVG",
+        description="Draw catalogue indicators (see `regionlib indicators`) as a choropleth. "
+        "The HTML file opens without internet access; .png/.pdf/.svg give a print map.",
+    )
+    p.add_argument("indicators", nargs="+", metavar="INDICATOR", help="catalogue names")
+    p.add_argument(
+        "--pref", nargs="+", metavar="PREF", help="only these prefectures (names or codes)"
+    )
+    p.add_argument("--scheme", default="quantiles", help=f"class breaks: {', '.join(SCHEMES)}")
+    p.add_argument("--k", type=int, default=5, help="number of classes (default 5)")
+    p.add_argument("--bins", type=float, nargs="+", help="upper class bounds (scheme user_defined)")
+    p.add_argument("--palette", help="YlGnBu (default), Blues, viridis, … or diverging RdBu, PuOr")
+    p.add_argument(
+        "--detail",
+        choices=["prefecture", "national"],
+        default="prefecture",
+        help="boundary layer: 1 %% detailed (default) or 0.1 %% national",
+    )
+    p.add_argument("--title", help="map title")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="HTML: link Leaflet from CDNs and add background tiles (needs internet)",
+    )
+    p.add_argument("-o", "--output", required=True, help="map.html, map.png, map.pdf or map.svg")
+    p.set_defaults(func=_map)
+
+
+def _map(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".htm", *printmaps.FORMATS):
+        raise RegionlibError(f"{out}: write .html, {', '.join(printmaps.FORMATS)}")
+    names = [n.strip() for arg in args.indicators for n in arg.split(",") if n.strip()]
+    frame = table.load_table(names, detail=args.detail, prefectures=args.pref)
+    if suffix in printmaps.FORMATS:
+        if len(names) > 1:
+            print(
+                f"regionlib map: a print map shows one indicator; drawing {names[0]}",
+                file=sys.stderr,
+            )
+        fig = printmaps.plot_choropleth(
+            frame,
+            names[0],
+            scheme=args.scheme,
+            k=args.k,
+            bins=args.bins,
+            palette=args.palette,
+            title=args.title,
+        )
+        printmaps.save_figure(fig, out)
+    else:
+        m = maps.choropleth(
+            frame,
+            names,
+            scheme=args.scheme,
+            k=args.k,
+            bins=args.bins,
+            palette=args.palette,
+            title=args.title,
+            online=args.online,
+        )
+        maps.save_html(m, out, offline=not args.online)
+    print(f"{out} ({out.stat().st_size / 1e6:.2f} MB, {len(frame)} 市区町村)", file=sys.stderr)
+    return 0
