@@ -28,6 +28,7 @@ Every map drawn from these boundaries must carry the credit line
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import tempfile
 import warnings
@@ -578,6 +579,12 @@ def _build(
     return out
 
 
+@functools.cache
+def _code_hash() -> str:
+    here = Path(__file__).parent
+    return "+".join(_cache.file_sha256(here / m) for m in ("boundaries.py", "codes.py"))
+
+
 def load_boundaries(
     *,
     level: Level = "municipality",
@@ -627,6 +634,7 @@ def load_boundaries(
     prefs = _prefecture_list(prefectures)
     names, fill_name = _sources(level, detail, prefs)
     inputs = [datasets.info(n).sha256 for n in [*names, *([fill_name] if fill_name else [])]]
+    inputs.append(_code_hash())  # a change in this module's code invalidates its products
     params = {
         "level": level,
         "detail": detail,
@@ -677,7 +685,8 @@ def load_prefectures(*, detail: Detail = "prefecture") -> gpd.GeoDataFrame:
         out.index = out.index.astype("str")
         return out
 
-    return _cache.cached("prefectures", [datasets.info(name).sha256], {"detail": detail}, build)
+    inputs = [datasets.info(name).sha256, _code_hash()]
+    return _cache.cached("prefectures", inputs, {"detail": detail}, build)
 
 
 def load_names() -> pd.DataFrame:

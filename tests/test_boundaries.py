@@ -360,3 +360,24 @@ def test_inputs_not_mutated():
     before = features.copy()
     boundaries.dissolve_n03(features)
     pd.testing.assert_frame_equal(features, before)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_boundaries(tmp_path, capsys):
+    from regionlib.cli import main
+
+    out = tmp_path / "tottori.gpkg"
+    assert main(["-q", "boundaries", "export", "-o", str(out), "--prefectures", "鳥取"]) == 0
+    written = gpd.read_file(out)
+    assert len(written) == 19
+    assert main(["-q", "boundaries", "resolve", "東京都府中市", "011002"]) == 0
+    printed = capsys.readouterr().out
+    assert "13206" in printed
+    assert "01100\t北海道\t札幌市" in printed
+    assert main(["-q", "boundaries", "resolve", "府中市"]) == 2
+    assert "広島県府中市 (34208)" in capsys.readouterr().err
+    assert main(["-q", "boundaries", "update-codes", "04423"]) == 0
+    assert "04423\t04216\t富谷町\t富谷市\t2016-10-10" in capsys.readouterr().out
+    assert main(["-q", "boundaries", "export", "-o", str(tmp_path / "x.csv")]) == 2

@@ -1,0 +1,95 @@
+"""``regionlib boundaries export|resolve|update-codes``: boundary files and municipal codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from regionlib import boundaries, codes
+from regionlib._errors import DataFormatError
+
+_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``boundaries`` subcommand to ``sub``.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the main parser.
+    """
+    parser = sub.add_parser("boundaries", help="export boundaries; resolve and update codes")
+    actions = parser.add_subparsers(dest="boundaries_command", metavar="ACTION", required=True)
+
+    p_export = actions.add_parser("export", help="write municipal boundaries to a file")
+    p_export.add_argument("-o", "--output", required=True, help=".gpkg, .geojson or .parquet")
+    p_export.add_argument("--level", choices=["municipality", "ward"], default="municipality")
+    p_export.add_argument("--detail", choices=["prefecture", "national"], default="prefecture")
+    p_export.add_argument("--prefectures", nargs="+", metavar="PREF", help="codes or names")
+    p_export.add_argument("--include-unassigned", action="store_true")
+    p_export.add_argument("--input", help="read this N03 file or MLIT zip instead of the registry")
+    p_export.set_defaults(func=_export)
+
+    p_resolve = actions.add_parser("resolve", help="municipality names or codes -> 5-digit codes")
+    p_resolve.add_argument("names", nargs="+", help="names (札幌市, 東京都府中市) or codes")
+    p_resolve.set_defaults(func=_resolve)
+
+    p_update = actions.add_parser("update-codes", help="map retired codes to current ones")
+    p_update.add_argument("codes", nargs="+", help="codes in any form (04423, 044237, R04423)")
+    p_update.add_argument("--as-of", help="date the codes should be valid at (YYYY-MM-DD)")
+    p_update.set_defaults(func=_update)
+
+
+def _export(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix != ".parquet" and suffix not in _DRIVERS:
+        msg = f"{out}: unknown output format '{suffix}'; use .gpkg, .geojson or .parquet"
+        raise DataFormatError(msg)
+    if args.input:
+        gdf = boundaries.read_n03(
+            args.input, level=args.level, include_unassigned=args.include_unassigned
+        )
+        if args.prefectures:
+            wanted = {codes.prefecture_code(p) for p in args.prefectures}
+            gdf = gdf[gdf["pref_code"].isin(wanted)]
+    else:
+        gdf = boundaries.load_boundaries(
+            level=args.level,
+            detail=args.detail,
+            prefectures=args.prefectures,
+            include_unassigned=args.include_unassigned,
+        )
+    if suffix == ".parquet":
+        gdf.to_parquet(out)
+    else:
+        gdf.to_file(out, driver=_DRIVERS[suffix])
+    print(f"{len(gdf)} 市区町村 -> {out}", file=sys.stderr)
+    print(f"出典: {boundaries.CREDIT}", file=sys.stderr)
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    names = boundaries.load_names()
+    print("入力\tコード\t都道府県\t市区町村")
+    for query in args.names:
+        code = codes.resolve_municipality(query, candidates=names)
+        print(f"{query}\t{code}\t{names.at[code, 'prefecture']}\t{names.at[code, 'name']}")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    result = codes.update_codes(args.codes, as_of=args.as_of)
+    print("旧コード\t新コード\t旧名称\t新名称\t変更日")
+    changed = result.changes.set_index("old")
+    for old, new in zip(codes.normalize_codes(args.codes), result.codes, strict=True):
+        if old in changed.index:
+            row = changed.loc[old]
+            print(f"{old}\t{new}\t{row['name_old']}\t{row['name_new']}\t{row['date']:%Y-%m-%d}")
+        else:
+            print(f"{old}\t{new}\t\t\t")
+    for row in result.unresolved.itertuples():
+        print(f"{row.code}: {row.reason}", file=sys.stderr)
+    return 0
