@@ -196,6 +196,8 @@ def classify(
         upper = _fisher_jenks(yv, min(k, len(np.unique(yv))))
     elif scheme == "std_mean":
         upper = mapclassify.StdMean(yv).bins
+        # mean + 2 sd can lie above the maximum: end the last class at the maximum
+        upper = np.append(upper[upper < yv.max()], yv.max())
     elif scheme == "equal_interval":
         upper = mapclassify.EqualInterval(yv, k=k).bins
     else:

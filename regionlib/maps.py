@@ -216,7 +216,7 @@ def _new_map(online: bool, tiles: str | None) -> folium.Map:
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     if tiles is None and online:
-        tiles = "CartoDB positron"
+        tiles = "OpenStreetMap"
     if tiles is not None:
         folium.TileLayer(tiles, name="背景地図", control=False, opacity=0.6).add_to(m)
     return m
@@ -282,7 +282,7 @@ def choropleth(
         Simplification tolerance in degrees (default: from the extent).
     tiles
         A background tile layer (folium name or xyzservices provider); default none, or
-        ``CartoDB positron`` when ``online``. Tiles are fetched from the internet.
+        ``OpenStreetMap`` when ``online``. Tiles are fetched from the internet.
     online
         Build for online use (adds default tiles); pass the same to :func:`save_html`.
 
