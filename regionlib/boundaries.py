@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import logging
 import tempfile
 import warnings
 import zipfile
@@ -45,7 +46,7 @@ import shapely
 
 from regionlib import _cache, datasets, settings
 from regionlib._errors import DataFormatError, UnknownNameError, suggest
-from regionlib._log import log
+from regionlib._log import log, logger
 from regionlib.codes import PREFECTURES, normalize_code, prefecture_code
 
 __all__ = [
@@ -564,12 +565,18 @@ def _build(
     features = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     fill = None
     if fill_name is not None:
-        fill = dissolve_n03(
-            read_n03_features(datasets.get_path(fill_name)),
-            level=level,
-            include_unassigned=include_unassigned,
-            source=fill_name,
-        )
+        # the fill layer's own notes (rows left out, repairs) repeat the main layer's: muted
+        mute = logging.Filter("regionlib.__muted__")
+        logger.addFilter(mute)
+        try:
+            fill = dissolve_n03(
+                read_n03_features(datasets.get_path(fill_name)),
+                level=level,
+                include_unassigned=include_unassigned,
+                source=fill_name,
+            )
+        finally:
+            logger.removeFilter(mute)
     label = names[0] if len(names) == 1 else f"{len(names)} per-prefecture files"
     out = dissolve_n03(
         features, level=level, include_unassigned=include_unassigned, fill=fill, source=label
