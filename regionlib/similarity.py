@@ -427,6 +427,10 @@ def resolve_code(meta: pd.DataFrame, municipality: str | int) -> str:
     query = str(municipality).strip()
     if query in meta.index:
         return query
+    if "name" in meta.columns:  # fast path: a name that occurs exactly once
+        hits = meta.index[meta["name"].to_numpy() == query]
+        if len(hits) == 1:
+            return str(hits[0])
     if {"prefecture", "name"} <= set(meta.columns):
         # the shared resolver knows every code form and the prefecture/county prefixes
         from regionlib import codes
