@@ -106,7 +106,9 @@ class _Problem:
         return self.xsum / self.mass[:, None]
 
 
-def _feature_matrix(gdf: pd.DataFrame, columns: Sequence[str], standardize: bool) -> np.ndarray:
+def _feature_matrix(
+    gdf: pd.DataFrame, columns: Sequence[str], standardize: bool, missing: str = "error"
+) -> np.ndarray:
     columns = list(columns)
     if not columns:
         raise RegionlibError("name at least one indicator column to build regions on")
@@ -115,8 +117,19 @@ def _feature_matrix(gdf: pd.DataFrame, columns: Sequence[str], standardize: bool
         raise UnknownNameError(
             f"column {unknown[0]!r} is not in the table{suggest(unknown[0], map(str, gdf.columns))}"
         )
-    values = gdf[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    values = gdf[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
     bad = ~np.isfinite(values)
+    if bad.any() and missing == "median":
+        for k, col in enumerate(columns):
+            if bad[:, k].any():
+                codes = gdf.index[bad[:, k]].tolist()
+                fill = np.median(values[~bad[:, k], k]) if (~bad[:, k]).any() else 0.0
+                log(
+                    f"regions: {col}: filled {len(codes)} missing values with the median "
+                    f"{fill:.4g} ({', '.join(map(str, codes[:10]))})"
+                )
+                values[bad[:, k], k] = fill
+        bad = ~np.isfinite(values)
     if bad.any():
         parts = []
         for k, col in enumerate(columns):
@@ -126,7 +139,7 @@ def _feature_matrix(gdf: pd.DataFrame, columns: Sequence[str], standardize: bool
                 parts.append(f"{col}: {', '.join(map(str, codes[:10]))}{more}")
         raise DataFormatError(
             "missing or non-numeric indicator values (" + "; ".join(parts) + "); "
-            "impute them or drop those municipalities first"
+            "impute them, drop those municipalities, or pass missing='median'"
         )
     if standardize:
         std = values.std(axis=0)
@@ -154,6 +167,7 @@ def _prepare(
     columns: Sequence[str],
     *,
     spatial_weight: float = 0.0,
+    missing: str = "error",
     graph: Graph | None,
     floor: tuple[str, float] | None,
     within_prefecture: bool,
@@ -168,7 +182,7 @@ def _prepare(
         dup = gdf.index[gdf.index.duplicated()].unique().tolist()[:5]
         raise DataFormatError(f"duplicate municipality codes in the index: {dup}")
     codes = pd.Index(gdf.index.astype(str), name="code")
-    x = _feature_matrix(gdf, columns, standardize)
+    x = _feature_matrix(gdf, columns, standardize, missing)
     if spatial_weight:
         x = _with_location(gdf, x, spatial_weight)
     if floor is not None:
@@ -732,6 +746,7 @@ def regionalize(
     together: Iterable[Iterable[str]] | None = None,
     standardize: bool = True,
     spatial_weight: float = 0.0,
+    missing: Literal["error", "median"] = "error",
     local_search: bool | None = None,
     n_restarts: int = 20,
     random_state: int | None = None,
@@ -771,6 +786,9 @@ def regionalize(
         Weight of the municipality's location: the standardised centroid coordinates (in
         ``settings.area_crs``) times this weight are added as two more features, which favours
         compact regions (0, the default, uses the indicators only).
+    missing
+        ``"error"`` (default) refuses missing indicator values and lists the codes;
+        ``"median"`` fills them with the column median and logs which.
     local_search
         Improve the solution by moving boundary municipalities while the within-region sum of
         squares drops (contiguity, floor and cores kept). Default: on for max-p, off for Ward
@@ -804,6 +822,8 @@ def regionalize(
             raise RegionlibError(
                 f"n_regions={n_regions} is more than the {len(gdf)} municipalities in the table"
             )
+    if missing not in ("error", "median"):
+        raise RegionlibError(f"missing must be 'error' or 'median', got {missing!r}")
     if cores and method != "maxp":
         raise RegionlibError("forced cores are supported by method='maxp' only")
     problem = _prepare(
@@ -817,6 +837,7 @@ def regionalize(
         together=together,
         standardize=standardize,
         spatial_weight=spatial_weight,
+        missing=missing,
     )
     if method in ("ward", "skater") and int(n_regions) > len(problem.mass):
         raise RegionlibError(
