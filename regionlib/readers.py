@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from regionlib import datasets
-from regionlib._errors import DataFormatError
+from regionlib._errors import DataFormatError, RegionlibError
 from regionlib._log import log
 from regionlib.codes import normalize_code
 
@@ -599,11 +599,23 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
 
 def _resolve_name(prefecture: str, name: str) -> str | None:
     """Code of ``prefecture`` + ``name`` (files without a code column), or None."""
-    try:
-        from regionlib.codes import resolve_municipality
-    except ImportError:
+    from regionlib import boundaries, codes
+
+    by_pref = _names_by_prefecture(boundaries.load_names)
+    candidates = by_pref.get(prefecture)
+    if candidates is None:
         return None
-    try:
-        return resolve_municipality(f"{prefecture}{name}")
-    except Exception:  # retired or unknown name: reported by the caller as unresolved
+    try:  # candidates of one prefecture only: much faster, and no cross-prefecture hits
+        return codes.resolve_municipality(name, candidates=candidates)
+    except RegionlibError:  # retired or unknown name: reported by the caller as unresolved
         return None
+
+
+_NAMES: dict[str, pd.DataFrame] = {}
+
+
+def _names_by_prefecture(load) -> dict[str, pd.DataFrame]:
+    if not _NAMES:
+        names = load()
+        _NAMES.update({str(p): frame for p, frame in names.groupby("prefecture", sort=False)})
+    return _NAMES

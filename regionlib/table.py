@@ -33,6 +33,13 @@ __all__ = ["JoinReport", "SourceReport", "load_table"]
 #: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
 BOUNDARY_VINTAGE = "2021-01-01"
 _EXAMPLES = 5
+_KINDS = {
+    "ward": "designated-city ward",
+    "district": "郡 total",
+    "prefecture": "prefecture total",
+    "total": "national total",
+    "unresolved": "unresolved name",
+}
 
 
 @dataclass
@@ -104,7 +111,8 @@ class JoinReport:
             lines.append(f"- {s.dataset} ({s.source}): {s.rows} rows read, {s.matched} matched")
             for kind, (count, examples) in s.set_aside.items():
                 if count:
-                    lines.append(f"    set aside {count} {kind} rows (e.g. {', '.join(examples)})")
+                    what = _KINDS.get(kind, kind)
+                    lines.append(f"    set aside {count} {what} rows (e.g. {', '.join(examples)})")
             if s.code_changes:
                 lines.append(f"    {len(s.code_changes)} code changes applied:")
                 lines.extend(f"      {c}" for c in s.code_changes)

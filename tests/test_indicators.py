@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from regionlib import datasets, indicators, readers
+from regionlib._errors import DataFormatError, UnknownNameError
+
+REQUIRED = [
+    "population_2020",
+    "population_2015",
+    "population_change_2015_2020",
+    "aging_rate",
+    "elderly_75_share",
+    "child_share",
+    "working_age_share",
+    "density_habitable",
+    "primary_share",
+    "secondary_share",
+    "tertiary_share",
+    "unemployment_rate",
+    "fiscal_strength_index",
+    "income_per_taxpayer",
+    "natural_change_rate",
+    "social_change_rate",
+    "doctors_per_10k",
+]
+
+SSDSE_HEAD = [
+    "SSDSE-A-2026,Prefecture,Municipality,A1101,A1303",
+    ",,年度,2020,2020",
+    "地域コード,都道府県,市区町村,総人口,65歳以上人口",
+]
+
+
+def _write(tmp_path, lines, name="x.csv", encoding="cp932"):
+    path = tmp_path / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+# ----------------------------------------------------------------- catalogue
+
+
+def test_catalogue_has_required_indicators_with_metadata():
+    cat = indicators.catalogue()
+    assert set(REQUIRED) <= set(cat)
+    registry = datasets.registry()
+    for name, entry in cat.items():
+        assert entry.name == name
+        assert entry.label and not entry.label.isascii()  # Japanese label
+        assert entry.year and entry.formula and entry.description
+        assert entry.datasets and all(d in registry for d in entry.datasets)
+    assert cat["aging_rate"].unit == "%"
+    assert cat["density_habitable"].unit == "人/km²"
+    assert cat["income_per_taxpayer"].unit == "千円"
+    assert set(indicators.DEFAULT_INDICATORS) <= set(cat)
+
+
+def test_unknown_indicator_suggests_close_names():
+    with pytest.raises(UnknownNameError, match="aging_rate"):
+        indicators.info("aging_rat")
+
+
+def test_credits_are_deduplicated():
+    lines = indicators.credits(["aging_rate", "child_share", "income_per_taxpayer"])
+    assert len(lines) == len(set(lines)) == 2
+    assert lines[0] == datasets.info("ssdse-a-2026").credit
+
+
+# ----------------------------------------------------------------- real files
+
+
+def test_ssdse_2026_values_equal_raw_file():
+    table = readers.read_ssdse("ssdse-a-2026")
+    assert len(table) == 1741
+    assert table.values.index.name == "code"
+    assert table.values.at["01100", "A1101"] == 1973395  # 札幌市, 2020 census
+    assert table.items.at["A1101", "year"] == "2020"
+    assert table.items.at["A1101", "label"] == "総人口"
+    assert table.names.at["01100", "name"] == "札幌市"
+
+
+def test_juki_sets_aside_wards_districts_and_prefectures():
+    table = readers.read_juki("juki-2020")
+    assert table.values.at["01100", "population"] == 1959313  # 札幌市 as a whole
+    assert "01101" not in table.values.index  # 札幌市中央区 is a ward row
+    assert len(table.set_aside["ward"]) == 175
+    assert len(table.set_aside["prefecture"]) == 47
+    assert len(table.set_aside["district"]) > 300
+    assert any("八重山郡" in row for row in table.set_aside["district"])
+    # districts never become municipalities
+    assert not table.names["name"].str.fullmatch(r".+郡").any()
+
+
+def test_income_codes_without_leading_zero_and_wards():
+    table = readers.read_income("income-2020")
+    assert len(table) == 1741
+    assert table.values.at["01100", "C120110"] == 2878113816
+    assert table.items.at["C120110", "unit"] == "千円"
+    assert "01101" not in table.values.index
+    assert len(table.set_aside["ward"]) == 175
+
+
+def test_fiscal_years_layouts_and_archive():
+    fy2020 = readers.read_fiscal("fiscal-fy2020")
+    assert fy2020.values.at["01100", "fiscal_strength_index"] == 0.74
+    assert fy2020.reasons["future_burden_ratio"].notna().sum() > 0  # "-" kept with reason
+    assert set(fy2020.reasons["future_burden_ratio"].dropna()) == {"not obtainable (-)"}
+    fy2015 = readers.read_fiscal(2015)  # pre-2016 codes, left for the join to map
+    assert "04423" in fy2015.values.index and "04216" not in fy2015.values.index
+    fy2008 = readers.read_fiscal(2008)  # older column order, no code column
+    assert fy2008.values.at["01100", "fiscal_strength_index"] == 0.69
+    assert fy2008.values.at["01100", "current_balance_ratio"] == 99
+    fy2021 = readers.read_fiscal(2021)  # from the archive
+    assert len(fy2021) == 1741
+    assert fy2021.items.at["fiscal_strength_index", "year"] == "2021"
+
+
+def test_compute_missing_reasons_never_inf():
+    frame = indicators.compute_indicators(
+        ["aging_rate", "population_change_2015_2020", "income_per_taxpayer"],
+        codes=readers.read_ssdse("ssdse-a-2026").values.index,
+    )
+    assert len(frame) == 1741
+    assert not np.isinf(frame.to_numpy()).any()
+    assert math.isnan(frame.at["07546", "aging_rate"])  # 双葉町: population 0
+    reasons = frame.attrs["missing_reasons"]
+    assert reasons["aging_rate"] == {"07546": "population is 0"}
+    assert set(reasons["population_change_2015_2020"]) == {"07543", "07545", "07546", "07547"}
+    assert frame.at["01100", "aging_rate"] == pytest.approx(541242 / 1973395 * 100)
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_markers_become_missing_with_reason(tmp_path):
+    path = _write(
+        tmp_path, [*SSDSE_HEAD, "R01100,北海道,札幌市,100,***", "R01202,北海道,函館市,X,-"]
+    )
+    table = readers.read_ssdse(path)
+    assert math.isnan(table.values.at["01100", "A1303"])
+    assert table.reasons.at["01100", "A1303"] == "not surveyed (***)"
+    assert table.reasons.at["01202", "A1101"] == "suppressed (X)"
+    assert table.reasons.at["01202", "A1303"] == "not obtainable (-)"
+    assert table.values.at["01100", "A1101"] == 100
+
+
+def test_cp932_given_as_utf8(tmp_path):
+    path = _write(tmp_path, [*SSDSE_HEAD, "R01100,北海道,札幌市,100,20"], encoding="cp932")
+    with pytest.raises(DataFormatError, match=r"x\.csv.*cp932"):
+        readers.read_ssdse(path, encoding="utf-8")
+    assert readers.read_ssdse(path).values.at["01100", "A1101"] == 100  # detected
+
+
+def test_utf8_given_as_cp932(tmp_path):
+    path = _write(tmp_path, [*SSDSE_HEAD, "R01100,北海道,札幌市,100,20"], encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"x\.csv.*UTF-8"):
+        readers.read_ssdse(path, encoding="cp932")
+
+
+def test_duplicate_codes(tmp_path):
+    rows = ["R01100,北海道,札幌市,100,20", "R01202,北海道,函館市,50,9", "R01100,北海道,札幌市,1,1"]
+    path = _write(tmp_path, [*SSDSE_HEAD, *rows])
+    with pytest.raises(DataFormatError, match=r"01100 appears twice \(lines 4 and 6\)"):
+        readers.read_ssdse(path)
+
+
+def test_wrong_check_digit(tmp_path):
+    lines = [
+        "団体コード,都道府県名,市区町村名,人",
+        "010006,北海道,-,5183687",
+        "011002,北海道,札幌市,1960668",
+        "012024,北海道,函館市,250000",  # 01202 has check digit 5
+    ]
+    path = _write(tmp_path, lines, name="juki.csv")
+    with pytest.raises(DataFormatError, match=r"juki\.csv, line 4.*check digit"):
+        readers.read_juki(path)
+
+
+def test_missing_code_column(tmp_path):
+    lines = ["A1101,A1303", "2020,2020", "総人口,65歳以上人口", "100,20", "50,9"]
+    path = _write(tmp_path, lines)
+    with pytest.raises(DataFormatError, match=r"x\.csv: no code column"):
+        readers.read_ssdse(path)
+    juki = _write(tmp_path, ["都道府県名,市区町村名,人", "北海道,札幌市,1"], name="j.csv")
+    with pytest.raises(DataFormatError, match=r"j\.csv: no code column"):
+        readers.read_juki(juki)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(DataFormatError, match=r"empty\.csv: the file is empty"):
+        readers.read_ssdse(path)
+    with pytest.raises(DataFormatError, match="empty"):
+        readers.read_income(path)
+
+
+def test_junk_in_numeric_column(tmp_path):
+    path = _write(
+        tmp_path, [*SSDSE_HEAD, "R01100,北海道,札幌市,100,20", "R01202,北海道,函館市,5o,9"]
+    )
+    with pytest.raises(DataFormatError, match=r"line 5 \(code 01202\), column 'A1101': '5o'"):
+        readers.read_ssdse(path)
+
+
+def test_unknown_source_path():
+    with pytest.raises(DataFormatError, match="neither a registry dataset"):
+        readers.read_ssdse("no-such-file.csv")
