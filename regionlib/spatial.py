@@ -8,9 +8,16 @@ the log says how many.
 
 Examples
 --------
+>>> import geopandas as gpd, shapely
 >>> from regionlib import spatial
->>> result = spatial.compute_moran(grid, "x")  # doctest: +SKIP
->>> result.i > 0
+>>> cells = [shapely.box(139 + c, 35 + r, 140 + c, 36 + r) for r in range(4) for c in range(4)]
+>>> gdf = gpd.GeoDataFrame(
+...     {"x": [float(c) for r in range(4) for c in range(4)]},
+...     geometry=cells, crs="EPSG:6668",
+...     index=gpd.pd.Index([f"01{i:03d}" for i in range(1, 17)], name="code"),
+... )
+>>> result = spatial.compute_moran(gdf, "x", permutations=99)
+>>> bool(result.i > 0.5)
 True
 """
 
