@@ -35,7 +35,7 @@ lint: install-test
 	$(BIN)/ruff format --check .
 
 test: install-test browser lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests --nbmake notebooks $(PYTEST_ARGS)
 
 bench: install-test
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
