@@ -60,6 +60,23 @@ def register(case: Case) -> None:
     CASES.append(case)
 
 
+def _table_case() -> Case:
+    """The full indicator table with geometry: boundaries + every catalogue indicator."""
+    from regionlib import indicators, table
+
+    names = list(indicators.catalogue())
+    sources = {d for n in names for d in indicators.info(n).datasets}
+    return Case(
+        f"table with geometry, {len(names)} indicators, 1,741 rows",
+        lambda: table.load_table(names),
+        ("boundaries", "table"),
+        (*sorted(sources), "fiscal-archive", "code-history", "n03-national-s0010-topo"),
+    )
+
+
+register(_table_case())
+
+
 def _time(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
