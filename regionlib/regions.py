@@ -100,6 +100,7 @@ class _Problem:
     weight: np.ndarray  # floor variable per node (zeros without a floor)
     adjacency: sparse.csr_matrix  # node adjacency
     cores: np.ndarray  # node indices that must lead distinct regions
+    display: pd.Index | None = None  # "code name" per municipality, for messages
 
     @property
     def mean(self) -> np.ndarray:
@@ -274,6 +275,9 @@ def _prepare(
         weight=np.asarray(node_weight).ravel(),
         adjacency=node_adj,
         cores=np.array(core_nodes, dtype=np.int64),
+        display=pd.Index(codes + " " + gdf["name"].astype(str).to_numpy())
+        if "name" in gdf.columns
+        else codes,
     )
 
 
@@ -299,7 +303,8 @@ def _check_floor_feasible(problem: _Problem, floor: float) -> None:
     if len(short):
         parts = []
         for c in short[:5]:
-            members = problem.codes[np.isin(problem.node_of, np.flatnonzero(comp == c))]
+            shown = problem.codes if problem.display is None else problem.display
+            members = shown[np.isin(problem.node_of, np.flatnonzero(comp == c))]
             parts.append(f"[{_codes_text(members)}] total {sums[c]:,.0f}")
         raise RegionlibError(
             f"{len(short)} part(s) of the graph cannot reach the floor {floor:,.0f} on their own: "

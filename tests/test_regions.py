@@ -227,3 +227,52 @@ def test_national_methods_valid(mirror_dir):
     sk = regions.regionalize(frame, ["a", "b"], method="skater", n_regions=50, graph=g)
     assert sk.nunique() == 50 and evaluate.check_contiguity(sk, g).all()
     assert shapely.is_valid(frame.geometry.iloc[0])
+
+
+def test_cli_regions_and_neighbours(mirror_dir, tmp_path, capsys):
+    from regionlib.cli import main
+
+    out = tmp_path / "hokkaido.csv"
+    code = main(
+        [
+            "-q",
+            "regions",
+            "--method",
+            "maxp",
+            "--floor",
+            "population:200000",
+            "--prefectures",
+            "01",
+            "--csv",
+            str(out),
+        ]
+    )
+    assert code == 0
+    frame = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig")
+    assert list(frame.columns) == ["code", "prefecture", "name", "region", "region_name"]
+    assert len(frame) == 179
+    assert frame.loc[frame["code"] == "01100", "region_name"].item() == "札幌圏"
+    assert (tmp_path / "hokkaido_evaluation.txt").read_text(encoding="utf-8").count("はい") >= 2
+    assert "リージョン数" in capsys.readouterr().out
+    edges = tmp_path / "edges.csv"
+    assert main(["-q", "neighbours", "--prefectures", "13", "-o", str(edges)]) == 0
+    table = pd.read_csv(edges, dtype={"code_a": str, "code_b": str})
+    assert set(table["kind"]) == {"border", "bridge"}  # Tokyo's islands are bridged
+    assert (
+        main(
+            [
+                "-q",
+                "regions",
+                "--method",
+                "ward",
+                "--n-regions",
+                "500",
+                "--prefectures",
+                "01",
+                "--csv",
+                str(out),
+            ]
+        )
+        == 2
+    )
+    assert "more than the 179" in capsys.readouterr().err

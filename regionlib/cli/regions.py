@@ -1,0 +1,224 @@
+"""``regionlib regions``: propose contiguous wide-area regions; ``regionlib neighbours``: the graph.
+
+Examples::
+
+    regionlib regions --method maxp --floor population:200000 -o regions.html --csv regions.csv
+    regionlib regions --method ward --n-regions 50 --within-prefecture --csv ward50.csv
+    regionlib neighbours -o edges.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from regionlib import boundaries, evaluate, graph, indicators, references, regions, table
+from regionlib._errors import RegionlibError
+
+_POPULATION = "population_2020"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``regions`` and ``neighbours`` subcommands to ``sub``.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the main parser.
+    """
+    p = sub.add_parser(
+        "regions",
+        help="propose contiguous regions (max-p with a floor, Ward or SKATER) and evaluate them",
+        description="Group neighbouring municipalities into regions that are similar on the "
+        "indicators, write a CSV (code, prefecture, name, region, region name), the evaluation "
+        "and a region table beside it, and optionally an offline HTML map.",
+    )
+    p.add_argument("--method", choices=["maxp", "ward", "skater"], default="maxp")
+    p.add_argument(
+        "--floor",
+        metavar="COLUMN:MIN",
+        help="minimum total per region, e.g. population:200000 (required for maxp; "
+        "'population' means population_2020)",
+    )
+    p.add_argument("--n-regions", type=int, help="number of regions (ward, skater)")
+    p.add_argument(
+        "--indicators",
+        nargs="+",
+        metavar="NAME",
+        help="catalogue indicators to be homogeneous on (default: the core set without population)",
+    )
+    p.add_argument("--prefectures", nargs="+", metavar="PREF", help="only these prefectures")
+    p.add_argument(
+        "--within-prefecture", action="store_true", help="never cross prefecture borders"
+    )
+    p.add_argument(
+        "--islands",
+        choices=["connect", "keep", "drop"],
+        default="connect",
+        help="link islands to their nearest municipality (default), keep or drop them",
+    )
+    p.add_argument(
+        "--spatial-weight",
+        type=float,
+        default=0.0,
+        help="weight of location as an extra feature (favours compact regions; default 0)",
+    )
+    p.add_argument("--cores", nargs="+", metavar="MUNI", help="forced cores (maxp): codes or names")
+    p.add_argument(
+        "--together",
+        action="append",
+        metavar="MUNI,MUNI,…",
+        help="municipalities that must stay in one region (repeatable)",
+    )
+    p.add_argument(
+        "--missing",
+        choices=["error", "median"],
+        default="median",
+        help="missing indicator values: fill with the median (default, logged) or refuse",
+    )
+    p.add_argument("--seed", type=int, help="random seed (default: settings.random_state)")
+    p.add_argument("-o", "--output", help="offline HTML map of the regions")
+    p.add_argument("--csv", help="CSV of the labels (default: beside --output)")
+    p.set_defaults(func=_regions)
+
+    q = sub.add_parser(
+        "neighbours",
+        aliases=["neighbors"],
+        help="export the contiguity graph as an edge list",
+        description="Write the Queen contiguity graph: code_a, code_b, kind (border|bridge), "
+        "border_km, distance_km. Islands are linked to their nearest municipality unless "
+        "--islands keep|drop.",
+    )
+    q.add_argument("-o", "--output", required=True, help="CSV file to write")
+    q.add_argument("--prefectures", nargs="+", metavar="PREF", help="only these prefectures")
+    q.add_argument("--within-prefecture", action="store_true", help="no cross-prefecture links")
+    q.add_argument("--islands", choices=["connect", "keep", "drop"], default="connect")
+    q.set_defaults(func=_neighbours)
+
+
+def _floor_column(name: str) -> str:
+    if name == "population":
+        return _POPULATION
+    indicators.info(name)  # raises UnknownNameError with suggestions
+    return name
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for arg in values or [] for v in arg.split(",") if v.strip()]
+
+
+def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
+    from regionlib import codes
+
+    candidates = frame[["prefecture", "name"]] if "prefecture" in frame else None
+    out = []
+    for name in names:
+        if name in frame.index:
+            out.append(name)
+        else:
+            out.append(codes.resolve_municipality(name, candidates=candidates))
+    return out
+
+
+def _regions(args: argparse.Namespace) -> int:
+    if not args.output and not args.csv:
+        raise RegionlibError("name an output: -o regions.html and/or --csv regions.csv")
+    floor = None
+    if args.floor:
+        column, value = regions.parse_floor(args.floor)
+        floor = (_floor_column(column), value)
+    features = _split(args.indicators) or [
+        n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
+    ]
+    names = list(dict.fromkeys([*features, _POPULATION, *([floor[0]] if floor else [])]))
+    frame = table.load_table(names, prefectures=args.prefectures)
+    cores = _resolve(_split(args.cores), frame) if args.cores else None
+    together = [_resolve(_split([group]), frame) for group in args.together or []] or None
+    g = graph.contiguity(frame, within_prefecture=args.within_prefecture, islands=args.islands)
+    frame = frame.loc[frame.index.isin(g.unique_ids)]
+    labels = regions.regionalize(
+        frame,
+        features,
+        method=args.method,
+        n_regions=args.n_regions,
+        floor=floor,
+        graph=g,
+        within_prefecture=args.within_prefecture,
+        cores=cores,
+        together=together,
+        spatial_weight=args.spatial_weight,
+        missing=args.missing,
+        random_state=args.seed,
+    )
+    summary = regions.region_table(frame, labels, population=_POPULATION)
+    names_by_region = summary["region_name"]
+    csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
+    out = pd.DataFrame(
+        {
+            "code": labels.index,
+            "prefecture": frame.loc[labels.index, "prefecture"].to_numpy(),
+            "name": frame.loc[labels.index, "name"].to_numpy(),
+            "region": labels.to_numpy(),
+            "region_name": labels.map(names_by_region).to_numpy(),
+        }
+    )
+    out.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    refs = references.reference_groupings(frame)
+    result = evaluate.evaluate(
+        frame,
+        labels,
+        columns=features,
+        floor=floor,
+        graph=g,
+        population=_POPULATION,
+        references=refs,
+        missing=args.missing,
+    )
+    report = evaluate.format_evaluation(result)
+    eval_path = csv_path.with_name(f"{csv_path.stem}_evaluation.txt")
+    eval_path.write_text(report + "\n", encoding="utf-8")
+    table_path = csv_path.with_name(f"{csv_path.stem}_regions.csv")
+    summary.drop(columns=["members"]).astype({"population": "Int64"}).rename(
+        columns={
+            "region_name": "リージョン名",
+            "core": "中心市区町村コード",
+            "core_name": "中心市区町村",
+            "n_members": "市区町村数",
+            "population": "人口",
+            "member_names": "構成市区町村",
+        }
+    ).to_csv(table_path, encoding="utf-8-sig")
+    print(report)
+    print(f"{len(labels)} 市区町村 → {labels.nunique()} リージョン -> {csv_path}", file=sys.stderr)
+    print(f"評価 -> {eval_path}; リージョン一覧 -> {table_path}", file=sys.stderr)
+    if args.output:
+        from regionlib import maps
+
+        m = maps.choropleth(
+            frame,
+            features,
+            regions=labels.map(names_by_region),
+            title=f"広域リージョン案（{_METHOD_NAMES[args.method]}、{labels.nunique()}圏）",
+        )
+        maps.save_html(m, args.output)
+        print(f"地図 -> {args.output}", file=sys.stderr)
+    return 0
+
+
+_METHOD_NAMES = {"maxp": "max-p法", "ward": "ウォード法", "skater": "SKATER法"}
+
+
+def _neighbours(args: argparse.Namespace) -> int:
+    frame = boundaries.load_boundaries(prefectures=args.prefectures)
+    edges = graph.edges_table(frame, within_prefecture=args.within_prefecture, islands=args.islands)
+    edges.to_csv(args.output, index=False)
+    counts = edges["kind"].value_counts()
+    print(
+        f"{len(edges)} links ({counts.get('border', 0)} border, {counts.get('bridge', 0)} "
+        f"bridge) between {len(frame)} municipalities -> {args.output}",
+        file=sys.stderr,
+    )
+    return 0
