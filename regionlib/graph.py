@@ -258,8 +258,9 @@ def contiguity(
 
     Examples
     --------
-    >>> g = contiguity(grid)  # doctest: +SKIP
-    >>> g.n_components
+    >>> from regionlib import boundaries, graph
+    >>> g = graph.contiguity(boundaries.load_boundaries())  # doctest: +SKIP
+    >>> g.n_components  # doctest: +SKIP
     1
     """
     gdf, edges = _build(gdf, within_prefecture, islands)

@@ -182,6 +182,14 @@ def _prepare(
     if gdf.index.has_duplicates:
         dup = gdf.index[gdf.index.duplicated()].unique().tolist()[:5]
         raise DataFormatError(f"duplicate municipality codes in the index: {dup}")
+    if graph is None:
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise RegionlibError("pass a GeoDataFrame with geometry, or a graph= built beforehand")
+        graph = _graph.contiguity(gdf, within_prefecture=within_prefecture, islands=islands)
+        kept = gdf.index.isin(graph.unique_ids)
+        if not kept.all():  # islands="drop": the dropped municipalities get no region (logged)
+            gdf = gdf.loc[kept]
+        within_prefecture = False  # already applied to the graph
     codes = pd.Index(gdf.index.astype(str), name="code")
     x = _feature_matrix(gdf, columns, standardize, missing)
     if spatial_weight:
@@ -203,20 +211,14 @@ def _prepare(
             raise DataFormatError(f"floor column {fcol!r} has negative values; it must be additive")
     else:
         weight = np.zeros(len(gdf))
-    if graph is None:
-        if not isinstance(gdf, gpd.GeoDataFrame):
-            raise RegionlibError("pass a GeoDataFrame with geometry, or a graph= built beforehand")
-        graph = _graph.contiguity(gdf, within_prefecture=within_prefecture, islands=islands)
-        adjacency = _graph.adjacency_matrix(graph, pd.Index(gdf.index))
-    else:
-        adjacency = _graph.adjacency_matrix(graph, pd.Index(gdf.index))
-        if within_prefecture:
-            grp = _graph.group_key(gdf).to_numpy()
-            coo = adjacency.tocoo()
-            same = grp[coo.row] == grp[coo.col]
-            adjacency = sparse.csr_matrix(
-                (coo.data[same], (coo.row[same], coo.col[same])), shape=adjacency.shape
-            )
+    adjacency = _graph.adjacency_matrix(graph, pd.Index(gdf.index))
+    if within_prefecture:
+        grp = _graph.group_key(gdf).to_numpy()
+        coo = adjacency.tocoo()
+        same = grp[coo.row] == grp[coo.col]
+        adjacency = sparse.csr_matrix(
+            (coo.data[same], (coo.row[same], coo.col[same])), shape=adjacency.shape
+        )
     # contraction of the groups that must stay together
     n = len(codes)
     parent = np.arange(n)

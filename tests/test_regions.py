@@ -276,3 +276,9 @@ def test_cli_regions_and_neighbours(mirror_dir, tmp_path, capsys):
         == 2
     )
     assert "more than the 179" in capsys.readouterr().err
+
+
+def test_dropped_islands_get_no_region(grid):
+    labels = regions.regionalize(grid, ["x"], method="ward", n_regions=3, islands="drop")
+    assert "01017" not in labels.index
+    assert len(labels) == 16 and labels.nunique() == 3
