@@ -755,7 +755,7 @@ def regionalize(
     spatial_weight: float = 0.0,
     missing: Literal["error", "median"] = "error",
     local_search: bool | None = None,
-    n_restarts: int = 20,
+    n_restarts: int = 100,
     random_state: int | None = None,
 ) -> pd.Series:
     """Group neighbouring municipalities into contiguous regions.
@@ -801,7 +801,9 @@ def regionalize(
         squares drops (contiguity, floor and cores kept). Default: on for max-p, off for Ward
         and SKATER (so they match their textbook definition).
     n_restarts
-        Construction restarts of max-p (alternating most-similar and random growth).
+        Construction restarts of max-p (alternating most-similar and random growth); the
+        local search then improves the three best with the most regions. 100 restarts take about
+        1.5 s nationwide.
     random_state
         Seed; default ``settings.random_state``. The same inputs and seed give the same labels.
 

@@ -1,0 +1,234 @@
+"""Benchmark regionlib's regionalisation against pygeoda (and spopt on Hokkaido).
+
+Run from the repository root with the data mirror or cache configured::
+
+    python benchmarks/bench_regions.py [--spopt-timeout 150] [--skip-spopt]
+
+Inputs: the 1,741 municipalities (1 % boundaries), 10 catalogue indicators standardised
+(z-scores; missing values filled with the median, as ``regionalize(missing="median")`` does),
+the Queen contiguity graph with islands bridged to their nearest municipality (connected, so
+pygeoda — which crashes the interpreter on a disconnected graph — gets the very same links
+through a GAL file). Every method sees the same standardised matrix; pygeoda is told not to
+rescale (``scale_method="raw"``). Within-region sums of squares are computed the same way for
+all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from regionlib import evaluate, graph, regions, table
+
+INDICATORS = [
+    "population_change_2015_2020",
+    "aging_rate",
+    "child_share",
+    "density_habitable",
+    "primary_share",
+    "tertiary_share",
+    "unemployment_rate",
+    "fiscal_strength_index",
+    "income_per_taxpayer",
+    "doctors_per_10k",
+]
+POP = "population_2020"
+FLOOR = 200_000
+
+
+def timed(func, repeat: int = 1):
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - t0)
+    return result, statistics.median(times)
+
+
+def standardized(frame: pd.DataFrame) -> pd.DataFrame:
+    x = frame[INDICATORS].astype(float)
+    x = x.fillna(x.median())
+    return (x - x.mean()) / x.std(ddof=0)
+
+
+def write_gal(g, index: pd.Index, path: Path) -> None:
+    adj = graph.adjacency_matrix(g, index)
+    with open(path, "w") as f:
+        f.write(f"0 {len(index)} regions id\n")
+        for i in range(len(index)):
+            nb = adj.indices[adj.indptr[i] : adj.indptr[i + 1]]
+            f.write(f"{i} {len(nb)}\n{' '.join(map(str, nb))}\n")
+
+
+def ssd(frame: pd.DataFrame, labels) -> float:
+    labels = pd.Series(np.asarray(labels), index=frame.index)
+    return evaluate.sum_of_squares(frame, labels, INDICATORS, missing="median")[0]
+
+
+def _spopt_worker(queue, gdf, n_attrs):
+    import warnings
+
+    from libpysal.graph import Graph
+    from spopt.region import MaxPHeuristic
+
+    warnings.filterwarnings("ignore")
+    g = Graph.build_contiguity(gdf, rook=False)
+    w = g.to_W()
+    t0 = time.perf_counter()
+    model = MaxPHeuristic(gdf, w, [f"f{i}" for i in range(n_attrs)], POP, FLOOR, top_n=2)
+    model.solve()
+    queue.put((time.perf_counter() - t0, np.asarray(model.labels_).tolist()))
+
+
+def run_spopt_hokkaido(frame: pd.DataFrame, timeout: float):
+    hok = frame[frame["pref_code"] == "01"]
+    # spopt needs neighbours for every unit: Hokkaido's island towns are bridged here too
+    x = standardized(frame).loc[hok.index]
+    gdf = hok[[POP, "geometry"]].copy()
+    for i, col in enumerate(INDICATORS):
+        gdf[f"f{i}"] = x[col].to_numpy()
+    gdf = gdf.reset_index(drop=True)
+    # mainland Hokkaido only (largest land-connected part): spopt builds its own graph
+    parts = graph.components(graph.contiguity(hok, islands="keep"), hok.index)
+    keep = (parts == parts.value_counts().idxmax()).to_numpy()
+    gdf = gdf[keep].reset_index(drop=True)
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_spopt_worker, args=(queue, gdf, len(INDICATORS)))
+    t0 = time.perf_counter()
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return None, time.perf_counter() - t0, hok[keep]
+    if queue.empty():
+        return None, float("nan"), hok[keep]
+    seconds, labels = queue.get()
+    return labels, seconds, hok[keep]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spopt-timeout", type=float, default=150.0)
+    parser.add_argument("--skip-spopt", action="store_true")
+    parser.add_argument("--threads", type=int, default=2, help="pygeoda cpu_threads")
+    args = parser.parse_args()
+
+    import pygeoda
+
+    frame = table.load_table([*INDICATORS, POP])
+    print(f"{len(frame)} municipalities, {len(INDICATORS)} indicators, cores={os.cpu_count()}")
+    x = standardized(frame)
+
+    g, t_graph = timed(lambda: graph.contiguity(frame), repeat=3)
+    print(f"contiguity graph: {t_graph:.3f} s, components={g.n_components}, links={g.n_edges // 2}")
+
+    # --- Ward, 50 regions, including the graph build -------------------------------------
+    def ward():
+        gg = graph.contiguity(frame)
+        return regions.regionalize(
+            frame, INDICATORS, method="ward", n_regions=50, graph=gg, missing="median"
+        )
+
+    lab_ward, t_ward = timed(ward, repeat=3)
+    print(
+        f"\nWard 50 (incl. graph): {t_ward:.3f} s  SSD={ssd(frame, lab_ward):.1f}  "
+        f"target < 1 s: {'OK' if t_ward < 1 else 'MISSED'}"
+    )
+
+    # pygeoda with the same, connected weights
+    with tempfile.TemporaryDirectory() as tmp:
+        gal = Path(tmp) / "w.gal"
+        write_gal(g, frame.index, gal)
+        w = pygeoda.read_gal(str(gal), [str(i) for i in range(len(frame))])
+    data = pd.DataFrame(x.to_numpy(), columns=[f"f{i}" for i in range(x.shape[1])])
+
+    # --- SKATER, 50 regions ------------------------------------------------------------------
+    lab_sk, t_sk = timed(
+        lambda: regions.regionalize(
+            frame, INDICATORS, method="skater", n_regions=50, graph=g, missing="median"
+        ),
+        repeat=3,
+    )
+    res_pg, t_pg = timed(
+        lambda: pygeoda.skater(50, w, data, scale_method="raw", cpu_threads=args.threads),
+        repeat=3,
+    )
+    s_ours, s_pg = ssd(frame, lab_sk), ssd(frame, res_pg["Clusters"])
+    print(
+        f"\nSKATER 50  ours: {t_sk:.3f} s SSD={s_ours:.1f} | pygeoda: {t_pg:.3f} s "
+        f"SSD={s_pg:.1f} | time ratio ours/pygeoda={t_sk / t_pg:.2f}, "
+        f"SSD ratio={s_ours / s_pg:.4f}; target < 5 s and SSD <= pygeoda: "
+        f"{'OK' if t_sk < 5 and s_ours <= s_pg + 1e-6 else 'MISSED'}"
+    )
+
+    # --- max-p, floor 200,000 ------------------------------------------------------------------
+    floor = (POP, FLOOR)
+    lab_mp, t_mp = timed(
+        lambda: regions.regionalize(
+            frame, INDICATORS, method="maxp", floor=floor, graph=g, missing="median"
+        )
+    )
+    res_mpg, t_mpg = timed(
+        lambda: pygeoda.maxp_greedy(
+            w,
+            data,
+            frame[POP].astype(float),
+            FLOOR,
+            scale_method="raw",
+            cpu_threads=args.threads,
+        )
+    )
+    p_ours, p_pg = lab_mp.nunique(), len(set(res_mpg["Clusters"]))
+    m_ours, m_pg = ssd(frame, lab_mp), ssd(frame, res_mpg["Clusters"])
+    check = evaluate.evaluate(frame, lab_mp, floor=floor, graph=g)
+    print(
+        f"\nmax-p {FLOOR:,}  ours: {t_mp:.2f} s p={p_ours} SSD={m_ours:.1f} "
+        f"(floor ok={check['floor_ok']}, contiguous={check['contiguous']}) | "
+        f"pygeoda maxp_greedy: {t_mpg:.2f} s p={p_pg} SSD={m_pg:.1f}"
+    )
+    print(
+        f"  ratios ours/pygeoda: time={t_mp / t_mpg:.2f} p={p_ours / p_pg:.3f} "
+        f"SSD={m_ours / m_pg:.4f}; target < 30 s, p >= pygeoda, SSD < pygeoda: "
+        f"{'OK' if t_mp < 30 and p_ours >= p_pg and m_ours < m_pg else 'MISSED'}"
+    )
+
+    # --- spopt MaxPHeuristic on Hokkaido, for context ------------------------------------
+    if not args.skip_spopt:
+        labels, seconds, hok = run_spopt_hokkaido(frame, args.spopt_timeout)
+        g_hok = graph.contiguity(hok, islands="keep")
+        lab_h, t_h = timed(
+            lambda: regions.regionalize(
+                hok, INDICATORS, method="maxp", floor=floor, graph=g_hok, missing="median"
+            )
+        )
+        x_h = standardized(frame).loc[hok.index]  # national z-scores, as given to spopt
+        hok_x = hok.assign(**{c: x_h[c] for c in INDICATORS})
+
+        def ssd_h(lab):
+            lab = pd.Series(np.asarray(lab), index=hok.index)
+            return evaluate.sum_of_squares(hok_x, lab, INDICATORS, standardize=False)[0]
+
+        line = f"\nmainland Hokkaido ({len(hok)} municipalities) max-p {FLOOR:,}: "
+        line += f"ours {t_h:.2f} s p={lab_h.nunique()} SSD={ssd_h(lab_h):.1f} | spopt "
+        if labels is None:
+            line += f"MaxPHeuristic did not finish in {args.spopt_timeout:.0f} s"
+        else:
+            line += (
+                f"MaxPHeuristic {seconds:.1f} s p={len(set(labels))} "
+                f"SSD={ssd_h(labels):.1f} | time ratio ours/spopt={t_h / seconds:.4f}"
+            )
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
