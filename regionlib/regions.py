@@ -786,7 +786,9 @@ def regionalize(
     cores
         Codes that must each lead a different region (max-p only); they never move.
     together
-        Groups of codes that must end in the same region (each group contiguous).
+        Groups of codes that must end in the same region (each group contiguous). Each group
+        is merged into one unit first; max-p and SKATER keep exact sums of squares for it, Ward
+        (scikit-learn, no sample weights) sees it as one unit at its members' mean.
     standardize
         z-score the columns first (default) so that each weighs the same.
     spatial_weight

@@ -117,6 +117,11 @@ def test_cores_and_together(grid, g):
         grid, ["x"], method="skater", n_regions=4, graph=g, together=[["01003", "01002"]]
     )
     assert skater["01003"] == skater["01002"]
+    ward = regions.regionalize(
+        grid, ["x"], method="ward", n_regions=4, graph=g, together=[["01004", "01003"]]
+    )
+    assert ward["01004"] == ward["01003"]
+    assert evaluate.check_contiguity(ward, g).all()
     with pytest.raises(RegionlibError, match="not contiguous"):
         regions.regionalize(
             grid, ["x"], method="maxp", floor=FLOOR, graph=g, together=[["01001", "01016"]]
