@@ -552,4 +552,5 @@ def show_map(m, *, height: int = 520):
 
     doc = html.escape(maps.to_html(m, offline=True), quote=True)
     style = f"width:100%;height:{int(height)}px;border:1px solid #ccc"
-    return HTML(f'<iframe srcdoc="{doc}" style="{style}"></iframe>')
+    # wrapped in a <div>: IPython warns about HTML that starts with an <iframe>
+    return HTML(f'<div><iframe srcdoc="{doc}" style="{style}"></iframe></div>')
