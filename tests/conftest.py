@@ -58,7 +58,9 @@ def grid() -> gpd.GeoDataFrame:
     for r in range(4):
         for c in range(4):
             i = r * 4 + c + 1
-            x0, y0 = 139.0 + c * size, 35.0 + r * size
+            # corners from the same expressions, so neighbours share exact coordinates
+            x0, x1 = 139.0 + c * size, 139.0 + (c + 1) * size
+            y0, y1 = 35.0 + r * size, 35.0 + (r + 1) * size
             rows.append(
                 {
                     "code": f"01{i:03d}",
@@ -66,7 +68,7 @@ def grid() -> gpd.GeoDataFrame:
                     "name": f"町{i}",
                     "population": 1000 * (r + 1),
                     "x": float(c) + 0.1 * r,
-                    "geometry": shapely.box(x0, y0, x0 + size, y0 + size),
+                    "geometry": shapely.box(x0, y0, x1, y1),
                 }
             )
     rows.append(

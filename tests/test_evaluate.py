@@ -44,7 +44,8 @@ def test_sum_of_squares_and_compactness(grid):
     assert iq.iloc[0] == pytest.approx(np.pi / 4, rel=0.05)
     rows = pd.Series([(int(c[-2:]) - 1) // 4 for c in grid.index], index=grid.index)
     rows["01017"] = 0
-    assert evaluate.compactness(grid, rows).max() < np.pi / 4 * 0.7
+    # a 4 x 1 strip of boxes (4πA/P² ≈ 0.56) is much less compact than one box (≈ 0.78)
+    assert evaluate.compactness(grid, rows).max() < iq.min() * 0.8
 
 
 def test_agreement():
