@@ -103,9 +103,12 @@ class Exercise:
 def _table(indicators: tuple[str, ...], prefectures: tuple[str, ...] | None = None):
     from regionlib import table
 
-    return table.load_table(
-        list(indicators), geometry=prefectures is not None, prefectures=prefectures
-    )
+    if prefectures is None:
+        return table.load_table(list(indicators), geometry=False)
+    # subset of the national layer: load_table(prefectures=...) reads per-prefecture files,
+    # whose borders between prefectures do not touch, so cross-prefecture neighbours would be lost
+    national = table.load_table(list(indicators))
+    return national[national["prefecture"].isin(prefectures)]
 
 
 # --- the exercises: each solver uses only public functions, as a learner would -------------

@@ -446,21 +446,31 @@ ax.set_title("クラスターの特徴（k = 6）")
 fig.tight_layout()
 """),
     code("""
-clustered = tab.join(clustering6.labels)
-ax = clustered.plot(column="cluster", categorical=True, legend=True, cmap="tab10", figsize=(8, 8))
+clustered = tab.join(clustering6.labels.map(lambda c: f"クラスター{c}"))
+ax = clustered.plot(
+    column="cluster",
+    categorical=True,
+    legend=True,
+    legend_kwds={"loc": "upper left"},
+    cmap="tab10",
+    figsize=(9, 9),
+)
 ax.set(title="市区町村のクラスター（k = 6）", xlim=(128, 146), ylim=(30, 46))
 ax.set_axis_off()
 """),
     md("""
 ## 4. ピアを探す：どこが似ていて、何が違うか
 
-`TARGET` の市区町村に最も似ている10市区町村です。`contrib_...` の列は、その指標が距離に
-占める割合（合計1）です。割合の大きい指標が「違い」の主な原因です。
+`TARGET` の市区町村に最も似ている10市区町村です。右側の列は、その指標が距離に占める割合
+（％、合計100）です。割合の大きい指標が「違い」の主な原因です。
 """),
     code("""
 TARGET = "秋田県男鹿市"
 peers = similarity.find_peers(feats, TARGET, k=10)
-peers.round(3)
+shares = peers.filter(like="contrib_").rename(
+    columns=lambda c: features.indicator_label(c[8:], short=True) + "（%）"
+)
+peers[["name", "prefecture", "population", "distance"]].join((100 * shares).round(0))
 """),
     md("""
 同じ県のピアは日頃から比べていることが多いので、他県に限って探すこともできます。人口規模が
@@ -502,8 +512,15 @@ NOTEBOOKS["03-wide-area-regions"] = [
     header("evaluate", "graph", "maps", "references", "regions", "table", "workshop", plots=False),
     code("""
 INDICATORS = list(workshop.WORKSHOP_INDICATORS)
-tab = table.load_table([*INDICATORS, "population_2020"], prefectures=workshop.TOHOKU)
+national = table.load_table([*INDICATORS, "population_2020"])
+tab = national[national["prefecture"].isin(workshop.TOHOKU)]
 print(len(tab), "市町村:", ", ".join(workshop.TOHOKU))
+"""),
+    md("""
+**注意**：東北6県は、全国の表から絞り込んでいます。`load_table(prefectures=[...])` は県ごとの
+境界ファイルを読むため、県どうしの境界線が一致せず、県境をまたぐ隣接（たとえば横手市と
+西和賀町）が失われます（既知の問題）。複数の県をまとめて扱うときは、全国の表から絞り込んで
+ください。
 """),
     md("""
 ## 1. 隣接関係と離島
@@ -514,20 +531,28 @@ print(len(tab), "市町村:", ", ".join(workshop.TOHOKU))
     code("""
 g = graph.contiguity(tab)
 print("つながりの成分数:", g.n_components)
-edges = graph.edges_table(tab)
-print(edges["kind"].value_counts())
-edges[edges["kind"] == "bridge"].assign(
-    name_a=lambda e: tab.loc[e["code_a"], "name"].to_numpy(),
-    name_b=lambda e: tab.loc[e["code_b"], "name"].to_numpy(),
-)
+graph.edges_table(tab)["kind"].value_counts()
 """),
     md("""
-離島をつながずに残すと（`islands="keep"`）、グラフはいくつもの成分に分かれます。この場合、
-離島は単独の圏域にしかなれません。どちらを選ぶかは、フェリー航路などの実際の結び付きを
-踏まえた判断です。
+東北6県には陸の隣接がない市町村はありません（「橋」は0本）。全国では約60の離島・離島群が
+あり、最も近い市区町村と結ばれます。結んだ距離の長いものを見てみましょう。
 """),
     code("""
-print("離島をつながない場合の成分数:", graph.contiguity(tab, islands="keep").n_components)
+national_edges = graph.edges_table(national)
+bridges = national_edges[national_edges["kind"] == "bridge"]
+print("全国の橋の数:", len(bridges))
+bridges.assign(
+    name_a=national.loc[bridges["code_a"], "name"].to_numpy(),
+    name_b=national.loc[bridges["code_b"], "name"].to_numpy(),
+).nlargest(8, "distance_km")[["name_a", "name_b", "distance_km"]].round(1)
+"""),
+    md("""
+離島をつながずに残すと（`islands="keep"`）、全国のグラフはいくつもの成分に分かれます。
+この場合、離島は単独の圏域にしかなれません。どちらを選ぶかは、フェリー航路などの実際の
+結び付きを踏まえた判断です。
+"""),
+    code("""
+print("離島をつながない場合の成分数（全国）:", graph.contiguity(national, islands="keep").n_components)
 """),
     md("""
 ## 2. 3つの方法を並べる
@@ -541,10 +566,20 @@ print("離島をつながない場合の成分数:", graph.contiguity(tab, islan
     code("""
 FLOOR = ("population_2020", 200_000)
 proposals = {
-    "ward": regions.regionalize(tab, INDICATORS, method="ward", n_regions=20, missing="median"),
-    "skater": regions.regionalize(tab, INDICATORS, method="skater", n_regions=20, missing="median"),
+    "ward": regions.regionalize(
+        tab, INDICATORS, method="ward", n_regions=20, graph=g, missing="median"
+    ),
+    "skater": regions.regionalize(
+        tab, INDICATORS, method="skater", n_regions=20, graph=g, missing="median"
+    ),
     "maxp": regions.regionalize(
-        tab, INDICATORS, method="maxp", floor=FLOOR, missing="median", random_state=RANDOM_SEED
+        tab,
+        INDICATORS,
+        method="maxp",
+        floor=FLOOR,
+        graph=g,
+        missing="median",
+        random_state=RANDOM_SEED,
     ),
 }
 {name: labels.nunique() for name, labels in proposals.items()}
@@ -629,7 +664,6 @@ inside.assign(commuting_zone=refs["commuting_zone_2020"])[
 全国（1,741市区町村）の max-p も数秒で終わります（2コアのパソコンで約1〜2秒）。
 """),
     code("""
-national = table.load_table([*INDICATORS, "population_2020"])
 national_labels = regions.regionalize(
     national, INDICATORS, method="maxp", floor=FLOOR, missing="median", random_state=RANDOM_SEED
 )
@@ -854,7 +888,8 @@ workshop.exercises()
     md("""
 ## 問7〜8：広域リージョン（東北6県）
 
-`table.load_table([...], prefectures=workshop.TOHOKU)` で東北6県だけを読み込めます。
+全国の表を読み込み、`prefecture` 列が `workshop.TOHOKU` に含まれる行に絞り込みます
+（`load_table(prefectures=...)` で県ごとに読むと、県境をまたぐ隣接が失われるため）。
 """),
     *EXERCISE_CELLS[18:],
     md("""
@@ -910,9 +945,8 @@ answer_6 = peers.index[0]
 assert workshop.check("e6_nearest_peer", answer_6)
 """),
     code("""
-tohoku = table.load_table(
-    [*workshop.WORKSHOP_INDICATORS, "population_2020"], prefectures=workshop.TOHOKU
-)
+national = table.load_table([*workshop.WORKSHOP_INDICATORS, "population_2020"])
+tohoku = national[national["prefecture"].isin(workshop.TOHOKU)]
 labels = regions.regionalize(
     tohoku,
     list(workshop.WORKSHOP_INDICATORS),
