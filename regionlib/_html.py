@@ -163,6 +163,30 @@ RL.outlines = function (map, d) {
   });
   layer.addTo(map);
   RL.control(map).addOverlay(layer, RL.esc(d.name));
+  RL.declutter(map, layer);
+};
+// Hide labels that would overlap a label placed before them (labels come in priority order),
+// so that hundreds of region names stay readable at national zoom and appear as you zoom in.
+RL.declutter = function (map, layer) {
+  var markers = [];
+  layer.eachLayer(function (l) { if (l instanceof L.Marker) { markers.push(l); } });
+  function run() {
+    var placed = [];
+    markers.forEach(function (mk) {
+      var el = mk.getElement();
+      if (!el) { return; }
+      el.style.display = "";
+      var p = map.latLngToContainerPoint(mk.getLatLng());
+      var w = el.offsetWidth / 2 + 2, h = el.offsetHeight / 2 + 1;
+      var box = [p.x - w, p.y - h, p.x + w, p.y + h];
+      var hit = placed.some(function (b) {
+        return !(box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3]);
+      });
+      if (hit) { el.style.display = "none"; } else { placed.push(box); }
+    });
+  }
+  map.on("zoomend overlayadd", run);
+  run();
 };
 """
 

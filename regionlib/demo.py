@@ -32,6 +32,29 @@ DEMO_INDICATORS = [
     "fiscal_strength_index",
     "income_per_taxpayer",
 ]
+#: municipality whose peers the demo shows
+DEMO_FOCUS = "北海道夕張市"
+#: indicators for the peers view
+PEER_INDICATORS = [
+    "population_2020",
+    "aging_rate",
+    "population_change_2015_2020",
+    "density_habitable",
+    "primary_share",
+    "tertiary_share",
+    "fiscal_strength_index",
+    "income_per_taxpayer",
+]
+#: indicators the proposed regions are homogeneous on, and their population floor
+REGION_INDICATORS = [
+    "aging_rate",
+    "population_change_2015_2020",
+    "density_habitable",
+    "primary_share",
+    "tertiary_share",
+    "income_per_taxpayer",
+]
+REGION_FLOOR = 200_000
 # population change is drawn with classes split at 0 and a diverging palette
 _CHANGE = "population_change_2015_2020"
 _CHANGE_BINS = [-10.0, -5.0, -2.0, 0.0, 5.0]
@@ -62,7 +85,7 @@ def _table(context: dict):
         from regionlib import table
 
         context["table"] = table.load_table(
-            sorted(set(DEMO_INDICATORS) | set(context.get("extra_indicators", []))),
+            sorted(set(DEMO_INDICATORS) | set(PEER_INDICATORS) | set(REGION_INDICATORS)),
             detail=context.get("detail", "prefecture"),
         )
     return context["table"]
@@ -99,12 +122,85 @@ def _print_map(out: Path, context: dict) -> list[Path]:
     return [printmaps.save_figure(fig, out / "map_aging_rate.png", dpi=150)]
 
 
+def _peers(out: Path, context: dict) -> list[Path]:
+    from regionlib import features, maps, similarity
+
+    tbl = _table(context)
+    focus = context.get("focus", DEMO_FOCUS)
+    feats = features.prepare_features(tbl, PEER_INDICATORS)
+    peers = similarity.find_peers(feats, focus, k=10)
+    target = peers.attrs["target"]
+    comparison = similarity.compare_municipality(feats, target, peers=peers)
+    peers_csv = out / "peers.csv"
+    peers.round(4).to_csv(peers_csv, encoding="utf-8-sig")
+    comparison_csv = out / "peers_comparison.csv"
+    comparison.round(4).to_csv(comparison_csv, encoding="utf-8-sig")
+    name = f"{tbl.at[target, 'prefecture']}{tbl.at[target, 'name']}"
+    m = maps.choropleth(
+        tbl,
+        ["aging_rate", "population_change_2015_2020"],
+        bins={_CHANGE: _CHANGE_BINS},
+        palette={_CHANGE: "RdBu"},
+        focus=target,
+        peers=list(peers.index),
+        title=f"{name}に似た市区町村（上位10）",
+    )
+    return [maps.save_html(m, out / "map_peers.html"), peers_csv, comparison_csv]
+
+
+def _regions(out: Path, context: dict) -> list[Path]:
+    from regionlib import proposals
+
+    proposal = proposals.propose_regions(
+        _table(context),
+        REGION_INDICATORS,
+        method="maxp",
+        floor=("population_2020", REGION_FLOOR),
+    )
+    return proposal.save(out / "regions.csv", html=out / "map_regions.html")
+
+
 #: the demo's steps, in order; append to add a view
 STEPS: list[Step] = [
     Step("map", "全国の市区町村地図（複数指標・オフラインHTML）", _national_map),
     Step("table", "市区町村別指標の一覧表（CSV）", _table_csv),
     Step("print", "印刷用地図（高齢化率, PNG）", _print_map),
+    Step("peers", "類似市区町村（夕張市の例）の地図と比較表", _peers),
+    Step("regions", "広域リージョン案（max-p法、人口20万人以上）の地図・一覧・評価", _regions),
 ]
+
+
+def _index_page(out: Path, written: dict[str, list[Path]]) -> Path:
+    """Write ``index.html``: a Japanese page linking every file the demo wrote."""
+    from html import escape
+
+    from regionlib import indicators
+    from regionlib.boundaries import CREDIT
+
+    descriptions = {s.name: s.description for s in STEPS}
+    items = []
+    for name, paths in written.items():
+        links = "、".join(
+            f'<a href="{escape(p.name)}">{escape(p.name)}</a>' for p in paths if p.parent == out
+        )
+        items.append(f"<li>{escape(descriptions[name])}：{links}</li>")
+    names = sorted(set(DEMO_INDICATORS) | set(PEER_INDICATORS) | set(REGION_INDICATORS))
+    credits = [CREDIT, *indicators.credits(names)]
+    page = (
+        '<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
+        "<title>regionlib デモ</title>"
+        "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.7}"
+        "small{color:#555}</style></head><body>\n"
+        "<h1>regionlib デモ：市区町村の比較</h1>\n"
+        "<p>ファイルはすべてインターネット接続なしで開けます。</p>\n"
+        f"<ul>\n{chr(10).join(items)}\n</ul>\n"
+        "<h2>出典</h2>\n<ul>\n"
+        + "\n".join(f"<li><small>{escape(c)}</small></li>" for c in credits)
+        + "\n</ul>\n</body></html>\n"
+    )
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
 
 
 def run_demo(
@@ -127,7 +223,7 @@ def run_demo(
     Returns
     -------
     dict
-        Step name -> paths written.
+        Step name -> paths written; ``"index"`` is the page linking them all (``index.html``).
     """
     from regionlib._errors import UnknownNameError, suggest
 
@@ -143,4 +239,5 @@ def run_demo(
     for name in chosen:
         log(f"demo: {known[name].description}")
         written[name] = list(known[name].run(out, context))
+    written["index"] = [_index_page(out, written)]
     return written

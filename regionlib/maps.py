@@ -414,7 +414,9 @@ def add_region_outlines(
         parts = shapely.get_parts(union)
         biggest = parts[np.argmax(shapely.area(parts))]
         pt = shapely.point_on_surface(biggest)
-        label_points.append([str(key), round(pt.y, 4), round(pt.x, 4)])
+        label_points.append((-float(shapely.area(union)), str(key), round(pt.y, 4), round(pt.x, 4)))
+    # largest regions first: where labels collide on screen, the map keeps the earlier one
+    label_points = [list(p[1:]) for p in sorted(label_points)]
     payload = {
         "precision": _PRECISION,
         "lines": encode_lines(lines, precision=_PRECISION),

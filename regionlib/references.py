@@ -102,11 +102,19 @@ def reference_groupings(gdf: pd.DataFrame | pd.Index) -> dict[str, pd.Series]:
     Returns
     -------
     dict of str to pandas.Series
-        ``"prefecture"`` and ``"commuting_zone_2020"`` label Series restricted to those codes.
+        ``"prefecture"`` and ``"commuting_zone_2020"`` label Series restricted to those codes;
+        a grouping that covers fewer than two of the codes is left out (and logged).
     """
     index = gdf.index if isinstance(gdf, pd.DataFrame) else pd.Index(gdf)
     zones = load_commuting_zones(2020)
-    return {
+    found = {
         "prefecture": prefecture_groups(gdf),
         "commuting_zone_2020": zones[zones.index.isin(index)],
     }
+    out = {}
+    for name, labels in found.items():
+        if len(labels) < 2:  # e.g. synthetic codes: nothing to compare with
+            log(f"reference grouping {name!r} covers {len(labels)} of {len(index)} codes: left out")
+            continue
+        out[name] = labels
+    return out

@@ -254,11 +254,21 @@ def test_cli_regions_and_neighbours(mirror_dir, tmp_path, capsys):
     )
     assert code == 0
     frame = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig")
-    assert list(frame.columns) == ["code", "prefecture", "name", "region", "region_name"]
+    assert list(frame.columns) == ["code", "prefecture", "name", "region", "region_name", "note"]
     assert len(frame) == 179
+    assert frame["region"].notna().all()
     assert frame.loc[frame["code"] == "01100", "region_name"].item() == "札幌圏"
     assert (tmp_path / "hokkaido_evaluation.txt").read_text(encoding="utf-8").count("はい") >= 2
     assert "リージョン数" in capsys.readouterr().out
+    # islands dropped from the graph keep their row, with the reason
+    tokyo = tmp_path / "tokyo.csv"
+    argv = ["-q", "regions", "--method", "skater", "--n-regions", "5", "--prefectures", "13"]
+    assert main([*argv, "--islands", "drop", "--csv", str(tokyo)]) == 0
+    frame = pd.read_csv(tokyo, dtype={"code": str}, encoding="utf-8-sig")
+    assert len(frame) == 62
+    oshima = frame.set_index("code").loc["13361"]
+    assert pd.isna(oshima["region"]) and "除外" in oshima["note"]
+    assert frame["region"].nunique() == 5
     edges = tmp_path / "edges.csv"
     assert main(["-q", "neighbours", "--prefectures", "13", "-o", str(edges)]) == 0
     table = pd.read_csv(edges, dtype={"code_a": str, "code_b": str})

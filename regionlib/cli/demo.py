@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     written = demo.run_demo(args.output, steps=args.only, detail=args.detail)
-    descriptions = {s.name: s.description for s in demo.STEPS}
+    descriptions = {s.name: s.description for s in demo.STEPS} | {"index": "目次（ここから開く）"}
     print("出力ファイル:")
     for name, paths in written.items():
         for path in paths:

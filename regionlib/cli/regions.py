@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from regionlib import boundaries, evaluate, graph, indicators, references, regions, table
+from regionlib import boundaries, graph, indicators, proposals, regions, table
 from regionlib._errors import RegionlibError
 
 _POPULATION = "population_2020"
@@ -137,78 +137,33 @@ def _regions(args: argparse.Namespace) -> int:
     frame = table.load_table(names, prefectures=args.prefectures)
     cores = _resolve(_split(args.cores), frame) if args.cores else None
     together = [_resolve(_split([group]), frame) for group in args.together or []] or None
-    g = graph.contiguity(frame, within_prefecture=args.within_prefecture, islands=args.islands)
-    frame = frame.loc[frame.index.isin(g.unique_ids)]
-    labels = regions.regionalize(
+    proposal = proposals.propose_regions(
         frame,
         features,
         method=args.method,
         n_regions=args.n_regions,
         floor=floor,
-        graph=g,
+        population=_POPULATION,
         within_prefecture=args.within_prefecture,
+        islands=args.islands,
         cores=cores,
         together=together,
         spatial_weight=args.spatial_weight,
         missing=args.missing,
         random_state=args.seed,
     )
-    summary = regions.region_table(frame, labels, population=_POPULATION)
-    names_by_region = summary["region_name"]
     csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
-    out = pd.DataFrame(
-        {
-            "code": labels.index,
-            "prefecture": frame.loc[labels.index, "prefecture"].to_numpy(),
-            "name": frame.loc[labels.index, "name"].to_numpy(),
-            "region": labels.to_numpy(),
-            "region_name": labels.map(names_by_region).to_numpy(),
-        }
+    written = proposal.save(csv_path, html=args.output)
+    print(proposal.summary())
+    n_left_out = int(proposal.to_frame()["region"].isna().sum())
+    left_out = f" ({n_left_out} 市区町村はグラフから除外)" if n_left_out else ""
+    print(
+        f"{len(frame)} 市区町村 → {proposal.labels.nunique()} リージョン{left_out}",
+        file=sys.stderr,
     )
-    out.to_csv(csv_path, index=False, encoding="utf-8-sig")
-    refs = references.reference_groupings(frame)
-    result = evaluate.evaluate(
-        frame,
-        labels,
-        columns=features,
-        floor=floor,
-        graph=g,
-        population=_POPULATION,
-        references=refs,
-        missing=args.missing,
-    )
-    report = evaluate.format_evaluation(result)
-    eval_path = csv_path.with_name(f"{csv_path.stem}_evaluation.txt")
-    eval_path.write_text(report + "\n", encoding="utf-8")
-    table_path = csv_path.with_name(f"{csv_path.stem}_regions.csv")
-    summary.drop(columns=["members"]).astype({"population": "Int64"}).rename(
-        columns={
-            "region_name": "リージョン名",
-            "core": "中心市区町村コード",
-            "core_name": "中心市区町村",
-            "n_members": "市区町村数",
-            "population": "人口",
-            "member_names": "構成市区町村",
-        }
-    ).to_csv(table_path, encoding="utf-8-sig")
-    print(report)
-    print(f"{len(labels)} 市区町村 → {labels.nunique()} リージョン -> {csv_path}", file=sys.stderr)
-    print(f"評価 -> {eval_path}; リージョン一覧 -> {table_path}", file=sys.stderr)
-    if args.output:
-        from regionlib import maps
-
-        m = maps.choropleth(
-            frame,
-            features,
-            regions=labels.map(names_by_region),
-            title=f"広域リージョン案（{_METHOD_NAMES[args.method]}、{labels.nunique()}圏）",
-        )
-        maps.save_html(m, args.output)
-        print(f"地図 -> {args.output}", file=sys.stderr)
+    for path in written:
+        print(f"  -> {path}", file=sys.stderr)
     return 0
-
-
-_METHOD_NAMES = {"maxp": "max-p法", "ward": "ウォード法", "skater": "SKATER法"}
 
 
 def _neighbours(args: argparse.Namespace) -> int:

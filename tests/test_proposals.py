@@ -1,0 +1,42 @@
+"""Region proposals: every municipality accounted for, evidence and planners' files written."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from regionlib import proposals
+
+
+def test_proposal_on_grid_accounts_for_everyone(grid, tmp_path, mirror_dir):
+    proposal = proposals.propose_regions(
+        grid, ["x"], method="maxp", floor=("population", 8000), population="population"
+    )
+    frame = proposal.to_frame()
+    assert frame["code"].tolist() == grid.index.tolist()
+    assert frame["region"].notna().all()
+    totals = grid["population"].groupby(proposal.labels).sum()
+    assert (totals >= 8000).all()
+    assert bool(proposal.evaluation["floor_ok"])
+    assert bool(proposal.evaluation["contiguous"])
+    assert "max-p法" in proposal.title
+    written = proposal.save(tmp_path / "grid.csv", html=tmp_path / "grid.html")
+    assert [p.name for p in written] == [
+        "grid.csv",
+        "grid_regions.csv",
+        "grid_evaluation.txt",
+        "grid.html",
+    ]
+    regions = pd.read_csv(written[1], encoding="utf-8-sig")
+    assert regions["市区町村数"].sum() == len(grid)
+    assert "町" in written[3].read_text(encoding="utf-8")  # region names drawn on the map
+
+
+def test_dropped_island_keeps_its_row(grid, mirror_dir):
+    proposal = proposals.propose_regions(
+        grid, ["x"], method="skater", n_regions=3, islands="drop", population="population"
+    )
+    frame = proposal.to_frame().set_index("code")
+    assert len(frame) == len(grid)
+    assert pd.isna(frame.at["01017", "region"])
+    assert frame.at["01017", "note"]
+    assert frame["region"].dropna().nunique() == 3
