@@ -22,6 +22,7 @@ similarity   clusters with evidence and profiles, peers, comparison tables
 spatial      global and local Moran's I on the contiguity graph
 graph        contiguity graph with explicit island links
 regions      contiguous wide-area regions (Ward, max-p, SKATER)
+proposals    a region proposal with its evidence and planners' files
 evaluate     evaluation of any labelling (SSD, floor, contiguity, compactness, ARI/AMI)
 references   reference groupings: prefectures and commuting zones
 maps         Folium choropleths saved as offline HTML
@@ -42,6 +43,7 @@ from regionlib import (
     indicators,
     maps,
     printmaps,
+    proposals,
     readers,
     references,
     regions,
@@ -68,6 +70,7 @@ __all__ = [
     "indicators",
     "maps",
     "printmaps",
+    "proposals",
     "readers",
     "references",
     "regions",
