@@ -510,7 +510,15 @@ def check(exercise_id: str, answer: object, *, verbose: bool = True) -> bool:
     """
     exercise = _get(exercise_id)
     value, problem = _normalise(exercise, answer)
-    target = solution(exercise_id)
+    console = settings.log_console
+    settings.log_console = False  # the learner needs the verdict, not the data-loading log
+    try:
+        target = solution(exercise_id)
+        mistakes = (
+            exercise.mistakes() if problem is None and not _same(exercise, value, target) else []
+        )
+    finally:
+        settings.log_console = console
     right = problem is None and _same(exercise, value, target)
     if verbose:
         if right:
@@ -521,7 +529,7 @@ def check(exercise_id: str, answer: object, *, verbose: bool = True) -> bool:
             if problem is not None:
                 print(problem)
             else:
-                for wrong, why in exercise.mistakes():
+                for wrong, why in mistakes:
                     if _same(exercise, value, wrong):
                         print(why)
                         break
