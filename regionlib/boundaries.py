@@ -548,9 +548,10 @@ def _sources(level: Level, detail: Detail, prefs: list[str] | None) -> tuple[lis
     """Return (registry names to read, registry name of the fill layer)."""
     wards = "-wards" if level == "ward" else ""
     if detail == "prefecture":
-        if prefs is None:
-            return [f"n03-national{wards}-s0010-topo"], None
-        return [f"n03-pref-{p}-s0010-topo" for p in prefs], None
+        # Subsets are cut from the national 1 % TopoJSON, not read from the per-prefecture
+        # files: those were simplified one prefecture at a time, so their borders with the
+        # neighbouring prefectures do not coincide and cross-prefecture adjacency would be lost.
+        return [f"n03-national{wards}-s0010-topo"], None
     if detail == "national":
         return [f"n03-national{wards}-s0001"], f"n03-national{wards}-s0010-topo"
     msg = f"unknown detail '{detail}'{suggest(str(detail), ['prefecture', 'national'])}"
@@ -563,6 +564,8 @@ def _build(
     names, fill_name = _sources(level, detail, prefs)
     frames = [read_n03_features(datasets.get_path(n)) for n in names]
     features = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if prefs is not None:  # before dissolving, so that the log speaks of these prefectures only
+        features = features[features["N03_001"].isin({PREFECTURES[p] for p in prefs})]
     fill = None
     if fill_name is not None:
         # the fill layer's own notes (rows left out, repairs) repeat the main layer's: muted
@@ -577,7 +580,7 @@ def _build(
             )
         finally:
             logger.removeFilter(mute)
-    label = names[0] if len(names) == 1 else f"{len(names)} per-prefecture files"
+    label = names[0] if len(names) == 1 else f"{len(names)} files"
     out = dissolve_n03(
         features, level=level, include_unassigned=include_unassigned, fill=fill, source=label
     )
@@ -607,8 +610,9 @@ def load_boundaries(
         ``"municipality"`` (designated cities merged: 1,741 rows nationwide) or ``"ward"``
         (the 175 wards of the 20 designated cities instead of their cities: 1,896 rows).
     detail
-        ``"prefecture"``: the publisher's 1 % simplification (complete; per-prefecture files
-        when ``prefectures`` is given). ``"national"``: the 0.1 % layer, lighter to draw; its 11
+        ``"prefecture"``: the publisher's 1 % simplification (complete; a subset of
+        ``prefectures`` is cut from the national file, so borders between prefectures stay
+        shared). ``"national"``: the 0.1 % layer, lighter to draw; its 11
         municipalities with an empty geometry are filled from the 1 % layer (logged).
     prefectures
         Prefecture codes or names (``"13"``, ``13``, ``"東京都"``, ``"東京"``); default all.

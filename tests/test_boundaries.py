@@ -150,18 +150,17 @@ def test_designated_city_codes_from_wards(nation):
     assert derived == absent
 
 
-def test_prefecture_subset_from_prefecture_files(nation):
-    gdf = boundaries.load_boundaries(prefectures=["大阪", 1])
+def test_prefecture_subset_keeps_cross_prefecture_borders(nation):
+    gdf = boundaries.load_boundaries(prefectures=["大阪", 1, "京都府"])
     check_layout(gdf)
-    expected = nation[nation["pref_code"].isin(["01", "27"])]
+    expected = nation[nation["pref_code"].isin(["01", "26", "27"])]
     assert list(gdf.index) == list(expected.index)
-    assert {"27100", "27140", "01100"} <= set(gdf.index)
+    assert {"27100", "27140", "01100", "26100"} <= set(gdf.index)
     assert (gdf["name"] == expected["name"]).all()
-    # the same municipalities from other files of the same simplification: about the same area
-    area = gdf.to_crs(settings.area_crs).area
-    expected_area = expected.to_crs(settings.area_crs).area
-    assert abs(area.sum() / expected_area.sum() - 1) < 0.01
-    assert (area / expected_area).between(0.8, 1.25).all()
+    assert gdf.geometry.geom_equals_exact(expected.geometry, tolerance=0).all()
+    # 大阪府 and 京都府 still touch: 高槻市 (27207) borders 京都市 (26100)
+    graph = Graph.build_contiguity(gdf, rook=False)
+    assert "26100" in set(graph["27207"].index)
 
 
 def test_bad_arguments():
