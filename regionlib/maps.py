@@ -65,6 +65,7 @@ __all__ = [
     "choropleth",
     "display_geometry",
     "save_html",
+    "show",
     "to_html",
 ]
 
@@ -491,6 +492,33 @@ def add_peers(
         }
         _Call("outlines", payload).add_to(m)
     return m
+
+
+def show(m: folium.Map, *, height: int = 520):
+    """Display a map inside a notebook from its offline HTML (no CDN, no tiles needed).
+
+    ``folium.Map`` displays itself by loading Leaflet from the internet; this embeds the
+    offline document of :func:`to_html` instead, so the map also appears in exported notebook
+    HTML and on machines without internet.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`choropleth`.
+    height
+        Height of the frame in pixels.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The frame to display (the last expression of a cell).
+    """
+    from IPython.display import HTML
+
+    doc = html.escape(to_html(m, offline=True), quote=True)
+    style = f"width:100%;height:{int(height)}px;border:1px solid #ccc"
+    # wrapped in a <div>: IPython warns about HTML that starts with an <iframe>
+    return HTML(f'<div><iframe srcdoc="{doc}" style="{style}"></iframe></div>')
 
 
 def to_html(m: folium.Map, *, offline: bool = True) -> str:

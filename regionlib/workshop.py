@@ -13,7 +13,7 @@ default seed), prints 「正解です」 or says in Japanese what is wrong with 
 ``True`` or ``False``. Typical mistakes (a mean instead of a median, the minimum instead of
 the maximum, missing values counted as declines …) are recognised and explained.
 :func:`solution` returns the right answer, :func:`exercises` lists every exercise, and
-:func:`show_map` displays an offline map inside a notebook.
+:func:`regionlib.maps.show` displays an offline map inside a notebook.
 
 Examples
 --------
@@ -27,7 +27,6 @@ False
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +45,6 @@ __all__ = [
     "check",
     "exercises",
     "question",
-    "show_map",
     "solution",
 ]
 
@@ -536,32 +534,3 @@ def check(exercise_id: str, answer: object, *, verbose: bool = True) -> bool:
                 else:
                     print("ヒント: " + exercise.hint)
     return right
-
-
-def show_map(m, *, height: int = 520):
-    """Display a map inside a notebook from its offline HTML (no CDN, no tiles needed).
-
-    ``folium.Map`` displays itself by loading Leaflet from the internet; this embeds the
-    offline document of :func:`regionlib.maps.to_html` instead, so the map also appears in
-    exported HTML and on machines without internet.
-
-    Parameters
-    ----------
-    m
-        A map from :func:`regionlib.maps.choropleth`.
-    height
-        Height of the frame in pixels.
-
-    Returns
-    -------
-    IPython.display.HTML
-        The frame to display (the last expression of a cell).
-    """
-    from IPython.display import HTML
-
-    from regionlib import maps
-
-    doc = html.escape(maps.to_html(m, offline=True), quote=True)
-    style = f"width:100%;height:{int(height)}px;border:1px solid #ccc"
-    # wrapped in a <div>: IPython warns about HTML that starts with an <iframe>
-    return HTML(f'<div><iframe srcdoc="{doc}" style="{style}"></iframe></div>')

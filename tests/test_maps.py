@@ -252,3 +252,11 @@ def test_cli_map(national, tmp_path, capsys):
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert main(["-q", "map", "agingrate", "-o", str(out)]) == 2
     assert "aging_rate" in capsys.readouterr().err
+
+
+def test_show_embeds_the_offline_map(grid):
+    m = maps.choropleth(grid, "population")
+    data = maps.show(m, height=300).data
+    assert data.startswith("<div><iframe srcdoc=")
+    assert "height:300px" in data
+    assert "src=&quot;http" not in data  # Leaflet is inlined, nothing fetched

@@ -104,16 +104,6 @@ def test_exercise_list():
     assert workshop.question("e3_decline_count").startswith("問3")
 
 
-def test_show_map_is_offline(grid):
-    from regionlib import maps
-
-    m = maps.choropleth(grid, "population")
-    data = workshop.show_map(m, height=300).data
-    assert data.startswith("<div><iframe srcdoc=")
-    assert "height:300px" in data
-    assert "src=&quot;http" not in data  # Leaflet is inlined, nothing fetched
-
-
 def _notebooks() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -84,7 +84,7 @@ NOTEBOOKS["00-quickstart"] = [
 4. 最初の地図（オフラインで開けるHTML）
 5. 地図や表に必ず添えるクレジット
 """),
-    header("boundaries", "indicators", "maps", "table", "workshop", path=True, plots=False),
+    header("boundaries", "indicators", "maps", "table", path=True, plots=False),
     md("""
 最後の行にバージョンが表示されれば、インストールは成功です。
 `rl.settings.log_console = True` にしたので、regionlib が行った処理（除外した行、コードの
@@ -149,7 +149,7 @@ pd.DataFrame(
 """),
     code("""
 m = maps.choropleth(tab, "aging_rate", title="高齢化率（2020年）")
-workshop.show_map(m)
+maps.show(m)
 """),
     md("""
 `maps.save_html` で保存したファイルは、インターネットにつながっていないパソコンでも
@@ -228,7 +228,7 @@ m = maps.choropleth(
     palette="RdBu",
     title="人口増減率（2015→2020年）",
 )
-workshop.show_map(m)
+maps.show(m)
 """),
     md("""
 複数の指標を1枚の地図にまとめ、右上のボタンで切り替えることもできます。境界のデータは
@@ -238,7 +238,7 @@ workshop.show_map(m)
 m = maps.choropleth(
     tab, ["aging_rate", "elderly_75_share", "child_share"], title="年齢構成（2020年）"
 )
-workshop.show_map(m)
+maps.show(m)
 """),
     md("""
 ## 2. 順位と分布
@@ -295,7 +295,7 @@ m = maps.choropleth(
     palette="RdBu",
     title="社会増減率（2019年、人口千人当たり）",
 )
-workshop.show_map(m)
+maps.show(m)
 """),
     md("""
 ## 4. 地域的なまとまり：Moran's I と LISA
@@ -354,7 +354,7 @@ NOTEBOOKS["02-similar-municipalities"] = [
 
 を行います。
 """),
-    header("features", "maps", "similarity", "table", "workshop", pandas=False),
+    header("features", "maps", "similarity", "table", pandas=False),
     md("""
 ## 1. 指標を選ぶ
 
@@ -489,7 +489,7 @@ similarity.compare_municipality(feats, TARGET, peers=peers).round(2)
     code("""
 code = peers.attrs["target"]
 m = maps.choropleth(tab, "aging_rate", focus=code, peers=list(peers.index), title=f"{TARGET}とピア")
-workshop.show_map(m)
+maps.show(m)
 """),
 ]
 
@@ -617,7 +617,7 @@ max-p の提案を、高齢化率の地図に圏域の境界として重ねま�
     code("""
 labels = proposals["maxp"]
 m = maps.choropleth(tab, "aging_rate", regions=labels, title="max-p による広域リージョン案（東北）")
-workshop.show_map(m, height=600)
+maps.show(m, height=600)
 """),
     code("""
 region_table = regions.region_table(tab, labels)
@@ -763,7 +763,7 @@ m = maps.choropleth(
     year={c: indicators.info(c[4:]).year for c in shown},
     title="東京圏（1都3県）との差",
 )
-workshop.show_map(m)
+maps.show(m)
 """),
     md("""
 ## 3. 都道府県ごとに見る
@@ -994,7 +994,6 @@ NOTEBOOKS["06-export-for-planners"] = [
         "printmaps",
         "regions",
         "table",
-        "workshop",
         path=True,
         plots=False,
         pandas=False,
@@ -1031,7 +1030,7 @@ m = maps.choropleth(
 )
 path = maps.save_html(m, OUT / "map_indicators.html")
 print(path, f"{path.stat().st_size / 1e6:.1f} MB")
-workshop.show_map(m)
+maps.show(m)
 """),
     md("""
 県内の広域連携の検討材料として、人口5万人以上を下限とした max-p の圏域案を重ねた地図も
