@@ -157,6 +157,34 @@ _CATALOGUE: dict[str, tuple[str, str, str, str, _Recipe, str]] = {
         _share("A1302"),
         "Share of the population aged 15 to 64, 2020 census.",
     ),
+    "child_population_change_2015_2020": (
+        "年少人口増減率（15歳未満、2015→2020年）",
+        "%",
+        "2015-2020",
+        "(A1301[2020] − A1301[2015]) / A1301[2015] × 100 (SSDSE-A 2026 and 2020)",
+        _Recipe(
+            ((1, _S26, "A1301"), (-1, _S20, "A1301")),
+            ((_S20, "A1301"),),
+            100.0,
+            zero_reason="2015 population under 15 is 0",
+        ),
+        "Census change of the population under 15, 2015 to 2020: the young generation a "
+        "municipality keeps or attracts. Missing where it was 0 in 2015.",
+    ),
+    "working_age_population_change_2015_2020": (
+        "生産年齢人口増減率（15～64歳、2015→2020年）",
+        "%",
+        "2015-2020",
+        "(A1302[2020] − A1302[2015]) / A1302[2015] × 100 (SSDSE-A 2026 and 2020)",
+        _Recipe(
+            ((1, _S26, "A1302"), (-1, _S20, "A1302")),
+            ((_S20, "A1302"),),
+            100.0,
+            zero_reason="2015 population aged 15-64 is 0",
+        ),
+        "Census change of the population aged 15 to 64, 2015 to 2020. Missing where it was 0 "
+        "in 2015 (Fukushima evacuation towns).",
+    ),
     "density_habitable": (
         "可住地人口密度",
         "人/km²",

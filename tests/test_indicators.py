@@ -133,6 +133,20 @@ def test_compute_missing_reasons_never_inf():
     assert frame.at["01100", "aging_rate"] == pytest.approx(541242 / 1973395 * 100)
 
 
+def test_age_group_change_2015_2020_from_both_censuses():
+    names = ["child_population_change_2015_2020", "working_age_population_change_2015_2020"]
+    frame = indicators.compute_indicators(
+        names, codes=readers.read_ssdse("ssdse-a-2026").values.index
+    )
+    new, old = readers.read_ssdse("ssdse-a-2026").values, readers.read_ssdse("ssdse-a-2020").values
+    for name, item in zip(names, ["A1301", "A1302"], strict=True):
+        expected = (new.at["01209", item] - old.at["01209", item]) / old.at["01209", item] * 100
+        assert frame.at["01209", name] == pytest.approx(expected)  # 夕張市
+        assert frame.at["01209", name] < 0
+        assert "07546" in frame.attrs["missing_reasons"][name]  # 双葉町: 0 in 2015
+    assert not np.isinf(frame.to_numpy()).any()
+
+
 # ----------------------------------------------------------------- bad input
 
 
