@@ -701,6 +701,8 @@ NOTEBOOKS["04-revitalization-indicators"] = [
 INDICATORS = {
     "working_age_share": "生産年齢人口（15～64歳）の割合",
     "child_share": "年少人口（15歳未満）の割合",
+    "working_age_population_change_2015_2020": "生産年齢人口の増減率（2015→2020年）",
+    "child_population_change_2015_2020": "年少人口の増減率（2015→2020年）",
     "population_change_2015_2020": "人口増減率",
     "social_change_rate": "社会増減率（転入超過）",
     "secondary_share": "第2次産業の就業者割合",
@@ -734,7 +736,9 @@ levels.round(2)
 ## 2. 東京圏との差を地図にする
 
 各市区町村の値から東京圏の水準を引いた「差」を地図にします。0を境に色を分け、差が
-マイナス（東京圏より低い）を赤、プラスを青にしています。
+マイナス（東京圏より低い）を赤、プラスを青にしています。最初の層は、2015→2020年の
+**生産年齢人口（15〜64歳）の増減率**の差です。働き手がどれだけ減っているかを、東京圏と
+比べて示します（年少人口の増減率は表で比べます）。
 
 財政力指数は、2015年度から2020年度への変化も計算します（特別区は財政力指数が市町村と比較
 できないため、もともと値がありません）。
@@ -747,12 +751,18 @@ gap_tab = tab[["pref_code", "prefecture", "name", "geometry"]].join(gaps)
 gap_tab[[f"gap_{c}" for c in cols]].describe().round(2)
 """),
     code("""
-shown = ["gap_working_age_share", "gap_income_per_taxpayer", "gap_fiscal_strength_index"]
+shown = [
+    "gap_working_age_population_change_2015_2020",
+    "gap_working_age_share",
+    "gap_income_per_taxpayer",
+    "gap_fiscal_strength_index",
+]
 m = maps.choropleth(
     gap_tab,
     shown,
     scheme="user_defined",
     bins={
+        "gap_working_age_population_change_2015_2020": [-15, -10, -5, -2.5, 0, 5],
         "gap_working_age_share": [-15, -10, -5, 0, 5],
         "gap_income_per_taxpayer": [-1200, -900, -600, -300, 0, 300],
         "gap_fiscal_strength_index": [-0.6, -0.4, -0.2, 0, 0.2],
@@ -801,8 +811,6 @@ sectors.groupby(tokyo_area.map({True: "1都3県", False: "それ以外"})).media
 - **若者（おおむね18〜34歳）の人口と転出入**：使える年齢区分は15歳未満・15〜64歳・65歳以上
   だけで、社会増減も年齢別ではありません。若者・女性の東京圏への転出超過は、住民基本台帳人口
   移動報告の年齢別データが必要です。
-- **年少・生産年齢人口の「変化」**：2015年の年齢構成はカタログにまだないため、2020年の水準だけを
-  示しています。
 - **女性の就業・賃金、賃金水準そのもの**：所得は課税対象所得（納税義務者1人当たり）で、
   賃金や世帯所得とは異なります。
 - **関係人口・二地域居住、地方への企業移転、デジタル化の進み具合**：対応する市区町村別の
