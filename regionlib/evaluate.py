@@ -41,6 +41,7 @@ __all__ = [
     "compactness",
     "evaluate",
     "format_evaluation",
+    "measure_label",
     "random_regions",
     "sum_of_squares",
 ]
@@ -320,6 +321,29 @@ def evaluate(
     return pd.Series(out, name="evaluation", dtype=object)
 
 
+def measure_label(key: str) -> str:
+    """Return the Japanese label of an evaluation measure.
+
+    Parameters
+    ----------
+    key
+        A key of :func:`evaluate`'s result, including ``ari_<reference>`` and
+        ``ami_<reference>``.
+
+    Returns
+    -------
+    str
+        The label (the key itself when none is known), e.g. for a table:
+        ``result.rename(index=measure_label)``.
+    """
+    if key.startswith(("ari_", "ami_")):
+        ref_names = {"prefecture": "都道府県", "commuting_zone_2020": "通勤圏(2020)"}
+        ref = key[4:]
+        kind = "調整ランド指数" if key.startswith("ari_") else "調整相互情報量"
+        return f"{ref_names.get(ref, ref)}との一致（{kind}）"
+    return EVALUATION_LABELS.get(key, key)
+
+
 def format_evaluation(result: pd.Series) -> str:
     """Format an evaluation as aligned Japanese text lines for planners.
 
@@ -333,15 +357,9 @@ def format_evaluation(result: pd.Series) -> str:
     str
         One ``label: value`` line per measure.
     """
-    ref_names = {"prefecture": "都道府県", "commuting_zone_2020": "通勤圏(2020)"}
     lines = []
     for key, value in result.items():
-        if key.startswith(("ari_", "ami_")):
-            ref = key[4:]
-            kind = "調整ランド指数" if key.startswith("ari_") else "調整相互情報量"
-            label = f"{ref_names.get(ref, ref)}との一致（{kind}）"
-        else:
-            label = EVALUATION_LABELS.get(key, key)
+        label = measure_label(key)
         if isinstance(value, bool | np.bool_):
             text = "はい" if value else "いいえ"
         elif isinstance(value, int | np.integer):

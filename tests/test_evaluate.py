@@ -139,3 +139,13 @@ def test_regions_beat_random_on_commuting_zones(mirror_dir):
     )
     assert report["floor_ok"] and report["contiguous"]
     assert report["n_regions"] > 250
+
+
+def test_measure_labels_are_japanese():
+    assert (
+        evaluate.measure_label("ari_commuting_zone_2020")
+        == "通勤圏(2020)との一致（調整ランド指数）"
+    )
+    assert evaluate.measure_label("ami_prefecture") == "都道府県との一致（調整相互情報量）"
+    assert evaluate.measure_label("n_regions") == "リージョン数"
+    assert evaluate.measure_label("unknown_key") == "unknown_key"

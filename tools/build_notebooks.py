@@ -606,7 +606,7 @@ results = pd.DataFrame(
         for name, labels in proposals.items()
     }
 )
-results.rename(index=evaluate.EVALUATION_LABELS)
+results.rename(index=evaluate.measure_label)
 """),
     md("""
 ## 4. 提案を地図にする
