@@ -211,13 +211,12 @@ def _build(
     edges = pd.DataFrame({"code_a": codes[i], "code_b": codes[j], "kind": "border"})
     if islands == "connect":
         bridges = bridge_links(gdf, (i, j), within_prefecture=within_prefecture)
-        for row in bridges.itertuples():
-            log(
-                f"graph: linked {row.code_a} to nearest municipality {row.code_b} "
-                f"({row.distance_km:.1f} km across water or a gap)"
+        if len(bridges):  # one line that still names every link (edges_table has them all)
+            links = ", ".join(
+                f"{row.code_a}–{row.code_b} {row.distance_km:.1f} km"
+                for row in bridges.itertuples()
             )
-        if len(bridges):
-            log(f"graph: added {len(bridges)} bridge links to connect islands")
+            log(f"graph: added {len(bridges)} bridge links to connect islands: {links}")
         edges = pd.concat(
             [edges, bridges.assign(kind="bridge")[["code_a", "code_b", "kind", "distance_km"]]],
             ignore_index=True,
