@@ -476,7 +476,9 @@ def update_codes(codes: Iterable[object], *, as_of: str | pd.Timestamp | None = 
 
 
 def _clean_name(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    # ケ and ヶ are written interchangeably in place names (鰺ヶ沢町 / 鰺ケ沢町, 鎌ケ谷市):
+    # fold both to one form on both sides of every comparison
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).replace("ケ", "ヶ")
 
 
 @functools.cache

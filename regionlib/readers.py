@@ -16,6 +16,7 @@ codes, a 6-digit code with a wrong check digit, or text in a numeric column.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import tarfile
@@ -607,8 +608,32 @@ def _resolve_name(prefecture: str, name: str) -> str | None:
         return None
     try:  # candidates of one prefecture only: much faster, and no cross-prefecture hits
         return codes.resolve_municipality(name, candidates=candidates)
-    except RegionlibError:  # retired or unknown name: reported by the caller as unresolved
-        return None
+    except RegionlibError:  # a retired name: its own code of that year, from the code history
+        return _retired_code(prefecture, name)
+
+
+def _retired_code(prefecture: str, name: str) -> str | None:
+    """Code a retired municipality had (e.g. 滝沢村 03305), when the history names it once."""
+    from regionlib import codes
+
+    hits = _retired_codes().get(codes._clean_name(prefecture + name), [])
+    return hits[0] if len(hits) == 1 else None  # unknown or ambiguous: set aside
+
+
+@functools.cache
+def _retired_codes() -> dict[str, list[str]]:
+    """Map each cleaned 都道府県名+市区町村名 of the code history to its distinct codes."""
+    from regionlib import codes
+
+    history = codes.load_code_history()
+    keys = (history["from_prefecture"].astype(str) + history["from_name"].astype(str)).map(
+        codes._clean_name
+    )
+    out: dict[str, list[str]] = {}
+    for key, code in zip(keys, history["from_code"].astype(str), strict=True):
+        if code not in out.setdefault(key, []):
+            out[key].append(code)
+    return out
 
 
 _NAMES: dict[str, pd.DataFrame] = {}

@@ -121,6 +121,11 @@ def test_resolve_names():
     assert codes.resolve_municipality("北海道石狩郡当別町") == "01303"
     assert codes.resolve_municipality("011002") == "01100"
     assert codes.resolve_municipality(13101) == "13101"
+    # ケ and ヶ are interchangeable in names (fiscal tables write 鰺ケ沢町)
+    assert codes.resolve_municipality("青森県鰺ケ沢町") == "02321"
+    assert (
+        codes.resolve_municipality("鎌ヶ谷市") == codes.resolve_municipality("鎌ケ谷市") == "12224"
+    )
 
 
 def test_resolve_ambiguous_lists_both():
