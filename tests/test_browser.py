@@ -241,3 +241,24 @@ def test_national_map_offline(browser, tmp_path):
     shots = os.environ.get("REGIONLIB_SCREENSHOTS")
     if shots:
         browser.screenshot(Path(shots) / "national.png")
+
+
+@pytest.mark.slow
+def test_region_labels_never_overlap_on_screen(browser, tmp_path):
+    boundaries = pytest.importorskip("regionlib.boundaries")
+    gdf = boundaries.load_boundaries(detail="national")
+    gdf = gdf.assign(area=gdf.to_crs(settings.area_crs).area / 1e6)
+    m = maps.choropleth(gdf, "area", regions=gdf["prefecture"], title="都道府県")
+    browser.open(maps.save_html(m, tmp_path / "regions.html"))
+    boxes = browser.evaluate(
+        "JSON.stringify(Array.from(document.querySelectorAll('.rl-label'))"
+        ".filter(e => e.style.display !== 'none')"
+        ".map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }))"
+    )
+    boxes = json.loads(boxes)
+    total = browser.evaluate("document.querySelectorAll('.rl-label').length")
+    assert total == 47
+    assert 10 <= len(boxes) < total  # crowded labels hidden at national zoom, most kept
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
