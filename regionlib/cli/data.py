@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from regionlib import datasets
+from regionlib.cli._common import print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,10 +41,7 @@ def _list(args: argparse.Namespace) -> int:
         for n, e in datasets.registry().items()
         if args.group in (None, e.group)
     ]
-    header = ("name", "vintage", "size", "licence", "cached")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print_table(("name", "vintage", "size", "licence", "cached"), rows)
     print(f"{len(rows)} datasets; cache: {datasets.settings.cache_folder / 'downloads'}")
     return 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from regionlib import maps, printmaps, table
 from regionlib._errors import RegionlibError
-from regionlib._mapstyle import SCHEMES
+from regionlib.cli._common import split_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--pref", nargs="+", metavar="PREF", help="only these prefectures (names or codes)"
     )
-    p.add_argument("--scheme", default="quantiles", help=f"class breaks: {', '.join(SCHEMES)}")
+    p.add_argument("--scheme", default="quantiles", help=f"class breaks: {', '.join(maps.SCHEMES)}")
     p.add_argument("--k", type=int, default=5, help="number of classes (default 5)")
     p.add_argument("--bins", type=float, nargs="+", help="upper class bounds (scheme user_defined)")
     p.add_argument("--palette", help="YlGnBu (default), Blues, viridis, … or diverging RdBu, PuOr")
@@ -54,7 +54,7 @@ def _map(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     if suffix not in (".html", ".htm", *printmaps.FORMATS):
         raise RegionlibError(f"{out}: write .html, {', '.join(printmaps.FORMATS)}")
-    names = [n.strip() for arg in args.indicators for n in arg.split(",") if n.strip()]
+    names = split_names(args.indicators)
     frame = table.load_table(names, detail=args.detail, prefectures=args.pref)
     if suffix in printmaps.FORMATS:
         if len(names) > 1:

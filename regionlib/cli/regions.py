@@ -17,6 +17,7 @@ import pandas as pd
 
 from regionlib import boundaries, graph, indicators, proposals, regions, table
 from regionlib._errors import RegionlibError
+from regionlib.cli._common import add_indicators_argument, split_names, write_csv
 
 _POPULATION = "population_2020"
 
@@ -44,12 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "'population' means population_2020)",
     )
     p.add_argument("--n-regions", type=int, help="number of regions (ward, skater)")
-    p.add_argument(
-        "--indicators",
-        nargs="+",
-        metavar="NAME",
-        help="catalogue indicators to be homogeneous on (default: the core set without population)",
-    )
+    add_indicators_argument(p, default="the core set without population")
     p.add_argument("--prefectures", nargs="+", metavar="PREF", help="only these prefectures")
     p.add_argument(
         "--within-prefecture", action="store_true", help="never cross prefecture borders"
@@ -106,10 +102,6 @@ def _floor_column(name: str) -> str:
     return name
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for arg in values or [] for v in arg.split(",") if v.strip()]
-
-
 def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
     from regionlib import codes
 
@@ -130,13 +122,13 @@ def _regions(args: argparse.Namespace) -> int:
     if args.floor:
         column, value = regions.parse_floor(args.floor)
         floor = (_floor_column(column), value)
-    features = _split(args.indicators) or [
+    features = split_names(args.indicators) or [
         n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
     ]
     names = list(dict.fromkeys([*features, _POPULATION, *([floor[0]] if floor else [])]))
     frame = table.load_table(names, prefectures=args.prefectures)
-    cores = _resolve(_split(args.cores), frame) if args.cores else None
-    together = [_resolve(_split([group]), frame) for group in args.together or []] or None
+    cores = _resolve(split_names(args.cores), frame) if args.cores else None
+    together = [_resolve(split_names([group]), frame) for group in args.together or []] or None
     proposal = proposals.propose_regions(
         frame,
         features,
@@ -169,7 +161,7 @@ def _regions(args: argparse.Namespace) -> int:
 def _neighbours(args: argparse.Namespace) -> int:
     frame = boundaries.load_boundaries(prefectures=args.prefectures)
     edges = graph.edges_table(frame, within_prefecture=args.within_prefecture, islands=args.islands)
-    edges.to_csv(args.output, index=False)
+    write_csv(edges, args.output, index=False)
     counts = edges["kind"].value_counts()
     print(
         f"{len(edges)} links ({counts.get('border', 0)} border, {counts.get('bridge', 0)} "

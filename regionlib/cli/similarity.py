@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import unicodedata
-from pathlib import Path
 
 import pandas as pd
 
 from regionlib import features, similarity
 from regionlib._errors import RegionlibError
+from regionlib.cli._common import add_indicators_argument, print_table, split_names, write_csv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,10 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--indicators",
-        help="comma-separated catalogue names (default: the table's core indicators)",
-    )
+    add_indicators_argument(p, default="the core set")
     p.add_argument(
         "--missing",
         default="drop",
@@ -67,39 +63,18 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="CSV", help="write the result as CSV (UTF-8)")
 
 
-def _indicator_list(text: str | None) -> list[str] | None:
-    if not text:
-        return None
-    return [t.strip() for t in text.split(",") if t.strip()]
-
-
 def _load(args: argparse.Namespace) -> pd.DataFrame:
     from regionlib import table  # imported on use: `regionlib --help` needs no data code
 
-    names = _indicator_list(args.indicators)
+    names = split_names(args.indicators) or None
     return table.load_table(names, geometry=False)
-
-
-def _write_csv(df: pd.DataFrame, path: str) -> None:
-    # fixed float format and line ending: the same inputs give byte-identical files
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, float_format="%.10g", lineterminator="\n", encoding="utf-8")
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = [str(v) + " " * (w - _width(str(v))) for v, w in zip(row, widths, strict=True)]
-        print("  ".join(cells).rstrip())
 
 
 def _peers(args: argparse.Namespace) -> int:
     tbl = _load(args)
-    feats = features.prepare_features(tbl, _indicator_list(args.indicators), missing=args.missing)
+    feats = features.prepare_features(
+        tbl, split_names(args.indicators) or None, missing=args.missing
+    )
     peers = similarity.find_peers(
         feats,
         args.municipality,
@@ -133,13 +108,13 @@ def _peers(args: argparse.Namespace) -> int:
                 diff,
             ]
         )
-    _print_table(["順位", "市区町村", "コード", "距離", "人口", "主な違い"], rows)
+    print_table(["順位", "市区町村", "コード", "距離", "人口", "主な違い"], rows)
     if args.output:
-        _write_csv(peers, args.output)
+        write_csv(peers, args.output)
         print(f"wrote {len(peers)} peers to {args.output}")
     if args.compare:
         comparison = similarity.compare_municipality(feats, target, peers=peers)
-        _write_csv(comparison, args.compare)
+        write_csv(comparison, args.compare)
         print(f"wrote the comparison table to {args.compare}")
     return 0
 
@@ -155,7 +130,7 @@ def _clusters(args: argparse.Namespace) -> int:
     tbl = _load(args)
     result = similarity.cluster_municipalities(
         tbl,
-        _indicator_list(args.indicators),
+        split_names(args.indicators) or None,
         method=args.method,
         k=k,
         k_range=(args.k_min, args.k_max),
@@ -173,7 +148,7 @@ def _clusters(args: argparse.Namespace) -> int:
     if k == "auto":
         ev = result.evidence
         print(f"k の選択（{args.method}）:")
-        _print_table(
+        print_table(
             ["k", "シルエット", "CH指数", "BIC", "平均順位", "採用"],
             [
                 [
@@ -191,15 +166,15 @@ def _clusters(args: argparse.Namespace) -> int:
     for c, r in profiles.iterrows():
         pop = f"{r['population']:,.0f}" if "population" in profiles else "-"
         rows.append([c, r["size"], pop, r["medoid_name"], r["description"]])
-    _print_table(["クラスター", "市区町村数", "人口", "代表（メドイド）", "特徴"], rows)
+    print_table(["クラスター", "市区町村数", "人口", "代表（メドイド）", "特徴"], rows)
     if args.output:
-        _write_csv(out, args.output)
+        write_csv(out, args.output)
         print(
             f"wrote {len(out)} municipalities ({labels.notna().sum()} in {result.k} clusters, "
             f"{labels.isna().sum()} left out for missing values) to {args.output}"
         )
     if args.profiles:
-        _write_csv(profiles, args.profiles)
+        write_csv(profiles, args.profiles)
     if args.evidence:
-        _write_csv(result.evidence, args.evidence)
+        write_csv(result.evidence, args.evidence)
     return 0

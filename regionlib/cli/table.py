@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from regionlib import indicators, table
+from regionlib.cli._common import add_indicators_argument, format_table, split_names, write_csv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,12 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "table",
         help="write the municipality table (code, prefecture, name, indicators) as CSV",
     )
-    p_table.add_argument(
-        "--indicators",
-        nargs="+",
-        metavar="NAME",
-        help="catalogue names (see `regionlib indicators`); default: the core set",
-    )
+    add_indicators_argument(p_table, default="the core set")
     p_table.add_argument("--prefectures", nargs="+", metavar="PREF", help="codes or names")
     p_table.add_argument("-o", "--output", required=True, help="CSV file to write (UTF-8 BOM)")
     p_table.add_argument("--report", action="store_true", help="print the join report")
@@ -37,9 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _table(args: argparse.Namespace) -> int:
-    names = None
-    if args.indicators:
-        names = [n.strip() for arg in args.indicators for n in arg.split(",") if n.strip()]
+    names = split_names(args.indicators) or None
     frame = table.load_table(names, geometry=False, prefectures=args.prefectures)
     out = frame.drop(columns=["pref_code"]).reset_index()
     for column in out.columns[3:]:
@@ -48,8 +42,7 @@ def _table(args: argparse.Namespace) -> int:
             out[column] = values.astype("Int64")
         else:
             out[column] = values.round(4)
-    # utf-8-sig so that spreadsheet software shows the Japanese headers correctly
-    out.to_csv(args.output, index=False, encoding="utf-8-sig")
+    write_csv(out, args.output, index=False)
     if args.report:
         print(frame.attrs["join_report"])
     print(f"{len(out)} 市区町村 × {out.shape[1] - 3} 指標 -> {args.output}", file=sys.stderr)
@@ -61,23 +54,12 @@ def _indicators(args: argparse.Namespace) -> int:
         (i.name, i.label, i.unit or "-", i.year, ", ".join(i.datasets))
         for i in indicators.catalogue().values()
     ]
-    header = ("指標名", "ラベル", "単位", "年", "出典データ")
-    widths = [max(_width(str(r[k])) for r in [header, *rows]) for k in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(_pad(str(c), w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if args.details and row is not header:
+    lines = format_table(("指標名", "ラベル", "単位", "年", "出典データ"), rows)
+    print(lines[0])
+    for line, row in zip(lines[1:], rows, strict=True):
+        print(line)
+        if args.details:
             entry = indicators.info(row[0])
             print(f"    式: {entry.formula}")
             print(f"    {entry.description}")
     return 0
-
-
-def _width(text: str) -> int:
-    # East Asian wide characters take two columns in a terminal.
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
