@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
+from regionlib import indicators
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 
@@ -257,32 +258,18 @@ def column_meta(
     column: str, *, label: str | None = None, unit: str | None = None, year: str | None = None
 ) -> Meta:
     """Legend metadata: explicit arguments, else the indicator catalogue, else the column name."""
-    ind = None
-    try:
-        from regionlib import indicators  # written by another module owner; optional
-
-        ind = indicators.info(column)
-    except (ImportError, AttributeError, RegionlibError, KeyError):
-        ind = None
+    ind = indicators.find(str(column))
     return Meta(
-        label=label or (getattr(ind, "label", None) or str(column)),
-        unit=unit if unit is not None else (getattr(ind, "unit", None) or ""),
-        year=str(year) if year is not None else str(getattr(ind, "year", None) or ""),
+        label=label or (ind.label if ind else str(column)),
+        unit=unit if unit is not None else (ind.unit if ind else ""),
+        year=str(year) if year is not None else (ind.year if ind else ""),
     )
 
 
 def credit_lines(columns: list[str], extra: list[str] | None = None) -> list[str]:
     """Boundaries credit, the credits of the indicators behind ``columns``, and ``extra``."""
-    lines = [BOUNDARY_CREDIT]
-    try:
-        from regionlib import indicators
-
-        known = [c for c in columns if c in indicators.catalogue()]
-        if known:
-            lines += list(indicators.credits(known))
-    except (ImportError, AttributeError, RegionlibError, KeyError):
-        pass
-    lines += list(extra or [])
+    known = [c for c in columns if indicators.find(str(c)) is not None]
+    lines = [BOUNDARY_CREDIT, *(indicators.credits(known) if known else []), *(extra or [])]
     out: list[str] = []
     for line in lines:
         if line and line not in out:

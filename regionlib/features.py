@@ -44,6 +44,7 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import RobustScaler
 
+from regionlib import indicators as _catalogue
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 
@@ -66,18 +67,6 @@ _COUNT_UNITS = {"人", "人/km²", "世帯", "所", "事業所", "km²", "ha", "
 _MISSING_POLICIES = ("drop", "impute", "raise")
 
 
-def _catalogue_entry(name: str):
-    """Return the catalogue entry of ``name`` or None (no catalogue, or not in it)."""
-    try:
-        from regionlib import indicators
-    except ImportError:  # pragma: no cover - the catalogue module ships with regionlib
-        return None
-    try:
-        return indicators.catalogue().get(name)
-    except RegionlibError:  # pragma: no cover - a broken catalogue must not block similarity
-        return None
-
-
 def indicator_label(name: str, *, short: bool = False) -> str:
     """Return the Japanese label of indicator ``name`` (the name itself if not catalogued).
 
@@ -93,7 +82,7 @@ def indicator_label(name: str, *, short: bool = False) -> str:
     str
         The label, such as ``"高齢化率（65歳以上人口割合）"``.
     """
-    entry = _catalogue_entry(name)
+    entry = _catalogue.find(name)
     label = entry.label if entry is not None else name
     if short:
         label = re.sub(r"（[^）]*）|\([^)]*\)", "", label).strip() or label
@@ -113,7 +102,7 @@ def indicator_unit(name: str) -> str:
     str
         The unit, such as ``"%"`` or ``"人"``.
     """
-    entry = _catalogue_entry(name)
+    entry = _catalogue.find(name)
     return entry.unit if entry is not None else ""
 
 
@@ -156,7 +145,7 @@ def _check_indicators(table: pd.DataFrame, indicators: Sequence[str] | None) -> 
         if name in table.columns:
             msg = f"column '{name}' is not numeric (dtype {table[name].dtype}); it cannot be a feature"
             raise DataFormatError(msg)
-        if _catalogue_entry(name) is not None:
+        if _catalogue.find(name) is not None:
             msg = (
                 f"indicator '{name}' is not a column of this table; load it with "
                 f"table.load_table(indicators=[..., '{name}'])"
@@ -190,7 +179,7 @@ def choose_transforms(table: pd.DataFrame, indicators: Sequence[str]) -> dict[st
     for name in indicators:
         values = pd.to_numeric(table[name], errors="coerce").astype(float)
         nonneg = bool((values.dropna() >= 0).all())
-        entry = _catalogue_entry(name)
+        entry = _catalogue.find(name)
         if entry is not None:
             skewed = entry.unit in _COUNT_UNITS
         else:

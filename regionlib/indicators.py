@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ __all__ = [
     "catalogue",
     "compute_indicators",
     "credits",
+    "find",
     "info",
     "read_source",
 ]
@@ -313,10 +315,34 @@ def catalogue() -> dict[str, Indicator]:
     dict
         Mapping from indicator name to :class:`Indicator`, in catalogue order.
     """
+    return dict(_built_catalogue())
+
+
+@functools.cache
+def _built_catalogue() -> dict[str, Indicator]:
     return {
         name: Indicator(name, label, unit, year, formula, _datasets_of(recipe), description)
         for name, (label, unit, year, formula, recipe, description) in _CATALOGUE.items()
     }
+
+
+def find(name: str) -> Indicator | None:
+    """Return the metadata of indicator ``name``, or None if it is not in the catalogue.
+
+    For code that labels any column: catalogue metadata where there is some, the column's own
+    name otherwise. Use :func:`info` where an unknown name is an error.
+
+    Parameters
+    ----------
+    name
+        A column or indicator name.
+
+    Returns
+    -------
+    Indicator or None
+        The catalogue entry.
+    """
+    return _built_catalogue().get(name)
 
 
 def info(name: str) -> Indicator:
@@ -337,11 +363,12 @@ def info(name: str) -> Indicator:
     UnknownNameError
         If there is no such indicator; the message suggests close names.
     """
-    entries = catalogue()
-    if name not in entries:
+    entry = find(name)
+    if entry is None:
+        entries = _built_catalogue()
         msg = f"unknown indicator '{name}'{suggest(name, entries)} (see `regionlib indicators`)"
         raise UnknownNameError(msg)
-    return entries[name]
+    return entry
 
 
 def credits(names: Iterable[str]) -> list[str]:

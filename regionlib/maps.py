@@ -60,6 +60,7 @@ from regionlib._simplify import auto_tolerance, encode_lines, encode_polygons, s
 
 __all__ = [
     "BOUNDARY_CREDIT",
+    "SCHEMES",
     "add_peers",
     "add_region_outlines",
     "choropleth",
