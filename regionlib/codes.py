@@ -501,8 +501,8 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     name_or_code
         A name, or a code in any form :func:`normalize_code` accepts.
     candidates
-        Table of municipalities to search: index ``code``, columns ``prefecture`` and
-        ``name`` (optional ``county``), for example :func:`regionlib.boundaries.load_boundaries`
+        Table of municipalities to search: index ``code``, column ``name`` (optional
+        ``prefecture`` and ``county``), for example :func:`regionlib.boundaries.load_boundaries`
         output. Default: the names of the 2021 N03 boundaries (municipalities and wards).
 
     Returns
@@ -523,10 +523,11 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     '13206'
     """
     table = _default_candidates() if candidates is None else candidates
-    for col in ("prefecture", "name"):
-        if col not in table.columns:
-            msg = f"candidates table has no '{col}' column (columns: {list(table.columns)})"
-            raise DataFormatError(msg)
+    if "name" not in table.columns:
+        msg = f"candidates table has no 'name' column (columns: {list(table.columns)})"
+        raise DataFormatError(msg)
+    if "prefecture" not in table.columns:  # names alone: prefixed forms cannot match
+        table = table.assign(prefecture="")
     codes = table.index.astype(str)
     text = _clean_name(name_or_code) if isinstance(name_or_code, str) else None
     if text is None or re.fullmatch(r"[Rr]?\d{1,6}(\.0)?", text):

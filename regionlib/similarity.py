@@ -42,9 +42,8 @@ from sklearn.metrics import calinski_harabasz_score, pairwise_distances, silhoue
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from regionlib import settings
+from regionlib import codes, settings
 from regionlib._errors import (
-    AmbiguousNameError,
     RegionlibError,
     UnknownNameError,
     suggest,
@@ -427,39 +426,11 @@ def resolve_code(meta: pd.DataFrame, municipality: str | int) -> str:
     query = str(municipality).strip()
     if query in meta.index:
         return query
-    if "name" in meta.columns:  # fast path: a name that occurs exactly once
-        hits = meta.index[meta["name"].to_numpy() == query]
-        if len(hits) == 1:
-            return str(hits[0])
-    if {"prefecture", "name"} <= set(meta.columns):
-        # the shared resolver knows every code form and the prefecture/county prefixes
-        from regionlib import codes
-
-        code = codes.resolve_municipality(query, candidates=meta)
-    else:
-        code = _resolve_locally(meta, query)
+    code = codes.resolve_municipality(query, candidates=meta)
     if code not in meta.index:
         msg = f"municipality '{query}' ({code}) is not in this table"
         raise UnknownNameError(msg)
     return code
-
-
-def _resolve_locally(meta: pd.DataFrame, query: str) -> str:
-    if query.isdigit() and len(query) <= 5:
-        code = query.zfill(5)
-        if code in meta.index:
-            return code
-    names = meta["name"].astype(str) if "name" in meta.columns else pd.Series(dtype=str)
-    full = (meta["prefecture"].astype(str) + names) if "prefecture" in meta.columns else names
-    hits = meta.index[(names == query) | (full == query)]
-    if len(hits) == 1:
-        return str(hits[0])
-    if len(hits) > 1:
-        listed = ", ".join(f"{full[c]} ({c})" for c in hits)
-        msg = f"'{query}' is ambiguous: {listed}; add the prefecture or give the code"
-        raise AmbiguousNameError(msg)
-    msg = f"unknown municipality '{query}'{suggest(query, list(names) + list(full))}"
-    raise UnknownNameError(msg)
 
 
 def find_peers(

@@ -148,5 +148,10 @@ def test_resolve_with_candidates(grid):
     assert codes.resolve_municipality("青森県島村", candidates=grid) == "01017"
     with pytest.raises(UnknownNameError):
         codes.resolve_municipality("札幌市", candidates=grid)
-    with pytest.raises(DataFormatError, match="prefecture"):
-        codes.resolve_municipality("町5", candidates=grid.drop(columns="prefecture"))
+    # names alone still resolve; prefixed forms then cannot match
+    names_only = grid.drop(columns="prefecture")
+    assert codes.resolve_municipality("町5", candidates=names_only) == "01005"
+    with pytest.raises(UnknownNameError):
+        codes.resolve_municipality("青森県島村", candidates=names_only)
+    with pytest.raises(DataFormatError, match="'name'"):
+        codes.resolve_municipality("町5", candidates=grid.drop(columns="name"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from regionlib import boundaries, graph, indicators, proposals, regions, table
+from regionlib import boundaries, graph, indicators, proposals, regions, similarity, table
 from regionlib._errors import RegionlibError
 from regionlib.cli._common import add_indicators_argument, split_names, write_csv
 
@@ -103,16 +103,7 @@ def _floor_column(name: str) -> str:
 
 
 def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
-    from regionlib import codes
-
-    candidates = frame[["prefecture", "name"]] if "prefecture" in frame else None
-    out = []
-    for name in names:
-        if name in frame.index:
-            out.append(name)
-        else:
-            out.append(codes.resolve_municipality(name, candidates=candidates))
-    return out
+    return [similarity.resolve_code(frame, name) for name in names]
 
 
 def _regions(args: argparse.Namespace) -> int:
