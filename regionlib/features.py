@@ -282,13 +282,6 @@ class Features:
         return self.matrix / w
 
 
-def _population_column(table: pd.DataFrame) -> str | None:
-    for c in ("population_2020", "population", "population_2015"):
-        if c in table.columns:
-            return c
-    return None
-
-
 def prepare_features(
     table: pd.DataFrame,
     indicators: Sequence[str] | None = None,
@@ -436,7 +429,7 @@ def prepare_features(
 
     meta_cols = [c for c in ("name", "prefecture", "pref_code") if c in table.columns]
     meta = pd.DataFrame(table[meta_cols])
-    pop = _population_column(table)
+    pop = _catalogue.population_column(table)
     if pop is not None:
         meta["population"] = pd.to_numeric(table[pop], errors="coerce").astype(float)
     meta.index.name = "code"

@@ -31,12 +31,14 @@ from regionlib._log import log
 
 __all__ = [
     "DEFAULT_INDICATORS",
+    "POPULATION_COLUMNS",
     "Indicator",
     "catalogue",
     "compute_indicators",
     "credits",
     "find",
     "info",
+    "population_column",
     "read_source",
 ]
 
@@ -324,6 +326,42 @@ def _built_catalogue() -> dict[str, Indicator]:
         name: Indicator(name, label, unit, year, formula, _datasets_of(recipe), description)
         for name, (label, unit, year, formula, recipe, description) in _CATALOGUE.items()
     }
+
+
+#: Columns taken as "the population" of a table when none is named, in this order.
+POPULATION_COLUMNS = ("population", "population_2020", "population_2015")
+
+
+def population_column(table: pd.DataFrame, population: str | None = None) -> str | None:
+    """Return the population column of ``table``: ``population`` if given, else the first found.
+
+    Parameters
+    ----------
+    table
+        A municipality table.
+    population
+        Column to use; it must exist.
+
+    Returns
+    -------
+    str or None
+        The column name, or None when ``population`` is None and no column of
+        :data:`POPULATION_COLUMNS` is present.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``population`` is given and is not a column; close names are suggested.
+    """
+    if population is None:
+        return next((c for c in POPULATION_COLUMNS if c in table.columns), None)
+    if population not in table.columns:
+        msg = (
+            f"population column {population!r} is not in the table"
+            f"{suggest(population, map(str, table.columns))}"
+        )
+        raise UnknownNameError(msg)
+    return population
 
 
 def find(name: str) -> Indicator | None:

@@ -37,7 +37,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from regionlib import graph as _graph
-from regionlib import settings
+from regionlib import indicators, settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 
@@ -51,7 +51,6 @@ __all__ = [
 
 Method = Literal["ward", "maxp", "skater"]
 _METHODS = ("ward", "maxp", "skater")
-POPULATION_COLUMNS = ("population", "population_2020")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -903,17 +902,6 @@ def region_name(core_name: str) -> str:
     return f"{name}圏"
 
 
-def _population_column(gdf: pd.DataFrame, population: str | None) -> str | None:
-    if population is not None:
-        if population not in gdf.columns:
-            raise UnknownNameError(
-                f"population column {population!r} is not in the table"
-                f"{suggest(population, map(str, gdf.columns))}"
-            )
-        return population
-    return next((c for c in POPULATION_COLUMNS if c in gdf.columns), None)
-
-
 def region_table(
     gdf: pd.DataFrame,
     labels: pd.Series,
@@ -947,7 +935,7 @@ def region_table(
         raise RegionlibError(
             f"{len(missing)} labelled codes are not in the table ({_codes_text(missing)})"
         )
-    pop_col = _population_column(gdf, population)
+    pop_col = indicators.population_column(gdf, population)
     data = pd.DataFrame({"region": labels})
     data["name"] = gdf.loc[labels.index, "name"].astype(str) if "name" in gdf else labels.index
     data["prefecture"] = (
