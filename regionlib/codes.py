@@ -241,6 +241,30 @@ def prefecture_code(name_or_code: str) -> str:
 
 @functools.cache
 def _history_graph() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the code history as node and edge tables, with validity dates.
+
+    The R data takes seconds to parse, so the parsed tables are kept in the derived cache
+    (keyed by the file's sha256), and parsed once per process at most.
+    """
+    from regionlib import _cache, datasets
+
+    inputs = [datasets.info("code-history").sha256]
+    nodes = _cache.cached("code-history-nodes", inputs, {}, lambda: _parse_history()[0])
+    edges = _cache.cached("code-history-edges", inputs, {}, lambda: _parse_history()[1])
+    # ``interval`` is the node's validity as a duration whose start the R object keeps in an
+    # attribute rdata drops; an infinite one marks a current municipality. Dates come from the
+    # edges instead: a node starts at its latest incoming change and ends at its first
+    # outgoing change.
+    nodes["current"] = ~np.isfinite(nodes["end"])
+    start = edges.groupby("dst")["date"].max()
+    end = edges.groupby("src")["date"].min()
+    nodes["start_date"] = start.reindex(nodes.index)
+    nodes["end_date"] = end.reindex(nodes.index).where(~nodes["current"])
+    return nodes, edges
+
+
+@functools.cache
+def _parse_history() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read ``code-history`` (jpcity's ``R/sysdata.rda``) into node and edge tables.
 
     The file holds an igraph object: one node per (code, name) version of a municipality, with
@@ -291,15 +315,6 @@ def _history_graph() -> tuple[pd.DataFrame, pd.DataFrame]:
     if len(nodes) != n_nodes or edges[["src", "dst"]].to_numpy().max() >= n_nodes:
         msg = f"dataset 'code-history' ({path}): node and edge tables do not match"
         raise DataFormatError(msg)
-    # ``interval`` is the node's validity as a duration whose start the R object keeps in an
-    # attribute rdata drops; an infinite one marks a current municipality. Dates come from the
-    # edges instead: a node starts at its latest incoming change and ends at its first
-    # outgoing change.
-    nodes["current"] = ~np.isfinite(nodes["end"])
-    start = edges.groupby("dst")["date"].max()
-    end = edges.groupby("src")["date"].min()
-    nodes["start_date"] = start.reindex(nodes.index)
-    nodes["end_date"] = end.reindex(nodes.index).where(~nodes["current"])
     return nodes, edges
 
 
