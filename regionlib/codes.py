@@ -52,6 +52,7 @@ __all__ = [
     "load_code_history",
     "normalize_code",
     "normalize_codes",
+    "normalize_name",
     "prefecture_code",
     "resolve_municipality",
     "update_codes",
@@ -490,9 +491,22 @@ def update_codes(codes: Iterable[object], *, as_of: str | pd.Timestamp | None = 
 # --------------------------------------------------------------------------- names
 
 
-def _clean_name(text: str) -> str:
-    # ケ and ヶ are written interchangeably in place names (鰺ヶ沢町 / 鰺ケ沢町, 鎌ケ谷市):
-    # fold both to one form on both sides of every comparison
+def normalize_name(text: str) -> str:
+    """Return a municipality name in the form regionlib compares names in.
+
+    Unicode NFKC, no white space, and ケ folded to ヶ: the two are written interchangeably in
+    place names (鰺ヶ沢町 / 鰺ケ沢町, 鎌ケ谷市).
+
+    Parameters
+    ----------
+    text
+        A name, optionally prefixed by prefecture and county.
+
+    Returns
+    -------
+    str
+        The normalised name.
+    """
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).replace("ケ", "ヶ")
 
 
@@ -544,18 +558,18 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     if "prefecture" not in table.columns:  # names alone: prefixed forms cannot match
         table = table.assign(prefecture="")
     codes = table.index.astype(str)
-    text = _clean_name(name_or_code) if isinstance(name_or_code, str) else None
+    text = normalize_name(name_or_code) if isinstance(name_or_code, str) else None
     if text is None or re.fullmatch(r"[Rr]?\d{1,6}(\.0)?", text):
         code = normalize_code(name_or_code)
         if code not in set(codes):
             msg = f"municipal code {code} is not among the {len(table)} candidate municipalities"
             raise UnknownNameError(msg)
         return code
-    names = table["name"].astype(str).map(_clean_name).to_numpy()
-    prefs = table["prefecture"].astype(str).map(_clean_name).to_numpy()
+    names = table["name"].astype(str).map(normalize_name).to_numpy()
+    prefs = table["prefecture"].astype(str).map(normalize_name).to_numpy()
     forms = [names, np.char.add(prefs.astype(str), names.astype(str))]
     if "county" in table.columns:
-        county = table["county"].fillna("").astype(str).map(_clean_name).to_numpy()
+        county = table["county"].fillna("").astype(str).map(normalize_name).to_numpy()
         forms.append(
             np.char.add(np.char.add(prefs.astype(str), county.astype(str)), names.astype(str))
         )

@@ -600,9 +600,9 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
 
 def _resolve_name(prefecture: str, name: str) -> str | None:
     """Code of ``prefecture`` + ``name`` (files without a code column), or None."""
-    from regionlib import boundaries, codes
+    from regionlib import codes
 
-    by_pref = _names_by_prefecture(boundaries.load_names)
+    by_pref = _names_by_prefecture()
     candidates = by_pref.get(prefecture)
     if candidates is None:
         return None
@@ -616,7 +616,7 @@ def _retired_code(prefecture: str, name: str) -> str | None:
     """Code a retired municipality had (e.g. 滝沢村 03305), when the history names it once."""
     from regionlib import codes
 
-    hits = _retired_codes().get(codes._clean_name(prefecture + name), [])
+    hits = _retired_codes().get(codes.normalize_name(prefecture + name), [])
     return hits[0] if len(hits) == 1 else None  # unknown or ambiguous: set aside
 
 
@@ -627,7 +627,7 @@ def _retired_codes() -> dict[str, list[str]]:
 
     history = codes.load_code_history()
     keys = (history["from_prefecture"].astype(str) + history["from_name"].astype(str)).map(
-        codes._clean_name
+        codes.normalize_name
     )
     out: dict[str, list[str]] = {}
     for key, code in zip(keys, history["from_code"].astype(str), strict=True):
@@ -636,11 +636,10 @@ def _retired_codes() -> dict[str, list[str]]:
     return out
 
 
-_NAMES: dict[str, pd.DataFrame] = {}
+@functools.cache
+def _names_by_prefecture() -> dict[str, pd.DataFrame]:
+    """Return the current municipality names (resolution candidates) by prefecture."""
+    from regionlib import boundaries
 
-
-def _names_by_prefecture(load) -> dict[str, pd.DataFrame]:
-    if not _NAMES:
-        names = load()
-        _NAMES.update({str(p): frame for p, frame in names.groupby("prefecture", sort=False)})
-    return _NAMES
+    names = boundaries.load_names()
+    return {str(p): frame for p, frame in names.groupby("prefecture", sort=False)}
