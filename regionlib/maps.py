@@ -363,10 +363,11 @@ def choropleth(
     }
     m = _new_map(online, tiles)
     _Call("choropleth", payload).add_to(m)
+    # the overlays reuse the simplified geometry: simplifying once keeps borders identical
     if regions is not None:
-        add_region_outlines(m, frame, regions, tolerance=tolerance)
+        _add_region_outlines(m, frame, geoms, regions)
     if focus is not None:
-        add_peers(m, frame, focus, peers or [], tolerance=tolerance)
+        _add_peers(m, frame, geoms, focus, peers or [])
     return m
 
 
@@ -402,6 +403,21 @@ def add_region_outlines(
         ``m``.
     """
     frame = _check_frame(gdf, [])
+    return _add_region_outlines(
+        m, frame, display_geometry(frame, tolerance=tolerance), labels, name=name, color=color
+    )
+
+
+def _add_region_outlines(
+    m: folium.Map,
+    frame: gpd.GeoDataFrame,
+    geoms: gpd.GeoSeries,
+    labels: pd.Series,
+    *,
+    name: str = "広域圏の境界",
+    color: str = "#000000",
+) -> folium.Map:
+    """:func:`add_region_outlines` on geometry already simplified for display."""
     labels = pd.Series(labels)
     labels.index = labels.index.astype(str)
     common = frame.index.intersection(labels.dropna().index)
@@ -409,7 +425,7 @@ def add_region_outlines(
         raise DataFormatError("region labels share no code with the map's municipalities")
     if len(common) < len(frame):
         log(f"region outlines: {len(frame) - len(common)} municipalities have no region label")
-    geoms = display_geometry(frame, tolerance=tolerance).loc[common]
+    geoms = geoms.loc[common]
     lines, unions = _group_lines(geoms, labels.loc[common].astype(str))
     label_points = []
     for key, union in unions.items():
@@ -462,13 +478,19 @@ def add_peers(
         ``m``.
     """
     frame = _check_frame(gdf, [])
+    return _add_peers(m, frame, display_geometry(frame, tolerance=tolerance), code, peers)
+
+
+def _add_peers(
+    m: folium.Map, frame: gpd.GeoDataFrame, geoms: gpd.GeoSeries, code: str, peers: Sequence[str]
+) -> folium.Map:
+    """:func:`add_peers` on geometry already simplified for display."""
     wanted = [str(code), *[str(p) for p in peers]]
     missing = [c for c in wanted if c not in frame.index]
     if missing:
         raise UnknownNameError(
             f"codes not on the map: {missing}" + suggest(missing[0], frame.index.astype(str))
         )
-    geoms = display_geometry(frame, tolerance=tolerance)
     _, names = names_of(frame)
     name_of = dict(zip(frame.index, names, strict=True))
     for codes, label, color, weight, dash, cls in (
