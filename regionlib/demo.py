@@ -110,9 +110,7 @@ def _table_csv(out: Path, context: dict) -> list[Path]:
     from regionlib import table
 
     frame = table.load_table(None, geometry=False, detail=context.get("detail", "prefecture"))
-    path = out / "municipalities.csv"
-    frame.drop(columns=["pref_code"]).round(4).to_csv(path, encoding="utf-8-sig")
-    return [path]
+    return [table.write_csv(frame, out / "municipalities.csv")]
 
 
 def _print_map(out: Path, context: dict) -> list[Path]:

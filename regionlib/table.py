@@ -28,7 +28,7 @@ import pandas as pd
 from regionlib import _cache, codes, datasets, indicators, readers
 from regionlib._log import log
 
-__all__ = ["JoinReport", "SourceReport", "load_table"]
+__all__ = ["JoinReport", "SourceReport", "load_table", "write_csv"]
 
 #: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
 BOUNDARY_VINTAGE = "2021-01-01"
@@ -270,3 +270,35 @@ def load_table(
         product = pd.DataFrame(product.drop(columns=product.geometry.name))
     product.attrs = {"join_report": report, "missing_reasons": attrs.get("missing_reasons", {})}
     return product
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a municipality table as a CSV for planners.
+
+    Columns ``code``, ``prefecture``, ``name``, then the indicators; counts are written as
+    integers (1973395, not 1973395.0), other values rounded to 4 decimals, missing values
+    empty. UTF-8 with BOM, so that spreadsheet software shows the Japanese headers.
+
+    Parameters
+    ----------
+    frame
+        A table from :func:`load_table` (with or without geometry).
+    path
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    out = frame.drop(columns=["pref_code", "geometry"], errors="ignore").reset_index()
+    for column in out.columns[3:]:
+        values = pd.to_numeric(out[column], errors="coerce")
+        if (values.dropna() % 1 == 0).all():
+            out[column] = values.astype("Int64")
+        else:
+            out[column] = values.round(4)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path

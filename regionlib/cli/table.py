@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from regionlib import indicators, table
-from regionlib.cli._common import add_indicators_argument, format_table, split_names, write_csv
+from regionlib.cli._common import add_indicators_argument, format_table, split_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,17 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _table(args: argparse.Namespace) -> int:
     names = split_names(args.indicators) or None
     frame = table.load_table(names, geometry=False, prefectures=args.prefectures)
-    out = frame.drop(columns=["pref_code"]).reset_index()
-    for column in out.columns[3:]:
-        values = out[column]
-        if (values.dropna() % 1 == 0).all():  # counts: write 1973395, not 1973395.0
-            out[column] = values.astype("Int64")
-        else:
-            out[column] = values.round(4)
-    write_csv(out, args.output, index=False)
+    table.write_csv(frame, args.output)
     if args.report:
         print(frame.attrs["join_report"])
-    print(f"{len(out)} 市区町村 × {out.shape[1] - 3} 指標 -> {args.output}", file=sys.stderr)
+    n_indicators = frame.shape[1] - 3
+    print(f"{len(frame)} 市区町村 × {n_indicators} 指標 -> {args.output}", file=sys.stderr)
     return 0
 
 
