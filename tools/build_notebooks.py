@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from regionlib import workshop
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "notebooks"
 
@@ -821,34 +823,13 @@ sectors.groupby(tokyo_area.map({True: "1都3県", False: "それ以外"})).media
 
 # --------------------------------------------------------------------------------------------
 EXERCISE_CELLS: list[tuple[str, str, list[str]]] = []
-WORK = {
-    "e1_oldest": """
+# every exercise starts from an empty answer; the first also shows where to load the data
+WORK = {ex: "answer = ..." for ex in workshop.EXERCISES}
+WORK["e1_oldest"] = """
 t = table.load_table(["aging_rate"], geometry=False)
 # ここに計算を書いてください
 answer = ...
-""",
-    "e2_akita_median": """
-answer = ...
-""",
-    "e3_decline_count": """
-answer = ...
-""",
-    "e4_tokyo_income": """
-answer = ...
-""",
-    "e5_best_k": """
-answer = ...
-""",
-    "e6_nearest_peer": """
-answer = ...
-""",
-    "e7_maxp_regions": """
-answer = ...
-""",
-    "e8_homogeneous": """
-answer = ...
-""",
-}
+"""
 for ex in WORK:
     EXERCISE_CELLS += [
         code(f'print(workshop.question("{ex}"))'),
