@@ -29,9 +29,9 @@ from scipy.sparse import csgraph
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
 from regionlib import graph as _graph
-from regionlib import regions as _regions
 from regionlib import settings
 from regionlib._errors import RegionlibError, UnknownNameError, suggest
+from regionlib.regions._problem import feature_matrix
 
 __all__ = [
     "EVALUATION_LABELS",
@@ -122,7 +122,7 @@ def sum_of_squares(
     """
     labels = _aligned(gdf, labels)
     # same feature preparation as regionalize, so the numbers match its objective
-    x = _regions._feature_matrix(gdf, list(columns), standardize, missing)
+    x = feature_matrix(gdf, list(columns), standardize, missing)
     frame = pd.DataFrame(x, index=gdf.index)
     means = frame.groupby(labels.to_numpy()).transform("mean").to_numpy()
     within = float(((x - means) ** 2).sum())

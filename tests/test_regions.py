@@ -297,3 +297,21 @@ def test_dropped_islands_get_no_region(grid):
     labels = regions.regionalize(grid, ["x"], method="ward", n_regions=3, islands="drop")
     assert "01017" not in labels.index
     assert len(labels) == 16 and labels.nunique() == 3
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [(np.nan, "'bad' has no value for any of the 17"), ("abc", "'bad' is not numeric")],
+)
+def test_empty_or_text_column_refused_naming_it(grid, g, values, message):
+    from regionlib import proposals
+
+    frame = grid.assign(bad=values)
+    with pytest.raises(DataFormatError, match=message):
+        regions.regionalize(
+            frame, ["x", "bad"], method="maxp", floor=FLOOR, graph=g, missing="median"
+        )
+    with pytest.raises(DataFormatError, match=message):
+        proposals.propose_regions(
+            frame, ["x", "bad"], floor=FLOOR, population="population", missing="median"
+        )
