@@ -10,8 +10,10 @@ elsewhere):
 * compactness: the isoperimetric quotient 4πA/P² of each dissolved region (1 for a disc), with
   areas and perimeters in ``settings.area_crs``;
 * population balance: smallest, median and largest region, coefficient of variation;
-* agreement with reference groupings (prefectures, commuting zones): adjusted Rand index and
-  adjusted mutual information (scikit-learn), on the codes both cover.
+* agreement with reference groupings (prefectures, the eight 地方区分, the 広域地方計画区域,
+  commuting zones): adjusted Rand index and adjusted mutual information (scikit-learn), on the
+  codes both cover, and how many of the reference's groups the proposal splits (a commuting zone
+  split between two regions is a daily-life area cut in two).
 
 :func:`random_regions` draws a random contiguous partition with a given number of regions, the
 baseline that any proposal should beat.
@@ -35,6 +37,7 @@ from regionlib.regions._problem import feature_matrix
 
 __all__ = [
     "EVALUATION_LABELS",
+    "REFERENCE_NAMES",
     "agreement",
     "check_contiguity",
     "check_floor",
@@ -64,6 +67,17 @@ EVALUATION_LABELS: dict[str, str] = {
     "population_median": "人口 中央値",
     "population_max": "人口 最大",
     "population_cv": "人口の変動係数",
+}
+
+
+#: Japanese names of the reference groupings of :func:`regionlib.references.reference_groupings`.
+REFERENCE_NAMES: dict[str, str] = {
+    "prefecture": "都道府県",
+    "eight_regions": "八地方区分",
+    "national_plan_areas": "広域地方計画区域",
+    "commuting_zone_2020": "通勤圏(2020)",
+    "commuting_zone_2015": "通勤圏(2015)",
+    "blocks": "ブロック",
 }
 
 
@@ -227,16 +241,19 @@ def agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
     Returns
     -------
     dict
-        ``ari``, ``ami`` and ``n_common`` (codes in both; the others are ignored).
+        ``ari``, ``ami``, ``n_split`` (reference groups whose members fall in more than one
+        region) and ``n_common`` (codes in both; the others are ignored).
     """
     common = labels.index.intersection(reference.index)
     if len(common) < 2:
         raise RegionlibError("the labels and the reference share fewer than two codes")
     a = labels.loc[common].astype(str).to_numpy()
     b = reference.loc[common].astype(str).to_numpy()
+    n_split = int((pd.Series(a).groupby(b).nunique() > 1).sum())
     return {
         "ari": float(adjusted_rand_score(b, a)),
         "ami": float(adjusted_mutual_info_score(b, a)),
+        "n_split": n_split,
         "n_common": len(common),
     }
 
@@ -271,7 +288,8 @@ def evaluate(
         Population column for the balance measures; default ``population`` or
         ``population_2020`` when present.
     references
-        Named reference groupings; for each, ``ari_<name>`` and ``ami_<name>`` are added.
+        Named reference groupings; for each, ``ari_<name>``, ``ami_<name>`` and
+        ``split_<name>`` (number of its groups split between regions) are added.
     missing
         Missing indicator values: ``"error"`` or ``"median"`` (as in ``regionalize``).
 
@@ -318,6 +336,7 @@ def evaluate(
         scores = agreement(labels, reference)
         out[f"ari_{name}"] = scores["ari"]
         out[f"ami_{name}"] = scores["ami"]
+        out[f"split_{name}"] = scores["n_split"]
     return pd.Series(out, name="evaluation", dtype=object)
 
 
@@ -337,10 +356,12 @@ def measure_label(key: str) -> str:
         ``result.rename(index=measure_label)``.
     """
     if key.startswith(("ari_", "ami_")):
-        ref_names = {"prefecture": "都道府県", "commuting_zone_2020": "通勤圏(2020)"}
         ref = key[4:]
         kind = "調整ランド指数" if key.startswith("ari_") else "調整相互情報量"
-        return f"{ref_names.get(ref, ref)}との一致（{kind}）"
+        return f"{REFERENCE_NAMES.get(ref, ref)}との一致（{kind}）"
+    if key.startswith("split_"):
+        ref = key[6:]
+        return f"分割された{REFERENCE_NAMES.get(ref, ref)}の数"
     return EVALUATION_LABELS.get(key, key)
 
 

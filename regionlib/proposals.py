@@ -59,6 +59,7 @@ class RegionProposal:
     method: str
     columns: list[str]
     floor: tuple[str, float] | None
+    blocks: pd.Series | None = None
 
     @property
     def region_names(self) -> pd.Series:
@@ -165,6 +166,7 @@ def propose_regions(
     islands: str = "connect",
     cores: Iterable[str] | None = None,
     together: Iterable[Iterable[str]] | None = None,
+    blocks: str | Path | pd.Series | None = None,
     spatial_weight: float = 0.0,
     missing: str = "median",
     random_state: int | None = None,
@@ -180,6 +182,11 @@ def propose_regions(
         Indicators the regions should be homogeneous on.
     method, floor, n_regions, within_prefecture, islands, cores, together, spatial_weight, missing, random_state
         As in :func:`regionlib.regions.regionalize`.
+    blocks
+        Build the regions from whole blocks: ``"commuting_zones"`` (2020),
+        ``"commuting_zones:2015"``, ``"prefectures"``, a CSV of ``code,block`` or a Series (see
+        :func:`regionlib.references.block_layer`). The evaluation then also counts the blocks
+        split (none).
     population
         Column used for the cores, region populations and population balance.
 
@@ -191,6 +198,16 @@ def propose_regions(
     columns = list(columns)
     g = graph.contiguity(table, within_prefecture=within_prefecture, islands=islands)
     in_graph = table.loc[table.index.isin(g.unique_ids)]
+    refs = references.reference_groupings(in_graph)
+    block_labels = None
+    if blocks is not None:
+        adjacency = graph.adjacency_matrix(g, in_graph.index)
+        block_labels = references.block_layer(blocks, in_graph, adjacency=adjacency)
+        if isinstance(blocks, str) and blocks.startswith("commuting_zones"):
+            year = 2015 if blocks.endswith("2015") else 2020
+            refs[f"commuting_zone_{year}"] = block_labels
+        else:
+            refs["blocks"] = block_labels
     labels = regions.regionalize(
         in_graph,
         columns,
@@ -201,6 +218,7 @@ def propose_regions(
         within_prefecture=within_prefecture,
         cores=cores,
         together=together,
+        blocks=block_labels,
         spatial_weight=spatial_weight,
         missing=missing,
         random_state=random_state,
@@ -213,7 +231,7 @@ def propose_regions(
         floor=floor,
         graph=g,
         population=population,
-        references=references.reference_groupings(in_graph),
+        references=refs,
         missing=missing,
     )
     return RegionProposal(
@@ -224,4 +242,5 @@ def propose_regions(
         method=method,
         columns=columns,
         floor=floor,
+        blocks=block_labels,
     )

@@ -51,9 +51,10 @@ def test_sum_of_squares_and_compactness(grid):
 def test_agreement():
     a = pd.Series([1, 1, 2, 2, 3], index=list("abcde"))
     b = pd.Series(["x", "x", "y", "y", "z"], index=list("abcde"))
-    assert evaluate.agreement(a, b) == {"ari": 1.0, "ami": 1.0, "n_common": 5}
+    assert evaluate.agreement(a, b) == {"ari": 1.0, "ami": 1.0, "n_split": 0, "n_common": 5}
     c = pd.Series([1, 2, 1, 2], index=list("abcf"))
     assert evaluate.agreement(c, b)["n_common"] == 3
+    assert evaluate.agreement(c, b)["n_split"] == 1  # x = {a, b} falls in regions 1 and 2
     assert evaluate.agreement(c, b)["ari"] < 0.5
 
 

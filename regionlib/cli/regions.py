@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "'population' means population_2020)",
     )
     p.add_argument("--n-regions", type=int, help="number of regions (ward, skater)")
+    p.add_argument(
+        "--blocks",
+        metavar="LAYER",
+        help="build regions from whole blocks so none is split: commuting_zones (2020), "
+        "commuting_zones:2015, prefectures, or a CSV of code,block",
+    )
     add_indicators_argument(p, default="the core set without population")
     p.add_argument("--prefectures", nargs="+", metavar="PREF", help="only these prefectures")
     p.add_argument(
@@ -131,6 +137,7 @@ def _regions(args: argparse.Namespace) -> int:
         islands=args.islands,
         cores=cores,
         together=together,
+        blocks=args.blocks,
         spatial_weight=args.spatial_weight,
         missing=args.missing,
         random_state=args.seed,

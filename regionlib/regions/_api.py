@@ -43,6 +43,7 @@ def regionalize(
     islands: _graph.IslandPolicy = "connect",
     cores: Iterable[str] | None = None,
     together: Iterable[Iterable[str]] | None = None,
+    blocks: pd.Series | None = None,
     standardize: bool = True,
     spatial_weight: float = 0.0,
     missing: Literal["error", "median"] = "error",
@@ -81,6 +82,11 @@ def regionalize(
         Groups of codes that must end in the same region (each group contiguous). Each group
         is merged into one unit first; max-p and SKATER keep exact sums of squares for it, Ward
         (scikit-learn, no sample weights) sees it as one unit at its members' mean.
+    blocks
+        Block label per code (e.g. the commuting zone, from
+        :func:`regionlib.references.block_layer`): regions are unions of whole blocks, so no
+        block is split. Every code must have a block (the uncovered ones are listed); a block
+        that is not contiguous on the graph is accepted with a warning.
     standardize
         z-score the columns first (default) so that each weighs the same.
     spatial_weight
@@ -138,6 +144,7 @@ def regionalize(
         islands=islands,
         cores=cores,
         together=together,
+        blocks=blocks,
         standardize=standardize,
         spatial_weight=spatial_weight,
         missing=missing,
@@ -145,7 +152,7 @@ def regionalize(
     if method in ("ward", "skater") and int(n_regions) > len(problem.mass):
         raise RegionlibError(
             f"n_regions={n_regions} is more than the {len(problem.mass)} units left after "
-            "merging the keep-together groups"
+            "merging the keep-together groups and blocks"
         )
     seed = settings.random_state if random_state is None else random_state
     rng = np.random.default_rng(seed)

@@ -9,6 +9,7 @@ adjacency. The methods in :mod:`regionlib.regions.maxp`, :mod:`~regionlib.region
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -158,6 +159,7 @@ def prepare(
     cores: Iterable[str] | None,
     together: Iterable[Iterable[str]] | None,
     standardize: bool,
+    blocks: pd.Series | None = None,
 ) -> Problem:
     if not isinstance(gdf, pd.DataFrame):
         raise DataFormatError("expected a (Geo)DataFrame of municipalities on the code index")
@@ -230,6 +232,11 @@ def prepare(
         root = find(int(idx[0]))
         for k in idx[1:]:
             parent[find(int(k))] = root
+    if blocks is not None:
+        for group in _block_groups(blocks, codes, adjacency):
+            root = find(int(group[0]))
+            for i in group[1:]:
+                parent[find(int(i))] = root
     roots = np.array([find(k) for k in range(n)])
     _, node_of = np.unique(roots, return_inverse=True)
     m = int(node_of.max()) + 1
@@ -263,6 +270,41 @@ def prepare(
         if "name" in gdf.columns
         else codes,
     )
+
+
+def _block_groups(
+    blocks: pd.Series, codes: pd.Index, adjacency: sparse.csr_matrix
+) -> list[np.ndarray]:
+    """Positions of the members of each block; refuses a layer that leaves codes uncovered."""
+    if not isinstance(blocks, pd.Series):
+        raise RegionlibError("blocks must be a Series of block label per municipality code")
+    blocks = blocks.copy()
+    blocks.index = blocks.index.astype(str)
+    if blocks.index.has_duplicates:
+        raise DataFormatError("a municipality code appears twice in the block layer")
+    aligned = blocks.reindex(codes)
+    uncovered = codes[aligned.isna().to_numpy()]
+    if len(uncovered):
+        raise RegionlibError(
+            f"the block layer leaves {len(uncovered)} municipalities without a block "
+            f"({codes_text(uncovered)}); give them one or leave them out of the table"
+        )
+    key, _ = pd.factorize(aligned.astype(str))
+    order = np.argsort(key, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(key[order])) + 1)
+    broken = []
+    for group in groups:
+        if len(group) > 1:
+            sub = adjacency[group][:, group]
+            if csgraph.connected_components(sub, directed=False)[0] > 1:
+                broken.append(str(aligned.iloc[group[0]]))
+    if broken:
+        log(
+            f"regions: {len(broken)} blocks are not contiguous on the graph "
+            f"({', '.join(broken[:10])}); a region containing one may not be contiguous",
+            level=logging.WARNING,
+        )
+    return groups
 
 
 def node_components(problem: Problem) -> np.ndarray:
