@@ -42,11 +42,11 @@ def test_maxp_on_blocks_splits_no_block(grid):
 def test_uncovered_or_unknown_block_layer_refused(grid, tmp_path):
     g = graph.contiguity(grid)
     partial = pd.Series({c: "a" for c in grid.index[:10]})
-    with pytest.raises(RegionlibError, match="7 municipalities without a block .*01011"):
+    with pytest.raises(RegionlibError, match=r"7 municipalities without a block .*01011"):
         regions.regionalize(grid, ["x"], method="maxp", floor=FLOOR, graph=g, blocks=partial)
     layer = tmp_path / "blocks.csv"
     partial.rename_axis("code").rename("block").to_csv(layer)
-    with pytest.raises(RegionlibError, match="blocks.csv leave 7 municipalities"):
+    with pytest.raises(RegionlibError, match=r"blocks\.csv leave 7 municipalities"):
         references.block_layer(layer, grid)
     with pytest.raises(UnknownNameError, match="prefectures"):
         references.block_layer("prefecture", grid)
