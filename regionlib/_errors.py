@@ -36,6 +36,10 @@ class DataFormatError(RegionlibError, ValueError):
     """A data file does not have the expected layout, encoding or content."""
 
 
+class OutputError(RegionlibError):
+    """An output file or folder cannot be written (bad extension, read-only, full disk …)."""
+
+
 def suggest(name: str, choices: Iterable[str], *, n: int = 5) -> str:
     """Return a ``"; did you mean: a, b?"`` suffix listing the closest choices, or ``""``.
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regionlib._log import log
+from regionlib._write import write_csv, write_text
 
 __all__ = ["DEMO_INDICATORS", "STEPS", "Step", "run_demo"]
 
@@ -130,9 +131,9 @@ def _peers(out: Path, context: dict) -> list[Path]:
     target = peers.attrs["target"]
     comparison = similarity.compare_municipality(feats, target, peers=peers)
     peers_csv = out / "peers.csv"
-    peers.round(4).to_csv(peers_csv, encoding="utf-8-sig")
+    write_csv(peers.round(4), peers_csv)
     comparison_csv = out / "peers_comparison.csv"
-    comparison.round(4).to_csv(comparison_csv, encoding="utf-8-sig")
+    write_csv(comparison.round(4), comparison_csv)
     name = f"{tbl.at[target, 'prefecture']}{tbl.at[target, 'name']}"
     m = maps.choropleth(
         tbl,
@@ -196,9 +197,7 @@ def _index_page(out: Path, written: dict[str, list[Path]]) -> Path:
         + "\n".join(f"<li><small>{escape(c)}</small></li>" for c in credits)
         + "\n</ul>\n</body></html>\n"
     )
-    path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text(out / "index.html", page)
 
 
 def run_demo(
@@ -206,17 +205,21 @@ def run_demo(
     *,
     steps: Sequence[str] | None = None,
     detail: str = "prefecture",
+    overwrite: bool = False,
 ) -> dict[str, list[Path]]:
     """Run the demo steps and write their files into ``out_dir``.
 
     Parameters
     ----------
     out_dir
-        Folder to write into (created).
+        Folder to write (created, or replaced if the demo wrote it before).
     steps
         Names of the steps to run; default all of :data:`STEPS`.
     detail
         Boundary layer (``prefecture`` or ``national``).
+    overwrite
+        Replace a folder holding files the demo did not write. A folder the demo wrote before
+        is replaced as a whole; the new files appear only when every step has succeeded.
 
     Returns
     -------
@@ -230,12 +233,17 @@ def run_demo(
     for name in chosen:
         if name not in known:
             raise UnknownNameError(f"unknown demo step {name!r}" + suggest(name, known))
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from regionlib._write import atomic_directory
+
+    final = Path(out_dir).expanduser()
     context: dict = {"detail": detail}
     written: dict[str, list[Path]] = {}
-    for name in chosen:
-        log(f"demo: {known[name].description}")
-        written[name] = list(known[name].run(out, context))
-    written["index"] = [_index_page(out, written)]
-    return written
+    with atomic_directory(final, overwrite=overwrite) as out:
+        for name in chosen:
+            log(f"demo: {known[name].description}")
+            written[name] = list(known[name].run(out, context))
+        written["index"] = [_index_page(out, written)]
+    return {
+        name: [final / p.relative_to(out) if p.is_relative_to(out) else p for p in paths]
+        for name, paths in written.items()
+    }

@@ -57,6 +57,7 @@ from regionlib._mapstyle import (
     names_of,
 )
 from regionlib._simplify import auto_tolerance, encode_lines, encode_polygons, simplify_coverage
+from regionlib._write import write_text
 
 __all__ = [
     "BOUNDARY_CREDIT",
@@ -590,7 +591,6 @@ def save_html(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     if path.suffix.lower() not in (".html", ".htm"):
         raise RegionlibError(f"{path}: a web map is saved as .html")
     text = to_html(m, offline=offline)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_text(path, text, what="map")
     log(f"map saved: {path} ({path.stat().st_size / 1e6:.2f} MB{', offline' if offline else ''})")
     return path

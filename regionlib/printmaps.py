@@ -39,6 +39,7 @@ from regionlib._mapstyle import (
     fmt,
 )
 from regionlib._simplify import simplify_coverage
+from regionlib._write import atomic_write
 
 __all__ = ["FORMATS", "default_insets", "plot_choropleth", "save_figure"]
 
@@ -242,6 +243,14 @@ def plot_choropleth(
     return fig
 
 
+#: file metadata without a creation date, so that the same map gives the same bytes
+_METADATA: dict[str, dict] = {
+    "png": {"Software": "regionlib"},
+    "pdf": {"Creator": "regionlib", "CreationDate": None, "ModDate": None},
+    "svg": {"Creator": "regionlib", "Date": None},
+}
+
+
 def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     """Save a print map as PNG, PDF or SVG (fonts embedded in PDF).
 
@@ -262,10 +271,14 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise RegionlibError(f"{path}: print maps are saved as {', '.join(FORMATS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(
-        {"font.family": _font_name(), "pdf.fonttype": 42, "svg.fonttype": "path"}
-    ):
-        fig.savefig(path, dpi=dpi, facecolor="white")
+    fmt = path.suffix.lower()[1:]
+    rc = {
+        "font.family": _font_name(),
+        "pdf.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "regionlib",  # stable clip-path and glyph ids: same map, same bytes
+    }
+    with matplotlib.rc_context(rc), atomic_write(path, what="print map") as f:
+        fig.savefig(f, format=fmt, dpi=dpi, facecolor="white", metadata=_METADATA[fmt])
     log(f"print map saved: {path}")
     return path

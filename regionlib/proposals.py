@@ -139,13 +139,18 @@ class RegionProposal:
         list of pathlib.Path
             The files written.
         """
+        from regionlib._write import check_output, write_csv, write_text
+
         csv = Path(csv)
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        self.to_frame().to_csv(csv, index=False, encoding="utf-8-sig")
         table_path = csv.with_name(f"{csv.stem}_regions.csv")
-        self.region_summary().to_csv(table_path, encoding="utf-8-sig")
         eval_path = csv.with_name(f"{csv.stem}_evaluation.txt")
-        eval_path.write_text(f"{self.title}\n{self.summary()}\n", encoding="utf-8")
+        for path in (csv, table_path):
+            check_output(path, (".csv",), what="CSV")
+        if html is not None:
+            check_output(html, (".html", ".htm"), what="map")
+        write_csv(self.to_frame(), csv, index=False)
+        write_csv(self.region_summary(), table_path)
+        write_text(eval_path, f"{self.title}\n{self.summary()}\n", what="evaluation")
         written = [csv, table_path, eval_path]
         if html is not None:
             from regionlib import maps

@@ -25,7 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from regionlib import _cache, codes, datasets, indicators, readers
+from regionlib import _cache, _write, codes, datasets, indicators, readers
 from regionlib._log import log
 
 __all__ = ["JoinReport", "SourceReport", "load_table", "write_csv"]
@@ -298,7 +298,4 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
             out[column] = values.astype("Int64")
         else:
             out[column] = values.round(4)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-    return path
+    return _write.write_csv(out, path, index=False)

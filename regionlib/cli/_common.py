@@ -66,7 +66,6 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = True) -> P
     pathlib.Path
         The file written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=index, float_format="%.10g", lineterminator="\n", encoding="utf-8-sig")
-    return path
+    from regionlib._write import write_csv as write
+
+    return write(frame, path, index=index, float_format="%.10g")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from regionlib import boundaries, codes
-from regionlib._errors import DataFormatError
+from regionlib._write import atomic_path, check_output
 
-_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,11 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    out = check_output(args.output, (".parquet", *_DRIVERS), what="boundary file")
     suffix = out.suffix.lower()
-    if suffix != ".parquet" and suffix not in _DRIVERS:
-        msg = f"{out}: unknown output format '{suffix}'; use .gpkg, .geojson or .parquet"
-        raise DataFormatError(msg)
     if args.input:
         gdf = boundaries.read_n03(
             args.input, level=args.level, include_unassigned=args.include_unassigned
@@ -62,10 +58,11 @@ def _export(args: argparse.Namespace) -> int:
             prefectures=args.prefectures,
             include_unassigned=args.include_unassigned,
         )
-    if suffix == ".parquet":
-        gdf.to_parquet(out)
-    else:
-        gdf.to_file(out, driver=_DRIVERS[suffix])
+    with atomic_path(out, what="boundary file") as tmp:
+        if suffix == ".parquet":
+            gdf.to_parquet(tmp)
+        else:
+            gdf.to_file(tmp, driver=_DRIVERS[suffix], layer=out.stem)
     print(f"{len(gdf)} 市区町村 -> {out}", file=sys.stderr)
     print(f"出典: {boundaries.CREDIT}", file=sys.stderr)
     return 0

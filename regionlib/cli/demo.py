@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from regionlib import demo
+from regionlib._write import check_directory
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,11 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"only these steps: {', '.join(s.name for s in demo.STEPS)}",
     )
     p.add_argument("--detail", choices=["prefecture", "national"], default="prefecture")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the folder even if it holds files the demo did not write",
+    )
     p.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    written = demo.run_demo(args.output, steps=args.only, detail=args.detail)
+    check_directory(args.output, overwrite=args.overwrite)
+    written = demo.run_demo(
+        args.output, steps=args.only, detail=args.detail, overwrite=args.overwrite
+    )
     descriptions = {s.name: s.description for s in demo.STEPS} | {"index": "目次（ここから開く）"}
     print("出力ファイル:")
     for name, paths in written.items():

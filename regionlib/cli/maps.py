@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from regionlib import maps, printmaps, table
-from regionlib._errors import RegionlibError
+from regionlib._write import check_output
 from regionlib.cli._common import split_names
 
 
@@ -50,10 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _map(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    out = check_output(args.output, (".html", ".htm", *printmaps.FORMATS), what="map")
     suffix = out.suffix.lower()
-    if suffix not in (".html", ".htm", *printmaps.FORMATS):
-        raise RegionlibError(f"{out}: write .html, {', '.join(printmaps.FORMATS)}")
     names = split_names(args.indicators)
     frame = table.load_table(names, detail=args.detail, prefectures=args.pref)
     if suffix in printmaps.FORMATS:

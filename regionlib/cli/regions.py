@@ -17,6 +17,7 @@ import pandas as pd
 
 from regionlib import boundaries, graph, indicators, proposals, regions, similarity, table
 from regionlib._errors import RegionlibError
+from regionlib._write import check_output
 from regionlib.cli._common import add_indicators_argument, split_names, write_csv
 
 _POPULATION = "population_2020"
@@ -115,6 +116,12 @@ def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
 def _regions(args: argparse.Namespace) -> int:
     if not args.output and not args.csv:
         raise RegionlibError("name an output: -o regions.html and/or --csv regions.csv")
+    if args.output:
+        check_output(args.output, (".html", ".htm"), what="map")
+    csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
+    for path in (csv_path, csv_path.with_name(f"{csv_path.stem}_regions.csv")):
+        check_output(path, (".csv",), what="CSV")
+    check_output(csv_path.with_name(f"{csv_path.stem}_evaluation.txt"), (".txt",))
     floor = None
     if args.floor:
         column, value = regions.parse_floor(args.floor)
@@ -142,7 +149,6 @@ def _regions(args: argparse.Namespace) -> int:
         missing=args.missing,
         random_state=args.seed,
     )
-    csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
     written = proposal.save(csv_path, html=args.output)
     print(proposal.summary())
     n_left_out = int(proposal.to_frame()["region"].isna().sum())
@@ -157,6 +163,7 @@ def _regions(args: argparse.Namespace) -> int:
 
 
 def _neighbours(args: argparse.Namespace) -> int:
+    check_output(args.output, (".csv",), what="CSV")
     frame = boundaries.load_boundaries(prefectures=args.prefectures)
     edges = graph.edges_table(frame, within_prefecture=args.within_prefecture, islands=args.islands)
     write_csv(edges, args.output, index=False)

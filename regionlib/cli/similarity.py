@@ -8,6 +8,7 @@ import pandas as pd
 
 from regionlib import features, similarity
 from regionlib._errors import RegionlibError
+from regionlib._write import check_output
 from regionlib.cli._common import add_indicators_argument, print_table, split_names, write_csv
 
 
@@ -70,7 +71,14 @@ def _load(args: argparse.Namespace) -> pd.DataFrame:
     return table.load_table(names, geometry=False)
 
 
+def _check_outputs(*paths: str | None) -> None:
+    for path in paths:
+        if path:
+            check_output(path, (".csv",), what="CSV")
+
+
 def _peers(args: argparse.Namespace) -> int:
+    _check_outputs(args.output, args.compare)
     tbl = _load(args)
     feats = features.prepare_features(
         tbl, split_names(args.indicators) or None, missing=args.missing
@@ -127,6 +135,7 @@ def _clusters(args: argparse.Namespace) -> int:
         except ValueError:
             msg = f"--k must be an integer or 'auto', not '{k}'"
             raise RegionlibError(msg) from None
+    _check_outputs(args.output, args.profiles, args.evidence)
     tbl = _load(args)
     result = similarity.cluster_municipalities(
         tbl,

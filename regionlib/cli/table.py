@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from regionlib import indicators, table
+from regionlib._write import check_output
 from regionlib.cli._common import add_indicators_argument, format_table, split_names
 
 
@@ -33,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _table(args: argparse.Namespace) -> int:
+    check_output(args.output, (".csv",), what="CSV")
     names = split_names(args.indicators) or None
     frame = table.load_table(names, geometry=False, prefectures=args.prefectures)
     table.write_csv(frame, args.output)

@@ -1,0 +1,221 @@
+"""Fault injection: every kind of fault a user can meet gives one clear line, never a mess.
+
+Kinds covered: outputs that cannot be written (bad extension, folder, parent that is a file,
+``/proc``, ``/dev/full``, full disk, read-only file system, a failing rename) and folders of
+outputs. Tests run as root in CI, so a read-only folder is simulated by patching the system call
+that fails (``chmod`` does not stop root).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from regionlib import _write, printmaps
+from regionlib._errors import OutputError, RegionlibError
+from regionlib.cli import main
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if _write.TEMP_TAG in p.name)
+
+
+def _raise(code: int):
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    return fail
+
+
+# --- outputs: refused before any work ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make_path", "message"),
+    [
+        (lambda tmp: tmp / "t.xlsx", "unsupported CSV format ('.xlsx'); use .csv"),
+        (lambda tmp: tmp / "t", "unsupported CSV format (no extension)"),
+        (lambda tmp: tmp / "folder.csv", "it is a folder"),
+        (lambda tmp: tmp / "file.txt" / "t.csv", "is a file, not a folder"),
+        (lambda tmp: Path("/proc/x.csv"), "/proc/x.csv: cannot write the CSV"),
+    ],
+)
+def test_check_output_refuses(tmp_path, make_path, message):
+    (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(OutputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        _write.check_output(make_path(tmp_path), (".csv",), what="CSV")
+    assert _leftovers(tmp_path) == []
+
+
+def test_check_output_refuses_devices():
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with pytest.raises(OutputError, match="/dev/full: cannot write the output: not a regular"):
+        _write.check_output("/dev/full", ())
+
+
+def test_check_output_read_only_mount(tmp_path, monkeypatch):
+    monkeypatch.setattr(_write.tempfile, "mkstemp", _raise(errno.EROFS))
+    with pytest.raises(OutputError, match="file system is read-only"):
+        _write.check_output(tmp_path / "sub" / "t.csv", (".csv",))
+
+
+def test_check_output_accepts_new_folders(tmp_path):
+    path = _write.check_output(tmp_path / "a" / "b" / "t.CSV", (".csv",))
+    assert path == tmp_path / "a" / "b" / "t.CSV"
+    assert not (tmp_path / "a").exists()  # checking creates nothing
+
+
+# --- outputs: atomic writes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+def test_failed_write_keeps_the_previous_file(tmp_path, code):
+    target = tmp_path / "t.csv"
+    target.write_text("previous\n")
+    with (
+        pytest.raises(OutputError, match=f"{target}: cannot write the CSV") as info,
+        _write.atomic_write(target, mode="w", encoding="utf-8", what="CSV") as f,
+    ):
+        f.write("half of the new ")
+        raise OSError(code, os.strerror(code))
+    assert {errno.ENOSPC: "disk is full", errno.EROFS: "read-only"}.get(code, "") in str(info.value)
+    assert target.read_text() == "previous\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_failed_rename_keeps_the_previous_file(tmp_path, monkeypatch):
+    target = tmp_path / "t.csv"
+    target.write_text("previous\n")
+    monkeypatch.setattr(_write.os, "replace", _raise(errno.EROFS))
+    with pytest.raises(OutputError, match="read-only"):
+        _write.write_csv(pd.DataFrame({"a": [1]}), target)
+    assert target.read_text() == "previous\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_other_errors_pass_through_and_clean_up(tmp_path):
+    target = tmp_path / "t.txt"
+    with pytest.raises(ZeroDivisionError), _write.atomic_write(target) as f:
+        f.write(b"x")
+        _ = 1 / 0
+    assert not target.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_disk_full_on_a_real_device(tmp_path, monkeypatch):
+    """The bytes really go to ``/dev/full``: the kernel answers ENOSPC, as on a full disk."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    real_open = open
+
+    def open_full(file, mode="r", *args, **kwargs):
+        if _write.TEMP_TAG in str(file) and "w" in mode:
+            return real_open("/dev/full", mode, *args, **kwargs)
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", open_full)
+    target = tmp_path / "t.txt"
+    with pytest.raises(OutputError, match="disk is full"):
+        _write.write_text(target, "x" * 100_000)
+    assert not target.exists()
+
+
+def test_new_files_get_the_usual_permissions(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        path = _write.write_bytes(tmp_path / "t.bin", b"x")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_print_map_on_a_full_disk_keeps_the_previous_map(grid, tmp_path, monkeypatch):
+    fig = printmaps.plot_choropleth(grid, "population")
+    target = printmaps.save_figure(fig, tmp_path / "m.pdf")
+    before = target.read_bytes()
+    monkeypatch.setattr(_write.os, "fsync", _raise(errno.ENOSPC))
+    with pytest.raises(OutputError, match=r"m\.pdf: cannot write the print map: the disk is full"):
+        printmaps.save_figure(fig, target)
+    assert target.read_bytes() == before
+    assert _leftovers(tmp_path) == []
+
+
+# --- outputs: folders ------------------------------------------------------------------------
+
+
+def test_directory_with_foreign_files_is_refused(tmp_path):
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "thesis.docx").write_text("mine")
+    with pytest.raises(OutputError, match=r"already holds other files \(thesis.docx\)"):
+        _write.check_directory(out)
+    with _write.atomic_directory(out, overwrite=True) as tmp:
+        (tmp / "a.csv").write_text("a")
+    assert sorted(p.name for p in out.iterdir()) == [_write.MARKER, "a.csv"]
+    # a folder regionlib wrote is replaced as a whole, without --overwrite
+    with _write.atomic_directory(out) as tmp:
+        (tmp / "b.csv").write_text("b")
+    assert sorted(p.name for p in out.iterdir()) == [_write.MARKER, "b.csv"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_failed_directory_keeps_the_previous_one(tmp_path):
+    out = tmp_path / "demo"
+    with _write.atomic_directory(out) as tmp:
+        (tmp / "a.csv").write_text("a")
+    with pytest.raises(RuntimeError), _write.atomic_directory(out) as tmp:
+        (tmp / "half.csv").write_text("b")
+        raise RuntimeError("step failed")
+    assert sorted(p.name for p in out.iterdir()) == [_write.MARKER, "a.csv"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_directory_that_is_a_file(tmp_path):
+    (tmp_path / "demo").write_text("x")
+    with pytest.raises(OutputError, match="it is a file"):
+        _write.check_directory(tmp_path / "demo")
+
+
+# --- outputs: commands refuse before computing -----------------------------------------------
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the command computed before checking its output path")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["table", "-o", "{tmp}/t.xlsx"], "unsupported CSV format ('.xlsx'); use .csv"),
+        (["table", "-o", "/proc/x.csv"], "/proc/x.csv: cannot write the CSV"),
+        (["table", "-o", "{tmp}/f.txt/t.csv"], "is a file, not a folder"),
+        (["map", "aging_rate", "-o", "{tmp}/m.docx"], "unsupported map format ('.docx')"),
+        (["map", "aging_rate", "-o", "{tmp}"], "use .htm, .html, .pdf, .png, .svg"),
+        (["boundaries", "export", "-o", "{tmp}/b.shp"], "unsupported boundary file format"),
+        (["peers", "夕張市", "--compare", "{tmp}/c.tsv"], "unsupported CSV format ('.tsv')"),
+        (["clusters", "--profiles", "/proc/p.csv"], "/proc/p.csv: cannot write the CSV"),
+        (["regions", "--floor", "population:1", "-o", "{tmp}/r.png"], "unsupported map format"),
+        (["regions", "--floor", "population:1", "--csv", "{tmp}/f.txt/r.csv"], "is a file"),
+        (["neighbours", "-o", "{tmp}/e.json"], "unsupported CSV format ('.json')"),
+        (["demo", "-o", "{tmp}/f.txt"], "it is a file"),
+    ],
+)
+def test_cli_refuses_outputs_before_work(tmp_path, monkeypatch, capsys, argv, message):
+    from regionlib import boundaries, demo, table
+
+    monkeypatch.setattr(table, "load_table", _no_work)
+    monkeypatch.setattr(boundaries, "load_boundaries", _no_work)
+    monkeypatch.setattr(demo, "run_demo", _no_work)
+    (tmp_path / "f.txt").write_text("x")
+    code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert isinstance(OutputError("x"), RegionlibError)
