@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -210,6 +211,9 @@ class FeatureReport:
         Per indicator, the codes whose robust z-score was clipped to ±``clip``.
     notes
         Other remarks (e.g. a scale taken from the standard deviation because the IQR was 0).
+    flagged
+        Per indicator, the codes whose flagged value (``table.attrs["flags"]``, e.g. an
+        evacuation artefact) was left out before the missing-value policy.
     """
 
     n_input: int
@@ -223,6 +227,7 @@ class FeatureReport:
     weights: dict[str, float] = field(default_factory=dict)
     clipped: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    flagged: dict[str, list[str]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [f"features: {self.n_used} of {self.n_input} municipalities used"]
@@ -237,6 +242,8 @@ class FeatureReport:
             shown = ", ".join(f"{c} ({'/'.join(v)})" for c, v in list(self.dropped.items())[:10])
             more = f" and {len(self.dropped) - 10} more" if len(self.dropped) > 10 else ""
             lines.append(f"  left out for missing values: {shown}{more}")
+        for name, codes in self.flagged.items():
+            lines.append(f"  {name}: flagged values left out for {len(codes)} ({', '.join(codes)})")
         for name, codes in self.imputed.items():
             lines.append(f"  {name}: median imputed for {len(codes)} ({', '.join(codes[:10])})")
         for name, codes in self.clipped.items():
@@ -290,6 +297,7 @@ def prepare_features(
     weights: Mapping[str, float] | None = None,
     missing: str = "drop",
     clip: float | None = 5.0,
+    flagged: str = "exclude",
 ) -> Features:
     """Select, transform, fill and robustly standardise indicators.
 
@@ -309,6 +317,10 @@ def prepare_features(
         ``"drop"``: leave out rows with any missing value; ``"impute"``: replace missing
         values by the indicator's median; ``"raise"``: refuse missing values. Infinite values
         (a rate divided by a zero population) count as missing.
+    flagged
+        ``"exclude"`` (default): values flagged in ``table.attrs["flags"]`` (evacuation
+        artefacts, Tokyo's special wards' fiscal strength) are treated as missing, and
+        reported; ``"keep"``: used as they are.
     clip
         Limit of the robust z-scores: values beyond ±``clip`` are set to ±``clip`` and
         reported (``None``: no clipping).
@@ -333,11 +345,25 @@ def prepare_features(
         raise RegionlibError(msg)
     # A shallow copy without attrs: pandas deep-copies attrs (the table's join report) on every
     # operation, which made this function 10x slower. The caller's table is left as it is.
+    if flagged not in ("exclude", "keep"):
+        raise RegionlibError(f"flagged='{flagged}' is not a policy; use 'exclude' or 'keep'")
+    table_flags = dict(table.attrs.get("flags", {}))
     table = table.copy(deep=False)
     table.attrs = {}
     names = _check_indicators(table, indicators)
     values = table[names].apply(pd.to_numeric, errors="coerce").astype(float)
     values = values.replace([np.inf, -np.inf], np.nan)
+    left_out: dict[str, list[str]] = {}
+    if flagged == "exclude":
+        for name in names:
+            codes = [c for c in table_flags.get(name, {}) if c in values.index]
+            codes = [c for c in codes if not np.isnan(values.at[c, name])]
+            if codes:
+                values.loc[codes, name] = np.nan
+                left_out[name] = codes
+        if left_out:
+            shown = "; ".join(f"{n}: {', '.join(c)}" for n, c in left_out.items())
+            log(f"features: flagged values left out ({shown})", level=logging.WARNING)
     for name in names:
         if values[name].isna().all():
             msg = (
@@ -350,6 +376,7 @@ def prepare_features(
     w = _resolve_weights(names, weights)
     report = FeatureReport(n_input=len(values), n_used=len(values), transforms=chosen, weights=w)
     report.missing_counts = {n: int(values[n].isna().sum()) for n in names}
+    report.flagged = left_out
 
     mask = values.isna()
     if mask.any(axis=None):

@@ -1,11 +1,28 @@
-"""The curated indicator catalogue: names, Japanese labels, units, formulas and sources.
+"""The indicator catalogue: names, Japanese labels, units, years, formulas and sources.
 
-Every indicator is defined once, in :data:`_CATALOGUE` below, as a formula over items of the
-raw sources (read by :mod:`regionlib.readers`): a sum of numerator items divided by a sum of
-denominator items, times a scale. A value is missing (NaN) when an input is missing (the reason
-of the input is kept, e.g. ``"C120110: not obtainable (-)"``), when the municipality is not in
-the source, or when the denominator is 0 (``"population is 0"`` for the Fukushima evacuation
-towns): never ``inf``.
+The catalogue is data: ``regionlib/catalogue.csv`` (shipped with the package, read once) has one
+row per indicator and year: ``name``, ``year``, Japanese ``label``, ``unit``, source
+``dataset``, ``numerator`` and ``denominator`` (sums and differences of source items, an item
+of another dataset written ``dataset:item``), ``scale``, the reason given when the denominator
+is 0, a ``description`` and the ``credit`` line. A value is ``sum(numerator) /
+sum(denominator) × scale``; without a denominator it is the numerator as published. Adding an
+indicator, or a year of one, is one line of that file (``tools/build_catalogue.py`` regenerates
+the rows taken from the raw file headers and keeps the hand-written ones).
+
+Names may carry a year or a change between two years (see :func:`parse`):
+
+- ``aging_rate``: the latest year the sources hold;
+- ``aging_rate@2015``: the 2015 value;
+- ``aging_rate@2015-2020``: the change from 2015 to 2020 (points for a rate, count for a count);
+- ``population_registered@2016-2022%``: the same change in % of the 2015 value.
+
+Japanese labels work wherever a name does (``"高齢化率"``, ``"高齢化率@2015"``).
+
+A value is missing (NaN) when an input is missing (the reason of the input is kept, e.g.
+``"C120110: not obtainable (-)"``), when the municipality is not in the source, or when the
+denominator is 0 (``"population is 0"`` for the Fukushima evacuation towns): never ``inf``.
+Age shares are computed among people of known age (A1301 + A1302 + A1303): the 2020 census
+counts 2.9 million people of unknown age.
 
 Examples
 --------
@@ -13,56 +30,80 @@ Examples
 >>> indicators.info("aging_rate").unit
 '%'
 >>> indicators.info("aging_rate").formula
-'A1303 / A1101 × 100 (SSDSE-A 2026: 65歳以上人口 / 総人口)'
+'A1303 / (A1301 + A1302 + A1303) × 100 (ssdse-a-2026)'
+>>> indicators.info("aging_rate@2015").year
+'2015'
+>>> indicators.resolve("高齢化率@2015")
+'aging_rate@2015'
 """
 
 from __future__ import annotations
 
+import csv
 import functools
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 
 from regionlib import datasets, readers
-from regionlib._errors import UnknownNameError, suggest
+from regionlib._errors import AmbiguousNameError, UnknownNameError, suggest
 from regionlib._log import log
 
 __all__ = [
     "DEFAULT_INDICATORS",
     "POPULATION_COLUMNS",
     "Indicator",
+    "Spec",
     "catalogue",
     "compute_indicators",
     "credits",
+    "datasets_of",
     "find",
     "info",
+    "parse",
     "population_column",
     "read_source",
+    "register",
+    "resolve",
+    "search",
+    "years",
 ]
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """Metadata of one catalogue indicator.
+    """Metadata of one catalogue indicator (at one year, or a change between two).
 
     Attributes
     ----------
     name
-        snake_case identifier, the column name in tables.
+        Column name in tables: the catalogue name, with ``@YEAR`` or ``@START-END`` when a
+        year or change was asked for.
     label
         Japanese label for maps, tooltips and planners' tables.
     unit
         Unit (``"%"``, ``"人"``, ``"人/km²"``, ``"千円"`` …; ``""`` for an index).
     year
-        Reference year (fiscal year for fiscal items) of the data, as a string.
+        Reference year (fiscal year for fiscal items) of the value, as a string
+        (``"2015-2020"`` for a change).
     formula
         How the value is computed from the source items.
     datasets
         Registry names of the sources.
     description
         One or two English sentences: meaning and caveats.
+    years
+        Every year the catalogue holds this indicator for.
+    credit
+        Credit line(s) of the sources.
+    group
+        ``curated`` (hand-written), ``ssdse``, ``juki``, ``fiscal``, ``income`` (generated
+        from the raw files) or ``user`` (:func:`register`).
     """
 
     name: str
@@ -72,222 +113,393 @@ class Indicator:
     formula: str
     datasets: tuple[str, ...]
     description: str
+    years: tuple[int, ...] = ()
+    credit: str = ""
+    group: str = ""
+
+
+#: (sign, dataset, item)
+_Term = tuple[int, str, str]
 
 
 @dataclass(frozen=True)
-class _Recipe:
-    """``sum(num) / sum(den) * scale + offset``; ``den=()`` means the numerator as is."""
+class _Row:
+    """One line of the catalogue file: an indicator at one year."""
 
-    num: tuple[tuple[int, str, str], ...]  # (sign, dataset, item)
-    den: tuple[tuple[str, str], ...] = ()
-    scale: float = 1.0
-    offset: float = 0.0
-    zero_reason: str = "population is 0"
+    name: str
+    year: int
+    label: str
+    unit: str
+    dataset: str
+    num: tuple[_Term, ...]
+    den: tuple[_Term, ...]
+    scale: float
+    zero_reason: str
+    group: str
+    description: str
+    credit: str
+    numerator: str
+    denominator: str
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d for _, d, _ in self.num + self.den))
+
+    @property
+    def formula(self) -> str:
+        if not self.den:
+            return f"{self.numerator} ({self.dataset})"
+        den = self.denominator if len(self.den) == 1 else f"({self.denominator})"
+        num = self.numerator if len(self.num) == 1 else f"({self.numerator})"
+        return f"{num} / {den} × {self.scale:g} ({self.dataset})"
 
 
-_S26, _S20 = "ssdse-a-2026", "ssdse-a-2020"
-_POP = ((_S26, "A1101"),)
+@dataclass(frozen=True)
+class Spec:
+    """A parsed indicator request: ``name``, ``name@YEAR`` or ``name@START-END[%]``.
+
+    Attributes
+    ----------
+    name
+        Catalogue name.
+    year
+        Year asked for (the end year of a change); None = the latest.
+    start
+        Start year of a change, else None.
+    relative
+        True for a change in % of the start value.
+    """
+
+    name: str
+    year: int | None = None
+    start: int | None = None
+    relative: bool = False
+
+    @property
+    def column(self) -> str:
+        """The column name of this request in tables."""
+        if self.start is not None:
+            return f"{self.name}@{self.start}-{self.year}" + ("%" if self.relative else "")
+        return self.name if self.year is None else f"{self.name}@{self.year}"
 
 
-def _share(item: str, den=_POP, scale: float = 100.0, zero: str = "population is 0") -> _Recipe:
-    return _Recipe(((1, _S26, item),), den, scale, zero_reason=zero)
+_TERM = re.compile(r"\s*([+-])?\s*([^\s+]+)")
 
 
-_SECTORS = ((_S26, "F2201"), (_S26, "F2211"), (_S26, "F2221"))
-_NO_EMPLOYED = "no employed persons"
+def _terms(text: str, dataset: str, where: str) -> tuple[_Term, ...]:
+    out = []
+    text = text.strip()
+    if not text:
+        return ()
+    for sign, token in _TERM.findall(text):
+        ds, _, item = token.rpartition(":")
+        out.append((-1 if sign == "-" else 1, ds or dataset, item))
+    if not out:
+        raise UnknownNameError(f"{where}: cannot read the formula {text!r}")
+    return tuple(out)
 
-# name: (label, unit, year, formula, recipe, description)
-_CATALOGUE: dict[str, tuple[str, str, str, str, _Recipe, str]] = {
-    "population_2020": (
-        "総人口（2020年）",
-        "人",
-        "2020",
-        "A1101 (SSDSE-A 2026: 総人口, 2020年国勢調査)",
-        _Recipe(((1, _S26, "A1101"),)),
-        "Total population, 2020 census.",
-    ),
-    "population_2015": (
-        "総人口（2015年）",
-        "人",
-        "2015",
-        "A1101 (SSDSE-A 2020: 総人口, 2015年国勢調査)",
-        _Recipe(((1, _S20, "A1101"),)),
-        "Total population, 2015 census, on the same 1,741 codes as 2020.",
-    ),
-    "population_change_2015_2020": (
-        "人口増減率（2015→2020年）",
-        "%",
-        "2015-2020",
-        "(A1101[2020] − A1101[2015]) / A1101[2015] × 100 (SSDSE-A 2026 and 2020)",
-        _Recipe(
-            ((1, _S26, "A1101"), (-1, _S20, "A1101")),
-            ((_S20, "A1101"),),
-            100.0,
-            zero_reason="2015 population is 0",
-        ),
-        "Census population change 2015 to 2020. Missing where the 2015 population is 0 "
-        "(Fukushima evacuation towns).",
-    ),
-    "aging_rate": (
-        "高齢化率（65歳以上人口割合）",
-        "%",
-        "2020",
-        "A1303 / A1101 × 100 (SSDSE-A 2026: 65歳以上人口 / 総人口)",
-        _share("A1303"),
-        "Share of the population aged 65 or over (denominator: total population, including "
-        "age not stated), 2020 census.",
-    ),
-    "elderly_75_share": (
-        "75歳以上人口割合",
-        "%",
-        "2020",
-        "A1419 / A1101 × 100 (SSDSE-A 2026: 75歳以上人口 / 総人口)",
-        _share("A1419"),
-        "Share of the population aged 75 or over, 2020 census.",
-    ),
-    "child_share": (
-        "年少人口割合（15歳未満）",
-        "%",
-        "2020",
-        "A1301 / A1101 × 100 (SSDSE-A 2026: 15歳未満人口 / 総人口)",
-        _share("A1301"),
-        "Share of the population under 15, 2020 census.",
-    ),
-    "working_age_share": (
-        "生産年齢人口割合（15～64歳）",
-        "%",
-        "2020",
-        "A1302 / A1101 × 100 (SSDSE-A 2026: 15～64歳人口 / 総人口)",
-        _share("A1302"),
-        "Share of the population aged 15 to 64, 2020 census.",
-    ),
-    "child_population_change_2015_2020": (
-        "年少人口増減率（15歳未満、2015→2020年）",
-        "%",
-        "2015-2020",
-        "(A1301[2020] − A1301[2015]) / A1301[2015] × 100 (SSDSE-A 2026 and 2020)",
-        _Recipe(
-            ((1, _S26, "A1301"), (-1, _S20, "A1301")),
-            ((_S20, "A1301"),),
-            100.0,
-            zero_reason="2015 population under 15 is 0",
-        ),
-        "Census change of the population under 15, 2015 to 2020: the young generation a "
-        "municipality keeps or attracts. Missing where it was 0 in 2015.",
-    ),
-    "working_age_population_change_2015_2020": (
-        "生産年齢人口増減率（15～64歳、2015→2020年）",
-        "%",
-        "2015-2020",
-        "(A1302[2020] − A1302[2015]) / A1302[2015] × 100 (SSDSE-A 2026 and 2020)",
-        _Recipe(
-            ((1, _S26, "A1302"), (-1, _S20, "A1302")),
-            ((_S20, "A1302"),),
-            100.0,
-            zero_reason="2015 population aged 15-64 is 0",
-        ),
-        "Census change of the population aged 15 to 64, 2015 to 2020. Missing where it was 0 "
-        "in 2015 (Fukushima evacuation towns).",
-    ),
-    "density_habitable": (
-        "可住地人口密度",
-        "人/km²",
-        "2020",
-        "A1101 / (B1103 / 100) (SSDSE-A 2026: 総人口 / 可住地面積; B1103 is in ha)",
-        _Recipe(
-            ((1, _S26, "A1101"),), ((_S26, "B1103"),), 100.0, zero_reason="habitable area is 0"
-        ),
-        "2020 census population per km² of habitable area (area as of 2024, given in ha).",
-    ),
-    "primary_share": (
-        "第1次産業就業者割合",
-        "%",
-        "2020",
-        "F2201 / (F2201 + F2211 + F2221) × 100 (SSDSE-A 2026)",
-        _share("F2201", _SECTORS, zero=_NO_EMPLOYED),
-        "Share of employed persons in agriculture, forestry and fisheries, among those whose "
-        "sector is classified (2020 census).",
-    ),
-    "secondary_share": (
-        "第2次産業就業者割合",
-        "%",
-        "2020",
-        "F2211 / (F2201 + F2211 + F2221) × 100 (SSDSE-A 2026)",
-        _share("F2211", _SECTORS, zero=_NO_EMPLOYED),
-        "Share of employed persons in mining, construction and manufacturing (2020 census).",
-    ),
-    "tertiary_share": (
-        "第3次産業就業者割合",
-        "%",
-        "2020",
-        "F2221 / (F2201 + F2211 + F2221) × 100 (SSDSE-A 2026)",
-        _share("F2221", _SECTORS, zero=_NO_EMPLOYED),
-        "Share of employed persons in services (2020 census).",
-    ),
-    "unemployment_rate": (
-        "完全失業率",
-        "%",
-        "2020",
-        "F1107 / (F1102 + F1107) × 100 (SSDSE-A 2026: 完全失業者数 / 労働力人口)",
-        _share("F1107", ((_S26, "F1102"), (_S26, "F1107")), zero="labour force is 0"),
-        "Unemployed persons as a share of the labour force (employed + unemployed), 2020 census.",
-    ),
-    "fiscal_strength_index": (
-        "財政力指数（2020年度）",
-        "",
-        "FY2020",
-        "財政力指数 (主要財政指標一覧 R2)",
-        _Recipe(((1, "fiscal-fy2020", "fiscal_strength_index"),)),
-        "Fiscal strength index, FY2020 (3-year average of basic revenue / basic need). Tokyo's "
-        "23 special wards are not comparable with cities on this index.",
-    ),
-    "fiscal_strength_index_2015": (
-        "財政力指数（2015年度）",
-        "",
-        "FY2015",
-        "財政力指数 (主要財政指標一覧 H27)",
-        _Recipe(((1, "fiscal-fy2015", "fiscal_strength_index"),)),
-        "Fiscal strength index, FY2015, on pre-2016 codes mapped to current ones "
-        "(e.g. 富谷町 04423 → 富谷市 04216).",
-    ),
-    "income_per_taxpayer": (
-        "納税義務者1人当たり課税対象所得",
-        "千円",
-        "FY2020",
-        "C120110 / C120120 (すがた: 課税対象所得【千円】 / 納税義務者数（所得割）)",
-        _Recipe(
-            ((1, "income-2020", "C120110"),),
-            (("income-2020", "C120120"),),
-            zero_reason="no taxpayers",
-        ),
-        "Taxable income per taxpayer (income-tax-liable persons), FY2020, in thousand yen.",
-    ),
-    "natural_change_rate": (
-        "自然増減率（人口千人当たり）",
-        "‰",
-        "2019",
-        "(出生者数 − 死亡者数) / 人口 × 1000 (住民基本台帳 2020年1月1日; 2019年の動態)",
-        _Recipe(((1, "juki-2020", "natural_change"),), (("juki-2020", "population"),), 1000.0),
-        "Births minus deaths in calendar 2019 per 1,000 registered residents on 1 January 2020.",
-    ),
-    "social_change_rate": (
-        "社会増減率（人口千人当たり）",
-        "‰",
-        "2019",
-        "社会増減数 / 人口 × 1000 (住民基本台帳 2020年1月1日; 2019年の動態)",
-        _Recipe(((1, "juki-2020", "social_change"),), (("juki-2020", "population"),), 1000.0),
-        "Net migration (moves in minus moves out, incl. other entries) in calendar 2019 per "
-        "1,000 registered residents on 1 January 2020.",
-    ),
-    "doctors_per_10k": (
-        "人口1万人当たり医師数",
-        "人/万人",
-        "2022",
-        "I6100 / A1101 × 10000 (SSDSE-A 2026: 医師数 2022 / 総人口 2020)",
-        _share("I6100", scale=10000.0),
-        "Doctors (2022, by place of work) per 10,000 inhabitants (2020 census).",
-    ),
-}
+
+@functools.cache
+def _rows() -> dict[str, dict[int, _Row]]:
+    """Read the shipped catalogue file once: name -> year -> row."""
+    text = resources.files("regionlib").joinpath("catalogue.csv").read_text(encoding="utf-8")
+    out: dict[str, dict[int, _Row]] = {}
+    for line, rec in enumerate(csv.DictReader(text.splitlines()), start=2):
+        where = f"catalogue.csv, line {line}"
+        row = _Row(
+            name=rec["name"],
+            year=int(rec["year"]),
+            label=rec["label"],
+            unit=rec["unit"],
+            dataset=rec["dataset"],
+            num=_terms(rec["numerator"], rec["dataset"], where),
+            den=_terms(rec["denominator"], rec["dataset"], where),
+            scale=float(rec["scale"] or 1),
+            zero_reason=rec["zero_reason"] or "denominator is 0",
+            group=rec["group"],
+            description=rec["description"],
+            credit=rec["credit"],
+            numerator=rec["numerator"],
+            denominator=rec["denominator"],
+        )
+        out.setdefault(row.name, {})[row.year] = row
+    return {n: dict(sorted(by_year.items())) for n, by_year in out.items()}
+
+
+#: Indicators registered by the user (:func:`register`): name -> Indicator.
+_USER: dict[str, Indicator] = {}
+
+#: Values of registered indicators that came with data: name -> Series by code.
+_USER_DATA: dict[str, pd.Series] = {}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@functools.cache
+def _labels() -> dict[str, list[str]]:
+    """Normalised label (full, and without its trailing bracketed detail) -> names."""
+    out: dict[str, list[str]] = {}
+    for name, by_year in _rows().items():
+        label = next(reversed(by_year.values())).label
+        keys = {_norm(label), _norm(re.sub(r"（[^（）]*）$", "", label))}
+        for key in keys:
+            if name not in out.setdefault(key, []):
+                out[key].append(name)
+    return out
+
+
+_SPEC = re.compile(r"^(?P<base>.+?)@(?P<a>\d{4})(?:-(?P<b>\d{4})(?P<pct>%)?)?$")
+
+
+def _base_name(text: str) -> str:
+    """Catalogue name of a name or Japanese label (without any ``@`` part)."""
+    if text in _rows() or text in _USER:
+        return text
+    hits = _labels().get(_norm(text), [])
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        listed = ", ".join(f"{h} ({_latest(h).label})" for h in hits)
+        raise AmbiguousNameError(f"indicator label '{text}' matches several indicators: {listed}")
+    names = list(_rows()) + list(_USER)
+    msg = f"unknown indicator '{text}'{suggest(text, names)} (see `regionlib indicators`)"
+    raise UnknownNameError(msg)
+
+
+def _latest(name: str) -> _Row:
+    return next(reversed(_rows()[name].values()))
+
+
+def years(name: str) -> list[int]:
+    """Return the years the catalogue holds indicator ``name`` (or label) for.
+
+    Parameters
+    ----------
+    name
+        Catalogue name or Japanese label.
+
+    Returns
+    -------
+    list of int
+        Ascending years (fiscal years for fiscal items).
+    """
+    base = _base_name(name)
+    if base in _USER:
+        return list(_USER[base].years)
+    return list(_rows()[base])
+
+
+def _check_year(name: str, year: int) -> None:
+    have = years(name)
+    if have and year not in have:
+        listed = ", ".join(map(str, have))
+        msg = f"indicator '{name}' has no value for {year}; the sources hold it for: {listed}"
+        raise UnknownNameError(msg)
+
+
+def parse(text: str) -> Spec:
+    """Parse an indicator request into a :class:`Spec`, checking name and years.
+
+    Parameters
+    ----------
+    text
+        ``name``, ``label``, ``name@YEAR``, ``name@START-END`` (change) or
+        ``name@START-END%`` (change in %).
+
+    Returns
+    -------
+    Spec
+        The request with the catalogue name.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown name (close names suggested) or a year the sources do not hold (the
+        message lists the years that exist).
+    AmbiguousNameError
+        For a label shared by several indicators.
+    """
+    text = str(text).strip()
+    match = _SPEC.match(text)
+    if match is None:
+        return Spec(_base_name(text))
+    name = _base_name(match["base"])
+    first = int(match["a"])
+    _check_year(name, first)
+    if match["b"] is None:
+        return Spec(name, first)
+    second = int(match["b"])
+    _check_year(name, second)
+    if second <= first:
+        raise UnknownNameError(f"'{text}': the end year must come after the start year")
+    return Spec(name, second, first, bool(match["pct"]))
+
+
+def resolve(text: str) -> str:
+    """Return the column name of an indicator request (``"高齢化率@2015"`` -> ``"aging_rate@2015"``).
+
+    Parameters
+    ----------
+    text
+        Any form :func:`parse` accepts.
+
+    Returns
+    -------
+    str
+        The canonical column name.
+    """
+    return parse(text).column
+
+
+def _row_for(spec: Spec, year: int | None = None) -> _Row:
+    by_year = _rows()[spec.name]
+    return by_year[year] if year is not None else next(reversed(by_year.values()))
+
+
+def _describe(spec: Spec) -> Indicator:
+    if spec.name in _USER:
+        return _USER[spec.name]
+    all_years = tuple(_rows()[spec.name])
+    row = _row_for(spec, spec.year)
+    credit = row.credit or " / ".join(datasets.info(d).credit for d in row.datasets)
+    if spec.start is None:
+        label = row.label if spec.year is None else f"{row.label}（{row.year}年）"
+        if row.label.endswith("年）") and str(row.year) in row.label:
+            label = row.label
+        return Indicator(
+            spec.column,
+            label,
+            row.unit,
+            str(row.year),
+            row.formula,
+            row.datasets,
+            row.description,
+            all_years,
+            credit,
+            row.group,
+        )
+    first = _row_for(spec, spec.start)
+    kind = "増減率" if spec.relative else "増減"
+    unit = "%" if spec.relative else ("ポイント" if row.unit in ("%", "‰") else row.unit)
+    if spec.relative:
+        formula = f"(v[{spec.year}] − v[{spec.start}]) / v[{spec.start}] × 100"
+    else:
+        formula = f"v[{spec.year}] − v[{spec.start}]"
+    formula += f", v = {row.formula}"
+    return Indicator(
+        spec.column,
+        f"{row.label}の{kind}（{spec.start}→{spec.year}年）",
+        unit,
+        f"{spec.start}-{spec.year}",
+        formula,
+        tuple(dict.fromkeys(first.datasets + row.datasets)),
+        f"Change of {spec.name} from {spec.start} to {spec.year}"
+        + (" in % of the start value." if spec.relative else "."),
+        all_years,
+        credit,
+        row.group,
+    )
+
+
+def catalogue() -> dict[str, Indicator]:
+    """Return every catalogue indicator by name (at its latest year), user ones last.
+
+    Returns
+    -------
+    dict
+        Mapping from indicator name to :class:`Indicator`, in catalogue order.
+    """
+    out = {name: _describe(Spec(name)) for name in _rows()}
+    out.update(_USER)
+    return out
+
+
+def search(query: str | None = None) -> list[Indicator]:
+    """Return the indicators whose name, label or description contains ``query``.
+
+    Parameters
+    ----------
+    query
+        Text to look for (Japanese or English, case-insensitive, NFKC-normalised); None lists
+        everything.
+
+    Returns
+    -------
+    list of Indicator
+        Matches in catalogue order.
+    """
+    entries = list(catalogue().values())
+    if not query:
+        return entries
+    key = _norm(query).lower()
+    return [
+        e
+        for e in entries
+        if key in e.name.lower() or key in _norm(e.label).lower() or key in e.description.lower()
+    ]
+
+
+def register(
+    name: str,
+    data: pd.Series | None = None,
+    *,
+    label: str,
+    unit: str = "",
+    year: int | str | None = None,
+    source: str = "",
+    credit: str = "",
+    description: str = "",
+) -> Indicator:
+    """Make a user's column a first-class indicator (label, unit, year, source, credit).
+
+    Maps, tables, peers, clusters, regions and credits then treat column ``name`` like a
+    built-in indicator. Give ``data`` (values by 5-digit code) to compute it in
+    :func:`regionlib.table.load_table` by name; otherwise join the column with
+    ``load_table(..., join="my.csv")``.
+
+    Parameters
+    ----------
+    name
+        Column name; must not shadow a built-in indicator.
+    data
+        Optional values indexed by municipality code.
+    label, unit, year, source, credit, description
+        Metadata shown in maps, tables and credit lines.
+
+    Returns
+    -------
+    Indicator
+        The registered entry.
+    """
+    if name in _rows():
+        raise UnknownNameError(f"'{name}' is a built-in indicator; choose another name")
+    if "@" in name:
+        raise UnknownNameError(f"'{name}': an indicator name cannot contain '@'")
+    entry = Indicator(
+        name,
+        label,
+        unit,
+        "" if year is None else str(year),
+        f"user data ({source})" if source else "user data",
+        (),
+        description or f"User indicator {name}.",
+        (int(year),) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else (),
+        credit or source,
+        "user",
+    )
+    _USER[name] = entry
+    if data is not None:
+        from regionlib.codes import normalize_codes
+
+        values = pd.to_numeric(data, errors="raise")
+        values.index = normalize_codes(pd.Series(data.index), source=name).to_numpy()
+        _USER_DATA[name] = values.astype(float)
+    else:
+        _USER_DATA.pop(name, None)
+    return entry
+
 
 #: Indicators of :func:`regionlib.table.load_table` when none are named.
 DEFAULT_INDICATORS: tuple[str, ...] = (
@@ -302,30 +514,6 @@ DEFAULT_INDICATORS: tuple[str, ...] = (
     "income_per_taxpayer",
     "doctors_per_10k",
 )
-
-
-def _datasets_of(recipe: _Recipe) -> tuple[str, ...]:
-    names = [d for _, d, _ in recipe.num] + [d for d, _ in recipe.den]
-    return tuple(dict.fromkeys(names))
-
-
-def catalogue() -> dict[str, Indicator]:
-    """Return every catalogue indicator by name.
-
-    Returns
-    -------
-    dict
-        Mapping from indicator name to :class:`Indicator`, in catalogue order.
-    """
-    return dict(_built_catalogue())
-
-
-@functools.cache
-def _built_catalogue() -> dict[str, Indicator]:
-    return {
-        name: Indicator(name, label, unit, year, formula, _datasets_of(recipe), description)
-        for name, (label, unit, year, formula, recipe, description) in _CATALOGUE.items()
-    }
 
 
 #: Columns taken as "the population" of a table when none is named, in this order.
@@ -373,14 +561,17 @@ def find(name: str) -> Indicator | None:
     Parameters
     ----------
     name
-        A column or indicator name.
+        A column or indicator name (with ``@`` year or change), or a Japanese label.
 
     Returns
     -------
     Indicator or None
         The catalogue entry.
     """
-    return _built_catalogue().get(name)
+    try:
+        return info(name)
+    except (UnknownNameError, AmbiguousNameError):
+        return None
 
 
 def info(name: str) -> Indicator:
@@ -389,7 +580,8 @@ def info(name: str) -> Indicator:
     Parameters
     ----------
     name
-        Indicator name (see ``regionlib indicators``).
+        Indicator name (see ``regionlib indicators``), with an optional ``@YEAR`` or
+        ``@START-END[%]``, or its Japanese label.
 
     Returns
     -------
@@ -399,14 +591,22 @@ def info(name: str) -> Indicator:
     Raises
     ------
     UnknownNameError
-        If there is no such indicator; the message suggests close names.
+        If there is no such indicator (the message suggests close names) or year (the message
+        lists the years that exist).
     """
-    entry = find(name)
-    if entry is None:
-        entries = _built_catalogue()
-        msg = f"unknown indicator '{name}'{suggest(name, entries)} (see `regionlib indicators`)"
-        raise UnknownNameError(msg)
-    return entry
+    return _info(str(name))
+
+
+@functools.cache
+def _info_cached(name: str) -> Indicator:
+    return _describe(parse(name))
+
+
+def _info(name: str) -> Indicator:
+    spec = parse(name)
+    if spec.name in _USER:
+        return _USER[spec.name]
+    return _info_cached(name)
 
 
 def credits(names: Iterable[str]) -> list[str]:
@@ -424,15 +624,33 @@ def credits(names: Iterable[str]) -> list[str]:
     """
     lines: list[str] = []
     for name in names:
-        for dataset in info(name).datasets:
-            credit = datasets.info(dataset).credit
-            if credit not in lines:
+        entry = info(name)
+        found = [datasets.info(d).credit for d in entry.datasets] or [entry.credit]
+        for credit in found:
+            if credit and credit not in lines:
                 lines.append(credit)
     return lines
 
 
+def datasets_of(names: Iterable[str]) -> list[str]:
+    """Return the registry datasets the indicators ``names`` are computed from, in order.
+
+    Parameters
+    ----------
+    names
+        Indicator requests (names, labels, ``@`` forms).
+
+    Returns
+    -------
+    list of str
+        Registry names without repeats.
+    """
+    return list(dict.fromkeys(d for n in names for d in info(n).datasets))
+
+
+@functools.cache
 def read_source(name: str) -> readers.SourceTable:
-    """Read the registry dataset ``name`` with the reader its format needs.
+    """Read the registry dataset ``name`` with the reader its format needs (once per process).
 
     Parameters
     ----------
@@ -443,7 +661,7 @@ def read_source(name: str) -> readers.SourceTable:
     Returns
     -------
     SourceTable
-        What the reader returns.
+        What the reader returns. Do not modify it: it is shared.
     """
     entry = datasets.info(name)
     if name == "fiscal-archive":
@@ -462,6 +680,9 @@ def read_source(name: str) -> readers.SourceTable:
 
 def _term(table: readers.SourceTable, item: str, codes: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """Values of ``item`` on ``codes`` and the reason for each missing one."""
+    if item not in table.values.columns:
+        msg = f"catalogue: item '{item}' is not in {table.source} (columns: {list(table.values)})"
+        raise UnknownNameError(msg)
     values = table.values[item].reindex(codes).to_numpy(dtype=float)
     reasons = table.reasons[item].reindex(codes).astype(object).to_numpy()
     absent = ~codes.isin(table.values.index)
@@ -472,8 +693,8 @@ def _term(table: readers.SourceTable, item: str, codes: pd.Index) -> tuple[np.nd
     return values, reasons
 
 
-def _evaluate(
-    recipe: _Recipe, tables: dict[str, readers.SourceTable], codes: pd.Index
+def _evaluate_row(
+    row: _Row, tables: dict[str, readers.SourceTable], codes: pd.Index
 ) -> tuple[np.ndarray, np.ndarray]:
     reason = np.full(len(codes), None, dtype=object)
 
@@ -486,16 +707,56 @@ def _evaluate(
             reason[fill] = why[fill]
         return acc
 
-    numerator = total(recipe.num)
-    if recipe.den:
-        denominator = total((1, d, i) for d, i in recipe.den)
+    numerator = total(row.num)
+    if row.den:
+        denominator = total(row.den)
         zero = denominator == 0
-        reason[zero & pd.isna(reason)] = recipe.zero_reason
+        reason[zero & pd.isna(reason)] = row.zero_reason
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.where(zero, np.nan, numerator / np.where(zero, 1.0, denominator))
     else:
         out = numerator
-    out = out * recipe.scale + recipe.offset
+    out = out * row.scale
+    out[~pd.isna(reason)] = np.nan
+    return out, reason
+
+
+def _evaluate(
+    name: str, tables: dict[str, readers.SourceTable], codes: pd.Index
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and missing reasons of the request ``name`` on ``codes``."""
+    spec = parse(name)
+    if spec.name in _USER:
+        data = _USER_DATA.get(spec.name)
+        if data is None:
+            msg = (
+                f"user indicator '{spec.name}' was registered without data: join its file "
+                "with load_table(..., join=PATH)"
+            )
+            raise UnknownNameError(msg)
+        values = data.reindex(codes).to_numpy(dtype=float)
+        reason = np.where(np.isnan(values), "not in the user's data", None).astype(object)
+        return values, reason
+    end, why_end = _evaluate_row(_row_for(spec, spec.year), tables, codes)
+    if spec.start is None:
+        return end, why_end
+    start, why_start = _evaluate_row(_row_for(spec, spec.start), tables, codes)
+    reason = np.where(
+        pd.isna(why_start), why_end, np.char.add(f"{spec.start}: ", why_start.astype(str))
+    )
+    reason = np.where(
+        pd.isna(why_end) | ~pd.isna(why_start),
+        reason,
+        np.char.add(f"{spec.year}: ", why_end.astype(str)),
+    ).astype(object)
+    reason[pd.isna(why_end) & pd.isna(why_start)] = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if spec.relative:
+            zero = start == 0
+            reason[zero & pd.isna(reason)] = f"value in {spec.start} is 0"
+            out = np.where(zero, np.nan, (end - start) / np.where(zero, 1.0, start) * 100)
+        else:
+            out = end - start
     out[~pd.isna(reason)] = np.nan
     return out, reason
 
@@ -506,7 +767,7 @@ def _compute(
     values = {}
     missing: dict[str, dict[str, str]] = {}
     for name in names:
-        out, reason = _evaluate(_CATALOGUE[name][4], tables, codes)
+        out, reason = _evaluate(name, tables, codes)
         values[name] = out
         has = ~pd.isna(reason)
         missing[name] = {str(c): str(r) for c, r in zip(codes[has], reason[has], strict=True)}
@@ -527,29 +788,31 @@ def compute_indicators(
     Parameters
     ----------
     names
-        Indicator names; default :data:`DEFAULT_INDICATORS`.
+        Indicator requests; default :data:`DEFAULT_INDICATORS`.
     codes
         Municipality codes to compute for; default the codes of the first source.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``code``, one float column per indicator. ``attrs["missing_reasons"]`` maps each
-        indicator to ``{code: reason}`` for its missing values.
+        Index ``code``, one float column per indicator (named as :func:`resolve` names it).
+        ``attrs["missing_reasons"]`` maps each indicator to ``{code: reason}`` for its missing
+        values.
 
     Raises
     ------
     UnknownNameError
         If a name is not in the catalogue.
     """
-    names = list(DEFAULT_INDICATORS if names is None else names)
-    for name in names:
-        info(name)
-    needed = list(dict.fromkeys(d for n in names for d in info(n).datasets))
+    names = [resolve(n) for n in (DEFAULT_INDICATORS if names is None else names)]
+    needed = datasets_of(names)
     tables = {d: read_source(d) for d in needed}
-    index = pd.Index(
-        list(codes) if codes is not None else tables[needed[0]].values.index, dtype="str"
-    )
+    if codes is not None:
+        index = pd.Index(list(codes), dtype="str")
+    elif needed:
+        index = tables[needed[0]].values.index
+    else:
+        index = pd.Index(sorted(set().union(*(_USER_DATA[n].index for n in names))), dtype="str")
     frame, missing = _compute(names, index, tables)
     frame.attrs["missing_reasons"] = missing
     return frame

@@ -65,7 +65,9 @@ class SourceTable:
     reasons
         Same shape as ``values``: the reason a value is missing (string), NA where present.
     items
-        One row per item (column of ``values``): ``label`` (Japanese), ``year``, ``unit``.
+        One row per item (column of ``values``): ``label`` (Japanese), ``year``, ``unit``,
+        ``additive`` (True for counts, which are summed when municipalities merged; False for
+        ratios and indices, which cannot be).
     names
         Index ``code``: ``prefecture`` and ``name`` as written in the source.
     set_aside
@@ -211,6 +213,9 @@ def _finish(table: SourceTable) -> SourceTable:
 
 # --------------------------------------------------------------------------- SSDSE-A
 
+#: SSDSE-A items that are ratios, not counts: merged municipalities cannot be summed.
+_SSDSE_RATIOS = frozenset({"D2203", "D2211"})
+
 
 def read_ssdse(source: str | Path, *, encoding: str | None = None) -> SourceTable:
     """Read an SSDSE-A file (any edition 2018-2026).
@@ -263,7 +268,12 @@ def read_ssdse(source: str | Path, *, encoding: str | None = None) -> SourceTabl
     columns = head_codes[3:]
     values, reasons = _parse_cells([r[3:] for r in body], columns, where, lines, codes)
     items = pd.DataFrame(
-        {"label": head_labels[3:], "year": head_years[3:], "unit": None},
+        {
+            "label": head_labels[3:],
+            "year": head_years[3:],
+            "unit": None,
+            "additive": [c not in _SSDSE_RATIOS for c in columns],
+        },
         index=pd.Index(columns, name="item"),
     )
     names = pd.DataFrame(
@@ -279,11 +289,17 @@ _JUKI_COLUMNS = {
     # position in the full 2016-2020 layout -> item
     5: ("population", "人口（計）", "人"),
     6: ("households", "世帯数", "世帯"),
+    9: ("moves_in", "転入者数（計）", "人"),
     10: ("births", "出生者数", "人"),
+    15: ("moves_out", "転出者数（計）", "人"),
     16: ("deaths", "死亡者数", "人"),
     21: ("natural_change", "自然増減数", "人"),
     23: ("social_change", "社会増減数", "人"),
 }
+
+
+#: 住基 rows that sum several municipalities without being a 郡 (never kept as municipalities).
+_JUKI_SUBTOTALS = frozenset({"島しょ"})
 
 
 def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable:
@@ -302,8 +318,9 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
     Returns
     -------
     SourceTable
-        Items ``population`` and, in the 2016-2020 layout, ``households``, ``births``,
-        ``deaths``, ``natural_change`` and ``social_change`` (previous calendar year).
+        Items ``population`` and, in the 2016-2020 layout, ``households``, ``moves_in``,
+        ``births``, ``moves_out``, ``deaths``, ``natural_change`` and ``social_change``
+        (previous calendar year).
 
     Raises
     ------
@@ -321,7 +338,13 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
     header_at = heads[-1]
     short = len(rows[header_at]) < 10  # 2021/2022 layout: code, prefecture, name, population
     spec = {3: _JUKI_COLUMNS[5]} if short else _JUKI_COLUMNS
-    set_aside: dict[str, list[str]] = {"total": [], "prefecture": [], "ward": [], "district": []}
+    set_aside: dict[str, list[str]] = {
+        "total": [],
+        "prefecture": [],
+        "ward": [],
+        "district": [],
+        "subtotal": [],
+    }
     body, lines, codes = [], [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(row):
@@ -338,6 +361,9 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
             continue
         if re.fullmatch(r".+郡", muni):  # 郡 total row: a made-up code, not a municipality
             set_aside["district"].append(f"{raw_code} {pref}{muni}")
+            continue
+        if muni in _JUKI_SUBTOTALS:  # 東京都島しょ: the sum of the nine island municipalities
+            set_aside["subtotal"].append(f"{raw_code} {pref}{muni}")
             continue
         code = _code5(raw_code, f"{where}, line {i}")
         if code[2] == "1" and code[:2] != "13" and re.fullmatch(r".+市.+区", muni):
@@ -359,6 +385,7 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
             "label": [spec[p][1] for p in positions],
             "year": [year.group(1) if year else "" for _ in positions],
             "unit": [spec[p][2] for p in positions],
+            "additive": True,
         },
         index=pd.Index(columns, name="item"),
     )
@@ -435,6 +462,7 @@ def read_income(source: str | Path, *, encoding: str | None = None) -> SourceTab
             "label": [re.sub(r"【.*】", "", x) for x in labels],
             "year": [year.group(1) if year else "" for _ in item_cols],
             "unit": [m.group(1) if (m := re.search(r"【(.*)】", x)) else None for x in labels],
+            "additive": True,
         },
         index=pd.Index(columns, name="item"),
     )
@@ -586,6 +614,7 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
             "label": [header[j] for j in item_pos],
             "year": [str(year or "") for _ in item_pos],
             "unit": [units.get(c, "%") for c in columns],
+            "additive": False,
         },
         index=pd.Index(columns, name="item"),
     )
@@ -606,6 +635,9 @@ def _resolve_name(prefecture: str, name: str) -> str | None:
     candidates = by_pref.get(prefecture)
     if candidates is None:
         return None
+    hits = _name_index().get(prefecture, {}).get(codes.normalize_name(name), [])
+    if len(hits) == 1:  # the common case, without searching the whole candidate table
+        return hits[0]
     try:  # candidates of one prefecture only: much faster, and no cross-prefecture hits
         return codes.resolve_municipality(name, candidates=candidates)
     except RegionlibError:  # a retired name: its own code of that year, from the code history
@@ -633,6 +665,22 @@ def _retired_codes() -> dict[str, list[str]]:
     for key, code in zip(keys, history["from_code"].astype(str), strict=True):
         if code not in out.setdefault(key, []):
             out[key].append(code)
+    return out
+
+
+@functools.cache
+def _name_index() -> dict[str, dict[str, list[str]]]:
+    """Prefecture -> normalised name (bare, and with its 郡) -> current codes."""
+    from regionlib import codes
+
+    out: dict[str, dict[str, list[str]]] = {}
+    for prefecture, frame in _names_by_prefecture().items():
+        index: dict[str, list[str]] = {}
+        county = frame["county"] if "county" in frame else pd.Series("", index=frame.index)
+        for code, name, gun in zip(frame.index, frame["name"], county.fillna(""), strict=True):
+            for key in {codes.normalize_name(name), codes.normalize_name(f"{gun}{name}")}:
+                index.setdefault(key, []).append(str(code))
+        out[prefecture] = index
     return out
 
 

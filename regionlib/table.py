@@ -20,9 +20,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from logging import WARNING
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from regionlib import _cache, _write, codes, datasets, indicators, readers
@@ -39,6 +41,7 @@ _KINDS = {
     "prefecture": "prefecture total",
     "total": "national total",
     "unresolved": "unresolved name",
+    "subtotal": "subtotal (東京都島しょ)",
 }
 
 
@@ -65,6 +68,11 @@ class SourceReport:
         Source codes with no municipality in the table (after code changes), with names.
     missing_in_source
         Table municipalities the source has no row for.
+    merged
+        Current codes that combine several source rows (municipalities merged since):
+        ``"new <- old1, old2"``; counts are summed, indices left missing.
+    splits
+        Source codes of municipalities split since: left unmatched, never guessed.
     """
 
     dataset: str
@@ -75,6 +83,8 @@ class SourceReport:
     code_changes: list[str] = field(default_factory=list)
     unmatched_source: list[str] = field(default_factory=list)
     missing_in_source: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    splits: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -121,6 +131,12 @@ class JoinReport:
                     f"    {len(s.unmatched_source)} source codes without a municipality: "
                     + ", ".join(s.unmatched_source[:10])
                 )
+            if s.merged:
+                lines.append(f"    {len(s.merged)} municipalities combine merged rows:")
+                lines.extend(f"      {m}" for m in s.merged[:20])
+            if s.splits:
+                lines.append(f"    {len(s.splits)} split municipalities left unmatched:")
+                lines.extend(f"      {m}" for m in s.splits)
             if s.missing_in_source:
                 lines.append(
                     f"    {len(s.missing_in_source)} municipalities not in the source: "
@@ -132,31 +148,85 @@ class JoinReport:
         return "\n".join(lines)
 
 
+def _merge(
+    table: readers.SourceTable, new_index: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    """Combine rows that map to the same current code: counts summed, ratios left missing."""
+    values, reasons, names = table.values, table.reasons, table.names
+    additive = (
+        table.items["additive"].reindex(values.columns).fillna(True).astype(bool).to_numpy()
+        if "additive" in table.items
+        else np.ones(values.shape[1], dtype=bool)
+    )
+    positions = pd.Series(np.arange(len(new_index)), index=new_index)
+    groups = positions.groupby(level=0).agg(list)
+    keep = [g[0] for g in groups]
+    out_values = values.iloc[keep].to_numpy(copy=True)
+    out_reasons = reasons.iloc[keep].astype(object).to_numpy(copy=True)
+    merged = []
+    for k, (code, members) in enumerate(groups.items()):
+        if len(members) < 2:
+            continue
+        olds = [str(values.index[m]) for m in members]
+        merged.append(f"{code} <- {', '.join(olds)}")
+        block = values.iloc[members].to_numpy()
+        why = reasons.iloc[members].astype(object).to_numpy()
+        out_values[k] = np.where(additive, block.sum(axis=0), np.nan)
+        first_reason = [
+            next((f"{olds[i]}: {w}" for i, w in enumerate(col) if not pd.isna(w)), None)
+            for col in why.T
+        ]
+        combined = np.where(
+            additive,
+            np.array(first_reason, dtype=object),
+            "municipalities merged since: an index or ratio cannot be combined",
+        )
+        out_values[k][~pd.isna(combined)] = np.nan
+        out_reasons[k] = combined
+    index = pd.Index(groups.index, name="code", dtype="str")
+    out = pd.DataFrame(out_values, index=index, columns=values.columns)
+    why_out = pd.DataFrame(out_reasons, index=index, columns=values.columns).astype("string")
+    names_out = names.iloc[keep].set_axis(index)
+    return out, why_out, names_out, merged
+
+
 def _align(
     table: readers.SourceTable, dataset: str, base: pd.Index
 ) -> tuple[readers.SourceTable, SourceReport]:
-    """Map the source's retired codes to the table's vintage and report the join."""
+    """Map the source's retired codes to the table's vintage and report the join.
+
+    Codes of municipalities that merged since are mapped to their successor; where several
+    rows land on one current code, counts are summed (a rate is then recomputed from the
+    summed numerator and denominator) and indices or ratios are left missing with the reason.
+    A code whose municipality was split is kept unmatched and reported: never guessed.
+    """
     values, reasons, names = table.values, table.reasons, table.names
     changes: list[str] = []
+    merged: list[str] = []
+    splits: list[str] = []
     outside = values.index[~values.index.isin(base)]
     if len(outside):
         update = codes.update_codes(list(outside), as_of=BOUNDARY_VINTAGE)
         mapping = {}
         for row in update.changes.itertuples():
-            if row.new in base and row.new not in values.index:
+            if row.new in base:
                 mapping[row.old] = row.new
                 changes.append(f"{row.old} {row.name_old} -> {row.new} {row.name_new}")
+        for row in update.unresolved.itertuples():
+            if str(row.reason).startswith("split"):
+                splits.append(f"{row.code} {names.at[row.code, 'name']}: {row.reason}")
         if mapping:
-            renamed = values.index.map(lambda c: mapping.get(c, c))
-            values = values.set_axis(renamed)
-            reasons = reasons.set_axis(renamed)
-            names = names.set_axis(renamed)
+            renamed = pd.Index(values.index.map(lambda c: mapping.get(c, c)), dtype="str")
+            if renamed.is_unique:
+                values, reasons, names = (f.set_axis(renamed) for f in (values, reasons, names))
+            else:
+                values, reasons, names, merged = _merge(table, renamed)
             values.index.name = reasons.index.name = names.index.name = "code"
     unmatched = values.index[~values.index.isin(base)]
     report = SourceReport(
         dataset=dataset,
         source=table.source,
-        rows=len(values),
+        rows=len(table.values),
         matched=int(values.index.isin(base).sum()),
         set_aside={k: [len(v), v[:_EXAMPLES]] for k, v in table.set_aside.items() if v},
         code_changes=changes,
@@ -164,9 +234,15 @@ def _align(
             f"{c} {names.at[c, 'prefecture']}{names.at[c, 'name']}" for c in unmatched
         ],
         missing_in_source=[str(c) for c in base[~base.isin(values.index)]],
+        merged=merged,
+        splits=splits,
     )
     for line in changes:
         log(f"{table.source}: code changed {line}")
+    if merged:
+        log(f"{table.source}: {len(merged)} current municipalities combine several source rows")
+    if splits:
+        log(f"{table.source}: {len(splits)} split municipalities left unmatched", level=WARNING)
     if len(unmatched):
         log(f"{table.source}: {len(unmatched)} codes without a municipality in the table")
     aligned = readers.SourceTable(
@@ -176,29 +252,63 @@ def _align(
 
 
 def _input_hashes(names: list[str]) -> list[str]:
-    needed = {d for n in names for d in indicators.info(n).datasets}
+    needed = set(indicators.datasets_of(names))
     boundary_sets = {n for n, e in datasets.registry().items() if e.group == "boundaries"}
     hashes = [datasets.info(d).sha256 for d in sorted(needed | boundary_sets | {"code-history"})]
     here = Path(__file__).parent
-    for module in ("readers.py", "indicators.py", "table.py", "boundaries.py", "codes.py"):
+    for module in (
+        "readers.py",
+        "indicators.py",
+        "table.py",
+        "boundaries.py",
+        "codes.py",
+        "catalogue.csv",
+        "flags.csv",
+    ):
         path = here / module
         if path.is_file():  # the code that builds the product is part of its identity
             hashes.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    for name in names:  # registered user indicators with data
+        data = indicators._USER_DATA.get(name)
+        if data is not None:
+            digest = pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes()
+            hashes.append(hashlib.sha256(digest).hexdigest())
     return hashes
 
 
-def _build(names: list[str], detail: str, prefectures: list[str] | None) -> gpd.GeoDataFrame:
-    from regionlib import boundaries
+def compute_aligned(
+    names: list[str], base: pd.Index
+) -> tuple[pd.DataFrame, dict[str, dict[str, str]], list[SourceReport]]:
+    """Compute indicator requests ``names`` on the codes ``base`` (current municipalities).
 
-    base = boundaries.load_boundaries(detail=detail, prefectures=prefectures)
-    needed = list(dict.fromkeys(d for n in names for d in indicators.info(n).datasets))
+    Every source is read once, its codes mapped to ``base`` (:func:`_align`), and each
+    indicator evaluated on the aligned sources.
+
+    Parameters
+    ----------
+    names
+        Canonical indicator requests (:func:`regionlib.indicators.resolve`).
+    base
+        The municipality codes of the result.
+
+    Returns
+    -------
+    tuple
+        Values (index ``code``), missing reasons by indicator and code, one
+        :class:`SourceReport` per source.
+    """
     tables, reports = {}, []
-    for dataset in needed:
-        tables[dataset], report = _align(indicators.read_source(dataset), dataset, base.index)
+    for dataset in indicators.datasets_of(names):
+        tables[dataset], report = _align(indicators.read_source(dataset), dataset, base)
         reports.append(report)
-    values, missing = indicators._compute(names, base.index, tables)
-    out = base[["pref_code", "prefecture", "name"]].join(values)
-    out = gpd.GeoDataFrame(out, geometry=base.geometry, crs=base.crs)
+    values, missing = indicators._compute(names, base, tables)
+    return values, missing, reports
+
+
+def summarize_missing(
+    missing: dict[str, dict[str, str]], names: pd.Series
+) -> dict[str, dict[str, list]]:
+    """Group missing values by indicator and reason: ``{reason: [count, examples]}``."""
     summary: dict[str, dict[str, list]] = {}
     for name, by_code in missing.items():
         grouped: dict[str, list] = {}
@@ -206,11 +316,25 @@ def _build(names: list[str], detail: str, prefectures: list[str] | None) -> gpd.
             entry = grouped.setdefault(reason, [0, []])
             entry[0] += 1
             if len(entry[1]) < _EXAMPLES:
-                entry[1].append(f"{code} {base.at[code, 'name']}")
+                entry[1].append(f"{code} {names.get(code, '')}".strip())
         if grouped:
             summary[name] = grouped
-    report = JoinReport(len(out), reports, summary)
-    out.attrs = {"join_report": report.to_dict(), "missing_reasons": missing}
+    return summary
+
+
+def _build(names: list[str], detail: str, prefectures: list[str] | None) -> gpd.GeoDataFrame:
+    from regionlib import boundaries, flags
+
+    base = boundaries.load_boundaries(detail=detail, prefectures=prefectures)
+    values, missing, reports = compute_aligned(names, base.index)
+    out = base[["pref_code", "prefecture", "name"]].join(values)
+    out = gpd.GeoDataFrame(out, geometry=base.geometry, crs=base.crs)
+    report = JoinReport(len(out), reports, summarize_missing(missing, base["name"]))
+    out.attrs = {
+        "join_report": report.to_dict(),
+        "missing_reasons": missing,
+        "flags": flags.flags_for(names, out.index),
+    }
     return out
 
 
@@ -220,27 +344,37 @@ def load_table(
     geometry: bool = True,
     detail: str = "prefecture",
     prefectures: Iterable[str] | None = None,
+    join: str | Path | None = None,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Return one row per municipality with its boundary and the chosen indicators.
 
     Parameters
     ----------
     indicators
-        Catalogue names (``regionlib indicators``); default
-        :data:`regionlib.indicators.DEFAULT_INDICATORS`.
+        Catalogue names or Japanese labels (``regionlib indicators``), each optionally with a
+        year (``aging_rate@2015``) or a change (``aging_rate@2015-2020``,
+        ``population_registered@2016-2022%``); without a year, the latest. Default
+        :data:`regionlib.indicators.DEFAULT_INDICATORS`. Columns are named as
+        :func:`regionlib.indicators.resolve` names them.
     geometry
         Keep the geometry (GeoDataFrame); ``False`` returns a DataFrame.
     detail
         Boundary layer, as in :func:`regionlib.boundaries.load_boundaries`.
     prefectures
         Restrict to these prefectures (codes or names); default all.
+    join
+        A user's CSV (UTF-8 or Shift-JIS) or XLSX file whose numeric columns are joined by
+        municipality code or name (see :func:`regionlib.userdata.join_user_table`); its join
+        report is ``attrs["user_join_report"]``.
 
     Returns
     -------
     geopandas.GeoDataFrame or pandas.DataFrame
         Index ``code``; columns ``pref_code``, ``prefecture``, ``name``, one float column per
         indicator (NaN = missing, reason in ``attrs["missing_reasons"]``), ``geometry``.
-        ``attrs["join_report"]`` is a :class:`JoinReport`.
+        ``attrs["join_report"]`` is a :class:`JoinReport`; ``attrs["flags"]`` maps indicator
+        -> code -> reason for values that are correct arithmetic but misleading (evacuation
+        orders, Tokyo's special wards), see :mod:`regionlib.flags`.
 
     Raises
     ------
@@ -255,10 +389,15 @@ def load_table(
     """
     from regionlib import indicators as catalogue
 
-    names = list(catalogue.DEFAULT_INDICATORS if indicators is None else indicators)
-    for name in names:
-        catalogue.info(name)
-    names = list(dict.fromkeys(names))
+    requested = list(catalogue.DEFAULT_INDICATORS if indicators is None else indicators)
+    user_columns: set[str] = set()
+    if join is not None:
+        from regionlib import userdata
+
+        user_columns = set(userdata.read_user_table(join).columns)
+    names = list(
+        dict.fromkeys(catalogue.resolve(n) for n in requested if str(n) not in user_columns)
+    )
     prefs = None if prefectures is None else sorted({str(p) for p in prefectures})
     params = {"indicators": names, "detail": detail, "prefectures": prefs}
     product = _cache.cached(
@@ -268,7 +407,15 @@ def load_table(
     report = JoinReport.from_dict(attrs["join_report"])
     if not geometry:
         product = pd.DataFrame(product.drop(columns=product.geometry.name))
-    product.attrs = {"join_report": report, "missing_reasons": attrs.get("missing_reasons", {})}
+    product.attrs = {
+        "join_report": report,
+        "missing_reasons": attrs.get("missing_reasons", {}),
+        "flags": attrs.get("flags", {}),
+    }
+    if join is not None:
+        from regionlib import userdata
+
+        product = userdata.join_user_table(product, join)
     return product
 
 

@@ -131,9 +131,13 @@ def test_compute_missing_reasons_never_inf():
     assert not np.isinf(frame.to_numpy()).any()
     assert math.isnan(frame.at["07546", "aging_rate"])  # 双葉町: population 0
     reasons = frame.attrs["missing_reasons"]
-    assert reasons["aging_rate"] == {"07546": "population is 0"}
+    assert reasons["aging_rate"] == {"07546": "no population of known age"}
     assert set(reasons["population_change_2015_2020"]) == {"07543", "07545", "07546", "07547"}
-    assert frame.at["01100", "aging_rate"] == pytest.approx(541242 / 1973395 * 100)
+    # known-age rule: 65+ among people of known age (A1301 + A1302 + A1303), not A1101
+    raw = readers.read_ssdse("ssdse-a-2026").values.loc["01100"]
+    known = raw["A1301"] + raw["A1302"] + raw["A1303"]
+    assert known < 1973395
+    assert frame.at["01100", "aging_rate"] == pytest.approx(541242 / known * 100)
 
 
 def test_age_group_change_2015_2020_from_both_censuses():

@@ -65,7 +65,7 @@ def test_code_history_values(full):
 
 def test_missing_reasons(full):
     assert math.isnan(full.at["07546", "aging_rate"])
-    assert full.attrs["missing_reasons"]["aging_rate"] == {"07546": "population is 0"}
+    assert full.attrs["missing_reasons"]["aging_rate"] == {"07546": "no population of known age"}
 
 
 def test_warm_load_equals_cold(full):

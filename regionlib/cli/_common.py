@@ -36,6 +36,16 @@ def split_names(values: Sequence[str] | None) -> list[str]:
     return [v.strip() for arg in values or [] for v in arg.split(",") if v.strip()]
 
 
+def indicator_names(values: Sequence[str] | None) -> list[str]:
+    """Return the column names of indicator requests (names, Japanese labels, ``@`` years).
+
+    ``["高齢化率@2015,population_2020"]`` gives ``["aging_rate@2015", "population_2020"]``.
+    """
+    from regionlib import indicators
+
+    return list(dict.fromkeys(indicators.resolve(n) for n in split_names(values)))
+
+
 def _width(text: str) -> int:
     # East Asian wide characters take two columns in a terminal
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

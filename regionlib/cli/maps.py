@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from regionlib import maps, printmaps, table
+from regionlib import indicators, maps, printmaps, table
 from regionlib._write import check_output
 from regionlib.cli._common import split_names
 
@@ -24,7 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Draw catalogue indicators (see `regionlib indicators`) as a choropleth. "
         "The HTML file opens without internet access; .png/.pdf/.svg give a print map.",
     )
-    p.add_argument("indicators", nargs="+", metavar="INDICATOR", help="catalogue names")
+    p.add_argument(
+        "indicators",
+        nargs="+",
+        metavar="INDICATOR",
+        help="catalogue names or labels, NAME@YEAR or NAME@START-END (change)",
+    )
     p.add_argument(
         "--pref", nargs="+", metavar="PREF", help="only these prefectures (names or codes)"
     )
@@ -40,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--title", help="map title")
     p.add_argument(
+        "--join", metavar="FILE", help="your own CSV/XLSX; its columns can be mapped by name"
+    )
+    p.add_argument(
         "--online",
         action="store_true",
         help="HTML: link Leaflet from CDNs and add background tiles (needs internet)",
@@ -51,8 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _map(args: argparse.Namespace) -> int:
     out = check_output(args.output, (".html", ".htm", *printmaps.FORMATS), what="map")
     suffix = out.suffix.lower()
-    names = split_names(args.indicators)
-    frame = table.load_table(names, detail=args.detail, prefectures=args.pref)
+    requested = split_names(args.indicators)
+    frame = table.load_table(requested, detail=args.detail, prefectures=args.pref, join=args.join)
+    names = [n if n in frame.columns else indicators.resolve(n) for n in requested]
+    if args.join:
+        print(frame.attrs["user_join_report"], file=sys.stderr)
     if suffix in printmaps.FORMATS:
         if len(names) > 1:
             print(

@@ -18,7 +18,12 @@ import pandas as pd
 from regionlib import boundaries, graph, indicators, proposals, regions, similarity, table
 from regionlib._errors import RegionlibError
 from regionlib._write import check_output
-from regionlib.cli._common import add_indicators_argument, split_names, write_csv
+from regionlib.cli._common import (
+    add_indicators_argument,
+    indicator_names,
+    split_names,
+    write_csv,
+)
 
 _POPULATION = "population_2020"
 
@@ -126,7 +131,7 @@ def _regions(args: argparse.Namespace) -> int:
     if args.floor:
         column, value = regions.parse_floor(args.floor)
         floor = (_floor_column(column), value)
-    features = split_names(args.indicators) or [
+    features = indicator_names(args.indicators) or [
         n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
     ]
     names = list(dict.fromkeys([*features, _POPULATION, *([floor[0]] if floor else [])]))

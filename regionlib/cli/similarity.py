@@ -9,7 +9,12 @@ import pandas as pd
 from regionlib import features, similarity
 from regionlib._errors import RegionlibError
 from regionlib._write import check_output
-from regionlib.cli._common import add_indicators_argument, print_table, split_names, write_csv
+from regionlib.cli._common import (
+    add_indicators_argument,
+    indicator_names,
+    print_table,
+    write_csv,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,7 +72,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace) -> pd.DataFrame:
     from regionlib import table  # imported on use: `regionlib --help` needs no data code
 
-    names = split_names(args.indicators) or None
+    names = indicator_names(args.indicators) or None
     return table.load_table(names, geometry=False)
 
 
@@ -81,7 +86,7 @@ def _peers(args: argparse.Namespace) -> int:
     _check_outputs(args.output, args.compare)
     tbl = _load(args)
     feats = features.prepare_features(
-        tbl, split_names(args.indicators) or None, missing=args.missing
+        tbl, indicator_names(args.indicators) or None, missing=args.missing
     )
     peers = similarity.find_peers(
         feats,
@@ -139,7 +144,7 @@ def _clusters(args: argparse.Namespace) -> int:
     tbl = _load(args)
     result = similarity.cluster_municipalities(
         tbl,
-        split_names(args.indicators) or None,
+        indicator_names(args.indicators) or None,
         method=args.method,
         k=k,
         k_range=(args.k_min, args.k_max),

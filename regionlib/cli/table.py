@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from regionlib import indicators, table
 from regionlib._write import check_output
 from regionlib.cli._common import add_indicators_argument, format_table, split_names
 
@@ -20,42 +19,76 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p_table = sub.add_parser(
         "table",
-        help="write the municipality table (code, prefecture, name, indicators) as CSV",
+        help="市区町村の表（コード・都道府県・名称・指標）を CSV に書き出す",
+        description="Write the municipality table as CSV. Indicators may carry a year "
+        "(aging_rate@2015) or a change (aging_rate@2015-2020); --join adds your own columns.",
     )
     add_indicators_argument(p_table, default="the core set")
     p_table.add_argument("--prefectures", nargs="+", metavar="PREF", help="codes or names")
+    p_table.add_argument(
+        "--join",
+        metavar="FILE",
+        help="your own CSV (UTF-8/Shift-JIS) or XLSX, joined by code or name (report printed)",
+    )
     p_table.add_argument("-o", "--output", required=True, help="CSV file to write (UTF-8 BOM)")
     p_table.add_argument("--report", action="store_true", help="print the join report")
     p_table.set_defaults(func=_table)
 
-    p_ind = sub.add_parser("indicators", help="list the indicator catalogue")
+    p_ind = sub.add_parser(
+        "indicators",
+        help="指標カタログを一覧・検索する（例: regionlib indicators 医師）",
+        description="List the indicator catalogue, or search it by name, Japanese label or "
+        "description. Each indicator is listed with the years the sources hold it for.",
+    )
+    p_ind.add_argument("query", nargs="?", help="text to look for (Japanese or English)")
     p_ind.add_argument("--details", action="store_true", help="also formulas and sources")
     p_ind.set_defaults(func=_indicators)
 
 
 def _table(args: argparse.Namespace) -> int:
+    from regionlib import table
+
     check_output(args.output, (".csv",), what="CSV")
     names = split_names(args.indicators) or None
-    frame = table.load_table(names, geometry=False, prefectures=args.prefectures)
+    frame = table.load_table(names, geometry=False, prefectures=args.prefectures, join=args.join)
     table.write_csv(frame, args.output)
     if args.report:
         print(frame.attrs["join_report"])
+    if args.join:
+        print(frame.attrs["user_join_report"], file=sys.stderr)
     n_indicators = frame.shape[1] - 3
     print(f"{len(frame)} 市区町村 × {n_indicators} 指標 -> {args.output}", file=sys.stderr)
     return 0
 
 
+def _years(values: tuple[int, ...]) -> str:
+    """``2015, 2016, 2017, 2020`` as ``2015-2017, 2020``."""
+    runs: list[list[int]] = []
+    for y in values:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
 def _indicators(args: argparse.Namespace) -> int:
+    from regionlib import indicators
+
+    found = indicators.search(args.query)
+    if not found:
+        print(f"「{args.query}」に一致する指標はありません", file=sys.stderr)
+        return 1
     rows = [
-        (i.name, i.label, i.unit or "-", i.year, ", ".join(i.datasets))
-        for i in indicators.catalogue().values()
+        (i.name, i.label, i.unit or "-", _years(i.years) or i.year, ", ".join(i.datasets))
+        for i in found
     ]
     lines = format_table(("指標名", "ラベル", "単位", "年", "出典データ"), rows)
     print(lines[0])
-    for line, row in zip(lines[1:], rows, strict=True):
+    for line, entry in zip(lines[1:], found, strict=True):
         print(line)
         if args.details:
-            entry = indicators.info(row[0])
             print(f"    式: {entry.formula}")
             print(f"    {entry.description}")
+    print(f"{len(found)} 指標", file=sys.stderr)
     return 0

@@ -1,0 +1,298 @@
+"""The catalogue as data, years, series, changes, flags and the user's own data (real files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regionlib import datasets, features, indicators, panel, readers, table
+from regionlib._errors import AmbiguousNameError, DataFormatError, UnknownNameError
+from regionlib.cli import main
+
+JUKI_TOTALS = {2016: 128_066_211, 2022: 125_927_902}
+
+
+def _raw_rows(dataset: str, encoding: str) -> list[list[str]]:
+    text = datasets.get_path(dataset).read_bytes().decode(encoding)
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(",", ""))
+
+
+# ----------------------------------------------------------------- catalogue as data
+
+
+def test_every_catalogue_entry_resolves_against_the_raw_files(mirror_dir):
+    rows = indicators._rows()
+    assert len(rows) > 200 and sum(len(v) for v in rows.values()) > 900
+    for name, by_year in rows.items():
+        for year, row in by_year.items():
+            for _, dataset, item in row.num + row.den:
+                source = indicators.read_source(dataset)
+                assert item in source.values.columns, f"{name}@{year}: {dataset}:{item}"
+            if row.group == "ssdse":  # the year is the item's reference year in header row 2
+                assert source.items.at[row.num[0][2], "year"] == str(year)
+    # every SSDSE-A item of every edition is an indicator with that reference year
+    for edition in range(2018, 2027):
+        items = indicators.read_source(f"ssdse-a-{edition}").items
+        for item, meta in items.iterrows():
+            assert int(meta["year"]) in indicators.years(str(item)), (edition, item)
+
+
+def test_fiscal_strength_index_for_every_fiscal_year():
+    assert indicators.years("fiscal_strength_index") == list(range(2005, 2022))
+    for item in ("current_balance_ratio", "real_debt_service_ratio", "laspeyres_index"):
+        assert 2021 in indicators.years(item)
+    assert indicators.years("population_registered") == list(range(2016, 2023))
+    assert indicators.years("natural_change_rate") == list(range(2015, 2020))
+
+
+def test_labels_and_years_are_names():
+    assert indicators.resolve("高齢化率") == "aging_rate"
+    assert indicators.resolve("高齢化率@2015") == "aging_rate@2015"
+    assert indicators.resolve("医師数") == "I6100"
+    assert indicators.resolve("aging_rate@2015-2020") == "aging_rate@2015-2020"
+    assert indicators.info("aging_rate@2015").year == "2015"
+    assert indicators.info("aging_rate").year == "2020"  # no year: the latest
+    assert indicators.info("aging_rate@2015-2020").unit == "ポイント"
+    with pytest.raises(UnknownNameError, match="2015, 2020"):
+        indicators.info("aging_rate@2010")
+    with pytest.raises(UnknownNameError, match="2005, 2006"):
+        indicators.parse("fiscal_strength_index@2004")
+    with pytest.raises(UnknownNameError, match="aging_rate"):
+        indicators.info("aging_rat@2015")
+
+
+def test_cli_indicators_search(capsys):
+    assert main(["-q", "indicators", "医師"]) == 0
+    out = capsys.readouterr().out
+    assert "doctors_per_10k" in out and "I6100" in out and "I6100_per_10k" not in out
+    assert "2014, 2016, 2018, 2020, 2022" in out
+    assert "aging_rate" not in out
+    assert main(["-q", "indicators", "存在しない指標"]) == 1
+
+
+# ----------------------------------------------------------------- honest demographics
+
+
+def test_known_age_rule_and_national_aging_rate():
+    t = table.load_table(
+        ["aging_rate", "aging_rate@2015", "A1301@2020", "A1302@2020", "A1303@2020"],
+        geometry=False,
+    )
+    raw = readers.read_ssdse("ssdse-a-2020").values  # the 2015 census, straight from the file
+    known15 = raw["A1301"] + raw["A1302"] + raw["A1303"]
+    expected = (raw["A1303"] / known15 * 100).reindex(t.index)
+    ok = expected.notna() & t["aging_rate@2015"].notna()
+    assert ok.sum() > 1730
+    np.testing.assert_allclose(t.loc[ok, "aging_rate@2015"], expected[ok])
+    assert t.at["11208", "aging_rate"] == pytest.approx(29.6, abs=0.05)  # 所沢市, not 25.4
+    known = t["A1301@2020"] + t["A1302@2020"] + t["A1303@2020"]
+    has = t["aging_rate"].notna()
+    national = (t.loc[has, "aging_rate"] * known[has]).sum() / known[has].sum()
+    assert abs(national - 28.6) < 0.15
+    assert indicators.info("aging_rate").description.find("known age") > 0
+
+
+def test_change_flags_and_features():
+    ch = panel.change("aging_rate", 2015, 2020)
+    diff = ch["aging_rate@2020"] - ch["aging_rate@2015"]
+    np.testing.assert_allclose(ch["aging_rate@2015-2020"].dropna(), diff.dropna())
+    rel = diff / ch["aging_rate@2015"] * 100
+    np.testing.assert_allclose(ch["aging_rate@2015-2020%"].dropna(), rel.dropna())
+    flags = ch.attrs["flags"]["aging_rate@2015-2020"]
+    assert {"07564", "07548", "07542"} <= set(flags) and "避難指示" in flags["07564"]
+    assert "01100" not in flags
+    t = table.load_table(["population_change_2015_2020", "fiscal_strength_index"], geometry=False)
+    assert t.at["07564", "population_change_2015_2020"] > 3000  # 飯舘村: correct, misleading
+    assert "07564" in t.attrs["flags"]["population_change_2015_2020"]
+    assert "13101" in t.attrs["flags"]["fiscal_strength_index"]
+    f = features.prepare_features(t, ["population_change_2015_2020"])
+    assert "07564" in f.report.flagged["population_change_2015_2020"]
+    assert "07564" not in f.matrix.index
+    kept = features.prepare_features(t, ["population_change_2015_2020"], flagged="keep")
+    assert "07564" in kept.matrix.index and not kept.report.flagged
+
+
+# ----------------------------------------------------------------- series
+
+
+def test_series_population_registered_cli(tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    assert (
+        main(["-q", "series", "population_registered", "--years", "2016-2022", "-o", str(out)]) == 0
+    )
+    s = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig")
+    assert list(s.columns) == ["code", "prefecture", "name", "year", "population_registered"]
+    assert s.groupby("year")["code"].nunique().to_dict() == dict.fromkeys(range(2016, 2023), 1741)
+    totals = s.groupby("year")["population_registered"].sum()
+    for year in range(2016, 2023):
+        dataset = f"juki-{year}"
+        rows = _raw_rows(dataset, datasets.info(dataset).encoding)
+        total = next(r for r in rows if len(r) > 1 and r[1] == "合計")
+        column = 5 if year <= 2020 else 3
+        assert totals[year] == _number(total[column]), year
+    assert totals[2016] == JUKI_TOTALS[2016] and totals[2022] == JUKI_TOTALS[2022]
+    # the 2016 file has 富谷町 04423: mapped to today's 富谷市 04216
+    sapporo = s[(s.code == "04216") & (s.year == 2016)]["population_registered"].iloc[0]
+    raw16 = _raw_rows("juki-2016", "utf-8-sig")
+    tomiya = next(r for r in raw16 if r[0].startswith("04423"))
+    assert sapporo == _number(tomiya[5])
+
+
+def test_series_samples_equal_raw_files():
+    s = panel.series(
+        ["fiscal_strength_index", "natural_change_rate", "income_per_taxpayer", "A4101"],
+        years="2010-2022",
+    ).set_index(["code", "year"])
+    import openpyxl
+
+    path = datasets.get_path("fiscal-fy2020")
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    header = next(i for i, r in enumerate(sheet) if r and "団体名" in [str(c) for c in r])
+    cols = [str(c).replace("\n", "") for c in sheet[header]]
+    row = next(r for r in sheet[header + 1 :] if r[cols.index("団体名")] == "夕張市")
+    assert s.at[("01209", 2020), "fiscal_strength_index"] == float(row[cols.index("財政力指数")])
+    juki = _raw_rows("juki-2020", "utf-8-sig")
+    yubari = next(r for r in juki if r[0] == "012092")
+    expected = _number(yubari[21]) / _number(yubari[5]) * 1000
+    assert s.at[("01209", 2019), "natural_change_rate"] == pytest.approx(expected)
+    assert math.isnan(s.at[("01209", 2010), "natural_change_rate"])
+    ssdse = pd.read_csv(datasets.get_path("ssdse-a-2023"), encoding="cp932", header=None, dtype=str)
+    births = ssdse[ssdse[0] == "R01209"][list(ssdse.iloc[0]).index("A4101")].iloc[0]
+    assert s.at[("01209", 2020), "A4101"] == float(births)
+    assert s.attrs["missing"]["income_per_taxpayer"]["2015"]
+    assert s.attrs["flags"]["fiscal_strength_index"]["2020"]["13101"].startswith("東京都特別区")
+
+
+def test_series_bad_input():
+    with pytest.raises(UnknownNameError, match="2015, 2020"):
+        panel.series("aging_rate", years="2016-2019")
+    with pytest.raises(UnknownNameError, match="without '@'"):
+        panel.series("aging_rate@2015")
+    with pytest.raises(UnknownNameError, match="START-END"):
+        panel.parse_years("2016..2020")
+
+
+def test_merged_counts_summed_ratios_missing():
+    values = pd.DataFrame(
+        {"A1101": [100.0, 50.0, 10.0], "ratio": [0.5, 0.3, 0.9]},
+        index=pd.Index(["09203", "09367", "01100"], name="code"),
+    )
+    reasons = pd.DataFrame(pd.NA, index=values.index, columns=values.columns, dtype="string")
+    items = pd.DataFrame(
+        {"label": ["x", "y"], "year": "2010", "unit": None, "additive": [True, False]},
+        index=pd.Index(["A1101", "ratio"], name="item"),
+    )
+    names = pd.DataFrame(
+        {"prefecture": "栃木県", "name": ["栃木市", "岩舟町", "札幌市"]}, index=values.index
+    )
+    source = readers.SourceTable(values, reasons, items, names, {}, "test.csv")
+    aligned, report = table._align(source, "test", pd.Index(["09203", "01100"]))
+    assert aligned.values.at["09203", "A1101"] == 150  # 栃木市 + 岩舟町 (merged 2014)
+    assert math.isnan(aligned.values.at["09203", "ratio"])
+    assert "cannot be combined" in aligned.reasons.at["09203", "ratio"]
+    assert aligned.values.at["01100", "ratio"] == 0.9
+    assert report.merged == ["09203 <- 09203, 09367"]
+
+
+# ----------------------------------------------------------------- the user's own data
+
+
+def _user_csv(tmp_path, lines: list[str], encoding="cp932", name="my.csv"):
+    path = tmp_path / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def test_user_csv_joins_by_code_with_report(tmp_path, capsys):
+    path = _user_csv(
+        tmp_path,
+        [
+            "コード,市区町村名,空き家率",
+            "1100,札幌市,13.5",  # leading zero lost by a spreadsheet
+            "131016,千代田区,10.2",  # 6 digits with check digit
+            "04423,富谷町,8.0",  # retired code: 富谷市 04216 since 2016
+            "01101,札幌市中央区,9.9",  # a ward: set aside
+            "47382,与那国町,-",  # a marker: missing
+        ],
+    )
+    t = table.load_table(["aging_rate"], geometry=False, join=path)
+    report = t.attrs["user_join_report"]
+    assert t.at["01100", "空き家率"] == 13.5 and t.at["13101", "空き家率"] == 10.2
+    assert t.at["04216", "空き家率"] == 8.0
+    assert math.isnan(t.at["47382", "空き家率"]) and math.isnan(t.at["01202", "空き家率"])
+    assert report.matched == 4 and len(report.missing_in_file) == 1737
+    assert any("04423 -> 04216" in c for c in report.code_changes)
+    assert any("01101" in c and "ward" in c for c in report.set_aside)
+    assert any("1100 -> 01100" in c for c in report.restored)
+    out = tmp_path / "t.csv"
+    assert (
+        main(["-q", "table", "--indicators", "aging_rate", "--join", str(path), "-o", str(out)])
+        == 0
+    )
+    assert "04423 -> 04216" in capsys.readouterr().err
+    assert "空き家率" in out.read_text(encoding="utf-8-sig").splitlines()[0]
+    html = tmp_path / "m.html"
+    indicators.register(
+        "空き家率", label="空き家率（独自調査）", unit="%", year=2023, source="市独自調査"
+    )
+    try:
+        assert (
+            main(
+                [
+                    "-q",
+                    "map",
+                    "空き家率",
+                    "aging_rate",
+                    "--join",
+                    str(path),
+                    "--pref",
+                    "北海道",
+                    "-o",
+                    str(html),
+                ]
+            )
+            == 0
+        )
+        assert "空き家率（独自調査）" in html.read_text(encoding="utf-8")
+        assert indicators.credits(["空き家率"]) == ["市独自調査"]
+    finally:
+        indicators._USER.pop("空き家率", None)
+
+
+def test_user_csv_by_name_and_bad_input(tmp_path, capsys):
+    base = table.load_table(["aging_rate"], geometry=False)
+    from regionlib import userdata
+
+    by_name = _user_csv(
+        tmp_path, ["都道府県,市区町村,x", "北海道,札幌市,1", "東京都,府中市,2"], "utf-8"
+    )
+    t = userdata.join_user_table(base, by_name)
+    assert t.at["13206", "x"] == 2 and t.attrs["user_join_report"].key == "name"
+    ambiguous = _user_csv(tmp_path, ["市区町村,x", "府中市,2"], "utf-8", "amb.csv")
+    with pytest.raises(AmbiguousNameError, match="広島県府中市"):
+        userdata.join_user_table(base, ambiguous)
+    dup = _user_csv(tmp_path, ["code,x", "01100,1", "011002,2"], name="dup.csv")
+    with pytest.raises(DataFormatError, match=r"01100 札幌市 appears on several lines \(2, 3\)"):
+        userdata.join_user_table(base, dup)
+    bad = _user_csv(tmp_path, ["code,x", "01100,abc"], name="bad.csv")
+    with pytest.raises(DataFormatError, match="line 2, column 'x'"):
+        userdata.join_user_table(base, bad)
+    unknown = _user_csv(tmp_path, ["code,x", "99999,1"], name="unk.csv")
+    with pytest.raises(DataFormatError, match="99999 does not exist"):
+        userdata.join_user_table(base, unknown)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"code,x\n01100,\x81\x20\x81\n")
+    out = tmp_path / "never.csv"
+    assert main(["-q", "table", "--join", str(latin), "-o", str(out)]) == 2
+    assert "Shift-JIS" in capsys.readouterr().err and not out.exists()

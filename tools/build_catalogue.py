@@ -1,0 +1,326 @@
+"""Regenerate the generated rows of ``regionlib/catalogue.csv`` from the raw file headers.
+
+The catalogue file is the source of truth: rows of the ``curated`` group (and any other group
+this script does not know) are kept as they are; the rows of the groups ``ssdse``, ``juki``,
+``fiscal`` and ``income`` are rebuilt from the headers of the registry files:
+
+- every SSDSE-A item of every edition (2018-2026), one row per reference year (header row 2),
+  taken from the latest edition that holds that year, as the published count; and rates where
+  they mean something (per 1,000 or 10,000 inhabitants, per inhabitant, shares of a total);
+- every 住民基本台帳 column (population, households, births, deaths, moves in and out, natural
+  and social change; flows are dated by the calendar year they happened in);
+- every 主要財政指標 column, FY2005-FY2021 (FY2021 from the archive);
+- the すがた income items.
+
+Run ``python tools/build_catalogue.py`` after adding a source to the registry; review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from pathlib import Path
+
+from regionlib import datasets, readers
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "regionlib" / "catalogue.csv"
+COLUMNS = [
+    "name",
+    "year",
+    "label",
+    "unit",
+    "dataset",
+    "numerator",
+    "denominator",
+    "scale",
+    "zero_reason",
+    "group",
+    "description",
+    "credit",
+]
+GENERATED = ("ssdse", "juki", "fiscal", "income")
+EDITIONS = range(2018, 2027)
+
+# SSDSE-A rates: numerator item -> (denominator, scale, unit, name suffix, label suffix)
+_PER_1000 = ("A1101", 1000, "‰", "per_1000", "（人口千人当たり）")
+_PER_10K = ("A1101", 10000, "/万人", "per_10k", "（人口1万人当たり）")
+_PER_CAPITA = ("A1101", 1, "千円/人", "per_capita", "（人口1人当たり）")
+_RATES: dict[str, tuple] = {
+    **dict.fromkeys(["A4101", "A4200", "A5101", "A5102", "A9101", "A9201"], _PER_1000),
+    **dict.fromkeys(["C2107", "C2108", "D1202", "H6130", "H6131"], _PER_1000),
+    **dict.fromkeys(
+        [
+            "I510120",
+            "I5102",
+            "I5103",
+            "I6200",
+            "I6300",
+            "G1201",
+            "G1401",
+            "H6132",
+            "E1101",
+            "E2101",
+            "E3101",
+            "E4101",
+            "J2503",
+            "J250302",
+        ],
+        _PER_10K,
+    ),
+    **dict.fromkeys(
+        ["D3201", "D320101", "D3203", "D320303", "D320308", "D320310", "D320311"], _PER_CAPITA
+    ),
+    "A1700": ("A1101", 100, "%", "share", "の割合（総人口に占める）"),
+    "A1102": ("A1101", 100, "%", "share", "の割合（総人口に占める）"),
+    "A810102": ("A710101", 100, "%", "share", "の割合（一般世帯に占める）"),
+    "A810105": ("A710101", 100, "%", "share", "の割合（一般世帯に占める）"),
+    "A811102": ("A710101", 100, "%", "share", "の割合（一般世帯に占める）"),
+    "A8201": ("A710101", 100, "%", "share", "の割合（一般世帯に占める）"),
+    "A8301": ("A710101", 100, "%", "share", "の割合（一般世帯に占める）"),
+    "A710201": ("A710101", 1, "人/世帯", "per_household", "（一般世帯1世帯当たり）"),
+    "B1103": ("B1101", 100, "%", "share", "の割合（総面積に占める）"),
+    "H550701": ("H5507", 100, "%", "share", "の割合（総人口に占める）"),
+    "D320101": ("D3201", 100, "%", "share", "の割合（歳入決算総額に占める）"),
+    **{
+        item: ("D3203", 100, "%", "share", "の割合（歳出決算総額に占める）")
+        for item in ("D320303", "D320308", "D320310", "D320311")
+    },
+    "E2501": ("E2401", 1, "人/人", "per_teacher", "（教員1人当たり）"),
+    "E3501": ("E3401", 1, "人/人", "per_teacher", "（教員1人当たり）"),
+    "F1108": ("F1102 + F1107 + F1108", 100, "%", "share", "の割合（15歳以上人口に占める）"),
+}
+_ZERO = {"A1101": "population is 0", "A710101": "no general households"}
+
+
+def _unit(item: str, label: str) -> str:
+    if item in ("D2203", "D2211"):
+        return "%"
+    if item.startswith("D32"):
+        return "千円"
+    if item.startswith("B11"):
+        return "ha"
+    if label.endswith("世帯数"):
+        return "世帯"
+    if label.endswith("件数"):
+        return "件"
+    if label.endswith("農家数"):
+        return "戸"
+    if re.search(r"(人口|人員数|者数|員数|生徒数|児童数|在園者数|在所児数|師数|人口）|生数|亡数)$", label):
+        return "人"
+    if re.search(r"(学校|幼稚園|小学校|中学校)数", label):
+        return "校"
+    return "か所"
+
+
+def _label(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("(", "（").replace(")", "）").strip()
+
+
+def _ssdse_rows() -> list[dict]:
+    found: dict[tuple[str, int], tuple[int, str]] = {}
+    for edition in EDITIONS:
+        table = readers.read_ssdse(f"ssdse-a-{edition}")
+        for item, meta in table.items.iterrows():
+            year = int(meta["year"])
+            found[(str(item), year)] = (edition, str(meta["label"]))  # later editions win
+    credit = datasets.info("ssdse-a-2026").credit
+    rows = []
+    for (item, year), (edition, label) in sorted(found.items()):
+        dataset = f"ssdse-a-{edition}"
+        label = _label(label)
+        rows.append(
+            _row(
+                item,
+                year,
+                label,
+                _unit(item, label),
+                dataset,
+                item,
+                group="ssdse",
+                description=f"SSDSE-A {edition} item {item} ({label}), reference year {year}.",
+                credit=credit,
+            )
+        )
+        if item in _RATES:
+            den, scale, unit, suffix, label_suffix = _RATES[item]
+            if unit == "/万人":
+                unit = _unit(item, label) + "/万人"
+            zero = _ZERO.get(den, f"{den} is 0")
+            rows.append(
+                _row(
+                    f"{item}_{suffix}",
+                    year,
+                    label + label_suffix,
+                    unit,
+                    dataset,
+                    item,
+                    den,
+                    scale,
+                    zero,
+                    "ssdse",
+                    f"SSDSE-A {edition}: {item} ({year}) / {den} × {scale:g}; the denominator is "
+                    "taken from the same edition (its own reference year).",
+                    credit,
+                )
+            )
+    return rows
+
+
+def _row(
+    name,
+    year,
+    label,
+    unit,
+    dataset,
+    numerator,
+    denominator="",
+    scale=1,
+    zero_reason="",
+    group="",
+    description="",
+    credit="",
+) -> dict:
+    return {
+        "name": name,
+        "year": year,
+        "label": label,
+        "unit": unit,
+        "dataset": dataset,
+        "numerator": numerator,
+        "denominator": denominator,
+        "scale": f"{scale:g}",
+        "zero_reason": zero_reason,
+        "group": group,
+        "description": description,
+        "credit": credit,
+    }
+
+
+_JUKI = {
+    # item: (name, label, unit, flow)
+    "population": ("population_registered", "住民基本台帳人口", "人", False),
+    "households": ("households_registered", "住民基本台帳世帯数", "世帯", False),
+    "births": ("births", "出生者数（住民基本台帳）", "人", True),
+    "deaths": ("deaths", "死亡者数（住民基本台帳）", "人", True),
+    "moves_in": ("moves_in", "転入者数（住民基本台帳）", "人", True),
+    "moves_out": ("moves_out", "転出者数（住民基本台帳）", "人", True),
+    "natural_change": ("natural_change", "自然増減数（住民基本台帳）", "人", True),
+    "social_change": ("social_change", "社会増減数（住民基本台帳）", "人", True),
+}
+
+
+def _juki_rows() -> list[dict]:
+    rows = []
+    credit = datasets.info("juki-2020").credit
+    for file_year in range(2016, 2023):
+        dataset = f"juki-{file_year}"
+        table = readers.read_juki(dataset)
+        for item in table.items.index:
+            name, label, unit, flow = _JUKI[str(item)]
+            year = file_year - 1 if flow else file_year
+            when = f"calendar {year}" if flow else f"1 January {year}"
+            rows.append(
+                _row(
+                    name,
+                    year,
+                    label,
+                    unit,
+                    dataset,
+                    item,
+                    group="juki",
+                    description=f"住民基本台帳 ({dataset}), {when}.",
+                    credit=credit,
+                )
+            )
+            if flow and item in ("births", "deaths", "moves_in", "moves_out"):
+                rows.append(
+                    _row(
+                        f"{name}_per_1000",
+                        year,
+                        label.replace("（住民基本台帳）", "（住民基本台帳、人口千人当たり）"),
+                        "‰",
+                        dataset,
+                        item,
+                        "population",
+                        1000,
+                        "population is 0",
+                        "juki",
+                        f"{label} in calendar {year} per 1,000 registered residents on "
+                        f"1 January {file_year}.",
+                        credit,
+                    )
+                )
+    return rows
+
+
+_FISCAL_LABELS = {
+    "fiscal_strength_index": "財政力指数",
+    "current_balance_ratio": "経常収支比率",
+    "real_debt_service_ratio": "実質公債費比率",
+    "future_burden_ratio": "将来負担比率",
+    "laspeyres_index": "ラスパイレス指数",
+    "bond_restriction_ratio": "起債制限比率",
+}
+
+
+def _fiscal_rows() -> list[dict]:
+    rows = []
+    credit = datasets.info("fiscal-fy2020").credit
+    for year in range(2005, 2022):
+        table = readers.read_fiscal(year)
+        dataset = "fiscal-archive" if year == 2021 else f"fiscal-fy{year}"
+        for item, meta in table.items.iterrows():
+            tokyo = " Tokyo's 23 special wards are not comparable with cities on this index."
+            rows.append(
+                _row(
+                    item,
+                    year,
+                    _FISCAL_LABELS[str(item)],
+                    meta["unit"],
+                    dataset,
+                    item,
+                    group="fiscal",
+                    description=f"主要財政指標一覧, FY{year} (fiscal year; codes of that year "
+                    "mapped to current ones; merged municipalities have no combined value)."
+                    + (tokyo if item == "fiscal_strength_index" else ""),
+                    credit=credit,
+                )
+            )
+    return rows
+
+
+def _income_rows() -> list[dict]:
+    table = readers.read_income("income-2020")
+    credit = datasets.info("income-2020").credit
+    return [
+        _row(
+            item,
+            int(meta["year"]),
+            meta["label"],
+            meta["unit"],
+            "income-2020",
+            item,
+            group="income",
+            description=f"統計でみる市区町村のすがた item {item}, FY{meta['year']}.",
+            credit=credit,
+        )
+        for item, meta in table.items.iterrows()
+    ]
+
+
+def main() -> None:
+    """Rewrite the catalogue: kept rows first, then the generated groups."""
+    with CATALOGUE.open(encoding="utf-8", newline="") as f:
+        kept = [r for r in csv.DictReader(f) if r["group"] not in GENERATED]
+    rows = kept + _ssdse_rows() + _juki_rows() + _fiscal_rows() + _income_rows()
+    with CATALOGUE.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    names = {r["name"] for r in rows}
+    print(f"{CATALOGUE.name}: {len(rows)} rows, {len(names)} indicators")
+
+
+if __name__ == "__main__":
+    main()
