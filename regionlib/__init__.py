@@ -14,7 +14,10 @@ settings     cache folder, data mirror, CRSs, seed, logging
 datasets     the data registry: download, verify, cache
 codes        municipal codes: normalisation, check digits, code history, name resolution
 boundaries   N03 boundaries, one row per municipality
-indicators   the indicator catalogue (labels, units, years, formulas, credits)
+indicators   the indicator catalogue (labels, units, years, formulas, credits; catalogue.csv)
+panel        series through the years (``rl.series``) and changes (``rl.change``)
+flags        values that are correct but misleading (evacuation orders, Tokyo's wards)
+userdata     the user's own CSV/XLSX joined by code or name
 readers      raw readers of SSDSE-A, 住基, 主要財政指標 and すがた files
 table        one table: boundaries + indicators + join report
 features     feature preparation for similarity (transforms, scaling, missing values)
@@ -39,9 +42,11 @@ from regionlib import (
     demo,
     evaluate,
     features,
+    flags,
     graph,
     indicators,
     maps,
+    panel,
     printmaps,
     proposals,
     readers,
@@ -51,7 +56,9 @@ from regionlib import (
     similarity,
     spatial,
     table,
+    userdata,
 )
+from regionlib.panel import change, series
 
 try:
     __version__ = version("regionlib")
@@ -61,21 +68,26 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "__version__",
     "boundaries",
+    "change",
     "codes",
     "datasets",
     "demo",
     "evaluate",
     "features",
+    "flags",
     "graph",
     "indicators",
     "maps",
+    "panel",
     "printmaps",
     "proposals",
     "readers",
     "references",
     "regions",
+    "series",
     "settings",
     "similarity",
     "spatial",
     "table",
+    "userdata",
 ]

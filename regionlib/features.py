@@ -213,7 +213,7 @@ class FeatureReport:
         Other remarks (e.g. a scale taken from the standard deviation because the IQR was 0).
     flagged
         Per indicator, the codes whose flagged value (``table.attrs["flags"]``, e.g. an
-        evacuation artefact) was left out before the missing-value policy.
+        evacuation artefact) was left out (set to the median, so it adds no distance).
     """
 
     n_input: int
@@ -319,8 +319,9 @@ def prepare_features(
         (a rate divided by a zero population) count as missing.
     flagged
         ``"exclude"`` (default): values flagged in ``table.attrs["flags"]`` (evacuation
-        artefacts, Tokyo's special wards' fiscal strength) are treated as missing, and
-        reported; ``"keep"``: used as they are.
+        artefacts, Tokyo's special wards' fiscal strength) are left out of the distances:
+        replaced by the median of the other values (robust z-score 0), the municipality kept,
+        and reported; ``"keep"``: used as they are.
     clip
         Limit of the robust z-scores: values beyond ±``clip`` are set to ±``clip`` and
         reported (``None``: no clipping).
@@ -358,8 +359,8 @@ def prepare_features(
         for name in names:
             codes = [c for c in table_flags.get(name, {}) if c in values.index]
             codes = [c for c in codes if not np.isnan(values.at[c, name])]
-            if codes:
-                values.loc[codes, name] = np.nan
+            if codes:  # neutral: the median of the other values (robust z-score 0)
+                values.loc[codes, name] = values[name].drop(index=codes).median()
                 left_out[name] = codes
         if left_out:
             shown = "; ".join(f"{n}: {', '.join(c)}" for n, c in left_out.items())

@@ -116,9 +116,10 @@ def test_change_flags_and_features():
     assert "13101" in t.attrs["flags"]["fiscal_strength_index"]
     f = features.prepare_features(t, ["population_change_2015_2020"])
     assert "07564" in f.report.flagged["population_change_2015_2020"]
-    assert "07564" not in f.matrix.index
+    assert f.matrix.at["07564", "population_change_2015_2020"] == pytest.approx(0.0)
+    assert f.raw.at["07564", "population_change_2015_2020"] > 3000  # the table is unchanged
     kept = features.prepare_features(t, ["population_change_2015_2020"], flagged="keep")
-    assert "07564" in kept.matrix.index and not kept.report.flagged
+    assert kept.matrix.at["07564", "population_change_2015_2020"] > 1 and not kept.report.flagged
 
 
 # ----------------------------------------------------------------- series
