@@ -91,6 +91,7 @@ RL.choropleth = function (map, d) {
            "（上位 " + (pct < 1 ? pct.toFixed(1) : Math.round(pct)) + "%）";
     }
     if (lay.year) { h += "<br><span class='rl-small'>" + RL.esc(lay.year) + "年</span>"; }
+    if (lay.flags && lay.flags[i]) { h += "<br><span class='rl-flag'>⚠ " + RL.esc(lay.flags[i]) + "</span>"; }
     return h;
   }
   var group = L.featureGroup();
@@ -209,6 +210,7 @@ CSS = """
 .leaflet-control-attribution { font-size: 11px; background: rgba(255,255,255,0.9) !important;
   max-width: 70vw; white-space: normal; }
 .leaflet-tooltip { font-size: 13px; }
+.rl-flag { color: #a3001b; font-size: 12px; white-space: normal; display: inline-block; max-width: 260px; }
 .rl-small { color: #555; font-size: 11px; }
 .rl-label { background: none; border: none; font: bold 12px "Noto Sans CJK JP", sans-serif;
   color: #111; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff;

@@ -219,6 +219,65 @@ def classify(
     return Classes(scheme, upper, float(yv.min()), cls, colors, counts)
 
 
+def is_change(column: str) -> bool:
+    """Whether ``column`` is a change between two years (mapped on a diverging palette)."""
+    ind = indicators.find(str(column))
+    return ind is not None and ("-" in ind.year or "増減" in ind.label)
+
+
+def diverging(values: pd.Series, *, k: int = 6, palette: str = "RdBu") -> Classes:
+    """Classes centred on zero: quantiles of the negative and of the positive values.
+
+    Zero is always a class break, negative classes take the palette's low half and positive
+    classes its high half, so that the same colour means the same direction in every map.
+
+    Parameters
+    ----------
+    values
+        Numeric values with both signs.
+    k
+        Number of classes (split between the two sides by their share of values, at least one
+        each).
+    palette
+        A diverging palette.
+
+    Returns
+    -------
+    Classes
+        Breaks, class per row, colours and counts.
+    """
+    y = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, copy=True)
+    y[~np.isfinite(y)] = np.nan
+    ok = ~np.isnan(y)
+    yv = y[ok]
+    neg, pos = yv[yv < 0], yv[yv >= 0]
+    k = max(k, 2)
+    k_neg = 0 if not len(neg) else min(k - 1, max(1, round(k * len(neg) / len(yv))))
+    k_pos = k - k_neg if len(pos) else 0
+    upper: list[float] = []
+    if k_neg:
+        upper += [*np.unique(np.quantile(neg, np.arange(1, k_neg) / k_neg)), 0.0]
+    if k_pos:
+        upper += list(np.unique(np.quantile(pos, np.arange(1, k_pos + 1) / k_pos)))
+    upper_arr = np.unique(np.asarray([u for u in upper if u <= yv.max()] + [yv.max()]))
+    cls = np.full(len(y), -1, dtype=np.int64)
+    cls[ok] = mapclassify.UserDefined(yv, bins=list(upper_arr)).yb
+    n_neg = int((upper_arr <= 0).sum()) if k_neg else 0
+    n_pos = len(upper_arr) - n_neg
+    half = max(n_neg, n_pos)
+    ramp = palette_colors(palette, 2 * half)
+
+    def steps(n: int) -> list[int]:  # n of `half` shades, spread from zero outwards
+        if n >= half:
+            return list(range(half))
+        return [int(i) for i in np.round(np.linspace(0, half - 1, n + 2)[1:-1])]
+
+    colors = [ramp[half - 1 - i] for i in reversed(steps(n_neg))]
+    colors += [ramp[half + i] for i in steps(n_pos)]
+    counts = [int((cls == i).sum()) for i in range(len(upper_arr))]
+    return Classes("diverging", upper_arr, float(yv.min()), cls, colors, counts)
+
+
 def decimals_for(values: np.ndarray) -> int:
     """Return how many decimals show the values and their differences sensibly."""
     v = np.abs(np.asarray(values, dtype=float))

@@ -53,7 +53,9 @@ from regionlib._mapstyle import (
     column_meta,
     credit_lines,
     decimals_for,
+    diverging,
     fmt,
+    is_change,
     names_of,
 )
 from regionlib._simplify import auto_tolerance, encode_lines, encode_polygons, simplify_coverage
@@ -65,6 +67,7 @@ __all__ = [
     "add_peers",
     "add_region_outlines",
     "choropleth",
+    "choropleth_years",
     "display_geometry",
     "save_html",
     "show",
@@ -193,7 +196,7 @@ def _legend_html(meta, classes, decimals: int, n_missing: int, pref_borders: boo
     e = html.escape
     parts = [f'<div class="rl-lt">{e(meta.title)}</div>']
     sub = [f"{meta.year}年" if meta.year and meta.year[:1].isdigit() else meta.year]
-    sub.append(f"{SCHEMES[classes.scheme]}・{len(classes.upper)}階級")
+    sub.append(f"{SCHEMES.get(classes.scheme, '0を中心に増減で区分')}・{len(classes.upper)}階級")
     parts.append(f'<div class="rl-sub">{e("　".join(s for s in sub if s))}</div>')
     lower = classes.lower
     for color, upper, count in zip(classes.colors, classes.upper, classes.counts, strict=True):
@@ -265,7 +268,10 @@ def choropleth(
         Upper class bounds for ``user_defined`` (one list, or a list per column).
     palette
         Colour-blind-safe palette (``YlGnBu`` default, ``Blues``, ``viridis``, … or diverging
-        ``RdBu``, ``PuOr``, ``BrBG``, ``PRGn``; ``_r`` reverses), or one per column.
+        ``RdBu``, ``PuOr``, ``BrBG``, ``PRGn``; ``_r`` reverses), or one per column. A change
+        between two years (``aging_rate@2015-2020``) with values of both signs is drawn on a
+        diverging palette centred on zero unless a palette or bins are given. Values flagged
+        in ``gdf.attrs["flags"]`` show the reason in their tooltip.
     label, unit, year
         Legend metadata; default from ``regionlib.indicators.info(column)`` when the column is
         a catalogue indicator, else the column name. A string applies to a single column; pass
@@ -305,6 +311,7 @@ def choropleth(
     if not cols:
         raise RegionlibError("name at least one column to map")
     frame = _check_frame(gdf, cols)
+    flags = dict(gdf.attrs.get("flags", {}))
     geoms = display_geometry(frame, tolerance=tolerance)
     prefs, names = names_of(frame)
     layers = []
@@ -317,9 +324,15 @@ def choropleth(
         )
         col_bins = bins.get(col) if isinstance(bins, Mapping) else bins
         col_palette = palette.get(col) if isinstance(palette, Mapping) else palette
-        classes = classify(frame[col], scheme=scheme, k=k, bins=col_bins, palette=col_palette)
         values = pd.to_numeric(frame[col], errors="coerce").astype(float)
         values = values.where(np.isfinite(values))
+        two_signs = bool((values < 0).any() and (values > 0).any())
+        if col_palette is None and col_bins is None and two_signs and is_change(col):
+            classes = diverging(values, k=max(k, 6))  # change: centred on zero
+        else:
+            classes = classify(frame[col], scheme=scheme, k=k, bins=col_bins, palette=col_palette)
+        flagged = flags.get(col, {})
+        positions = {code: i for i, code in enumerate(frame.index.astype(str))}
         n_missing = int(values.isna().sum())
         if n_missing:
             log(f"map {col}: {n_missing} municipalities have no value (drawn grey)")
@@ -336,6 +349,7 @@ def choropleth(
                 "vals": [fmt(v, decimals) for v in values],
                 "rank": [int(r) if np.isfinite(r) else 0 for r in rank],
                 "n": int(values.notna().sum()),
+                "flags": {positions[c]: r for c, r in flagged.items() if c in positions},
                 "legend": _legend_html(meta, classes, decimals, n_missing, prefecture_borders),
             }
         )
@@ -370,6 +384,52 @@ def choropleth(
     if focus is not None:
         _add_peers(m, frame, geoms, focus, peers or [])
     return m
+
+
+def choropleth_years(
+    gdf: gpd.GeoDataFrame,
+    indicator: str,
+    years: Sequence[int],
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str | None = None,
+    **kwargs,
+) -> folium.Map:
+    """Draw one indicator over several years, with a year switcher and one shared class scheme.
+
+    The class breaks are computed once from the values of every year together, so a colour
+    means the same value in every year; the layer control switches years.
+
+    Parameters
+    ----------
+    gdf
+        Municipalities with the columns ``INDICATOR@YEAR`` (for example
+        ``load_table(["aging_rate@2015", "aging_rate@2020"])``).
+    indicator
+        Catalogue name (or label).
+    years
+        The years to show, in order.
+    scheme, k, palette
+        As in :func:`choropleth`, applied to the pooled values.
+    **kwargs
+        Passed on to :func:`choropleth`.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    from regionlib import indicators
+
+    name = indicators.parse(indicator).name
+    cols = [f"{name}@{int(y)}" for y in years]
+    frame = _check_frame(gdf, cols)
+    pooled = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in cols], ignore_index=True)
+    shared = classify(pooled.rename(name), scheme=scheme, k=k, palette=palette)
+    bins = {c: list(shared.upper) for c in cols}
+    log(f"map {name}: {len(cols)} years on one class scheme ({SCHEMES[shared.scheme]})")
+    return choropleth(gdf, cols, scheme="user_defined", bins=bins, palette=palette, **kwargs)
 
 
 def add_region_outlines(

@@ -297,3 +297,44 @@ def test_user_csv_by_name_and_bad_input(tmp_path, capsys):
     out = tmp_path / "never.csv"
     assert main(["-q", "table", "--join", str(latin), "-o", str(out)]) == 2
     assert "Shift-JIS" in capsys.readouterr().err and not out.exists()
+
+
+# ----------------------------------------------------------------- maps through time
+
+
+def _payload(text: str) -> dict:
+    import json
+    import re
+
+    match = re.search(r"RL\.choropleth\(map_\w+, (\{.*?\})\);", text)
+    assert match
+    return json.loads(match.group(1))
+
+
+def test_year_switcher_change_palette_and_flag_tooltips(tmp_path):
+    out = tmp_path / "years.html"
+    args = ["-q", "map", "高齢化率", "--years", "2015,2020", "--pref", "福島県", "-o", str(out)]
+    assert main(args) == 0
+    data = _payload(out.read_text(encoding="utf-8"))
+    first, second = data["layers"]
+    assert first["colors"] == second["colors"] and "2015年" in first["title"]
+    import re
+
+    uppers = [re.findall(r"– ([\d.,]+)", lay["legend"]) for lay in (first, second)]
+    assert uppers[0] == uppers[1] and len(uppers[0]) == 5  # one class scheme for both years
+    change = tmp_path / "change.html"
+    assert (
+        main(["-q", "map", "population_change_2015_2020", "--pref", "福島県", "-o", str(change)])
+        == 0
+    )
+    layer = _payload(change.read_text(encoding="utf-8"))["layers"][0]
+    t = table.load_table(["population_change_2015_2020"], prefectures=["福島県"])
+    values = t["population_change_2015_2020"].to_numpy()
+    cls = np.array(layer["cls"])
+    colors = np.array(layer["colors"])
+    n_neg = len({c for c, v in zip(cls, values, strict=True) if v < 0})
+    assert cls[values < 0].max() < cls[values > 0].min()  # zero is a class break
+    assert colors[0].lower() != colors[-1].lower() and len(colors) >= 2 * min(n_neg, 1)
+    flagged = {int(i): r for i, r in layer["flags"].items()}
+    codes = list(t.index)
+    assert "避難指示" in flagged[codes.index("07564")]  # 飯舘村's tooltip says why

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from regionlib import indicators, maps, printmaps, table
+from regionlib._errors import RegionlibError
 from regionlib._write import check_output
 from regionlib.cli._common import split_names
 
@@ -45,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--title", help="map title")
     p.add_argument(
+        "--years",
+        help="one indicator over several years (2015,2020 or 2016-2022): a year switcher on "
+        "one shared class scheme",
+    )
+    p.add_argument(
         "--join", metavar="FILE", help="your own CSV/XLSX; its columns can be mapped by name"
     )
     p.add_argument(
@@ -60,6 +66,15 @@ def _map(args: argparse.Namespace) -> int:
     out = check_output(args.output, (".html", ".htm", *printmaps.FORMATS), what="map")
     suffix = out.suffix.lower()
     requested = split_names(args.indicators)
+    years = None
+    if args.years:
+        from regionlib import panel
+
+        if len(requested) != 1:
+            raise RegionlibError("--years maps one indicator over several years; name one")
+        base = indicators.parse(requested[0]).name
+        years = panel.parse_years(args.years)
+        requested = [f"{base}@{y}" for y in years]
     frame = table.load_table(requested, detail=args.detail, prefectures=args.pref, join=args.join)
     names = [n if n in frame.columns else indicators.resolve(n) for n in requested]
     if args.join:
@@ -81,16 +96,17 @@ def _map(args: argparse.Namespace) -> int:
         )
         printmaps.save_figure(fig, out)
     else:
-        m = maps.choropleth(
-            frame,
-            names,
-            scheme=args.scheme,
-            k=args.k,
-            bins=args.bins,
-            palette=args.palette,
-            title=args.title,
-            online=args.online,
-        )
+        options = {
+            "scheme": args.scheme,
+            "k": args.k,
+            "palette": args.palette,
+            "title": args.title,
+            "online": args.online,
+        }
+        if years:
+            m = maps.choropleth_years(frame, base, years, **options)
+        else:
+            m = maps.choropleth(frame, names, bins=args.bins, **options)
         maps.save_html(m, out, offline=not args.online)
     print(f"{out} ({out.stat().st_size / 1e6:.2f} MB, {len(frame)} 市区町村)", file=sys.stderr)
     return 0
