@@ -106,7 +106,9 @@ def _unit(item: str, label: str) -> str:
         return "件"
     if label.endswith("農家数"):
         return "戸"
-    if re.search(r"(人口|人員数|者数|員数|生徒数|児童数|在園者数|在所児数|師数|人口）|生数|亡数)$", label):
+    if re.search(
+        r"(人口|人員数|者数|員数|生徒数|児童数|在園者数|在所児数|師数|人口）|生数|亡数)$", label
+    ):
         return "人"
     if re.search(r"(学校|幼稚園|小学校|中学校)数", label):
         return "校"
