@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -313,8 +312,10 @@ def describe_cluster(mean_z: pd.Series, *, max_terms: int = 3, threshold: float 
         phrase = _PHRASES.get(name, {}).get(high)
         if phrase is None:
             label = indicator_label(name, short=True)
-            # counts per head read 多い/少ない in Japanese; rates and shares 高い/低い
-            up, down = ("多", "少な") if label.endswith("数") else ("高", "低")
+            # counts per head read 多い/少ない in Japanese; rates, shares and indices (財政力指数)
+            # 高い/低い
+            count = label.endswith("数") and not label.endswith(("指数", "係数"))
+            up, down = ("多", "少な") if count else ("高", "低")
             stem = up if high else down
             phrase = (f"{label}が{stem}く", f"{label}が{stem}い")
         parts.append(phrase[1] if last else phrase[0])
@@ -525,11 +526,7 @@ def find_peers(
     # lexsort: by distance, then by code, so equal distances give a stable order
     order = cand[np.lexsort((np.asarray(matrix.index, dtype=str)[cand], dist2[cand]))][:k]
     if len(order) < k:
-        log(
-            f"peers: only {len(order)} municipalities meet the restrictions (asked for {k})",
-            level=logging.WARNING,
-            ja=f"条件に合う市区町村は {len(order)} 件だけです（{k} 件を指定）",
-        )
+        log(f"peers: only {len(order)} municipalities meet the restrictions (asked for {k})")
     codes_out = matrix.index[order]
     out = pd.DataFrame(index=pd.Index(codes_out, name="code"))
     out["rank"] = np.arange(1, len(order) + 1)

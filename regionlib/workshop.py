@@ -27,6 +27,7 @@ False
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +35,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from regionlib import codes, settings
-from regionlib._errors import RegionlibError, UnknownNameError, suggest
+from regionlib._errors import (
+    AmbiguousNameError,
+    DataFetchError,
+    RegionlibError,
+    UnknownNameError,
+    suggest,
+)
 
 __all__ = [
     "EXERCISES",
@@ -448,8 +455,12 @@ def _normalise(exercise: Exercise, answer: object) -> tuple[object, str | None]:
     if exercise.kind == "municipality":
         try:
             return codes.resolve_municipality(answer), None
-        except RegionlibError as err:
-            return None, f"市区町村を特定できません: {err}"
+        except AmbiguousNameError:
+            return None, _ambiguous(answer)
+        except DataFetchError:
+            raise
+        except RegionlibError:
+            return None, _unknown(answer)
     if exercise.kind == "choice":
         text = str(answer).strip().lower()
         if text not in exercise.choices:
@@ -464,6 +475,45 @@ def _normalise(exercise: Exercise, answer: object) -> tuple[object, str | None]:
     if exercise.kind == "integer" and value != int(value):
         return None, "整数で答えてください。"
     return value, None
+
+
+def _full_names() -> pd.Series:
+    """「都道府県名＋市区町村名」 per code, municipalities and designated-city wards."""
+    from regionlib import boundaries
+
+    names = boundaries.load_names()
+    return names["prefecture"] + names["name"]
+
+
+def _ambiguous(answer: object) -> str:
+    """Say in Japanese which municipalities share the name, and how to tell them apart."""
+    text = codes.normalize_name(str(answer))
+    full = _full_names()
+    same = [n for n in full if codes.normalize_name(n).endswith(text)]
+    return (
+        f"市区町村を特定できません: 「{answer}」という名前の市区町村は{len(same)}つあります"
+        f"（{'、'.join(same)}）。都道府県名を付けて（例: {same[0]}）か、5桁のコードで答えてください。"
+    )
+
+
+def _unknown(answer: object) -> str:
+    """Say in Japanese that no municipality matches, suggesting close names."""
+    if not isinstance(answer, str) or answer.strip().isdigit():
+        return f"市区町村を特定できません: コード {answer} の市区町村はありません。"
+    from regionlib import boundaries
+
+    names = boundaries.load_names()
+    full = names["prefecture"] + names["name"]
+    # match the answer against bare names (夕張市) and full names (北海道夕張市) alike
+    keys = {codes.normalize_name(n): f for n, f in zip(names["name"], full, strict=True)}
+    keys |= {codes.normalize_name(f): f for f in full}
+    close = difflib.get_close_matches(codes.normalize_name(answer), list(keys), n=3, cutoff=0.7)
+    shown = list(dict.fromkeys(keys[c] for c in close))
+    maybe = f"もしかして: {'、'.join(shown)}" if shown else ""
+    return (
+        f"市区町村を特定できません: 「{answer}」という市区町村は見つかりません。"
+        f"「都道府県名＋市区町村名」（例: 北海道夕張市）か、5桁のコードで答えてください。{maybe}"
+    )
 
 
 def _same(exercise: Exercise, value: object, target: object) -> bool:

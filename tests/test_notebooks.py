@@ -32,15 +32,16 @@ def test_every_notebook_is_a_declared_pair():
     assert set(config["formats"].split(",")) == {"ipynb", "md:myst"}
     texts = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]-*.md"))
     assert texts == PAIRS
-    assert PAIRS[:7] == [
+    assert {
         "00-quickstart",
         "01-compare-indicators",
         "02-similar-municipalities",
         "03-wide-area-regions",
         "04-revitalization-indicators",
         "05-workshop",
+        "05-workshop-solutions",
         "06-export-for-planners",
-    ]
+    } <= set(PAIRS)
 
 
 @pytest.mark.parametrize("name", PAIRS)

@@ -79,6 +79,10 @@ def test_describe_cluster_wording():
     assert similarity.describe_cluster(z) == "aが高く、bが低い"
     assert similarity.describe_cluster(z, max_terms=1) == "aが高い"
     assert similarity.describe_cluster(z * 0.1) == "全国の中央値に近い"
+    # an index is high or low (財政力指数が高く), a count per head many or few (医師数が多く)
+    z = pd.Series({"fiscal_strength_index": 1.2, "doctors_per_10k": 0.9})
+    assert similarity.describe_cluster(z).startswith("財政力指数が高く")
+    assert "医師数が多い" in similarity.describe_cluster(z)
 
 
 def test_bad_k_and_method(blobs):

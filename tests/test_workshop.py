@@ -73,8 +73,10 @@ def test_municipality_by_name_or_code(solutions):
     [
         ("e1_oldest", ..., "答えがまだ入っていません"),
         ("e1_oldest", None, "答えがまだ入っていません"),
-        ("e1_oldest", "府中市", "市区町村を特定できません"),  # ambiguous name
-        ("e1_oldest", "存在しない村", "市区町村を特定できません"),
+        ("e1_oldest", "府中市", "2つあります（東京都府中市、広島県府中市）"),  # ambiguous name
+        ("e1_oldest", "存在しない村", "「存在しない村」という市区町村は見つかりません"),
+        ("e1_oldest", "北海道夕張", "もしかして: 北海道夕張市"),
+        ("e1_oldest", 99999, "コード 99999 の市区町村はありません"),
         ("e2_akita_median", "たくさん", "数値で答えてください"),
         ("e2_akita_median", float("nan"), "NaN"),
         ("e2_akita_median", pd.Series([1.0, 2.0]), "1つの値で答えてください"),
@@ -84,7 +86,10 @@ def test_municipality_by_name_or_code(solutions):
 )
 def test_unreadable_answers_are_explained(exercise_id, answer, message, capsys, mirror_dir):
     assert workshop.check(exercise_id, answer) is False
-    assert message in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert message in out
+    # learners read Japanese: no English sentence from the name resolver leaks through
+    assert not any(word in out for word in ("ambiguous", "unknown", "municipal", "did you mean"))
 
 
 def test_unknown_exercise_suggests():
@@ -101,9 +106,22 @@ def test_exercise_list():
     assert workshop.question("e3_decline_count").startswith("問3")
 
 
-def test_workshop_notebook_checks_every_exercise():
-    nb = json.loads((ROOT / "notebooks" / "05-workshop.ipynb").read_text(encoding="utf-8"))
-    source = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+def _sources(name: str, cell_type: str) -> str:
+    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == cell_type)
+
+
+def test_workshop_notebook_asks_hints_and_checks_every_exercise():
+    prose, code = _sources("05-workshop", "markdown"), _sources("05-workshop", "code")
+    assert "90分の進め方" in prose
+    for exercise_id, exercise in workshop.EXERCISES.items():
+        assert exercise.question in prose  # full question text, as check() knows it
+        assert exercise.hint in prose  # the hint, folded under 「ヒント」
+        assert f'workshop.check("{exercise_id}", answer)' in code  # the learner's check cell
+    assert "answer_" not in code  # no solution in the learners' notebook
+
+
+def test_solutions_notebook_answers_every_exercise():
+    code = _sources("05-workshop-solutions", "code")
     for exercise_id in IDS:
-        assert f'workshop.check("{exercise_id}", answer)' in source  # the learner's check cell
-        assert f'assert workshop.check("{exercise_id}", answer_' in source  # the solution
+        assert f'assert workshop.check("{exercise_id}", answer_' in code
