@@ -31,63 +31,74 @@ references   reference groupings: prefectures and commuting zones
 maps         Folium choropleths saved as offline HTML
 printmaps    matplotlib print maps (PNG/PDF/SVG) with a Japanese font
 demo         the first-look package written by ``regionlib demo``
+
+Submodules are imported on first use (PEP 562), so ``import regionlib`` is quick and
+``rl.maps`` costs its imports only when touched.
+
+Errors
+------
+Every error regionlib raises on bad input or bad data is a :class:`RegionlibError`; catch it to
+handle them all. Its subclasses are:
+
+DataFetchError      a registry file could not be downloaded, found on the mirror, or verified
+DataFormatError     a data file or table does not have the expected layout or content
+UnknownNameError    a dataset, indicator or municipality name is not known (also a KeyError)
+AmbiguousNameError  a municipality name matches more than one municipality (also a KeyError)
+OutputError         an output file or folder cannot be written
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+import pkgutil
 
-from regionlib import (
-    boundaries,
-    codes,
-    datasets,
-    demo,
-    evaluate,
-    features,
-    flags,
-    graph,
-    indicators,
-    maps,
-    panel,
-    printmaps,
-    proposals,
-    readers,
-    references,
-    regions,
-    settings,
-    similarity,
-    spatial,
-    table,
-    userdata,
+from regionlib._errors import (
+    AmbiguousNameError,
+    DataFetchError,
+    DataFormatError,
+    OutputError,
+    RegionlibError,
+    UnknownNameError,
 )
-from regionlib.panel import change, series
 
-try:
-    __version__ = version("regionlib")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+#: functions offered at top level: name -> module that defines them
+_FUNCTIONS = {"series": "panel", "change": "panel"}
+#: the public submodules, found on disk so that a new module needs no line here
+_SUBMODULES = sorted(
+    m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "cli"
+)
 
 __all__ = [
+    "AmbiguousNameError",
+    "DataFetchError",
+    "DataFormatError",
+    "OutputError",
+    "RegionlibError",
+    "UnknownNameError",
     "__version__",
-    "boundaries",
-    "change",
-    "codes",
-    "datasets",
-    "demo",
-    "evaluate",
-    "features",
-    "flags",
-    "graph",
-    "indicators",
-    "maps",
-    "panel",
-    "printmaps",
-    "proposals",
-    "readers",
-    "references",
-    "regions",
-    "series",
-    "settings",
-    "similarity",
-    "spatial",
-    "table",
-    "userdata",
+    *_FUNCTIONS,
+    *_SUBMODULES,
 ]
+
+
+def __getattr__(name: str):
+    """Import a submodule (``rl.table``) or top-level function (``rl.series``) on first use."""
+    if name in _SUBMODULES or name == "cli":
+        return importlib.import_module(f"regionlib.{name}")  # also sets it on the package
+    if name in _FUNCTIONS:
+        value = getattr(importlib.import_module(f"regionlib.{_FUNCTIONS[name]}"), name)
+        globals()[name] = value
+        return value
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("regionlib")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            value = "0+unknown"
+        globals()["__version__"] = value
+        return value
+    msg = f"module 'regionlib' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

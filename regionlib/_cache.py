@@ -5,6 +5,13 @@ hash of the sha256 of every input file, the parameters of the function that buil
 and :data:`FORMAT_VERSION`, so a changed input, parameter or format never serves a stale
 product. Writes go to a temporary file renamed into place, so concurrent processes never read a
 half-written file.
+
+Beside each product, ``KIND-KEY.json`` holds the product's sha256 and what its build logged
+(rows left out, repairs), repeated on every load. The rule for both files is one: anything
+unreadable, unparsable or failing its checksum means "rebuild", said as an information line,
+never an error. A cache that cannot be written (read-only, disk full) still returns the product,
+with one warning. Temporary files left by killed processes are removed after an hour, and by
+:func:`clear`.
 """
 
 from __future__ import annotations
@@ -14,14 +21,16 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from regionlib import settings
 from regionlib._log import log, logger
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Bump when the layout of a cached product changes.
 FORMAT_VERSION = 1
@@ -62,6 +71,13 @@ def path_for(kind: str, key: str) -> Path:
     return folder() / f"{kind}-{key}.parquet"
 
 
+#: marks regionlib's temporary files in the cache (``*.tmp``), so stray ones can be removed
+TEMP_SUFFIX = ".tmp"
+#: a temporary file older than this (seconds) belongs to a process that was killed
+STALE_AFTER = 3600.0
+_swept = False
+
+
 def cached(
     kind: str,
     input_hashes: Iterable[str],
@@ -84,23 +100,19 @@ def cached(
     Returns
     -------
     pandas.DataFrame or geopandas.GeoDataFrame
-        The product; a fresh object on each call (callers may modify it).
+        The product; a fresh object on each call (callers may modify it). A corrupt cache entry
+        is rebuilt; a cache that cannot be written only costs the rebuild next time.
     """
     key = make_key(kind, input_hashes, params)
     path = path_for(kind, key)
-    notes = path.with_suffix(".log")
-    if path.is_file():
-        try:
-            product = _read(path)
-        except Exception as exc:  # a corrupt cache file is rebuilt, never fatal
-            log(f"derived cache file {path.name} unreadable ({type(exc).__name__}); rebuilding")
-        else:
-            # what the build logged (rows left out, repairs) is repeated on every load
-            if notes.is_file():
-                for line in notes.read_text(encoding="utf-8").splitlines():
-                    log(f"{line} [cached]")
-            return product
-    records: list[str] = []
+    loaded = _load(path)
+    if loaded is not None:
+        product, records = loaded
+        for level, message, ja in records:  # what the build logged is repeated on every load
+            suffix = "" if message.endswith("[cached]") else " [cached]"
+            log(f"{message}{suffix}", level, ja=ja)
+        return product
+    records: list[tuple[int, str, str | None]] = []
     handler = _Collect(records)
     logger.addHandler(handler)
     old_level = logger.level
@@ -110,28 +122,74 @@ def cached(
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
-    _write_text("\n".join(records), notes)
-    _write(product, path)
+    _store(product, path, records)
     return product
 
 
-class _Collect(logging.Handler):
-    """Collect the messages logged while a product is built."""
+def _meta_path(path: Path) -> Path:
+    return path.with_suffix(".json")
 
-    def __init__(self, records: list[str]) -> None:
+
+def _load(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str, str | None]]] | None:
+    """Return the product and its records, or None when missing or corrupt (said as info)."""
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(_meta_path(path).read_bytes().decode("utf-8"))
+        if file_sha256(path) != meta["sha256"]:
+            raise ValueError("checksum mismatch")
+        records = [
+            (int(r[0]), str(r[1]), r[2] if isinstance(r[2], str) else None) for r in meta["records"]
+        ]
+        product = _read(path)
+    except Exception as exc:  # anything wrong with either file: rebuild, never fatal
+        reason = "missing checksum" if isinstance(exc, FileNotFoundError) else type(exc).__name__
+        log(f"derived cache file {path.name} unusable ({reason}: {exc}); rebuilding")
+        return None
+    return product, records
+
+
+def _store(product: pd.DataFrame, path: Path, records: list) -> None:
+    """Write the product and its side file; on a cache that cannot be written, warn once."""
+    try:
+        _sweep(path.parent)
+        _write(product, path)
+        meta = {"sha256": file_sha256(path), "records": records}
+        _write_text(json.dumps(meta, ensure_ascii=False), _meta_path(path))
+    except OSError as exc:
+        log(
+            f"cache folder {path.parent} cannot be written ({exc.strerror or exc}); results "
+            "are computed but not kept, so the next run rebuilds them",
+            level=logging.WARNING,
+            ja="キャッシュに書き込めないため、結果を保存できません（次回も計算し直します）",
+        )
+
+
+class _Collect(logging.Handler):
+    """Collect the records logged while a product is built."""
+
+    def __init__(self, records: list) -> None:
         super().__init__(level=logging.DEBUG)
         self.records = records
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage())
+        self.records.append((record.levelno, record.getMessage(), getattr(record, "ja", None)))
+
+
+def _temp(path: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=TEMP_SUFFIX)
+    os.close(fd)
+    return Path(tmp)
 
 
 def _write_text(text: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    tmp = _temp(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -139,28 +197,64 @@ def _read(path: Path) -> pd.DataFrame:
 
     metadata = pq.read_schema(path).metadata or {}
     if b"geo" in metadata:
+        import geopandas as gpd
+
         return gpd.read_parquet(path)
+    import pandas as pd
+
     return pd.read_parquet(path)
 
 
 def _write(product: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    os.close(fd)
+    tmp = _temp(path)
     try:
         product.to_parquet(tmp)
         os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
+
+
+def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
+    """Remove temporary files of killed processes (once per process unless ``older_than`` 0)."""
+    global _swept
+    if _swept and older_than > 0:
+        return 0
+    _swept = True
+    now = time.time()
+    removed = 0
+    for tmp in where.glob(f".*{TEMP_SUFFIX}") if where.is_dir() else []:
+        try:
+            if now - tmp.stat().st_mtime >= older_than:
+                tmp.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def clear(kind: str | None = None) -> int:
-    """Delete cached products (of one ``kind``, or all); return how many files were removed."""
+    """Delete cached products (of one ``kind``, or all) and stray temporary files.
+
+    Parameters
+    ----------
+    kind
+        Product name; default every product.
+
+    Returns
+    -------
+    int
+        How many products were removed (temporary files are not counted).
+    """
     pattern = f"{kind}-*.parquet" if kind else "*.parquet"
     removed = 0
     for path in folder().glob(pattern):
         path.unlink(missing_ok=True)
-        path.with_suffix(".log").unlink(missing_ok=True)
+        _meta_path(path).unlink(missing_ok=True)
+        path.with_suffix(".log").unlink(missing_ok=True)  # side file of older versions
         removed += 1
+    if kind is None:
+        for side in [*folder().glob("*.json"), *folder().glob("*.log")]:
+            side.unlink(missing_ok=True)
+        _sweep(folder(), older_than=0)
     return removed

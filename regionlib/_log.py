@@ -1,34 +1,89 @@
-"""Logging helper: one logger, console output switched by ``settings.log_console``."""
+"""Logging: one ``regionlib`` logger; quiet unless something changes what the user should believe.
+
+Two kinds of records:
+
+- information (``log(msg)``, level INFO): rows left out as expected, repairs, files written. Shown
+  only with ``settings.log_console = True`` (``regionlib -v``).
+- warnings (``log(msg, level=logging.WARNING, ja=…)``): values left out, names ambiguous, islands
+  bridged. Shown by default (``settings.log_warnings``), each identical message once per process:
+  on stderr as ``regionlib: warning: …``, in a Jupyter notebook as one short Japanese line on
+  stdout (``ja``), so no pink stderr block appears.
+
+Records also propagate to the standard :mod:`logging` tree, so applications can collect them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
 from regionlib import settings
 
+__all__ = ["in_notebook", "log", "logger", "show_progress"]
+
 logger = logging.getLogger("regionlib")
-_handler: logging.Handler | None = None
+_said: set[tuple[int, str]] = set()
 
 
-def log(message: str, level: int | None = None) -> None:
-    """Log ``message`` on the ``regionlib`` logger, echoing it to stderr if configured.
+def in_notebook() -> bool:
+    """Return True when running in a Jupyter (IPython kernel) session."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()  # type: ignore[attr-defined]
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def show_progress(progress: bool | None = None) -> bool:
+    """Return whether to draw a progress bar: asked for (or ``settings.progress``) and a terminal."""
+    wanted = settings.progress if progress is None else progress
+    stream = sys.stderr
+    return bool(wanted) and hasattr(stream, "isatty") and stream.isatty()
+
+
+class _Console(logging.Handler):
+    """Print records as the settings ask, each identical message once."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if settings.log_console and record.levelno >= settings.log_level:
+            line = message if record.levelno < logging.WARNING else f"warning: {message}"
+            self._say(record.levelno, f"regionlib: {line}", sys.stderr)
+        elif settings.log_warnings and record.levelno >= logging.WARNING:
+            if in_notebook():
+                ja = getattr(record, "ja", None) or message
+                self._say(record.levelno, f"⚠ regionlib: {ja}", sys.stdout)
+            else:
+                self._say(record.levelno, f"regionlib: warning: {message}", sys.stderr)
+
+    @staticmethod
+    def _say(level: int, line: str, stream) -> None:
+        if (level, line) in _said:
+            return
+        _said.add((level, line))
+        with contextlib.suppress(OSError, ValueError):  # a broken stream never stops the work
+            print(line, file=stream, flush=True)
+
+
+_console = _Console(level=logging.DEBUG)
+logger.addHandler(_console)
+
+
+def log(message: str, level: int | None = None, *, ja: str | None = None) -> None:
+    """Log ``message`` on the ``regionlib`` logger.
 
     Parameters
     ----------
     message
-        The text of the record.
+        The text of the record (English; names the file, code or column concerned).
     level
-        Logging level; default ``settings.log_level``.
+        ``logging.INFO`` (default) for information; ``logging.WARNING`` only for what changes
+        what the user should believe.
+    ja
+        A short Japanese version of a warning, shown in notebooks instead of ``message``.
     """
-    global _handler
-    level = settings.log_level if level is None else level
-    if settings.log_console and _handler is None:
-        _handler = logging.StreamHandler(sys.stderr)
-        _handler.setFormatter(logging.Formatter("regionlib: %(message)s"))
-        logger.addHandler(_handler)
-        logger.setLevel(logging.DEBUG)
-    elif not settings.log_console and _handler is not None:
-        logger.removeHandler(_handler)
-        _handler = None
-    logger.log(level, message)
+    level = logging.INFO if level is None else level
+    if settings.log_console and logger.getEffectiveLevel() > settings.log_level:
+        logger.setLevel(settings.log_level)
+    logger.log(level, message, extra={"ja": ja} if ja else None)

@@ -464,7 +464,11 @@ def dissolve_n03(
                 "empty='drop'"
             )
             raise DataFormatError(msg)
-        log(f"{source}: dropped {int(empty_mask.sum())} code(s) without geometry: {shown}")
+        log(
+            f"{source}: dropped {int(empty_mask.sum())} code(s) without geometry: {shown}",
+            level=logging.WARNING,
+            ja=f"境界のない {int(empty_mask.sum())} 市区町村を除きました",
+        )
         out = out[~empty_mask]
 
     out.index = out.index.astype("str")

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import numbers
 import re
@@ -483,7 +484,11 @@ def update_codes(codes: Iterable[object], *, as_of: str | pd.Timestamp | None = 
     for row in changes_df.itertuples():
         log(f"code updated: {row.old} {row.name_old} -> {row.new} {row.name_new}")
     for row in unresolved_df.itertuples():
-        log(f"code {row.code} left unchanged: {row.reason}")
+        log(
+            f"code {row.code} left unchanged: {row.reason}",
+            level=logging.WARNING,
+            ja=f"コード {row.code} は読み替えられませんでした",
+        )
     result = pd.Series(new_values, index=series.index, name=series.name, dtype="str")
     return CodeUpdate(result, changes_df, unresolved_df.reset_index(drop=True))
 

@@ -20,26 +20,27 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import shutil
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import pooch
-import requests
-
 from regionlib import settings
 from regionlib._errors import DataFetchError, UnknownNameError, suggest
-from regionlib._log import log
+from regionlib._log import log, show_progress
 
 __all__ = [
     "CANONICAL_BASE",
     "Dataset",
     "FetchSummary",
+    "clear_downloads",
+    "clear_temporary",
     "fetch",
     "get_path",
     "get_url",
@@ -50,7 +51,13 @@ __all__ = [
 ]
 
 CANONICAL_BASE = "https://raw.githubusercontent.com/"
-pooch.get_logger().setLevel("WARNING")
+#: URL schemes a registry URL or mirror may use
+SCHEMES = ("https", "http", "file")
+#: seconds a single read may wait for data; and the overall time allowed for one file is
+#: ``DEADLINE_BASE`` plus its size at ``DEADLINE_RATE`` bytes per second
+READ_TIMEOUT = 60.0
+DEADLINE_BASE = 120.0
+DEADLINE_RATE = 50_000.0
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,66 @@ def _file_downloader(name: str):
     return download
 
 
+def deadline_for(size: int) -> float:
+    """Return the seconds allowed to download a file of ``size`` bytes."""
+    return DEADLINE_BASE + size / DEADLINE_RATE
+
+
+def _http_downloader(name: str, *, deadline: float, timeout: float, progress: bool):
+    """Return a pooch downloader over HTTP(S) with a per-read timeout and an overall deadline.
+
+    Reads return as soon as some bytes arrive (``read1``), so a server that trickles data is
+    stopped by the deadline, not waited for byte by byte.
+    """
+
+    def download(url: str, output_file, _pooch) -> None:
+        import requests
+
+        start = time.monotonic()
+        with requests.get(url, stream=True, timeout=(min(timeout, deadline), timeout)) as r:
+            r.raise_for_status()
+            total = int(r.headers.get("content-length") or 0)
+            bar = None
+            if progress:
+                from tqdm.auto import tqdm
+
+                bar = tqdm(total=total or None, unit="B", unit_scale=True, desc=name, leave=False)
+            own = isinstance(output_file, str | Path)
+            out = open(output_file, "w+b") if own else output_file  # noqa: SIM115
+            try:
+                while chunk := r.raw.read1(1 << 16, decode_content=True):
+                    out.write(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))
+                    if time.monotonic() - start > deadline:
+                        msg = (
+                            f"dataset '{name}': {url} did not arrive within {deadline:.0f} s "
+                            "(the server is too slow or stalled); try again later, or set "
+                            "REGIONLIB_MIRROR to a local copy"
+                        )
+                        raise DataFetchError(msg)
+            finally:
+                if own:
+                    out.close()
+                if bar is not None:
+                    bar.close()
+
+    return download
+
+
+_CACHE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _check_scheme(name: str, url: str) -> None:
+    scheme = urlparse(url).scheme.lower()
+    if scheme not in SCHEMES:
+        msg = (
+            f"dataset '{name}': the URL scheme '{scheme}://' of {url} is not supported "
+            f"(REGIONLIB_MIRROR={settings.mirror}); use https://, http://, file:// or a folder"
+        )
+        raise DataFetchError(msg)
+
+
 def get_path(name: str, *, progress: bool | None = None) -> Path:
     """Return the local path of a verified copy of dataset ``name``, downloading it if needed.
 
@@ -276,7 +343,7 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
     name
         Dataset name.
     progress
-        Show a download progress bar; default ``settings.progress``.
+        Show a download progress bar (on a terminal only); default ``settings.progress``.
 
     Returns
     -------
@@ -286,8 +353,9 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
     Raises
     ------
     DataFetchError
-        If the file cannot be downloaded, is missing from the mirror, or fails its hash check.
-        A file that fails the check is removed.
+        If the file cannot be downloaded in time, is missing from the mirror, fails its hash
+        check (the file is removed), the mirror's URL scheme is not supported, or the cache
+        cannot be written (full disk, read-only).
     """
     entry = info(name)
     target = entry.cache_path
@@ -298,16 +366,25 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
         if _sha256(target) == entry.sha256:
             _verified[target] = (stat.st_mtime_ns, stat.st_size)
             return target
-    if target.exists():
-        log(f"cached copy of '{name}' failed its hash check; downloading it again")
-        target.unlink()
     url = get_url(name)
-    progress = settings.progress if progress is None else progress
-    if url.startswith("file:"):
-        downloader = _file_downloader(name)
-    else:
-        downloader = pooch.HTTPDownloader(progressbar=progress, timeout=60)
+    _check_scheme(name, url)
+    import pooch
+    import requests
+
+    pooch.get_logger().setLevel("WARNING")
     try:
+        if target.exists():
+            log(f"cached copy of '{name}' failed its hash check; downloading it again")
+            target.unlink()
+        if url.startswith("file:"):
+            downloader = _file_downloader(name)
+        else:
+            downloader = _http_downloader(
+                name,
+                deadline=deadline_for(entry.size),
+                timeout=READ_TIMEOUT,
+                progress=show_progress(progress),
+            )
         path = pooch.retrieve(
             url,
             known_hash=f"sha256:{entry.sha256}",
@@ -327,13 +404,45 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
             "discarded. Check the mirror copy, or report the changed source."
         )
         raise DataFetchError(msg) from exc
-    except (requests.exceptions.RequestException, OSError) as exc:
+    except requests.exceptions.RequestException as exc:
         msg = (
             f"dataset '{name}': cannot download {url} ({type(exc).__name__}: {exc}). "
             "No network? Set REGIONLIB_MIRROR to a local copy of the data."
         )
         raise DataFetchError(msg) from exc
+    except OSError as exc:
+        if exc.errno in _CACHE_ERRNOS:
+            msg = (
+                f"dataset '{name}': cannot write the download cache {target.parent} "
+                f"({exc.strerror}); free some space, or set REGIONLIB_CACHE to a writable folder"
+            )
+        else:
+            msg = f"dataset '{name}': cannot download {url} ({type(exc).__name__}: {exc})"
+        raise DataFetchError(msg) from exc
     return Path(path)
+
+
+def _downloads() -> Path:
+    return Path(settings.cache_folder) / "downloads"
+
+
+def clear_temporary() -> int:
+    """Delete partial downloads left by interrupted runs; return how many were removed."""
+    removed = 0
+    for path in _downloads().rglob("tmp*") if _downloads().is_dir() else []:
+        if path.is_file() and path.suffix == "" and len(path.name) > 3:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def clear_downloads() -> int:
+    """Delete every downloaded file; return how many were removed."""
+    known = {e.cache_path for e in registry().values()}
+    removed = sum(1 for p in known if p.is_file())
+    shutil.rmtree(_downloads(), ignore_errors=True)
+    _verified.clear()
+    return removed
 
 
 def fetch(names: list[str] | None = None, *, progress: bool | None = None) -> FetchSummary:
@@ -352,10 +461,9 @@ def fetch(names: list[str] | None = None, *, progress: bool | None = None) -> Fe
         Which files were downloaded and which were already cached.
     """
     selected = list(registry()) if names is None else resolve_names(names)
-    progress = settings.progress if progress is None else progress
     summary = FetchSummary()
     iterator = selected
-    if progress:
+    if show_progress(progress):
         from tqdm.auto import tqdm
 
         iterator = tqdm(selected, desc="regionlib data", unit="file")

@@ -396,7 +396,11 @@ def prepare_features(
                 str(code): [n for n in names if mask.at[code, n]] for code in bad[bad].index
             }
             values = values.loc[~bad]
-            log(f"features: left out {int(bad.sum())} municipalities with missing values")
+            log(
+                f"features: left out {int(bad.sum())} municipalities with missing values",
+                level=logging.WARNING,
+                ja=f"欠損値のある {int(bad.sum())} 市区町村を除いて計算しました",
+            )
         else:  # impute
             imputer = SimpleImputer(strategy="median")
             filled = imputer.fit_transform(values.to_numpy())
@@ -404,7 +408,12 @@ def prepare_features(
                 n: [str(c) for c in mask.index[mask[n]]] for n in names if mask[n].any()
             }
             values = pd.DataFrame(filled, index=values.index, columns=names)
-            log(f"features: median imputed {int(mask.to_numpy().sum())} missing values")
+            n_filled = int(mask.to_numpy().sum())
+            log(
+                f"features: median imputed {n_filled} missing values",
+                level=logging.WARNING,
+                ja=f"欠損値 {n_filled} 件を中央値で補いました",
+            )
     report.n_used = len(values)
     if len(values) < 2:
         msg = f"only {len(values)} municipalities left after the missing-value policy '{missing}'"

@@ -12,6 +12,7 @@ border length and the distance.
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 import geopandas as gpd
@@ -204,25 +205,37 @@ def _build(
     if islands == "drop" and len(isolated):
         log(
             f"graph: dropped {len(isolated)} municipalities without a land neighbour: "
-            f"{', '.join(map(str, isolated[:20]))}{' …' if len(isolated) > 20 else ''}"
+            f"{', '.join(map(str, isolated[:20]))}{' …' if len(isolated) > 20 else ''}",
+            level=logging.WARNING,
+            ja=f"陸で隣り合う市区町村のない {len(isolated)} 市区町村を除きました",
         )
         gdf = gdf.loc[degree > 0]
         return _build(gdf, within_prefecture, "keep")
     edges = pd.DataFrame({"code_a": codes[i], "code_b": codes[j], "kind": "border"})
     if islands == "connect":
         bridges = bridge_links(gdf, (i, j), within_prefecture=within_prefecture)
-        if len(bridges):  # one line that still names every link (edges_table has them all)
+        if len(bridges):  # one summary line; the links themselves with -v and in edges_table
             links = ", ".join(
                 f"{row.code_a}–{row.code_b} {row.distance_km:.1f} km"
                 for row in bridges.itertuples()
             )
-            log(f"graph: added {len(bridges)} bridge links to connect islands: {links}")
+            log(
+                f"graph: islands bridged: {len(bridges)} links to the nearest municipality "
+                "(listed with -v, or by graph.edges_table)",
+                level=logging.WARNING,
+                ja=f"島などを {len(bridges)} 本の橋渡しの辺で最寄りの市区町村と結びました",
+            )
+            log(f"graph: bridge links: {links}")
         edges = pd.concat(
             [edges, bridges.assign(kind="bridge")[["code_a", "code_b", "kind", "distance_km"]]],
             ignore_index=True,
         )
     elif len(isolated):
-        log(f"graph: kept {len(isolated)} municipalities without neighbours (isolates)")
+        log(
+            f"graph: kept {len(isolated)} municipalities without neighbours (isolates)",
+            level=logging.WARNING,
+            ja=f"隣り合う市区町村のない {len(isolated)} 市区町村がそのまま残っています",
+        )
     if "distance_km" not in edges:
         edges["distance_km"] = np.nan
     edges["distance_km"] = edges["distance_km"].fillna(0.0).astype(float)

@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -138,7 +139,9 @@ def _check_frame(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
     empty = out.geometry.isna() | out.geometry.is_empty
     if empty.any():
         log(
-            f"map: left out {int(empty.sum())} rows without geometry: {list(out.index[empty][:10])}"
+            f"map: left out {int(empty.sum())} rows without geometry: {list(out.index[empty][:10])}",
+            level=logging.WARNING,
+            ja=f"境界のない {int(empty.sum())} 行を地図から除きました",
         )
         out = out[~empty]
     if len(out) == 0:

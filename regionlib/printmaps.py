@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -162,7 +163,11 @@ def plot_choropleth(
     frame = gdf.to_crs(settings.default_crs)
     empty = frame.geometry.isna() | frame.geometry.is_empty
     if empty.any():
-        log(f"print map: left out {int(empty.sum())} rows without geometry")
+        log(
+            f"print map: left out {int(empty.sum())} rows without geometry",
+            level=logging.WARNING,
+            ja=f"境界のない {int(empty.sum())} 行を地図から除きました",
+        )
         frame = frame[~empty]
     if tolerance:
         frame = frame.set_geometry(simplify_coverage(frame.geometry.to_numpy(), tolerance))

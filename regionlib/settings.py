@@ -21,11 +21,16 @@ area_crs : str
 random_state : int
     Seed used by every stochastic method when its ``random_state`` argument is ``None``.
 log_console : bool
-    Print regionlib's log records (counts of dropped rows, code changes applied, …) to stderr.
+    Print every log record (counts of dropped rows, code changes applied, …) to stderr.
+    Default False: only warnings are shown (see ``log_warnings``). ``regionlib -v`` sets it.
 log_level : int
-    Level of those records.
+    Lowest level printed when ``log_console`` is True (default ``logging.INFO``).
+log_warnings : bool
+    Show warnings that change what the user should believe (values left out, islands bridged),
+    each once: on stderr, or in a notebook as one short Japanese line. ``regionlib -q`` clears
+    it.
 progress : bool
-    Show progress bars for downloads.
+    Show progress bars for long work (downloads), on a terminal only.
 """
 
 from __future__ import annotations
@@ -34,9 +39,11 @@ import logging
 import os
 from pathlib import Path
 
-import pooch
+import platformdirs
 
-cache_folder: Path = Path(os.environ.get("REGIONLIB_CACHE") or pooch.os_cache("regionlib"))
+cache_folder: Path = Path(
+    os.environ.get("REGIONLIB_CACHE") or platformdirs.user_cache_dir("regionlib")
+)
 mirror: str | None = os.environ.get("REGIONLIB_MIRROR") or None
 default_crs: str = "EPSG:6668"
 area_crs: str = (
@@ -46,4 +53,5 @@ area_crs: str = (
 random_state: int = 0
 log_console: bool = False
 log_level: int = logging.INFO
+log_warnings: bool = True
 progress: bool = True

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -526,7 +527,11 @@ def find_peers(
     # lexsort: by distance, then by code, so equal distances give a stable order
     order = cand[np.lexsort((np.asarray(matrix.index, dtype=str)[cand], dist2[cand]))][:k]
     if len(order) < k:
-        log(f"peers: only {len(order)} municipalities meet the restrictions (asked for {k})")
+        log(
+            f"peers: only {len(order)} municipalities meet the restrictions (asked for {k})",
+            level=logging.WARNING,
+            ja=f"条件に合う市区町村は {len(order)} 件だけです（{k} 件を指定）",
+        )
     codes_out = matrix.index[order]
     out = pd.DataFrame(index=pd.Index(codes_out, name="code"))
     out["rank"] = np.arange(1, len(order) + 1)

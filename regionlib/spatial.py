@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,7 +105,11 @@ def _prepare(gdf: gpd.GeoDataFrame, column: str, graph: Graph | None) -> tuple[p
         msg = f"column '{column}' has no value for any of the {len(y)} municipalities"
         raise DataFormatError(msg)
     if missing.any():
-        log(f"spatial: left out {int(missing.sum())} municipalities without '{column}'")
+        log(
+            f"spatial: left out {int(missing.sum())} municipalities without '{column}'",
+            level=logging.WARNING,
+            ja=f"{column} のない {int(missing.sum())} 市区町村を除いて計算しました",
+        )
     y = y[~missing]
     if not y.std(ddof=0) > 0:
         msg = (

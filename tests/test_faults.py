@@ -2,20 +2,27 @@
 
 Kinds covered: outputs that cannot be written (bad extension, folder, parent that is a file,
 ``/proc``, ``/dev/full``, full disk, read-only file system, a failing rename) and folders of
-outputs. Tests run as root in CI, so a read-only folder is simulated by patching the system call
+outputs; the derived cache (flipped bit, truncated file, corrupt or missing side file,
+read-only or full cache, stray temporary files); downloads (a server trickling bytes on
+localhost against a short deadline, unsupported mirror schemes, a full or read-only download
+cache). Tests run as root in CI, so a read-only folder is simulated by patching the system call
 that fails (``chmod`` does not stop root).
 """
 
 from __future__ import annotations
 
 import errno
+import http.server
+import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from regionlib import _write, printmaps
+from regionlib import _cache, _log, _write, printmaps
 from regionlib._errors import OutputError, RegionlibError
 from regionlib.cli import main
 
@@ -219,3 +226,185 @@ def test_cli_refuses_outputs_before_work(tmp_path, monkeypatch, capsys, argv, me
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert isinstance(OutputError("x"), RegionlibError)
+
+
+# --- the derived cache -----------------------------------------------------------------------
+
+
+def _product_builder(calls: list):
+    def build() -> pd.DataFrame:
+        calls.append(1)
+        from regionlib._log import log
+
+        log("built: 3 rows left out", level=logging.WARNING, ja="3 行を除外")
+        return pd.DataFrame(
+            {"density": [1.5, 2.5]}, index=pd.Index(["01001", "01002"], name="code")
+        )
+
+    return build
+
+
+def _cached(calls):
+    return _cache.cached("demo", ["abc"], {"p": 1}, _product_builder(calls))
+
+
+def test_cache_hit_repeats_the_build_notes(isolated_cache, caplog):
+    calls: list = []
+    caplog.set_level(logging.INFO, logger="regionlib")
+    _cached(calls)
+    caplog.clear()
+    again = _cached(calls)
+    assert calls == [1]
+    assert again.loc["01002", "density"] == 2.5
+    hits = [r for r in caplog.records if "built: 3 rows left out [cached]" in r.getMessage()]
+    assert len(hits) == 1 and hits[0].levelno == logging.WARNING  # repeated at its level
+
+
+def _flip_a_bit(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: _flip_a_bit(p, len(p.read_bytes()) // 2),  # parquet still readable, wrong value
+        lambda p: p.write_bytes(p.read_bytes()[:100]),  # truncated
+        lambda p: p.with_suffix(".json").write_bytes(b"\xff\xfe not utf-8 \x80"),  # side file
+        lambda p: p.with_suffix(".json").write_text('{"sha256": 1}'),  # side file, wrong shape
+        lambda p: p.with_suffix(".json").unlink(),  # side file missing (older cache)
+    ],
+    ids=["flipped-bit", "truncated", "side-not-utf8", "side-bad-json", "side-missing"],
+)
+def test_corrupt_cache_is_rebuilt(isolated_cache, caplog, damage):
+    calls: list = []
+    first = _cached(calls)
+    (path,) = (isolated_cache / "derived").glob("demo-*.parquet")
+    damage(path)
+    caplog.set_level(logging.INFO, logger="regionlib")
+    again = _cached(calls)
+    assert calls == [1, 1]  # rebuilt
+    pd.testing.assert_frame_equal(again, first)
+    assert "unusable" in caplog.text and "rebuilding" in caplog.text
+    assert all(r.levelno == logging.INFO for r in caplog.records if "unusable" in r.getMessage())
+    calls.clear()
+    _cached(calls)
+    assert calls == []  # and the rebuilt entry is good again
+
+
+def test_read_only_or_full_cache_still_returns_the_result(isolated_cache, monkeypatch, capsys):
+    monkeypatch.setattr(_log, "_said", set())
+    monkeypatch.setattr(_cache, "_write", _raise(errno.EROFS))
+    calls: list = []
+    for _ in range(2):
+        out = _cached(calls)
+        assert out.loc["01001", "density"] == 1.5
+    assert calls == [1, 1]
+    err = capsys.readouterr().err
+    assert err.count("cannot be written") == 1  # one warning, said once
+    monkeypatch.setattr(_cache, "_write", _raise(errno.ENOSPC))
+    assert _cached(calls).shape == (2, 1)
+
+
+def test_stray_temporary_files_are_cleaned(isolated_cache, monkeypatch, tmp_path):
+    derived = isolated_cache / "derived"
+    derived.mkdir(parents=True)
+    old = derived / f".demo-killed{_cache.TEMP_SUFFIX}"
+    new = derived / f".demo-running{_cache.TEMP_SUFFIX}"
+    for p in (old, new):
+        p.write_bytes(b"half")
+    os.utime(old, (1, 1))  # left by a process killed long ago
+    monkeypatch.setattr(_cache, "_swept", False)
+    _cached([])
+    assert not old.exists() and new.exists()  # a running process's file is left alone
+    assert main(["data", "clear"]) == 0
+    assert not new.exists()
+    assert list(derived.glob("*.parquet")) == [] and list(derived.glob("*.json")) == []
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+SMALL = "commuting-zones-2020-original"
+
+
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    """Promise 1 MB, then send one byte every 0.2 s (at most 40 bytes, so the thread ends)."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(1 << 20))
+        self.end_headers()
+        for _ in range(40):
+            try:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def trickling_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def test_trickling_server_hits_the_overall_deadline(isolated_cache, monkeypatch, trickling_server):
+    from regionlib import datasets, settings
+    from regionlib._errors import DataFetchError
+
+    monkeypatch.setattr(settings, "mirror", trickling_server)
+    monkeypatch.setattr(datasets, "deadline_for", lambda size: 1.0)
+    start = time.monotonic()
+    with pytest.raises(DataFetchError, match=rf"'{SMALL}': .* did not arrive within 1 s"):
+        datasets.get_path(SMALL)
+    assert time.monotonic() - start < 5  # each read returns promptly; the deadline decides
+    assert not datasets.info(SMALL).cache_path.exists()
+    assert datasets.clear_temporary() == 0  # pooch removed its partial file
+
+
+@pytest.mark.parametrize("mirror", ["ftp://example.org/github/", "s3://bucket/github/"])
+def test_unsupported_mirror_scheme_is_named(isolated_cache, monkeypatch, mirror):
+    from regionlib import datasets, settings
+    from regionlib._errors import DataFetchError
+
+    monkeypatch.setattr(settings, "mirror", mirror)
+    scheme = mirror.split(":")[0]
+    with pytest.raises(DataFetchError, match=rf"scheme '{scheme}://' .* is not supported"):
+        datasets.get_path(SMALL)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"), [(errno.ENOSPC, "No space"), (errno.EROFS, "Read-only")]
+)
+def test_full_or_read_only_download_cache_is_not_a_network_error(
+    mirror_dir, isolated_cache, monkeypatch, code, words
+):
+    from regionlib import datasets
+    from regionlib._errors import DataFetchError
+
+    monkeypatch.setattr(datasets.shutil, "copyfile", _raise(code))
+    with pytest.raises(DataFetchError, match=rf"cannot write the download cache .*{words}") as info:
+        datasets.get_path(SMALL)
+    assert "No network" not in str(info.value)
+
+
+def test_data_clear_removes_partial_downloads(isolated_cache, capsys):
+    from regionlib import datasets
+
+    folder = datasets.info(SMALL).cache_path.parent
+    folder.mkdir(parents=True)
+    (folder / "tmpab12cd34").write_bytes(b"partial")
+    assert main(["data", "clear"]) == 0
+    assert "1 temporary downloads" in capsys.readouterr().out
+    assert not (folder / "tmpab12cd34").exists()

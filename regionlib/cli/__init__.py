@@ -20,9 +20,51 @@ from regionlib._errors import RegionlibError
 
 
 def _command_modules() -> list:
-    """Import every public module of this package; each one registers one subcommand."""
+    """Import every public module of this package; each one registers its subcommands.
+
+    The modules are cheap to import: they import pandas and regionlib's data modules inside
+    the command functions, so ``regionlib --help`` and argument errors answer at once.
+    """
     names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
     return [importlib.import_module(f"{__name__}.{name}") for name in names]
+
+
+_DESCRIPTION = """\
+日本の市区町村を比べる：指標の表、似た市区町村、広域リージョン、オフライン地図。
+Compare Japan's municipalities: tables, peers, regions and offline maps.
+
+出力は標準出力に、注意が必要な点だけを標準エラーに表示します（-v ですべての記録、-q でエラーのみ）。
+Results go to stdout; stderr shows only warnings that matter (-v: every note, -q: errors only).
+"""
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="処理の記録もすべて表示 / also show information lines (rows left out, files read)",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="エラーのみ表示 / errors only: no warnings, no progress bars",
+    )
+
+
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="バージョン / show the version")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"regionlib {regionlib.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,14 +77,36 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="regionlib",
-        description="Compare Japan's municipalities: tables, peers, regions and offline maps.",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=regionlib.__version__)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or log lines")
+    parser.add_argument("--version", action=_Version)
+    _add_verbosity(parser, default=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _command_modules():
         module.register(sub)
+    seen: set[int] = set()
+    for command in sub.choices.values():  # -v/-q also after the subcommand
+        if id(command) not in seen:
+            seen.add(id(command))
+            _add_verbosity(command, default=argparse.SUPPRESS)
     return parser
+
+
+def configure_output(*, verbose: bool = False, quiet: bool = False) -> None:
+    """Set what the command line prints on stderr.
+
+    Parameters
+    ----------
+    verbose
+        Every information line (``settings.log_console``).
+    quiet
+        Errors only: no warnings, no progress bars.
+    """
+    settings.log_console = bool(verbose) and not quiet
+    settings.log_warnings = not quiet
+    if quiet:
+        settings.progress = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,19 +120,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on a regionlib error (bad input, missing data).
+        0 on success, 2 on a regionlib error (bad input, missing data, unwritable output),
+        130 when interrupted.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.quiet:
-        settings.progress = False
-    else:
-        settings.log_console = True
+    configure_output(verbose=args.verbose, quiet=args.quiet)
     try:
         return int(args.func(args) or 0)
     except RegionlibError as exc:
         print(f"regionlib {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"regionlib {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
         return 0

@@ -9,8 +9,15 @@ import argparse
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: the missing-value policies every subcommand offers, and what each means
+MISSING_CHOICES = ("drop", "impute", "raise")
+#: older spellings still accepted
+_MISSING_ALIASES = {"median": "impute", "error": "raise"}
 
 
 def add_indicators_argument(parser: argparse.ArgumentParser, *, default: str) -> None:
@@ -27,7 +34,54 @@ def add_indicators_argument(parser: argparse.ArgumentParser, *, default: str) ->
         "--indicators",
         nargs="+",
         metavar="NAME",
-        help=f"catalogue names, see `regionlib indicators` (default: {default})",
+        help=f"指標名 / catalogue names, see `regionlib indicators` (default: {default})",
+    )
+
+
+def add_pref_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--pref PREF [PREF …]`` (``--prefectures`` is an older spelling)."""
+    parser.add_argument(
+        "--pref",
+        "--prefectures",
+        dest="pref",
+        nargs="+",
+        metavar="PREF",
+        help="都道府県で絞り込む / only these prefectures (names or codes: 北海道, 01)",
+    )
+
+
+def add_detail_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--detail prefecture|national``: which boundary layer to draw or export."""
+    parser.add_argument(
+        "--detail",
+        choices=["prefecture", "national"],
+        default="prefecture",
+        help="境界の詳しさ / boundary layer: 1 %% detailed (default) or 0.1 %% national",
+    )
+
+
+def add_missing_argument(
+    parser: argparse.ArgumentParser, *, default: str, choices: Sequence[str] = MISSING_CHOICES
+) -> None:
+    """Add ``--missing drop|impute|raise``, the one missing-value vocabulary of the CLI.
+
+    Parameters
+    ----------
+    parser
+        The subcommand's parser.
+    default
+        The policy without the option.
+    choices
+        The policies this command offers (a subset of :data:`MISSING_CHOICES`).
+    """
+    meaning = {"drop": "drop (leave out)", "impute": "impute (median)", "raise": "raise (stop)"}
+    parser.add_argument(
+        "--missing",
+        default=default,
+        type=lambda v: _MISSING_ALIASES.get(v, v),
+        choices=choices,
+        help="欠損値の扱い / municipalities with missing values: "
+        f"{', '.join(meaning[c] for c in choices)}; default {default}",
     )
 
 
@@ -36,14 +90,28 @@ def split_names(values: Sequence[str] | None) -> list[str]:
     return [v.strip() for arg in values or [] for v in arg.split(",") if v.strip()]
 
 
-def indicator_names(values: Sequence[str] | None) -> list[str]:
+def indicator_names(values: Sequence[str] | None) -> list[str] | None:
     """Return the column names of indicator requests (names, Japanese labels, ``@`` years).
 
-    ``["高齢化率@2015,population_2020"]`` gives ``["aging_rate@2015", "population_2020"]``.
+    ``["高齢化率@2015,population_2020"]`` gives ``["aging_rate@2015", "population_2020"]``;
+    None when the option is absent.
+
+    Raises
+    ------
+    RegionlibError
+        If the option is given but names nothing (``--indicators ""``).
     """
+    if values is None:
+        return None
+    names = split_names(values)
+    if not names:
+        from regionlib._errors import RegionlibError
+
+        msg = "--indicators names no indicator; see `regionlib indicators`, or leave it out"
+        raise RegionlibError(msg)
     from regionlib import indicators
 
-    return list(dict.fromkeys(indicators.resolve(n) for n in split_names(values)))
+    return list(dict.fromkeys(indicators.resolve(n) for n in names))
 
 
 def _width(text: str) -> int:

@@ -6,6 +6,7 @@ import argparse
 
 from regionlib import demo
 from regionlib._write import check_directory
+from regionlib.cli._common import add_detail_argument
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,20 +19,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser(
         "demo",
-        help="write the demo: national map of several indicators (offline HTML), table, print map",
+        help="デモ一式（地図・表・印刷用地図）を書き出す / write the demo: maps, table, print map",
+        description="全国の指標地図（オフラインHTML）、表、印刷用地図、類似市区町村、広域リージョン"
+        "案を一つのフォルダに書き出し、目次 index.html を付けます。\n"
+        "Write the national map of several indicators (offline HTML), the table, a print map, "
+        "peers and a region proposal into one folder, with an index.html.",
     )
-    p.add_argument("-o", "--output", default="regionlib-demo", help="folder to write into")
+    p.add_argument(
+        "-o",
+        "--output",
+        default="regionlib-demo",
+        help="書き出すフォルダ / folder to write (default regionlib-demo)",
+    )
     p.add_argument(
         "--only",
         nargs="+",
         metavar="STEP",
-        help=f"only these steps: {', '.join(s.name for s in demo.STEPS)}",
+        help=f"この手順だけ / only these steps: {', '.join(s.name for s in demo.STEPS)}",
     )
-    p.add_argument("--detail", choices=["prefecture", "national"], default="prefecture")
+    add_detail_argument(p)
     p.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace the folder even if it holds files the demo did not write",
+        help="他のファイルがあっても置き換える / replace the folder even if it holds other files",
     )
     p.set_defaults(func=_demo)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
-from regionlib import indicators, maps, printmaps, table
-from regionlib._errors import RegionlibError
 from regionlib._write import check_output
-from regionlib.cli._common import split_names
+from regionlib.cli._common import add_detail_argument, add_pref_argument, split_names
+
+#: class-break schemes of :data:`regionlib.maps.SCHEMES` (kept here so ``--help`` stays light;
+#: a test checks that both lists agree)
+SCHEME_NAMES = ("quantiles", "natural_breaks", "equal_interval", "std_mean", "user_defined")
+#: output suffixes: web map, then :data:`regionlib.printmaps.FORMATS`
+MAP_SUFFIXES = (".html", ".htm", ".png", ".pdf", ".svg")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,54 +26,69 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser(
         "map",
-        help="map indicators: offline HTML (several indicators, layer switcher) or PNG/PDF/SVG",
-        description="Draw catalogue indicators (see `regionlib indicators`) as a choropleth. "
-        "The HTML file opens without internet access; .png/.pdf/.svg give a print map.",
+        help="指標の地図（オフラインHTML・PNG/PDF/SVG）/ map indicators: offline HTML or print map",
+        description="指標の段階区分図を描きます。HTMLはインターネットなしで開け、複数の指標や"
+        "年を切り替えられます。.png/.pdf/.svg は印刷用の地図です。\n"
+        "Draw catalogue indicators (see `regionlib indicators`) as a choropleth. The HTML file "
+        "opens without internet access; .png/.pdf/.svg give a print map.",
     )
     p.add_argument(
         "indicators",
         nargs="+",
         metavar="INDICATOR",
-        help="catalogue names or labels, NAME@YEAR or NAME@START-END (change)",
+        help="指標名 / catalogue names or labels, NAME@YEAR or NAME@START-END (change)",
+    )
+    add_pref_argument(p)
+    p.add_argument(
+        "--scheme",
+        default="quantiles",
+        help=f"階級区分の方法 / class breaks: {', '.join(SCHEME_NAMES)}",
     )
     p.add_argument(
-        "--pref", nargs="+", metavar="PREF", help="only these prefectures (names or codes)"
+        "--k", type=int, default=5, help="階級の数 / number of classes, 2 to 12 (default 5)"
     )
-    p.add_argument("--scheme", default="quantiles", help=f"class breaks: {', '.join(maps.SCHEMES)}")
-    p.add_argument("--k", type=int, default=5, help="number of classes (default 5)")
-    p.add_argument("--bins", type=float, nargs="+", help="upper class bounds (scheme user_defined)")
-    p.add_argument("--palette", help="YlGnBu (default), Blues, viridis, … or diverging RdBu, PuOr")
     p.add_argument(
-        "--detail",
-        choices=["prefecture", "national"],
-        default="prefecture",
-        help="boundary layer: 1 %% detailed (default) or 0.1 %% national",
+        "--bins",
+        type=float,
+        nargs="+",
+        help="階級の上限値 / upper class bounds (scheme user_defined)",
     )
-    p.add_argument("--title", help="map title")
+    p.add_argument(
+        "--palette", help="配色 / YlGnBu (default), Blues, viridis, … or diverging RdBu, PuOr"
+    )
+    add_detail_argument(p)
+    p.add_argument("--title", help="地図の題 / map title")
     p.add_argument(
         "--years",
-        help="one indicator over several years (2015,2020 or 2016-2022): a year switcher on "
-        "one shared class scheme",
+        help="年の切り替え / one indicator over several years (2015,2020 or 2016-2022): a year "
+        "switcher on one shared class scheme",
     )
     p.add_argument(
-        "--join", metavar="FILE", help="your own CSV/XLSX; its columns can be mapped by name"
+        "--join",
+        metavar="FILE",
+        help="手元のデータを結合 / your own CSV/XLSX; its columns can be mapped by name",
     )
     p.add_argument(
         "--online",
         action="store_true",
-        help="HTML: link Leaflet from CDNs and add background tiles (needs internet)",
+        help="HTML: Leaflet をCDNから読み背景地図を付ける / link Leaflet from CDNs, add tiles",
     )
-    p.add_argument("-o", "--output", required=True, help="map.html, map.png, map.pdf or map.svg")
+    p.add_argument(
+        "-o", "--output", required=True, help="書き出す地図 / map.html, map.png, map.pdf or map.svg"
+    )
     p.set_defaults(func=_map)
 
 
 def _map(args: argparse.Namespace) -> int:
-    out = check_output(args.output, (".html", ".htm", *printmaps.FORMATS), what="map")
+    out = check_output(args.output, MAP_SUFFIXES, what="map")
     suffix = out.suffix.lower()
     requested = split_names(args.indicators)
+    from regionlib import indicators, maps, printmaps, table
+
     years = None
     if args.years:
         from regionlib import panel
+        from regionlib._errors import RegionlibError
 
         if len(requested) != 1:
             raise RegionlibError("--years maps one indicator over several years; name one")
@@ -81,10 +101,9 @@ def _map(args: argparse.Namespace) -> int:
         print(frame.attrs["user_join_report"], file=sys.stderr)
     if suffix in printmaps.FORMATS:
         if len(names) > 1:
-            print(
-                f"regionlib map: a print map shows one indicator; drawing {names[0]}",
-                file=sys.stderr,
-            )
+            from regionlib._log import log
+
+            log(f"a print map shows one indicator; drawing {names[0]}", level=logging.WARNING)
         fig = printmaps.plot_choropleth(
             frame,
             names[0],

@@ -12,18 +12,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from regionlib import boundaries, graph, indicators, proposals, regions, similarity, table
 from regionlib._errors import RegionlibError
 from regionlib._write import check_output
 from regionlib.cli._common import (
     add_indicators_argument,
+    add_missing_argument,
+    add_pref_argument,
     indicator_names,
     split_names,
     write_csv,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _POPULATION = "population_2020"
 
@@ -38,83 +41,110 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser(
         "regions",
-        help="propose contiguous regions (max-p with a floor, Ward or SKATER) and evaluate them",
-        description="Group neighbouring municipalities into regions that are similar on the "
-        "indicators, write a CSV (code, prefecture, name, region, region name), the evaluation "
-        "and a region table beside it, and optionally an offline HTML map.",
+        help="隣り合う市区町村の広域リージョン案 / propose contiguous regions and evaluate them",
+        description="指標が似た隣り合う市区町村をまとめてリージョン案を作り、CSV（コード、"
+        "都道府県、名称、リージョン）、評価、リージョン表、必要ならオフラインHTML地図を書き出します。"
+        "\nGroup neighbouring municipalities into regions that are similar on the indicators "
+        "(max-p with a floor, Ward or SKATER); write a CSV (code, prefecture, name, region, "
+        "region name), the evaluation and a region table beside it, and optionally an offline "
+        "HTML map.",
     )
-    p.add_argument("--method", choices=["maxp", "ward", "skater"], default="maxp")
+    p.add_argument(
+        "--method",
+        choices=["maxp", "ward", "skater"],
+        default="maxp",
+        help="手法 / maxp (default, needs --floor), ward or skater (need --n-regions)",
+    )
     p.add_argument(
         "--floor",
         metavar="COLUMN:MIN",
-        help="minimum total per region, e.g. population:200000 (required for maxp; "
-        "'population' means population_2020)",
+        help="リージョンごとの下限 / minimum total per region, e.g. population:200000 "
+        "(required for maxp; 'population' means population_2020)",
     )
-    p.add_argument("--n-regions", type=int, help="number of regions (ward, skater)")
+    p.add_argument("--n-regions", type=int, help="リージョン数 / number of regions (ward, skater)")
     p.add_argument(
         "--blocks",
         metavar="LAYER",
-        help="build regions from whole blocks so none is split: commuting_zones (2020), "
-        "commuting_zones:2015, prefectures, or a CSV of code,block",
+        help="分割しない単位 / build regions from whole blocks so none is split: "
+        "commuting_zones (2020), commuting_zones:2015, prefectures, or a CSV of code,block",
     )
     add_indicators_argument(p, default="the core set without population")
-    p.add_argument("--prefectures", nargs="+", metavar="PREF", help="only these prefectures")
+    add_pref_argument(p)
     p.add_argument(
-        "--within-prefecture", action="store_true", help="never cross prefecture borders"
+        "--within-prefecture",
+        action="store_true",
+        help="都道府県境を越えない / never cross prefecture borders",
     )
-    p.add_argument(
-        "--islands",
-        choices=["connect", "keep", "drop"],
-        default="connect",
-        help="link islands to their nearest municipality (default), keep or drop them",
-    )
+    _add_islands_argument(p)
     p.add_argument(
         "--spatial-weight",
         type=float,
         default=0.0,
-        help="weight of location as an extra feature (favours compact regions; default 0)",
+        help="位置の重み / weight of location as an extra feature (compact regions; default 0)",
     )
-    p.add_argument("--cores", nargs="+", metavar="MUNI", help="forced cores (maxp): codes or names")
+    p.add_argument(
+        "--cores",
+        nargs="+",
+        metavar="MUNI",
+        help="核とする市区町村 / forced cores (maxp): codes or names",
+    )
     p.add_argument(
         "--together",
         action="append",
         metavar="MUNI,MUNI,…",
-        help="municipalities that must stay in one region (repeatable)",
+        help="同じリージョンにする市区町村 / municipalities kept in one region (repeatable)",
     )
+    add_missing_argument(p, default="impute", choices=("impute", "raise"))
     p.add_argument(
-        "--missing",
-        choices=["error", "median"],
-        default="median",
-        help="missing indicator values: fill with the median (default, logged) or refuse",
+        "--seed", type=int, help="乱数の種 / random seed (default: settings.random_state)"
     )
-    p.add_argument("--seed", type=int, help="random seed (default: settings.random_state)")
-    p.add_argument("-o", "--output", help="offline HTML map of the regions")
-    p.add_argument("--csv", help="CSV of the labels (default: beside --output)")
+    p.add_argument("-o", "--output", help="リージョンの地図 / offline HTML map of the regions")
+    p.add_argument(
+        "--csv", help="リージョン割当のCSV / CSV of the labels (default: beside --output)"
+    )
     p.set_defaults(func=_regions)
 
     q = sub.add_parser(
         "neighbours",
         aliases=["neighbors"],
-        help="export the contiguity graph as an edge list",
-        description="Write the Queen contiguity graph: code_a, code_b, kind (border|bridge), "
-        "border_km, distance_km. Islands are linked to their nearest municipality unless "
-        "--islands keep|drop.",
+        help="隣接関係を辺の一覧で書き出す / export the contiguity graph as an edge list",
+        description="隣接（Queen）グラフを code_a, code_b, kind (border|bridge), border_km, "
+        "distance_km のCSVで書き出します。\nWrite the Queen contiguity graph: code_a, code_b, "
+        "kind (border|bridge), border_km, distance_km. Islands are linked to their nearest "
+        "municipality unless --islands keep|drop.",
     )
-    q.add_argument("-o", "--output", required=True, help="CSV file to write")
-    q.add_argument("--prefectures", nargs="+", metavar="PREF", help="only these prefectures")
-    q.add_argument("--within-prefecture", action="store_true", help="no cross-prefecture links")
-    q.add_argument("--islands", choices=["connect", "keep", "drop"], default="connect")
+    q.add_argument("-o", "--output", required=True, help="書き出すCSV / CSV file to write")
+    add_pref_argument(q)
+    q.add_argument(
+        "--within-prefecture",
+        action="store_true",
+        help="都道府県をまたぐ辺を除く / no cross-prefecture links",
+    )
+    _add_islands_argument(q)
     q.set_defaults(func=_neighbours)
+
+
+def _add_islands_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--islands",
+        choices=["connect", "keep", "drop"],
+        default="connect",
+        help="島の扱い / link islands to their nearest municipality (default), keep or drop them",
+    )
 
 
 def _floor_column(name: str) -> str:
     if name == "population":
         return _POPULATION
+    from regionlib import indicators
+
     indicators.info(name)  # raises UnknownNameError with suggestions
     return name
 
 
 def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
+    from regionlib import similarity
+
     return [similarity.resolve_code(frame, name) for name in names]
 
 
@@ -127,6 +157,8 @@ def _regions(args: argparse.Namespace) -> int:
     for path in (csv_path, csv_path.with_name(f"{csv_path.stem}_regions.csv")):
         check_output(path, (".csv",), what="CSV")
     check_output(csv_path.with_name(f"{csv_path.stem}_evaluation.txt"), (".txt",))
+    from regionlib import indicators, proposals, regions, table
+
     floor = None
     if args.floor:
         column, value = regions.parse_floor(args.floor)
@@ -135,7 +167,7 @@ def _regions(args: argparse.Namespace) -> int:
         n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
     ]
     names = list(dict.fromkeys([*features, _POPULATION, *([floor[0]] if floor else [])]))
-    frame = table.load_table(names, prefectures=args.prefectures)
+    frame = table.load_table(names, prefectures=args.pref)
     cores = _resolve(split_names(args.cores), frame) if args.cores else None
     together = [_resolve(split_names([group]), frame) for group in args.together or []] or None
     proposal = proposals.propose_regions(
@@ -151,7 +183,7 @@ def _regions(args: argparse.Namespace) -> int:
         together=together,
         blocks=args.blocks,
         spatial_weight=args.spatial_weight,
-        missing=args.missing,
+        missing={"impute": "median", "raise": "error"}.get(args.missing, args.missing),
         random_state=args.seed,
     )
     written = proposal.save(csv_path, html=args.output)
@@ -169,7 +201,9 @@ def _regions(args: argparse.Namespace) -> int:
 
 def _neighbours(args: argparse.Namespace) -> int:
     check_output(args.output, (".csv",), what="CSV")
-    frame = boundaries.load_boundaries(prefectures=args.prefectures)
+    from regionlib import boundaries, graph
+
+    frame = boundaries.load_boundaries(prefectures=args.pref)
     edges = graph.edges_table(frame, within_prefecture=args.within_prefecture, islands=args.islands)
     write_csv(edges, args.output, index=False)
     counts = edges["kind"].value_counts()

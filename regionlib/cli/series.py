@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from regionlib.cli._common import add_pref_argument
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``series`` subcommand to ``sub``.
@@ -16,15 +18,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser(
         "series",
-        help="指標の時系列を CSV に書き出す（1行 = 市区町村 × 年）",
-        description="Write catalogue indicators through the years as a long CSV: code, "
+        help="指標の時系列を CSV に書き出す（1行 = 市区町村 × 年）/ indicators through the years",
+        description="指標の時系列を、1行が市区町村×年の縦長のCSVで書き出します。過去のコードは"
+        "コード履歴で現在の1,741市区町村に読み替え、欠損値は報告します。\n"
+        "Write catalogue indicators through the years as a long CSV: code, "
         "prefecture, name, year, one column per indicator, on today's 1,741 municipalities "
         "(earlier codes mapped through the code history). Missing values are reported.",
     )
-    p.add_argument("indicators", nargs="+", metavar="INDICATOR", help="catalogue names or labels")
-    p.add_argument("--years", help="years: 2016-2022 or 2015,2020 (default: every year held)")
-    p.add_argument("--prefectures", nargs="+", metavar="PREF", help="codes or names")
-    p.add_argument("-o", "--output", required=True, help="CSV file to write (UTF-8 BOM)")
+    p.add_argument(
+        "indicators", nargs="+", metavar="INDICATOR", help="指標名 / catalogue names or labels"
+    )
+    p.add_argument("--years", help="年 / years: 2016-2022 or 2015,2020 (default: every year held)")
+    add_pref_argument(p)
+    p.add_argument(
+        "-o", "--output", required=True, help="書き出すCSV / CSV file to write (UTF-8 BOM)"
+    )
     p.set_defaults(func=_series)
 
 
@@ -34,9 +42,7 @@ def _series(args: argparse.Namespace) -> int:
     from regionlib.cli._common import split_names, write_csv
 
     check_output(args.output, (".csv",), what="CSV")
-    frame = panel.series(
-        split_names(args.indicators), years=args.years, prefectures=args.prefectures
-    )
+    frame = panel.series(split_names(args.indicators), years=args.years, prefectures=args.pref)
     write_csv(frame, args.output, index=False)
     for name, by_year in frame.attrs.get("missing", {}).items():
         for year, reasons in by_year.items():

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from regionlib import features, similarity
 from regionlib._errors import RegionlibError
 from regionlib._write import check_output
 from regionlib.cli._common import (
     add_indicators_argument,
+    add_missing_argument,
     indicator_names,
     print_table,
     write_csv,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: :data:`regionlib.similarity.METHODS`, kept here so ``--help`` stays light (a test checks)
+CLUSTER_METHODS = ("kmeans", "ward", "gmm")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,55 +30,83 @@ def register(sub: argparse._SubParsersAction) -> None:
     sub
         The subparsers of the main parser.
     """
-    p = sub.add_parser("peers", help="the municipalities most similar to one municipality")
-    p.add_argument("municipality", help="name (夕張市, 東京都府中市) or 5-digit code")
-    p.add_argument("--k", type=int, default=10, help="number of peers (default 10)")
+    p = sub.add_parser(
+        "peers",
+        help="似た市区町村 / the municipalities most similar to one municipality",
+        description="指標が最も近い市区町村を、主な違いとともに一覧します。\n"
+        "List the municipalities closest on the indicators, with the main differences.",
+    )
+    p.add_argument(
+        "municipality", help="市区町村名かコード / name (夕張市, 東京都府中市) or 5-digit code"
+    )
+    p.add_argument("--k", type=int, default=10, help="件数 / number of peers (default 10)")
     _common(p)
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--same-prefecture", action="store_true", help="peers in its prefecture")
-    where.add_argument("--other-prefectures", action="store_true", help="peers elsewhere only")
+    where.add_argument(
+        "--same-prefecture", action="store_true", help="同じ都道府県から / peers in its prefecture"
+    )
+    where.add_argument(
+        "--other-prefectures",
+        action="store_true",
+        help="他の都道府県から / peers elsewhere only",
+    )
     p.add_argument(
         "--population-within",
         type=float,
         metavar="PCT",
-        help="only peers whose population is within ±PCT %% of the municipality's",
+        help="人口が±PCT%%以内 / only peers whose population is within ±PCT %% of its own",
     )
-    p.add_argument("--compare", metavar="CSV", help="also write the comparison table here")
+    p.add_argument(
+        "--compare", metavar="CSV", help="比較表も書き出す / also write the comparison table here"
+    )
     p.set_defaults(func=_peers)
 
-    c = sub.add_parser("clusters", help="group all municipalities into explained clusters")
-    c.add_argument("--k", default="auto", help="number of clusters, or 'auto' (default)")
+    c = sub.add_parser(
+        "clusters",
+        help="市区町村を説明付きで分類 / group all municipalities into explained clusters",
+        description="すべての市区町村を指標でクラスターに分け、各クラスターの特徴を説明します。\n"
+        "Group all municipalities into clusters on the indicators and describe each cluster.",
+    )
+    c.add_argument(
+        "--k", default="auto", help="クラスター数 / number of clusters, or 'auto' (default)"
+    )
     c.add_argument(
         "--method",
         default="kmeans",
-        choices=similarity.METHODS,
-        help="kmeans (default), ward or gmm",
+        choices=CLUSTER_METHODS,
+        help="手法 / kmeans (default), ward or gmm",
     )
-    c.add_argument("--k-min", type=int, default=3, help="smallest k tried by --k auto")
-    c.add_argument("--k-max", type=int, default=12, help="largest k tried by --k auto")
-    c.add_argument("--seed", type=int, help="random seed (default: settings.random_state)")
+    c.add_argument(
+        "--k-min", type=int, default=3, help="auto で試す最小 / smallest k tried by --k auto"
+    )
+    c.add_argument(
+        "--k-max", type=int, default=12, help="auto で試す最大 / largest k tried by --k auto"
+    )
+    c.add_argument(
+        "--seed", type=int, help="乱数の種 / random seed (default: settings.random_state)"
+    )
     _common(c)
-    c.add_argument("--profiles", metavar="CSV", help="also write the cluster profiles here")
-    c.add_argument("--evidence", metavar="CSV", help="also write the k=auto evidence here")
+    c.add_argument(
+        "--profiles", metavar="CSV", help="特徴表も書き出す / also write the cluster profiles here"
+    )
+    c.add_argument(
+        "--evidence", metavar="CSV", help="k選択の根拠も書き出す / also write the k=auto evidence"
+    )
     c.set_defaults(func=_clusters)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_indicators_argument(p, default="the core set")
+    add_missing_argument(p, default="drop")
     p.add_argument(
-        "--missing",
-        default="drop",
-        choices=("drop", "impute", "raise"),
-        help="municipalities with missing values: leave out (default), impute the median, or stop",
+        "-o", "--output", metavar="CSV", help="結果をCSVで書き出す / write the result as CSV"
     )
-    p.add_argument("-o", "--output", metavar="CSV", help="write the result as CSV (UTF-8)")
 
 
 def _load(args: argparse.Namespace) -> pd.DataFrame:
-    from regionlib import table  # imported on use: `regionlib --help` needs no data code
+    from regionlib import table
 
-    names = indicator_names(args.indicators) or None
-    return table.load_table(names, geometry=False)
+    return table.load_table(indicator_names(args.indicators), geometry=False)
 
 
 def _check_outputs(*paths: str | None) -> None:
@@ -85,9 +118,11 @@ def _check_outputs(*paths: str | None) -> None:
 def _peers(args: argparse.Namespace) -> int:
     _check_outputs(args.output, args.compare)
     tbl = _load(args)
-    feats = features.prepare_features(
-        tbl, indicator_names(args.indicators) or None, missing=args.missing
-    )
+    import pandas as pd
+
+    from regionlib import features, similarity
+
+    feats = features.prepare_features(tbl, indicator_names(args.indicators), missing=args.missing)
     peers = similarity.find_peers(
         feats,
         args.municipality,
@@ -142,9 +177,13 @@ def _clusters(args: argparse.Namespace) -> int:
             raise RegionlibError(msg) from None
     _check_outputs(args.output, args.profiles, args.evidence)
     tbl = _load(args)
+    import pandas as pd
+
+    from regionlib import similarity
+
     result = similarity.cluster_municipalities(
         tbl,
-        indicator_names(args.indicators) or None,
+        indicator_names(args.indicators),
         method=args.method,
         k=k,
         k_range=(args.k_min, args.k_max),

@@ -6,7 +6,12 @@ import argparse
 import sys
 
 from regionlib._write import check_output
-from regionlib.cli._common import add_indicators_argument, format_table, split_names
+from regionlib.cli._common import (
+    add_indicators_argument,
+    add_pref_argument,
+    format_table,
+    indicator_names,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,38 +24,49 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p_table = sub.add_parser(
         "table",
-        help="市区町村の表（コード・都道府県・名称・指標）を CSV に書き出す",
-        description="Write the municipality table as CSV. Indicators may carry a year "
+        help="市区町村の表（コード・都道府県・名称・指標）を CSV に書き出す / write the table as CSV",
+        description="市区町村ごとに1行（コード、都道府県、名称、指標）の表をCSV（UTF-8 BOM）で"
+        "書き出します。指標には年（aging_rate@2015）や変化（aging_rate@2015-2020）も指定でき、"
+        "--join で手元のデータを結合できます。\n"
+        "Write the municipality table as CSV. Indicators may carry a year "
         "(aging_rate@2015) or a change (aging_rate@2015-2020); --join adds your own columns.",
     )
     add_indicators_argument(p_table, default="the core set")
-    p_table.add_argument("--prefectures", nargs="+", metavar="PREF", help="codes or names")
+    add_pref_argument(p_table)
     p_table.add_argument(
         "--join",
         metavar="FILE",
-        help="your own CSV (UTF-8/Shift-JIS) or XLSX, joined by code or name (report printed)",
+        help="手元のデータを結合 / your own CSV (UTF-8/Shift-JIS) or XLSX, joined by code or name "
+        "(report printed)",
     )
-    p_table.add_argument("-o", "--output", required=True, help="CSV file to write (UTF-8 BOM)")
-    p_table.add_argument("--report", action="store_true", help="print the join report")
+    p_table.add_argument(
+        "-o", "--output", required=True, help="書き出すCSV / CSV file to write (UTF-8 BOM)"
+    )
+    p_table.add_argument(
+        "--report", action="store_true", help="結合の記録を表示 / print the join report"
+    )
     p_table.set_defaults(func=_table)
 
     p_ind = sub.add_parser(
         "indicators",
-        help="指標カタログを一覧・検索する（例: regionlib indicators 医師）",
-        description="List the indicator catalogue, or search it by name, Japanese label or "
+        help="指標カタログを一覧・検索する（例: regionlib indicators 医師）/ list or search indicators",
+        description="指標カタログを一覧し、名前・ラベル・説明で検索します。各指標の年も示します。\n"
+        "List the indicator catalogue, or search it by name, Japanese label or "
         "description. Each indicator is listed with the years the sources hold it for.",
     )
-    p_ind.add_argument("query", nargs="?", help="text to look for (Japanese or English)")
-    p_ind.add_argument("--details", action="store_true", help="also formulas and sources")
+    p_ind.add_argument("query", nargs="?", help="検索語 / text to look for (Japanese or English)")
+    p_ind.add_argument(
+        "--details", action="store_true", help="式と説明も表示 / also formulas and sources"
+    )
     p_ind.set_defaults(func=_indicators)
 
 
 def _table(args: argparse.Namespace) -> int:
+    check_output(args.output, (".csv",), what="CSV")
+    names = indicator_names(args.indicators)
     from regionlib import table
 
-    check_output(args.output, (".csv",), what="CSV")
-    names = split_names(args.indicators) or None
-    frame = table.load_table(names, geometry=False, prefectures=args.prefectures, join=args.join)
+    frame = table.load_table(names, geometry=False, prefectures=args.pref, join=args.join)
     table.write_csv(frame, args.output)
     if args.report:
         print(frame.attrs["join_report"])

@@ -1,0 +1,175 @@
+"""Quiet by default, quick to start: what the command line and notebooks print, and import cost."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+
+import pytest
+
+import regionlib
+from regionlib import _log, settings
+from regionlib.cli import build_parser, main
+
+HEAVY = ("pandas", "numpy", "geopandas", "sklearn", "matplotlib", "folium", "pooch", "requests")
+
+
+def _run(code: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return out.stdout.strip()
+
+
+def test_import_and_help_load_no_heavy_module():
+    code = (
+        "import sys, regionlib; from regionlib.cli import build_parser; build_parser(); "
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    assert _run(code) == "[]"
+
+
+def test_submodules_load_on_first_use():
+    code = "import sys, regionlib as rl; a = 'regionlib.table' in sys.modules; rl.table; print(a, 'regionlib.table' in sys.modules)"
+    assert _run(code) == "False True"
+    assert "maps" in dir(regionlib) and "RegionlibError" in regionlib.__all__
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = regionlib.nope
+
+
+def test_errors_are_public():
+    for name in ("DataFetchError", "DataFormatError", "UnknownNameError", "OutputError"):
+        assert issubclass(getattr(regionlib, name), regionlib.RegionlibError)
+        assert name in regionlib.__doc__
+
+
+def _parsers(parser: argparse.ArgumentParser, path: str = "regionlib"):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            seen = set()
+            for name, sub in action.choices.items():
+                if id(sub) not in seen:
+                    seen.add(id(sub))
+                    yield from _parsers(sub, f"{path} {name}")
+
+
+def _has_japanese(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_every_option_has_help_and_every_command_speaks_both_languages():
+    missing, monolingual = [], []
+    for path, parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if not action.help and not isinstance(action, argparse._SubParsersAction):
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+        text = parser.description or ""
+        if not (_has_japanese(text) and any(c.isascii() and c.isalpha() for c in text)):
+            monolingual.append(path)
+    assert missing == []
+    assert monolingual == []
+
+
+def test_option_names_are_consistent():
+    for path, parser in _parsers(build_parser()):
+        options = {s for a in parser._actions for s in a.option_strings}
+        if "--prefectures" in options:
+            assert "--pref" in options, path
+        for action in parser._actions:
+            if "--missing" in action.option_strings:
+                assert set(action.choices) <= {"drop", "impute", "raise"}, path
+
+
+def test_cli_constants_match_the_library():
+    from regionlib import maps, printmaps, similarity
+    from regionlib.cli import maps as cli_maps
+    from regionlib.cli import similarity as cli_similarity
+
+    assert tuple(maps.SCHEMES) == cli_maps.SCHEME_NAMES
+    assert set(cli_maps.MAP_SUFFIXES) == {".html", ".htm", *printmaps.FORMATS}
+    assert tuple(similarity.METHODS) == cli_similarity.CLUSTER_METHODS
+
+
+@pytest.fixture
+def fresh_log(monkeypatch):
+    monkeypatch.setattr(_log, "_said", set())
+    for name in ("log_console", "log_warnings", "progress"):
+        monkeypatch.setattr(settings, name, getattr(settings, name))
+
+
+def test_levels_and_once(fresh_log, capsys):
+    settings.log_console, settings.log_warnings = False, True
+    _log.log("an information line")
+    _log.log("values left out", level=logging.WARNING)
+    _log.log("values left out", level=logging.WARNING)
+    err = capsys.readouterr().err
+    assert err == "regionlib: warning: values left out\n"
+    settings.log_console = True
+    _log.log("an information line")
+    assert capsys.readouterr().err == "regionlib: an information line\n"
+    settings.log_console, settings.log_warnings = False, False
+    _log.log("something else left out", level=logging.WARNING)
+    assert capsys.readouterr().err == ""
+
+
+def test_notebook_shows_one_japanese_line_on_stdout(fresh_log, capsys, monkeypatch):
+    monkeypatch.setattr(_log, "in_notebook", lambda: True)
+    settings.log_console, settings.log_warnings = False, True
+    _log.log("features: left out 4 municipalities", level=logging.WARNING, ja="4 市区町村を除外")
+    _log.log("an information line")
+    out = capsys.readouterr()
+    assert out.out == "⚠ regionlib: 4 市区町村を除外\n"
+    assert out.err == ""
+
+
+def test_progress_only_on_a_terminal(fresh_log, monkeypatch):
+    settings.progress = True
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not _log.show_progress()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert _log.show_progress() and not _log.show_progress(False)
+
+
+def test_verbosity_flags(fresh_log):
+    parser = build_parser()
+    for argv, console, warnings in [
+        (["table", "-o", "t.csv"], False, True),
+        (["-v", "table", "-o", "t.csv"], True, True),
+        (["table", "-o", "t.csv", "-q"], False, False),
+    ]:
+        args = parser.parse_args(argv)
+        from regionlib.cli import configure_output
+
+        configure_output(verbose=args.verbose, quiet=args.quiet)
+        assert (settings.log_console, settings.log_warnings) == (console, warnings), argv
+
+
+@pytest.mark.slow
+def test_warm_table_prints_only_its_output_line(mirror_dir, tmp_path, capsys, fresh_log):
+    out = tmp_path / "t.csv"
+    assert main(["table", "-o", str(out)]) == 0  # warms the cache if needed
+    capsys.readouterr()
+    _log._said.clear()
+    assert main(["table", "-o", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    lines = printed.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("1741 市区町村 × ")
+    assert lines[0].endswith(f" 指標 -> {out}")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["table", "--indicators", "", "-o", "{tmp}/t.csv"], "--indicators names no indicator"),
+        (["peers", "夕張市", "--indicators", ",", "-o", "{tmp}/p.csv"], "names no indicator"),
+        (["data", "fetch"], "name datasets or groups, or pass --all"),
+    ],
+)
+def test_bad_arguments_are_one_line(tmp_path, capsys, argv, message):
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
