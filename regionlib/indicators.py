@@ -678,30 +678,45 @@ def read_source(name: str) -> readers.SourceTable:
     return reader(name)
 
 
-def _term(table: readers.SourceTable, item: str, codes: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """Values of ``item`` on ``codes`` and the reason for each missing one."""
+def _term(table: readers.SourceTable, item: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``item`` at the row positions ``pos`` (-1: absent) and each missing reason."""
     if item not in table.values.columns:
         msg = f"catalogue: item '{item}' is not in {table.source} (columns: {list(table.values)})"
         raise UnknownNameError(msg)
-    values = table.values[item].reindex(codes).to_numpy(dtype=float)
-    reasons = table.reasons[item].reindex(codes).astype(object).to_numpy()
-    absent = ~codes.isin(table.values.index)
-    reasons = np.where(absent, f"not in {table.source}", reasons)
-    reasons = np.where(
-        pd.isna(reasons) | absent, reasons, np.char.add(f"{item}: ", reasons.astype(str))
-    )
+    present = pos >= 0
+    source = table.values[item].to_numpy(dtype=float)
+    values = np.where(present, source[np.where(present, pos, 0)], np.nan)
+    reasons = np.full(len(pos), None, dtype=object)
+    why = table.reasons[item].to_numpy(dtype=object)[pos[present]]
+    has = ~pd.isna(why)
+    reasons[np.flatnonzero(present)[has]] = [f"{item}: {w}" for w in why[has]]
+    reasons[~present] = f"not in {table.source}"
     return values, reasons
 
 
+class _Positions(dict):
+    """Row positions of ``codes`` in each source table, computed once per table."""
+
+    def __init__(self, tables: dict[str, readers.SourceTable], codes: pd.Index) -> None:
+        super().__init__()
+        self.tables, self.codes = tables, pd.Index(codes, dtype=object)
+
+    def __missing__(self, dataset: str) -> np.ndarray:
+        index = pd.Index(self.tables[dataset].values.index, dtype=object)
+        self[dataset] = index.get_indexer(self.codes)
+        return self[dataset]
+
+
 def _evaluate_row(
-    row: _Row, tables: dict[str, readers.SourceTable], codes: pd.Index
+    row: _Row, tables: dict[str, readers.SourceTable], positions: _Positions
 ) -> tuple[np.ndarray, np.ndarray]:
-    reason = np.full(len(codes), None, dtype=object)
+    n = len(positions.codes)
+    reason = np.full(n, None, dtype=object)
 
     def total(terms) -> np.ndarray:
-        acc = np.zeros(len(codes))
+        acc = np.zeros(n)
         for sign, dataset, item in terms:
-            values, why = _term(tables[dataset], item, codes)
+            values, why = _term(tables[dataset], item, positions[dataset])
             acc = acc + sign * values
             fill = pd.isna(reason) & ~pd.isna(why)
             reason[fill] = why[fill]
@@ -722,10 +737,11 @@ def _evaluate_row(
 
 
 def _evaluate(
-    name: str, tables: dict[str, readers.SourceTable], codes: pd.Index
+    name: str, tables: dict[str, readers.SourceTable], positions: _Positions
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Values and missing reasons of the request ``name`` on ``codes``."""
+    """Values and missing reasons of the request ``name`` on the codes of ``positions``."""
     spec = parse(name)
+    codes = positions.codes
     if spec.name in _USER:
         data = _USER_DATA.get(spec.name)
         if data is None:
@@ -737,19 +753,14 @@ def _evaluate(
         values = data.reindex(codes).to_numpy(dtype=float)
         reason = np.where(np.isnan(values), "not in the user's data", None).astype(object)
         return values, reason
-    end, why_end = _evaluate_row(_row_for(spec, spec.year), tables, codes)
+    end, why_end = _evaluate_row(_row_for(spec, spec.year), tables, positions)
     if spec.start is None:
         return end, why_end
-    start, why_start = _evaluate_row(_row_for(spec, spec.start), tables, codes)
-    reason = np.where(
-        pd.isna(why_start), why_end, np.char.add(f"{spec.start}: ", why_start.astype(str))
-    )
-    reason = np.where(
-        pd.isna(why_end) | ~pd.isna(why_start),
-        reason,
-        np.char.add(f"{spec.year}: ", why_end.astype(str)),
-    ).astype(object)
-    reason[pd.isna(why_end) & pd.isna(why_start)] = None
+    start, why_start = _evaluate_row(_row_for(spec, spec.start), tables, positions)
+    reason = np.full(len(codes), None, dtype=object)
+    for year, why in ((spec.start, why_start), (spec.year, why_end)):
+        has = ~pd.isna(why) & pd.isna(reason)
+        reason[has] = [f"{year}: {w}" for w in why[has]]
     with np.errstate(divide="ignore", invalid="ignore"):
         if spec.relative:
             zero = start == 0
@@ -766,8 +777,9 @@ def _compute(
 ) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
     values = {}
     missing: dict[str, dict[str, str]] = {}
+    positions = _Positions(tables, codes)
     for name in names:
-        out, reason = _evaluate(name, tables, codes)
+        out, reason = _evaluate(name, tables, positions)
         values[name] = out
         has = ~pd.isna(reason)
         missing[name] = {str(c): str(r) for c, r in zip(codes[has], reason[has], strict=True)}

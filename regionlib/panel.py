@@ -24,9 +24,11 @@ Examples
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from regionlib import _cache
@@ -114,16 +116,20 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
 
     columns = [f"{name}@{year}" for name, ys in plan.items() for year in ys]
     values, missing, _ = table.compute_aligned(columns, base.index)
-    frames = []
-    for year in years:
-        part = base[["prefecture", "name"]].copy()
-        part.insert(0, "code", base.index)
-        part["year"] = year
-        for name, ys in plan.items():
-            part[name] = values[f"{name}@{year}"].to_numpy() if year in ys else float("nan")
-        frames.append(part)
-    out = pd.concat(frames, ignore_index=True)
-    out["year"] = out["year"].astype("int64")
+    n = len(base)
+    empty = np.full(n, np.nan)
+    data: dict[str, object] = {
+        "code": np.tile(base.index.to_numpy(dtype=object), len(years)),
+        "prefecture": np.tile(base["prefecture"].to_numpy(dtype=object), len(years)),
+        "name": np.tile(base["name"].to_numpy(dtype=object), len(years)),
+        "year": np.repeat(np.asarray(years, dtype="int64"), n),
+    }
+    for name, ys in plan.items():
+        data[name] = np.concatenate(
+            [values[f"{name}@{year}"].to_numpy() if year in ys else empty for year in years]
+        )
+    out = pd.DataFrame(data)
+    out["code"] = out["code"].astype("str")
     report: dict[str, dict[str, dict[str, list]]] = {}
     flagged: dict[str, dict[str, dict[str, str]]] = {}
     column_flags = flags.flags_for(columns, base.index)
@@ -149,7 +155,8 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
                 flagged.setdefault(name, {})[str(year)] = column_flags[f"{name}@{year}"]
         if by_year:
             report[name] = by_year
-    out.attrs = {"missing": report, "flags": flagged}
+    # attrs as JSON text: pandas deep-copies attrs on every column access (to_parquet too)
+    out.attrs = {"report_json": json.dumps({"missing": report, "flags": flagged})}
     return out
 
 
@@ -217,7 +224,9 @@ def series(
     product = _cache.cached(
         "panel", _input_hashes(columns), params, lambda: _build(plan, all_years, base)
     )
+    report = json.loads(product.attrs.pop("report_json", "{}"))
     product["code"] = product["code"].astype("str")
+    product.attrs = {"missing": report.get("missing", {}), "flags": report.get("flags", {})}
     return product
 
 
