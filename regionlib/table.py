@@ -30,7 +30,7 @@ import pandas as pd
 from regionlib import _cache, _write, codes, datasets, indicators, readers
 from regionlib._log import log
 
-__all__ = ["JoinReport", "SourceReport", "load_table", "write_csv"]
+__all__ = ["JoinReport", "SourceReport", "flag_notes", "load_table", "write_csv"]
 
 #: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
 BOUNDARY_VINTAGE = "2021-01-01"
@@ -424,7 +424,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 
     Columns ``code``, ``prefecture``, ``name``, then the indicators; counts are written as
     integers (1973395, not 1973395.0), other values rounded to 4 decimals, missing values
-    empty. UTF-8 with BOM, so that spreadsheet software shows the Japanese headers.
+    empty; a last column ``注記`` gives the reasons of flagged values (evacuation artefacts,
+    Tokyo's special wards' fiscal strength) when there are any. UTF-8 with BOM, so that
+    spreadsheet software shows the Japanese headers.
 
     Parameters
     ----------
@@ -445,4 +447,36 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
             out[column] = values.astype("Int64")
         else:
             out[column] = values.round(4)
+    notes = flag_notes(frame)
+    if notes.any():
+        out["注記"] = notes.to_numpy()
     return _write.write_csv(out, path, index=False)
+
+
+def flag_notes(frame: pd.DataFrame) -> pd.Series:
+    """Return, per municipality, the reasons its values are flagged (empty when none).
+
+    ``"避難指示の影響：…（population_change_2015_2020, aging_rate@2015）"``: one reason per
+    kind, with the columns it applies to, from ``frame.attrs["flags"]``.
+
+    Parameters
+    ----------
+    frame
+        A table from :func:`load_table`.
+
+    Returns
+    -------
+    pandas.Series
+        Strings on the table's index.
+    """
+    by_code: dict[str, dict[str, list[str]]] = {}
+    for column, flagged in frame.attrs.get("flags", {}).items():
+        if column not in frame.columns:
+            continue
+        for code, reason in flagged.items():
+            by_code.setdefault(code, {}).setdefault(reason, []).append(column)
+    notes = {
+        code: "; ".join(f"{reason}（{', '.join(cols)}）" for reason, cols in reasons.items())
+        for code, reasons in by_code.items()
+    }
+    return pd.Series([notes.get(str(c), "") for c in frame.index], index=frame.index, dtype=str)

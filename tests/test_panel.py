@@ -338,3 +338,18 @@ def test_year_switcher_change_palette_and_flag_tooltips(tmp_path):
     flagged = {int(i): r for i, r in layer["flags"].items()}
     codes = list(t.index)
     assert "避難指示" in flagged[codes.index("07564")]  # 飯舘村's tooltip says why
+
+
+def test_regions_leave_flagged_values_out(caplog):
+    from regionlib.regions._problem import feature_matrix
+
+    frame = pd.DataFrame(
+        {"x": [1.0, 2.0, 3.0, 1000.0], "y": [1.0, 2.0, 3.0, 4.0]},
+        index=pd.Index(["07542", "07543", "07545", "07564"], name="code"),
+    )
+    frame.attrs["flags"] = {"x": {"07564": "避難指示の影響"}}
+    x = feature_matrix(frame, ["x", "y"], False)
+    assert x[3, 0] == 2.0 and x[3, 1] == 4.0  # the median of the others; y untouched
+    assert "07564" in caplog.text
+    kept = feature_matrix(frame, ["x", "y"], False, flagged="keep")
+    assert kept[3, 0] == 1000.0

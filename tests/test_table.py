@@ -94,7 +94,16 @@ def test_cli_table(tmp_path, capsys):
         main(["-q", "table", "--indicators", "population_2020", "aging_rate", "-o", str(out)]) == 0
     )
     frame = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig")
-    assert list(frame.columns) == ["code", "prefecture", "name", "population_2020", "aging_rate"]
+    assert list(frame.columns) == [
+        "code",
+        "prefecture",
+        "name",
+        "population_2020",
+        "aging_rate",
+        "注記",
+    ]
+    notes = frame.set_index("code")["注記"]
+    assert notes.notna().sum() == 1 and "避難指示" in notes["07546"]  # 双葉町
     assert len(frame) == 1741
     assert frame.set_index("code").at["01100", "population_2020"] == 1973395
     assert main(["-q", "table", "--indicators", "aging_rat", "-o", str(out)]) == 2

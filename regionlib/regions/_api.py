@@ -47,6 +47,7 @@ def regionalize(
     standardize: bool = True,
     spatial_weight: float = 0.0,
     missing: Literal["error", "median"] = "error",
+    flagged: Literal["exclude", "keep"] = "exclude",
     local_search: bool | None = None,
     n_restarts: int = 100,
     random_state: int | None = None,
@@ -96,6 +97,10 @@ def regionalize(
     missing
         ``"error"`` (default) refuses missing indicator values and lists the codes;
         ``"median"`` fills them with the column median and logs which.
+    flagged
+        ``"exclude"`` (default): values flagged in ``gdf.attrs["flags"]`` (evacuation
+        artefacts, Tokyo's special wards' fiscal strength) are set to the median of the
+        others, so they neither attract nor repel, and are reported; ``"keep"``: used as is.
     local_search
         Improve the solution by moving boundary municipalities while the within-region sum of
         squares drops (contiguity, floor and cores kept). Default: on for max-p, off for Ward
@@ -148,6 +153,7 @@ def regionalize(
         standardize=standardize,
         spatial_weight=spatial_weight,
         missing=missing,
+        flagged=flagged,
     )
     if method in ("ward", "skater") and int(n_regions) > len(problem.mass):
         raise RegionlibError(

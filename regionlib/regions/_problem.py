@@ -74,8 +74,31 @@ class Problem:
         return self.xsum / self.mass[:, None]
 
 
+def _neutralise_flagged(gdf: pd.DataFrame, columns: list[str], values: np.ndarray) -> None:
+    """Set values flagged in ``gdf.attrs["flags"]`` to the median of the others (in place)."""
+    flags = gdf.attrs.get("flags", {}) if hasattr(gdf, "attrs") else {}
+    shown = []
+    for k, col in enumerate(columns):
+        codes = [c for c in flags.get(col, {}) if c in gdf.index]
+        rows = gdf.index.get_indexer(codes)
+        rows = rows[np.isfinite(values[rows, k])] if len(rows) else rows
+        if len(rows):
+            others = np.delete(values[:, k], rows)
+            values[rows, k] = np.nanmedian(others)
+            shown.append(f"{col}: {', '.join(str(gdf.index[r]) for r in rows)}")
+    if shown:
+        log(
+            "regions: flagged values left out (set to the median): " + "; ".join(shown),
+            level=logging.WARNING,
+        )
+
+
 def feature_matrix(
-    gdf: pd.DataFrame, columns: Sequence[str], standardize: bool, missing: str = "error"
+    gdf: pd.DataFrame,
+    columns: Sequence[str],
+    standardize: bool,
+    missing: str = "error",
+    flagged: str = "exclude",
 ) -> np.ndarray:
     columns = list(columns)
     if not columns:
@@ -102,6 +125,10 @@ def feature_matrix(
                 "leave it out or check how the table was loaded"
             )
     values = coerced.to_numpy(dtype=float, copy=True)
+    if flagged not in ("exclude", "keep"):
+        raise RegionlibError(f"flagged must be 'exclude' or 'keep', got {flagged!r}")
+    if flagged == "exclude":  # evacuation artefacts etc.: neutral (the median), reported
+        _neutralise_flagged(gdf, columns, values)
     bad = ~np.isfinite(values)
     if bad.any() and missing == "median":
         for k, col in enumerate(columns):
@@ -160,6 +187,7 @@ def prepare(
     together: Iterable[Iterable[str]] | None,
     standardize: bool,
     blocks: pd.Series | None = None,
+    flagged: str = "exclude",
 ) -> Problem:
     if not isinstance(gdf, pd.DataFrame):
         raise DataFormatError("expected a (Geo)DataFrame of municipalities on the code index")
@@ -175,7 +203,7 @@ def prepare(
             gdf = gdf.loc[kept]
         within_prefecture = False  # already applied to the graph
     codes = pd.Index(gdf.index.astype(str), name="code")
-    x = feature_matrix(gdf, columns, standardize, missing)
+    x = feature_matrix(gdf, columns, standardize, missing, flagged)
     if spatial_weight:
         x = with_location(gdf, x, spatial_weight)
     if floor is not None:
