@@ -83,6 +83,8 @@ def cached(
     input_hashes: Iterable[str],
     params: dict,
     build: Callable[[], pd.DataFrame],
+    *,
+    geometry: bool = True,
 ) -> pd.DataFrame:
     """Return the product ``kind`` for these inputs and parameters, building it on a miss.
 
@@ -96,6 +98,10 @@ def cached(
         Parameters of the build (JSON-serialisable).
     build
         Function building the product: a GeoDataFrame (stored as GeoParquet) or DataFrame.
+    geometry
+        False: a cached GeoParquet product is read without its geometry column, as a
+        DataFrame (quicker: no geometry parsing, no geopandas import). A product just built
+        is returned as built.
 
     Returns
     -------
@@ -105,7 +111,7 @@ def cached(
     """
     key = make_key(kind, input_hashes, params)
     path = path_for(kind, key)
-    loaded = _load(path)
+    loaded = _load(path, geometry=geometry)
     if loaded is not None:
         product, records = loaded
         for level, message, ja in records:  # what the build logged is repeated on every load
@@ -130,7 +136,9 @@ def _meta_path(path: Path) -> Path:
     return path.with_suffix(".json")
 
 
-def _load(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str, str | None]]] | None:
+def _load(
+    path: Path, *, geometry: bool = True
+) -> tuple[pd.DataFrame, list[tuple[int, str, str | None]]] | None:
     """Return the product and its records, or None when missing or corrupt (said as info)."""
     if not path.is_file():
         return None
@@ -141,7 +149,7 @@ def _load(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str, str | None]]] 
         records = [
             (int(r[0]), str(r[1]), r[2] if isinstance(r[2], str) else None) for r in meta["records"]
         ]
-        product = _read(path)
+        product = _read(path, geometry=geometry)
     except Exception as exc:  # anything wrong with either file: rebuild, never fatal
         reason = "missing checksum" if isinstance(exc, FileNotFoundError) else type(exc).__name__
         log(f"derived cache file {path.name} unusable ({reason}: {exc}); rebuilding")
@@ -192,17 +200,21 @@ def _write_text(text: str, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, *, geometry: bool = True) -> pd.DataFrame:
+    import pandas as pd
     import pyarrow.parquet as pq
 
-    metadata = pq.read_schema(path).metadata or {}
-    if b"geo" in metadata:
+    schema = pq.read_schema(path)
+    metadata = schema.metadata or {}
+    if b"geo" not in metadata:
+        return pd.read_parquet(path)
+    if geometry:
         import geopandas as gpd
 
         return gpd.read_parquet(path)
-    import pandas as pd
-
-    return pd.read_parquet(path)
+    skip = set(json.loads(metadata[b"geo"])["columns"])
+    columns = [c for c in schema.names if c not in skip and not c.startswith("__index_level_")]
+    return pd.read_parquet(path, columns=columns)
 
 
 def _write(product: pd.DataFrame, path: Path) -> None:

@@ -34,6 +34,7 @@ import logging
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -183,8 +184,15 @@ def _safe_extract(path: Path, target: Path) -> list[Path]:
             sub = target / str(folders.setdefault(str(name.parent), len(folders)))
             sub.mkdir(parents=True, exist_ok=True)
             dest = sub / name.name
-            with archive.open(member) as src, open(dest, "wb") as dst:
-                dst.write(src.read())
+            try:
+                with archive.open(member) as src, open(dest, "wb") as dst:
+                    dst.write(src.read())
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                msg = (
+                    f"{path}: member {member.filename} is corrupt ({exc}); download the archive "
+                    "again"
+                )
+                raise DataFormatError(msg) from exc
             if dest.suffix.lower() in _VECTOR_SUFFIXES:
                 out.append(dest)
     return out

@@ -26,6 +26,7 @@ from scipy.sparse import csgraph
 from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError
 from regionlib._log import log
+from regionlib._validate import code_index, geometries
 
 __all__ = [
     "IslandPolicy",
@@ -61,12 +62,11 @@ def group_key(gdf: pd.DataFrame) -> pd.Series:
     return pd.Series(gdf.index.astype(str).str[:2], index=gdf.index)
 
 
-def _check_gdf(gdf: gpd.GeoDataFrame) -> None:
+def _check_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``gdf`` checked: code index normalised, invalid geometries repaired (reported)."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise DataFormatError("expected a GeoDataFrame of municipalities (index: code, geometry)")
-    if gdf.index.has_duplicates:
-        dup = gdf.index[gdf.index.duplicated()].unique().tolist()[:5]
-        raise DataFormatError(f"duplicate municipality codes in the index: {dup}; dissolve first")
+    gdf = code_index(gdf, what="municipalities")
     empty = gdf.index[gdf.geometry.isna() | gdf.geometry.is_empty].tolist()
     if empty:
         raise DataFormatError(
@@ -75,6 +75,7 @@ def _check_gdf(gdf: gpd.GeoDataFrame) -> None:
         )
     if gdf.crs is None:
         raise DataFormatError(f"the GeoDataFrame has no CRS; set it to {settings.default_crs}")
+    return geometries(gdf, what="municipalities")
 
 
 def _queen_pairs(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -191,7 +192,7 @@ def _build(
     gdf: gpd.GeoDataFrame, within_prefecture: bool, islands: str
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Return the (possibly reduced) municipalities and the edge list on positional indices."""
-    _check_gdf(gdf)
+    gdf = _check_gdf(gdf)
     if islands not in _POLICIES:
         raise RegionlibError(f"unknown islands policy {islands!r}; use one of {_POLICIES}")
     i, j = _queen_pairs(gdf)

@@ -37,11 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import cut_tree, linkage
-from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, pairwise_distances, silhouette_score
-from sklearn.mixture import GaussianMixture
-from threadpoolctl import threadpool_limits
 
 from regionlib import codes, settings
 from regionlib._errors import (
@@ -126,9 +121,13 @@ class Clustering:
 def _fit_labels(x: np.ndarray, method: str, k: int, seed: int) -> tuple[np.ndarray, float]:
     """Fit one model; return raw labels and BIC (NaN unless gmm)."""
     if method == "kmeans":
+        from sklearn.cluster import KMeans
+
         model = KMeans(n_clusters=k, n_init=10, random_state=seed)
         return model.fit_predict(x), np.nan
     if method == "gmm":
+        from sklearn.mixture import GaussianMixture
+
         model = GaussianMixture(
             n_components=k, covariance_type="full", n_init=1, random_state=seed, reg_covar=1e-4
         )
@@ -141,6 +140,8 @@ def _fit_labels(x: np.ndarray, method: str, k: int, seed: int) -> tuple[np.ndarr
 def _ward_tree(x: np.ndarray) -> np.ndarray:
     # SciPy's ward linkage gives the same tree as sklearn's AgglomerativeClustering(linkage=
     # "ward"), but it is built once and cut at every candidate k, instead of refitted per k.
+    from scipy.cluster.hierarchy import linkage
+
     return linkage(x, method="ward")
 
 
@@ -156,6 +157,8 @@ def _relabel_by_size(raw: np.ndarray, codes: pd.Index) -> np.ndarray:
 def _scores(x: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, float]:
     if len(np.unique(labels)) < 2:
         return np.nan, np.nan
+    from sklearn.metrics import calinski_harabasz_score, silhouette_score
+
     return float(silhouette_score(x, labels, random_state=seed)), float(
         calinski_harabasz_score(x, labels)
     )
@@ -242,6 +245,9 @@ def cluster_municipalities(
     rows, fitted = [], {}
     # A few thousand rows are clustered fastest on one thread: with the default thread pools
     # (OpenMP, BLAS) k-means and the mixture run 5-20 times slower on a busy 2-core machine.
+    from scipy.cluster.hierarchy import cut_tree
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1):
         tree = _ward_tree(x) if method == "ward" else None
         if tree is not None:
@@ -347,6 +353,8 @@ _PHRASES: dict[str, dict[bool, tuple[str, str]]] = {
 
 def _medoid(x: np.ndarray) -> int:
     """Index of the row with the smallest total distance to the others."""
+    from sklearn.metrics import pairwise_distances
+
     return int(np.argmin(pairwise_distances(x).sum(axis=1)))
 
 
@@ -512,6 +520,12 @@ def find_peers(
         same = same == same[matrix.index.get_loc(target)]
         keep &= same if same_prefecture else ~same
     if population_within is not None:
+        if not float(population_within) > 0:
+            msg = (
+                f"population_within must be a positive percentage (30 for ±30 %), "
+                f"not {population_within}"
+            )
+            raise RegionlibError(msg)
         if "population" not in meta.columns:
             msg = "population_within needs a population column (population_2020) in the table"
             raise RegionlibError(msg)

@@ -22,13 +22,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from logging import WARNING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from regionlib import _cache, _write, codes, datasets, indicators, readers
 from regionlib._log import log
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["JoinReport", "SourceReport", "flag_notes", "load_table", "write_csv"]
 
@@ -328,6 +331,8 @@ def _build(names: list[str], detail: str, prefectures: list[str] | None) -> gpd.
     base = boundaries.load_boundaries(detail=detail, prefectures=prefectures)
     values, missing, reports = compute_aligned(names, base.index)
     out = base[["pref_code", "prefecture", "name"]].join(values)
+    import geopandas as gpd
+
     out = gpd.GeoDataFrame(out, geometry=base.geometry, crs=base.crs)
     report = JoinReport(len(out), reports, summarize_missing(missing, base["name"]))
     out.attrs = {
@@ -401,11 +406,15 @@ def load_table(
     prefs = None if prefectures is None else sorted({str(p) for p in prefectures})
     params = {"indicators": names, "detail": detail, "prefectures": prefs}
     product = _cache.cached(
-        "table", _input_hashes(names), params, lambda: _build(names, detail, prefs)
+        "table",
+        _input_hashes(names),
+        params,
+        lambda: _build(names, detail, prefs),
+        geometry=geometry,
     )
     attrs = dict(product.attrs)
     report = JoinReport.from_dict(attrs["join_report"])
-    if not geometry:
+    if not geometry and type(product) is not pd.DataFrame:  # built just now, with geometry
         product = pd.DataFrame(product.drop(columns=product.geometry.name))
     product.attrs = {
         "join_report": report,

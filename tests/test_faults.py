@@ -5,7 +5,8 @@ Kinds covered: outputs that cannot be written (bad extension, folder, parent tha
 outputs; the derived cache (flipped bit, truncated file, corrupt or missing side file,
 read-only or full cache, stray temporary files); downloads (a server trickling bytes on
 localhost against a short deadline, unsupported mirror schemes, a full or read-only download
-cache). Tests run as root in CI, so a read-only folder is simulated by patching the system call
+cache); input validation (duplicate codes, integer code index, invalid geometries,
+coordinates that do not match their CRS, a corrupt zip member, bad numbers on the command line). Tests run as root in CI, so a read-only folder is simulated by patching the system call
 that fails (``chmod`` does not stop root).
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import shapely
 
 from regionlib import _cache, _log, _write, printmaps
 from regionlib._errors import OutputError, RegionlibError
@@ -408,3 +410,131 @@ def test_data_clear_removes_partial_downloads(isolated_cache, capsys):
     assert main(["data", "clear"]) == 0
     assert "1 temporary downloads" in capsys.readouterr().out
     assert not (folder / "tmpab12cd34").exists()
+
+
+# --- input validation ------------------------------------------------------------------------
+
+
+def test_duplicate_codes_are_listed(grid):
+    from regionlib import features, graph
+    from regionlib._errors import DataFormatError
+
+    doubled = pd.concat([grid, grid.iloc[[2, 5]]])
+    with pytest.raises(
+        DataFormatError, match="duplicate municipal codes in the index: 01003, 01006"
+    ):
+        features.prepare_features(doubled, ["population", "x"])
+    with pytest.raises(DataFormatError, match="01003, 01006"):
+        graph.edges_table(doubled)
+
+
+def test_integer_code_index_is_normalised(grid):
+    from regionlib import features
+
+    as_read = grid.drop(columns="geometry").copy()
+    as_read.index = as_read.index.astype(int)  # what pd.read_csv gives for 01001 …
+    feats = features.prepare_features(as_read, ["population", "x"])
+    assert list(feats.matrix.index[:2]) == ["01001", "01002"]
+
+
+def test_invalid_geometries_are_repaired_and_reported(grid, capsys, monkeypatch):
+    import shapely
+
+    from regionlib import graph
+
+    monkeypatch.setattr(_log, "_said", set())
+    bad = grid.copy()
+    x0, y0 = 139.0, 35.0  # a bow-tie over the first cell: self-intersecting
+    bad.loc["01001", "geometry"] = shapely.Polygon(
+        [(x0, y0), (x0 + 0.1, y0 + 0.1), (x0 + 0.1, y0), (x0, y0 + 0.1)]
+    )
+    edges = graph.edges_table(bad)
+    assert "01001" in set(edges["code_a"]) | set(edges["code_b"])
+    err = capsys.readouterr().err
+    assert "repaired 1 invalid geometries with make_valid (01001)" in err
+    assert not grid.loc["01001", "geometry"].equals(bad.loc["01001", "geometry"])  # input kept
+
+
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        (
+            lambda g: (
+                g.set_crs("EPSG:6668", allow_override=True)
+                .to_crs(6677)
+                .set_crs("EPSG:6668", allow_override=True)
+            ),
+            "projected metres",
+        ),
+        (
+            lambda g: g.set_geometry(
+                g.geometry.map(lambda geom: shapely.transform(geom, lambda c: c[:, ::-1]))
+            ),
+            "swapped",
+        ),
+    ],
+    ids=["metres-as-degrees", "lat-lon-swapped"],
+)
+def test_coordinates_that_do_not_match_the_crs(grid, change, hint):
+    from regionlib import graph
+    from regionlib._errors import DataFormatError
+
+    with pytest.raises(
+        DataFormatError, match=f"coordinates do not match the CRS EPSG:6668.*{hint}"
+    ):
+        graph.edges_table(change(grid))
+
+
+def test_corrupt_zip_member_is_a_data_format_error(tmp_path, grid):
+    import zipfile
+
+    from regionlib import boundaries
+    from regionlib._errors import DataFormatError
+
+    member = grid.reset_index().rename(columns={"code": "N03_007"}).to_json()
+    path = tmp_path / "N03-2024.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("N03-2024/N03-2024.geojson", member)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"N03-2024.geojson") + len(b"N03-2024.geojson") + 20
+    for i in range(start, start + 40):  # damage the compressed bytes of the member
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFormatError, match=r"N03-2024\.zip: member N03-2024/N03-2024\.geojson"):
+        boundaries.read_n03(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["regions", "--floor", "population:0", "--csv", "{tmp}/r.csv"], "must be positive"),
+        (["regions", "--floor", "population:-5", "--csv", "{tmp}/r.csv"], "must be positive"),
+        (["peers", "夕張市", "--population-within", "-10"], "population_within must be a positive"),
+        (["peers", "夕張市", "--k", "0"], "k must be a positive integer"),
+        (["peers", "夕張市", "--k", "5000"], "peers asked, but only"),
+        (["clusters", "--k", "1"], "at least 2 clusters"),
+        (["clusters", "--k-min", "9", "--k-max", "4"], "k_range=(9, 4) must satisfy"),
+        (["map", "aging_rate", "--k", "40", "-o", "{tmp}/m.html"], "choose between 2 and 12"),
+        (["regions", "--method", "ward", "--n-regions", "0", "--csv", "{tmp}/r.csv"], "n_regions"),
+    ],
+)
+def test_bad_numbers_are_refused_in_one_line(mirror_dir, tmp_path, capsys, argv, message):
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in err if "error" in line or "Traceback" in line]
+    assert len(errors) == 1 and message in errors[0], err  # warnings said before may remain
+    assert errors[0] == err[-1] and errors[0].startswith(f"regionlib {argv[0]}: error: ")
+
+
+# --- reproducibility -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".pdf", ".png"])
+def test_print_maps_are_byte_identical_between_runs(grid, tmp_path, suffix):
+    paths = []
+    for i in range(2):  # two figures, as two runs would draw them
+        fig = printmaps.plot_choropleth(grid, "population", title="人口")
+        paths.append(printmaps.save_figure(fig, tmp_path / f"m{i}{suffix}"))
+    first, second = (p.read_bytes() for p in paths)
+    assert first == second
+    assert b"CreationDate" not in first and b"<dc:date>" not in first

@@ -125,6 +125,8 @@ def regionalize(
     """
     if method not in METHODS:
         raise UnknownNameError(f"unknown method {method!r}{suggest(str(method), METHODS)}")
+    if floor is not None and not float(floor[1]) > 0:
+        raise RegionlibError(f"floor {tuple(floor)!r}: the minimum must be positive")
     if method == "maxp" and floor is None:
         raise RegionlibError("method 'maxp' needs a floor, e.g. floor=('population', 200000)")
     if method in ("ward", "skater"):

@@ -52,6 +52,8 @@ def parse_floor(text: str) -> tuple[str, float]:
         number = float("nan")
     if not sep or not column or not np.isfinite(number):
         raise RegionlibError(f"floor {text!r} is not of the form COLUMN:NUMBER (population:200000)")
+    if number <= 0:
+        raise RegionlibError(f"floor {text!r}: the minimum must be positive")
     return column.strip(), number
 
 
