@@ -353,3 +353,39 @@ def test_regions_leave_flagged_values_out(caplog):
     assert "07564" in caplog.text
     kept = feature_matrix(frame, ["x", "y"], False, flagged="keep")
     assert kept[3, 0] == 1000.0
+
+
+def test_user_xlsx_joins(tmp_path):
+    import openpyxl
+
+    from regionlib import userdata
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["団体コード", "団体名", "指標A"])
+    sheet.append([11002, "札幌市", 1.5])  # a 6-digit code stored as a number: zero lost
+    sheet.append(["472077", "石垣市", 2.5])
+    path = tmp_path / "mine.xlsx"
+    book.save(path)
+    base = table.load_table(["aging_rate"], geometry=False)
+    t = userdata.join_user_table(base, path)
+    assert t.at["01100", "指標A"] == 1.5 and t.at["47207", "指標A"] == 2.5
+    assert t.attrs["user_join_report"].matched == 2
+
+
+def test_registered_data_and_prefecture_series():
+    values = pd.Series([10.0, 20.0], index=["1100", "13101"])  # codes as a spreadsheet keeps them
+    entry = indicators.register("my_index", values, label="独自指数", unit="点", credit="自治体")
+    try:
+        assert entry.group == "user" and indicators.info("my_index").label == "独自指数"
+        t = table.load_table(["my_index", "aging_rate"], geometry=False)
+        assert t.at["01100", "my_index"] == 10.0 and math.isnan(t.at["01202", "my_index"])
+        assert t.attrs["missing_reasons"]["my_index"]["01202"] == "not in the user's data"
+        with pytest.raises(UnknownNameError, match="built-in"):
+            indicators.register("aging_rate", label="x")
+    finally:
+        indicators._USER.pop("my_index", None)
+        indicators._USER_DATA.pop("my_index", None)
+    s = panel.series("population_registered", years=[2020, 2022], prefectures=["鳥取県"])
+    assert set(s["code"].str[:2]) == {"31"} and s["code"].nunique() == 19
+    assert sorted(s["year"].unique()) == [2020, 2022]
