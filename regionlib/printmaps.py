@@ -42,7 +42,7 @@ from regionlib._mapstyle import (
 from regionlib._simplify import simplify_coverage
 from regionlib._write import atomic_write
 
-__all__ = ["FORMATS", "default_insets", "plot_choropleth", "save_figure"]
+__all__ = ["FORMATS", "default_insets", "plot_choropleth", "plot_small_multiples", "save_figure"]
 
 FORMATS = (".png", ".pdf", ".svg")
 _OGASAWARA = "13421"
@@ -245,6 +245,112 @@ def plot_choropleth(
         fig.suptitle(title or meta.title, fontsize=15, y=0.975)
         lines = credit_lines([column], list(credits or []))
         fig.text(0.02, 0.015, "出典: " + "／".join(lines), fontsize=7, color="#333333", wrap=True)
+    return fig
+
+
+def plot_small_multiples(
+    gdf: gpd.GeoDataFrame,
+    indicator: str,
+    years: Sequence[int],
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str | None = None,
+    ncols: int | None = None,
+    title: str | None = None,
+    credits: Sequence[str] | None = None,
+    tolerance: float | None = 0.002,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw one indicator over several years as small multiples on one shared class scheme.
+
+    The class breaks are computed once from the values of every year together, so that a colour
+    means the same value in every panel; one legend serves them all.
+
+    Parameters
+    ----------
+    gdf
+        Municipalities with the columns ``INDICATOR@YEAR`` (for example
+        ``load_table(["aging_rate@2015", "aging_rate@2020"])``).
+    indicator
+        Catalogue name (or label).
+    years
+        The years, one panel each, in order.
+    scheme, k, palette
+        Class breaks and colours of the pooled values, as in :func:`plot_choropleth`.
+    ncols
+        Panels per row; default up to 4.
+    title, credits
+        Figure title (default the indicator's label) and extra credit lines.
+    tolerance
+        Coverage simplification tolerance in degrees (``None`` or 0: none).
+    figsize
+        Figure size in inches; default from the grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; save it with :func:`save_figure`.
+    """
+    from regionlib import indicators
+
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
+        raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
+    name = indicators.parse(indicator).name
+    columns = [f"{name}@{int(y)}" for y in years]
+    absent = [c for c in columns if c not in gdf.columns]
+    if absent:
+        raise UnknownNameError(f"column {absent[0]!r} is not in the table")
+    frame = gdf.to_crs(settings.default_crs)
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if tolerance:
+        frame = frame.set_geometry(simplify_coverage(frame.geometry.to_numpy(), tolerance))
+    frame = frame.to_crs(settings.area_crs)
+    pooled = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in columns])
+    shared = classify(pooled.rename(name), scheme=scheme, k=k, palette=palette)
+    pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
+    meta = column_meta(name)
+    national = pref_key is not None and frame[pref_key].nunique() > 10
+    borders = None if national else pref_key  # at this size, prefecture lines hide the colours
+    main = ~frame.index.isin([_OGASAWARA]) if national else np.zeros(0, dtype=bool)
+    ncols = ncols or min(4, len(columns))
+    nrows = -(-len(columns) // ncols)
+    size = figsize or (4.2 * ncols, 4.4 * nrows + 1.4)
+    font = _font_name()
+    with matplotlib.rc_context({"font.family": font, "pdf.fonttype": 42, "svg.fonttype": "path"}):
+        fig = Figure(figsize=size, layout="none")
+        grid = fig.add_gridspec(nrows, ncols, left=0.02, right=0.98, top=0.9, bottom=0.16)
+        for i, (column, year) in enumerate(zip(columns, years, strict=True)):
+            classes = classify(frame[column], scheme="user_defined", bins=list(shared.upper))
+            colors = np.array([shared.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
+            ax = fig.add_subplot(grid[i // ncols, i % ncols])
+            _draw(ax, frame, colors, borders)
+            if len(main):  # far islands (小笠原村) would shrink every panel: view the rest
+                minx, miny, maxx, maxy = frame.geometry[main].total_bounds
+                ax.set_xlim(minx, maxx)
+                ax.set_ylim(miny, maxy)
+            ax.set_title(f"{int(year)}年", fontsize=11)
+        decimals = decimals_for(pooled.to_numpy(dtype=float))
+        handles, lower = [], shared.lower
+        for color, upper in zip(shared.colors, shared.upper, strict=True):
+            text = f"{fmt(lower, decimals)} – {fmt(upper, decimals)}"
+            handles.append(Patch(facecolor=color, edgecolor="#777777", linewidth=0.5, label=text))
+            lower = upper
+        handles.append(
+            Patch(facecolor=MISSING_COLOR, edgecolor="#777777", hatch="////", label=MISSING_LABEL)
+        )
+        fig.legend(
+            handles=handles,
+            title=f"{meta.title}（全年共通の{SCHEMES[shared.scheme]}）",
+            loc="lower center",
+            ncols=min(len(handles), 6),
+            fontsize=8,
+            title_fontsize=9,
+            bbox_to_anchor=(0.5, 0.04),
+        )
+        fig.suptitle(title or meta.label, fontsize=14, y=0.975)
+        lines = credit_lines(columns, list(credits or []))
+        fig.text(0.02, 0.008, "出典: " + "／".join(lines), fontsize=6, color="#333333", wrap=True)
     return fig
 
 

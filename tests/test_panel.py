@@ -389,3 +389,10 @@ def test_registered_data_and_prefecture_series():
     s = panel.series("population_registered", years=[2020, 2022], prefectures=["鳥取県"])
     assert set(s["code"].str[:2]) == {"31"} and s["code"].nunique() == 19
     assert sorted(s["year"].unique()) == [2020, 2022]
+
+
+def test_small_multiples_print_map(tmp_path):
+    out = tmp_path / "years.png"
+    args = ["-q", "map", "aging_rate", "--years", "2015,2020", "--pref", "鳥取県", "-o", str(out)]
+    assert main(args) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 10_000

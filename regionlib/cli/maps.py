@@ -100,10 +100,23 @@ def _map(args: argparse.Namespace) -> int:
     if args.join:
         print(frame.attrs["user_join_report"], file=sys.stderr)
     if suffix in printmaps.FORMATS:
-        if len(names) > 1:
+        if len(names) > 1 and not years:
             from regionlib._log import log
 
             log(f"a print map shows one indicator; drawing {names[0]}", level=logging.WARNING)
+        if years:
+            fig = printmaps.plot_small_multiples(
+                frame,
+                base,
+                years,
+                scheme=args.scheme,
+                k=args.k,
+                palette=args.palette,
+                title=args.title,
+            )
+            printmaps.save_figure(fig, out)
+            print(f"{out} ({len(years)} 年の小さな地図)", file=sys.stderr)
+            return 0
         fig = printmaps.plot_choropleth(
             frame,
             names[0],
