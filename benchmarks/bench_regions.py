@@ -202,6 +202,23 @@ def main() -> None:
         f"{'OK' if t_mp < 30 and p_ours >= p_pg and m_ours < m_pg else 'MISSED'}"
     )
 
+    # --- nested levels: commuting zones -> 200,000 -> 5 million ---------------------------------
+    from regionlib import nested
+
+    levels = ["commuting_zones", "population:200000", "population:5000000"]
+    res_n, t_n = timed(
+        lambda: nested.propose_levels(
+            frame, INDICATORS, levels, floor_columns={"population": POP}, missing="median"
+        )
+    )
+    ev = res_n.evaluation
+    print(
+        f"\nnested {' -> '.join(levels)} (incl. graph and evaluation): {t_n:.2f} s, regions "
+        f"{' / '.join(str(int(v)) for v in ev.loc['n_regions'])}, ARI vs 広域地方計画区域 "
+        f"{' / '.join(f'{v:.3f}' for v in ev.loc['ari_national_plan_areas'])}; "
+        f"target < 30 s: {'OK' if t_n < 30 else 'MISSED'}"
+    )
+
     # --- spopt MaxPHeuristic on Hokkaido, for context ------------------------------------
     if not args.skip_spopt:
         labels, seconds, hok = run_spopt_hokkaido(frame, args.spopt_timeout)

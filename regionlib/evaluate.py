@@ -44,6 +44,7 @@ __all__ = [
     "compactness",
     "evaluate",
     "format_evaluation",
+    "format_value",
     "measure_label",
     "random_regions",
     "sum_of_squares",
@@ -378,21 +379,35 @@ def format_evaluation(result: pd.Series) -> str:
     str
         One ``label: value`` line per measure.
     """
-    lines = []
-    for key, value in result.items():
-        label = measure_label(key)
-        if isinstance(value, bool | np.bool_):
-            text = "はい" if value else "いいえ"
-        elif isinstance(value, int | np.integer):
-            text = f"{value:,d}"
-        elif isinstance(value, float) and abs(value) >= 1000:
-            text = f"{value:,.0f}"
-        elif isinstance(value, float):
-            text = f"{value:.3f}"
-        else:
-            text = str(value)
-        lines.append(f"{label}: {text}")
-    return "\n".join(lines)
+    return "\n".join(
+        f"{measure_label(key)}: {format_value(value)}" for key, value in result.items()
+    )
+
+
+def format_value(value: object) -> str:
+    """Format one evaluation value for planners (はい/いいえ, thousands separators, 3 decimals).
+
+    Parameters
+    ----------
+    value
+        A value of :func:`evaluate`'s result.
+
+    Returns
+    -------
+    str
+        The text; an empty string for a missing value.
+    """
+    if isinstance(value, bool | np.bool_):
+        return "はい" if value else "いいえ"
+    if isinstance(value, int | np.integer):
+        return f"{value:,d}"
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            return ""
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
 
 
 def random_regions(

@@ -4,6 +4,8 @@ Examples::
 
     regionlib regions --method maxp --floor population:200000 -o regions.html --csv regions.csv
     regionlib regions --method ward --n-regions 50 --within-prefecture --csv ward50.csv
+    regionlib regions --blocks commuting_zones --method maxp --floor population:200000 --csv cz.csv
+    regionlib regions --levels commuting_zones,population:200000,population:5000000 --csv nested.csv
     regionlib neighbours -o edges.csv
 """
 
@@ -67,6 +69,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="LAYER",
         help="分割しない単位 / build regions from whole blocks so none is split: "
         "commuting_zones (2020), commuting_zones:2015, prefectures, or a CSV of code,block",
+    )
+    p.add_argument(
+        "--levels",
+        metavar="LEVEL,LEVEL,…",
+        help="nested levels from fine to coarse, each a union of units of the one below: a "
+        "block layer, a floor COLUMN:MIN (max-p) or regions:N (--method skater or ward); "
+        "e.g. commuting_zones,population:200000,population:5000000",
     )
     add_indicators_argument(p, default="the core set without population")
     add_pref_argument(p)
@@ -148,6 +157,40 @@ def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
     return [similarity.resolve_code(frame, name) for name in names]
 
 
+def _nested(args: argparse.Namespace, features: list[str]) -> int:
+    from regionlib import nested, table
+
+    if args.floor or args.n_regions or args.blocks or args.cores or args.together:
+        raise RegionlibError(
+            "--levels replaces --floor, --n-regions and --blocks (write them as levels); "
+            "--cores and --together are not supported with --levels"
+        )
+    levels = [nested.parse_level(text) for text in split_names([args.levels])]
+    floor_columns = [lv.floor[0] for lv in levels if lv.floor]
+    renames = {c: _floor_column(c) for c in floor_columns}
+    names = list(dict.fromkeys([*features, _POPULATION, *renames.values()]))
+    frame = table.load_table(names, prefectures=args.prefectures)
+    result = nested.propose_levels(
+        frame,
+        features,
+        levels,
+        method=args.method if args.method in ("ward", "skater") else "skater",
+        population=_POPULATION,
+        islands=args.islands,
+        missing=args.missing,
+        floor_columns=renames,
+        random_state=args.seed,
+    )
+    csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
+    written = result.save(csv_path, html=args.output)
+    print(result.summary())
+    counts = " → ".join(str(result.labels[lv.spec].nunique()) for lv in result.levels)
+    print(f"{len(frame)} 市区町村 → {counts} リージョン", file=sys.stderr)
+    for path in written:
+        print(f"  -> {path}", file=sys.stderr)
+    return 0
+
+
 def _regions(args: argparse.Namespace) -> int:
     if not args.output and not args.csv:
         raise RegionlibError("name an output: -o regions.html and/or --csv regions.csv")
@@ -159,13 +202,15 @@ def _regions(args: argparse.Namespace) -> int:
     check_output(csv_path.with_name(f"{csv_path.stem}_evaluation.txt"), (".txt",))
     from regionlib import indicators, proposals, regions, table
 
+    features = indicator_names(args.indicators) or [
+        n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
+    ]
+    if args.levels:
+        return _nested(args, features)
     floor = None
     if args.floor:
         column, value = regions.parse_floor(args.floor)
         floor = (_floor_column(column), value)
-    features = indicator_names(args.indicators) or [
-        n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
-    ]
     names = list(dict.fromkeys([*features, _POPULATION, *([floor[0]] if floor else [])]))
     frame = table.load_table(names, prefectures=args.pref)
     cores = _resolve(split_names(args.cores), frame) if args.cores else None
