@@ -169,7 +169,7 @@ def _nested(args: argparse.Namespace, features: list[str]) -> int:
     floor_columns = [lv.floor[0] for lv in levels if lv.floor]
     renames = {c: _floor_column(c) for c in floor_columns}
     names = list(dict.fromkeys([*features, _POPULATION, *renames.values()]))
-    frame = table.load_table(names, prefectures=args.prefectures)
+    frame = table.load_table(names, prefectures=args.pref)
     result = nested.propose_levels(
         frame,
         features,
