@@ -177,7 +177,7 @@ def _nested(args: argparse.Namespace, features: list[str]) -> int:
         method=args.method if args.method in ("ward", "skater") else "skater",
         population=_POPULATION,
         islands=args.islands,
-        missing=args.missing,
+        missing={"impute": "median", "raise": "error"}.get(args.missing, args.missing),
         floor_columns=renames,
         random_state=args.seed,
     )
