@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "functional",
         help="通勤流動（origin,destination,flow）から機能的地域（通勤圏・都市雇用圏）を作る",
-        description="Delineate functional regions from commuting flows: commuting zones by "
+        description="通勤・通学の流動表から機能的地域（通勤圏、または都市雇用圏）を作ります。 "
+        "Delineate functional regions from commuting flows: commuting zones by "
         "average-linkage clustering cut at tree height 0.98 (Tolbert & Sizer 1996; Adachi, "
         "Fukai, Kawaguchi & Saito 2020), or with --uea the urban employment area rules (cores "
         "of at least --core-population, suburbs sending at least --share of their workers). "
