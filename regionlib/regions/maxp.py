@@ -1,111 +1,99 @@
 """max-p regionalisation: as many regions as possible that each reach a floor, then least SSD.
 
-Construction (Duque, Anselin & Rey 2012): regions grow from seeds (forced cores first) by the
-unassigned neighbour closest to their mean or by a random one until they reach the floor; the
-nodes left over (enclaves) join the most similar adjacent region. Restarts alternate greedy and
-random growth; the best partitions (most regions, then least SSD) are improved by
-:func:`regionlib.regions._local.improve`.
+Construction (Duque, Anselin & Rey 2012): regions grow from seeds (forced cores first, then a
+random order) until they reach the floor, each time by the frontier unit with the most links
+into the region (compact regions waste less of the floor variable, so more regions fit), ties
+broken by similarity to the region mean (even restarts) or at random (odd restarts); the units
+left over (enclaves) join the most similar adjacent region. The best partitions (most regions,
+then least SSD) are improved by :func:`regionlib.regions._local.improve`.
+
+Each new region is seeded next to the regions already made, at the free unit with the fewest
+free neighbours (a sweep that leaves few enclaves), and split in two when the enclaves it
+absorbed make it twice the floor. Restarts cycle through three growth rules (most similar
+unit; most similar among those with the most links into the region; random among those), run
+two at a time (one per core; the compiled
+loops of :mod:`regionlib.regions._kernels` release the GIL) and stop when they stop paying:
+once as many restarts have found no more regions as were needed to find the best count so far
+(and at least ``patience``), or after ``n_restarts``. Each restart has its own seed, so the
+result does not depend on scheduling. Nationwide (1,741 municipalities, floor 200,000) a
+restart takes about 1.5 ms.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from regionlib._errors import RegionlibError
+from regionlib._log import log
+from regionlib.regions import _kernels
 from regionlib.regions._local import improve
-from regionlib.regions._problem import (
-    Problem,
-    check_floor_feasible,
-    neighbour_lists,
-    total_ssd,
+from regionlib.regions._problem import Problem, check_floor_feasible, total_ssd
+
+#: Growth rules the restarts cycle through (see :func:`construct`).
+_MODES = (
+    {"greedy": True, "compact": False, "sweep": True},
+    {"greedy": True, "compact": True, "sweep": True},
+    {"greedy": False, "compact": True, "sweep": True},
 )
+#: Partitions with the most regions that the local search improves (the best SSD is kept).
+N_IMPROVED = 6
+#: Fewest restarts in a row without more regions after which max-p may stop.
+PATIENCE = 20
 
 
 def construct(
     problem: Problem,
     floor: float,
-    nbrs: list[np.ndarray],
-    rng: np.random.Generator,
     *,
     greedy: bool,
+    compact: bool = False,
+    sweep: bool = False,
+    seed: int,
 ) -> np.ndarray | None:
-    """Grow regions from seeds until they reach the floor, then assign the enclaves.
+    """Grow regions until they reach the floor, then assign the enclaves (one restart).
 
-    Seeds are the forced cores, then the other nodes in a random order. A region grows by the
-    unassigned neighbour closest to its mean (``greedy``) or by a random one. Regions that run
-    out of neighbours before the floor dissolve into enclaves; enclaves join the adjacent region
-    closest in feature space. Returns None if a forced core cannot reach the floor.
+    Parameters
+    ----------
+    problem
+        The prepared problem.
+    floor
+        Minimum total of ``problem.weight`` per region.
+    greedy
+        Grow by the most similar frontier unit (else a random one).
+    compact
+        Choose only among the frontier units with the most links into the region.
+    sweep
+        Seed each new region next to the regions already made, at the free unit with the
+        fewest free neighbours (else seeds are drawn at random).
+    seed
+        Seed of this restart.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Region label per node; None if a forced core cannot reach the floor.
     """
-    n = len(problem.mass)
-    mean = problem.mean
-    w = problem.weight
-    is_core = np.zeros(n, dtype=bool)
+    adj = problem.adjacency
+    is_core = np.zeros(len(problem.mass), dtype=np.bool_)
     is_core[problem.cores] = True
-    labels = np.full(n, -1, dtype=np.int64)
-    enclave = np.zeros(n, dtype=bool)
-    n_regions = 0
-    seeds = list(problem.cores) + [int(s) for s in rng.permutation(n) if not is_core[s]]
-    for s in seeds:
-        if labels[s] >= 0 or enclave[s]:
-            continue
-        members = [s]
-        labels[s] = n_regions
-        total = w[s]
-        xs = problem.xsum[s].copy()
-        ms = problem.mass[s]
-        frontier: set[int] = set()
-        for u in nbrs[s]:
-            if labels[u] < 0 and not is_core[u]:
-                frontier.add(int(u))
-        while total < floor and frontier:
-            cand = np.fromiter(frontier, dtype=np.int64, count=len(frontier))
-            if greedy:
-                diff = mean[cand] - xs / ms
-                pick = int(cand[np.argmin(np.einsum("ij,ij->i", diff, diff) + 1e-9 * cand)])
-            else:
-                pick = int(cand[rng.integers(len(cand))])
-            frontier.discard(pick)
-            members.append(pick)
-            labels[pick] = n_regions
-            enclave[pick] = False
-            total += w[pick]
-            xs += problem.xsum[pick]
-            ms += problem.mass[pick]
-            for u in nbrs[pick]:
-                if labels[u] < 0 and not is_core[u]:
-                    frontier.add(int(u))
-        if total >= floor:
-            n_regions += 1
-        else:
-            if is_core[s]:
-                return None
-            labels[members] = -1
-            enclave[members] = True
-    if n_regions == 0:
+    labels, k = _kernels.grow(
+        adj.indptr.astype(np.int64),
+        adj.indices.astype(np.int64),
+        problem.weight.astype(float),
+        np.ascontiguousarray(problem.xsum, dtype=float),
+        problem.mass.astype(float),
+        is_core,
+        float(floor),
+        bool(greedy),
+        bool(compact),
+        bool(sweep),
+        int(seed),
+    )
+    if k == 0 or (labels < 0).any():
         return None
-    # enclaves join the most similar adjacent region, repeatedly, in a fixed order
-    k = n_regions
-    assigned = labels >= 0
-    rsum = np.zeros((k, problem.xsum.shape[1]))
-    np.add.at(rsum, labels[assigned], problem.xsum[assigned])
-    rmass = np.bincount(labels[assigned], weights=problem.mass[assigned], minlength=k)
-    pending = np.flatnonzero(labels < 0).tolist()
-    while pending:
-        rest = []
-        for i in pending:
-            near = {int(labels[u]) for u in nbrs[i] if labels[u] >= 0}
-            if not near:
-                rest.append(i)
-                continue
-            opts = np.array(sorted(near))
-            diff = rsum[opts] / rmass[opts, None] - mean[i]
-            r = int(opts[np.argmin(np.einsum("ij,ij->i", diff, diff))])
-            labels[i] = r
-            rsum[r] += problem.xsum[i]
-            rmass[r] += problem.mass[i]
-        if len(rest) == len(pending):
-            return None  # a component without any region: ruled out by the feasibility check
-        pending = rest
     return labels
 
 
@@ -116,6 +104,7 @@ def solve(
     n_restarts: int,
     local_search: bool,
     rng: np.random.Generator,
+    patience: int = PATIENCE,
 ) -> np.ndarray:
     """Solve max-p on ``problem``: restarts of :func:`construct`, then local improvement.
 
@@ -126,11 +115,13 @@ def solve(
     floor
         Minimum total of ``problem.weight`` per region.
     n_restarts
-        Construction restarts (alternating greedy and random growth).
+        Most construction restarts.
     local_search
         Improve the best partitions by moving boundary nodes.
     rng
-        Random generator (seeded by the caller).
+        Random generator (seeded by the caller); draws the seed of every restart.
+    patience
+        Fewest restarts in a row without more regions before stopping.
 
     Returns
     -------
@@ -138,26 +129,47 @@ def solve(
         Region label per node.
     """
     check_floor_feasible(problem, floor)
-    nbrs = neighbour_lists(problem.adjacency)
+    seeds = rng.integers(0, 2**31 - 1, size=max(1, n_restarts))
+    workers = max(1, min(2, os.cpu_count() or 1))
     candidates = []
-    for t in range(n_restarts):
-        labels = construct(problem, floor, nbrs, rng, greedy=t % 2 == 0)
-        if labels is None:
-            continue
-        candidates.append((-(int(labels.max()) + 1), total_ssd(problem, labels), t, labels))
+    best_p, found_at = 0, 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, len(seeds), workers):
+            batch = range(start, min(start + workers, len(seeds)))
+            results = pool.map(
+                lambda t: construct(problem, floor, **_MODES[t % 3], seed=int(seeds[t])),
+                batch,
+            )
+            for t, labels in zip(batch, results, strict=True):
+                if labels is None:
+                    continue
+                p = int(labels.max()) + 1
+                candidates.append((-p, total_ssd(problem, labels), t, labels))
+                if p > best_p:
+                    best_p, found_at = p, t
+            done = batch[-1] + 1
+            if done - found_at - 1 >= max(patience, found_at + 1):
+                break
     if not candidates:
         raise RegionlibError(
             f"no partition meets the floor {floor:,.0f} with the forced cores given: a core "
             "is boxed in by other cores; remove a core or lower the floor"
         )
+    log(f"max-p: {len(candidates)} restarts, best {best_p} regions")
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
-    best_p = candidates[0][0]
-    best = [c for c in candidates if c[0] == best_p][:3]
+    best = [c for c in candidates if c[0] == candidates[0][0]][:N_IMPROVED]
     if not local_search:
         return best[0][3]
-    improved = []
-    for _, _, t, labels in best:
-        out = improve(problem, labels, floor=floor, rng=rng)
-        improved.append((total_ssd(problem, out), t, out))
-    improved.sort(key=lambda c: (c[0], c[1]))
+    ls_seeds = rng.integers(0, 2**31 - 1, size=len(best))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outs = list(
+            pool.map(
+                lambda k: improve(problem, best[k][3], floor=floor, seed=int(ls_seeds[k])),
+                range(len(best)),
+            )
+        )
+    improved = sorted(
+        ((total_ssd(problem, out), c[2], out) for c, out in zip(best, outs, strict=True)),
+        key=lambda c: (c[0], c[1]),
+    )
     return improved[0][2]
