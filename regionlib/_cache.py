@@ -235,7 +235,7 @@ def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
     _swept = True
     now = time.time()
     removed = 0
-    for tmp in where.glob(f".*{TEMP_SUFFIX}") if where.is_dir() else []:
+    for tmp in where.glob(f"*{TEMP_SUFFIX}") if where.is_dir() else []:  # also older names
         try:
             if now - tmp.stat().st_mtime >= older_than:
                 tmp.unlink()

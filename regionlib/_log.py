@@ -42,6 +42,15 @@ def show_progress(progress: bool | None = None) -> bool:
     return bool(wanted) and hasattr(stream, "isatty") and stream.isatty()
 
 
+def _short(record: logging.LogRecord, width: int = 80) -> str:
+    """Return the Japanese line of a warning; else its message cut to ``width`` characters."""
+    ja = getattr(record, "ja", None)
+    if ja:
+        return ja
+    message = record.getMessage()
+    return "注意: " + (message if len(message) <= width else message[: width - 1] + "…")
+
+
 class _Console(logging.Handler):
     """Print records as the settings ask, each identical message once."""
 
@@ -52,8 +61,7 @@ class _Console(logging.Handler):
             self._say(record.levelno, f"regionlib: {line}", sys.stderr)
         elif settings.log_warnings and record.levelno >= logging.WARNING:
             if in_notebook():
-                ja = getattr(record, "ja", None) or message
-                self._say(record.levelno, f"⚠ regionlib: {ja}", sys.stdout)
+                self._say(record.levelno, f"⚠ regionlib: {_short(record)}", sys.stdout)
             else:
                 self._say(record.levelno, f"regionlib: warning: {message}", sys.stderr)
 

@@ -380,8 +380,16 @@ def prepare_features(
                 values.loc[codes, name] = values[name].drop(index=codes).median()
                 left_out[name] = codes
         if left_out:
+            counts = ", ".join(f"{n} {len(c)}" for n, c in left_out.items())
+            total = sum(len(c) for c in left_out.values())
+            log(
+                f"features: {total} flagged values left out of the distances ({counts}); "
+                "codes with -v",
+                level=logging.WARNING,
+                ja=f"注意フラグの付いた値 {total} 件を距離の計算から除きました",
+            )
             shown = "; ".join(f"{n}: {', '.join(c)}" for n, c in left_out.items())
-            log(f"features: flagged values left out ({shown})", level=logging.WARNING)
+            log(f"features: flagged values left out: {shown}")
     for name in names:
         if values[name].isna().all():
             msg = (

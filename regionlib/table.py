@@ -245,7 +245,11 @@ def _align(
     if merged:
         log(f"{table.source}: {len(merged)} current municipalities combine several source rows")
     if splits:
-        log(f"{table.source}: {len(splits)} split municipalities left unmatched", level=WARNING)
+        log(
+            f"{table.source}: {len(splits)} split municipalities left unmatched",
+            level=WARNING,
+            ja=f"{table.source}: 分割された {len(splits)} 市区町村の値がありません",
+        )
     if len(unmatched):
         log(f"{table.source}: {len(unmatched)} codes without a municipality in the table")
     aligned = readers.SourceTable(

@@ -125,6 +125,24 @@ def test_notebook_shows_one_japanese_line_on_stdout(fresh_log, capsys, monkeypat
     assert out.err == ""
 
 
+def test_notebook_warning_without_japanese_is_one_short_line(fresh_log, capsys, monkeypatch):
+    monkeypatch.setattr(_log, "in_notebook", lambda: True)
+    _log.log("x" * 300, level=logging.WARNING)
+    line = capsys.readouterr().out.rstrip("\n")
+    assert "\n" not in line and line.startswith("⚠ regionlib: 注意: xxx") and len(line) < 100
+
+
+def test_interrupt_is_one_line_and_exit_130(monkeypatch, capsys):
+    from regionlib.cli import table as cli_table
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_table, "_indicators", interrupted)
+    assert main(["indicators"]) == 130
+    assert capsys.readouterr().err == "regionlib indicators: interrupted\n"
+
+
 def test_progress_only_on_a_terminal(fresh_log, monkeypatch):
     settings.progress = True
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)

@@ -103,7 +103,11 @@ def _map(args: argparse.Namespace) -> int:
         if len(names) > 1 and not years:
             from regionlib._log import log
 
-            log(f"a print map shows one indicator; drawing {names[0]}", level=logging.WARNING)
+            log(
+                f"a print map shows one indicator; drawing {names[0]}",
+                level=logging.WARNING,
+                ja=f"印刷用地図は1指標のみです（{names[0]} を描きます）",
+            )
         if years:
             fig = printmaps.plot_small_multiples(
                 frame,
