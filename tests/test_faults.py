@@ -538,3 +538,58 @@ def test_print_maps_are_byte_identical_between_runs(grid, tmp_path, suffix):
     first, second = (p.read_bytes() for p in paths)
     assert first == second
     assert b"CreationDate" not in first and b"<dc:date>" not in first
+
+
+# --- a real small file system: full, then read-only (skipped where mounting is not allowed) ----
+
+
+@pytest.fixture
+def tiny_fs(tmp_path):
+    """A 64 KiB tmpfs mounted at a temporary folder (needs root and CAP_SYS_ADMIN)."""
+    import shutil
+    import subprocess
+
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mount not permitted here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_then_read_only_file_system(tiny_fs):
+    import subprocess
+
+    target = tiny_fs / "t.csv"
+    _write.write_text(target, "previous\n")
+    big = pd.DataFrame({"x": range(40_000)})  # about 250 KB: does not fit in 64 KiB
+    with pytest.raises(OutputError, match=r"t\.csv: cannot write the CSV: the disk is full"):
+        _write.write_csv(big, target)
+    assert target.read_text() == "previous\n"
+    assert _leftovers(tiny_fs) == []
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
+    with pytest.raises(OutputError, match="the file system is read-only"):
+        _write.check_output(tiny_fs / "new.csv", (".csv",))
+    assert main(["table", "-o", str(tiny_fs / "new.csv")]) == 2
+
+
+def test_read_only_cache_on_a_real_file_system(tiny_fs, monkeypatch, capsys):
+    import subprocess
+
+    from regionlib import settings
+
+    monkeypatch.setattr(settings, "cache_folder", tiny_fs / "cache")
+    monkeypatch.setattr(_log, "_said", set())
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
+    calls: list = []
+    assert _cached(calls).loc["01001", "density"] == 1.5
+    assert "cache folder" in capsys.readouterr().err

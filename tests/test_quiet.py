@@ -127,6 +127,7 @@ def test_notebook_shows_one_japanese_line_on_stdout(fresh_log, capsys, monkeypat
 
 def test_notebook_warning_without_japanese_is_one_short_line(fresh_log, capsys, monkeypatch):
     monkeypatch.setattr(_log, "in_notebook", lambda: True)
+    settings.log_console, settings.log_warnings = False, True
     _log.log("x" * 300, level=logging.WARNING)
     line = capsys.readouterr().out.rstrip("\n")
     assert "\n" not in line and line.startswith("⚠ regionlib: 注意: xxx") and len(line) < 100

@@ -125,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    saved = (settings.log_console, settings.log_warnings, settings.progress)
     configure_output(verbose=args.verbose, quiet=args.quiet)
     try:
         return int(args.func(args) or 0)
@@ -137,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
         return 0
+    finally:  # a caller in the same process (tests, scripts) keeps its own settings
+        settings.log_console, settings.log_warnings, settings.progress = saved
 
 
 if __name__ == "__main__":
