@@ -228,6 +228,7 @@ def propose_levels(
     islands: str = "connect",
     missing: str = "median",
     floor_columns: dict[str, str] | None = None,
+    compactness: float | None = None,
     random_state: int | None = None,
 ) -> NestedProposal:
     """Propose nested levels of regions, each a union of units of the level below.
@@ -252,6 +253,8 @@ def propose_levels(
         Missing indicator values: ``"median"`` (default, logged) or ``"error"``.
     floor_columns
         Renaming of floor columns, e.g. ``{"population": "population_2020"}``.
+    compactness
+        Compactness weight of the computed levels (default ``regions.DEFAULT_COMPACTNESS``).
     random_state
         Seed of max-p.
 
@@ -310,6 +313,7 @@ def propose_levels(
                 n_regions=level.n_regions,
                 graph=g,
                 blocks=below,
+                compactness=regions.DEFAULT_COMPACTNESS if compactness is None else compactness,
                 missing=missing,
                 random_state=random_state,
             )

@@ -173,6 +173,7 @@ def propose_regions(
     together: Iterable[Iterable[str]] | None = None,
     blocks: str | Path | pd.Series | None = None,
     spatial_weight: float = 0.0,
+    compactness: float | None = None,
     missing: str = "median",
     random_state: int | None = None,
 ) -> RegionProposal:
@@ -192,6 +193,9 @@ def propose_regions(
         ``"commuting_zones:2015"``, ``"prefectures"``, a CSV of ``code,block`` or a Series (see
         :func:`regionlib.references.block_layer`). The evaluation then also counts the blocks
         split (none).
+    compactness
+        Compactness weight (see :func:`regionlib.regions.regionalize`); default
+        ``regions.DEFAULT_COMPACTNESS``, 0 for indicators only.
     population
         Column used for the cores, region populations and population balance.
 
@@ -225,6 +229,7 @@ def propose_regions(
         together=together,
         blocks=block_labels,
         spatial_weight=spatial_weight,
+        compactness=regions.DEFAULT_COMPACTNESS if compactness is None else compactness,
         missing=missing,
         random_state=random_state,
     )

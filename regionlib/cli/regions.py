@@ -86,6 +86,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _add_islands_argument(p)
     p.add_argument(
+        "--compactness",
+        type=float,
+        help="コンパクトさの重み / weight of compact region shapes in max-p, SKATER and Ward "
+        "(moment of inertia in steps between neighbours; default 0.3, 0 = indicators only)",
+    )
+    p.add_argument(
         "--spatial-weight",
         type=float,
         default=0.0,
@@ -179,6 +185,7 @@ def _nested(args: argparse.Namespace, features: list[str]) -> int:
         islands=args.islands,
         missing={"impute": "median", "raise": "error"}.get(args.missing, args.missing),
         floor_columns=renames,
+        compactness=args.compactness,
         random_state=args.seed,
     )
     csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
@@ -228,6 +235,7 @@ def _regions(args: argparse.Namespace) -> int:
         together=together,
         blocks=args.blocks,
         spatial_weight=args.spatial_weight,
+        compactness=args.compactness,
         missing={"impute": "median", "raise": "error"}.get(args.missing, args.missing),
         random_state=args.seed,
     )

@@ -30,11 +30,12 @@ and names them after their core, e.g. 「旭川圏」.
 
 from __future__ import annotations
 
-from regionlib.regions._api import Method, regionalize
+from regionlib.regions._api import DEFAULT_COMPACTNESS, Method, regionalize
 from regionlib.regions._problem import parse_floor
 from regionlib.regions._table import region_name, region_table
 
 __all__ = [
+    "DEFAULT_COMPACTNESS",
     "Method",
     "parse_floor",
     "region_name",
