@@ -56,6 +56,15 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     )
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wrap each line of a description on its own: the Japanese and English stay apart."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(
+            super(_Formatter, self)._fill_text(p, width, indent) for p in text.splitlines()
+        )
+
+
 class _Version(argparse.Action):
     """``--version``, reading the installed version only when asked."""
 
@@ -78,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regionlib",
         description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action=_Version)
     _add_verbosity(parser, default=False)
@@ -90,7 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
         if id(command) not in seen:
             seen.add(id(command))
             _add_verbosity(command, default=argparse.SUPPRESS)
+            _set_formatter(command)
     return parser
+
+
+def _set_formatter(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = _Formatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _set_formatter(sub)
 
 
 def configure_output(*, verbose: bool = False, quiet: bool = False) -> None:
