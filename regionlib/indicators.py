@@ -5,7 +5,10 @@ row per indicator and year: ``name``, ``year``, Japanese ``label``, ``unit``, so
 ``dataset``, ``numerator`` and ``denominator`` (sums and differences of source items, an item
 of another dataset written ``dataset:item``), ``scale``, the reason given when the denominator
 is 0, a ``description`` and the ``credit`` line. A value is ``sum(numerator) /
-sum(denominator) × scale``; without a denominator it is the numerator as published. Adding an
+sum(denominator) × scale``; without a denominator it is the numerator as published. A
+numerator ``A * B`` multiplies by a second sum (``A1301 * A1101`` over the known ages: the
+under-15 population with people of unknown age allocated in proportion), and a numerator
+``=REQUEST`` defines a row as another request (``=child_population_known_age@2015-2020%``). Adding an
 indicator, or a year of one, is one line of that file (``tools/build_catalogue.py`` regenerates
 the rows taken from the raw file headers and keeps the hand-written ones).
 
@@ -140,18 +143,26 @@ class _Row:
     credit: str
     numerator: str
     denominator: str
+    times: tuple[_Term, ...] = ()
+    alias: str = ""
 
     @property
     def datasets(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(d for _, d, _ in self.num + self.den))
+        if self.alias:
+            return _describe(parse(self.alias)).datasets
+        return tuple(dict.fromkeys(d for _, d, _ in self.num + self.times + self.den))
 
     @property
     def formula(self) -> str:
+        if self.alias:
+            return f"= {self.alias} ({_describe(parse(self.alias)).formula})"
+        num = self.numerator.replace(" * ", " × ")
         if not self.den:
-            return f"{self.numerator} ({self.dataset})"
+            return f"{num} ({self.dataset})"
         den = self.denominator if len(self.den) == 1 else f"({self.denominator})"
-        num = self.numerator if len(self.num) == 1 else f"({self.numerator})"
-        return f"{num} / {den} × {self.scale:g} ({self.dataset})"
+        num = num if len(self.num) == 1 or self.times else f"({num})"
+        scale = f" × {self.scale:g}" if self.scale != 1 else ""
+        return f"{num} / {den}{scale} ({self.dataset})"
 
 
 @dataclass(frozen=True)
@@ -206,13 +217,17 @@ def _rows() -> dict[str, dict[int, _Row]]:
     out: dict[str, dict[int, _Row]] = {}
     for line, rec in enumerate(csv.DictReader(text.splitlines()), start=2):
         where = f"catalogue.csv, line {line}"
+        numerator, _, times = rec["numerator"].partition(" * ")
+        alias = numerator[1:].strip() if numerator.startswith("=") else ""
         row = _Row(
             name=rec["name"],
             year=int(rec["year"]),
             label=rec["label"],
             unit=rec["unit"],
             dataset=rec["dataset"],
-            num=_terms(rec["numerator"], rec["dataset"], where),
+            num=() if alias else _terms(numerator, rec["dataset"], where),
+            times=_terms(times, rec["dataset"], where),
+            alias=alias,
             den=_terms(rec["denominator"], rec["dataset"], where),
             scale=float(rec["scale"] or 1),
             zero_reason=rec["zero_reason"] or "denominator is 0",
@@ -723,6 +738,8 @@ def _evaluate_row(
         return acc
 
     numerator = total(row.num)
+    if row.times:  # a share of a total: sum(num) × sum(times) / sum(den)
+        numerator = numerator * total(row.times)
     if row.den:
         denominator = total(row.den)
         zero = denominator == 0
@@ -753,7 +770,10 @@ def _evaluate(
         values = data.reindex(codes).to_numpy(dtype=float)
         reason = np.where(np.isnan(values), "not in the user's data", None).astype(object)
         return values, reason
-    end, why_end = _evaluate_row(_row_for(spec, spec.year), tables, positions)
+    row = _row_for(spec, spec.year)
+    if row.alias and spec.start is None:  # defined as another request (a change, say)
+        return _evaluate(row.alias, tables, positions)
+    end, why_end = _evaluate_row(row, tables, positions)
     if spec.start is None:
         return end, why_end
     start, why_start = _evaluate_row(_row_for(spec, spec.start), tables, positions)
