@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "goodpractice",
         help="開始年に似ていた市区町村のうち、その後の指標の変化が良かった順に並べる（好事例）",
-        description="Find the municipalities most similar to one municipality in the start "
+        description="開始年の値で最も似ていた市区町村を求め、その後の指標の変化が良かった順に"
+        "並べます（好事例）。\n"
+        "Find the municipalities most similar to one municipality in the start "
         "year (on the values of that year) and rank them by how much better they did on one "
         "indicator since: values side by side, similarity at the start.",
     )

@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
         help="市区町村プロフィール（主要指標・類似市区町村・広域リージョン案・地図）をHTMLで書き出す",
-        description="Write one self-contained offline page about a municipality: headline "
+        description="市区町村の主要指標・推移・類似市区町村・クラスター・広域リージョン案・LISA・"
+        "地図・出典を1ページにまとめ、オフラインで開けるHTMLに書き出します（A4印刷対応）。\n"
+        "Write one self-contained offline page about a municipality: headline "
         "indicators with ranks, changes, peers (as `regionlib peers`), cluster, proposed region, "
         "LISA category, maps and credits. Printable on A4.",
     )
