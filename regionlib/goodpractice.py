@@ -24,7 +24,7 @@ import pandas as pd
 from regionlib._errors import RegionlibError, UnknownNameError
 from regionlib._log import log
 
-__all__ = ["PEER_INDICATORS", "GoodPractice", "good_practice"]
+__all__ = ["PEER_INDICATORS", "GoodPractice", "Inputs", "good_practice", "inputs"]
 
 #: what the start-year peers are found on (population: the 住民基本台帳 count of that year)
 PEER_INDICATORS: tuple[str, ...] = (
@@ -99,6 +99,65 @@ def _start_columns(since: int) -> list[str]:
     return columns
 
 
+@dataclass
+class Inputs:
+    """What every good-practice search on one indicator and period shares (see :func:`inputs`)."""
+
+    features: object
+    outcome: pd.DataFrame
+    indicator: str
+    since: int
+    until: int
+    measure: str
+    peer_columns: list[str]
+
+
+def inputs(indicator: str, *, since: int, until: int | None = None) -> Inputs:
+    """Prepare the start-year features and the outcome changes of ``indicator``.
+
+    Parameters
+    ----------
+    indicator
+        Catalogue name or Japanese label of the outcome.
+    since, until
+        Start and end years (default end: the latest year of ``indicator``).
+
+    Returns
+    -------
+    Inputs
+        Reused by :func:`good_practice` for many municipalities.
+
+    Raises
+    ------
+    UnknownNameError
+        A year the indicator has no data for (the message lists the years that exist).
+    """
+    from regionlib import features, indicators, panel, table
+
+    name = indicators.parse(indicator).name
+    years = indicators.years(name)
+    until = max(years) if until is None else int(until)
+    for year in (int(since), until):
+        if year not in years:
+            listed = ", ".join(map(str, years))
+            msg = f"{name} has no data for {year}; years with data: {listed}"
+            raise UnknownNameError(msg)
+    since = int(since)
+    if until <= since:
+        raise RegionlibError(f"the end year {until} must come after the start year {since}")
+    columns = _start_columns(since)
+    start = table.load_table(columns, geometry=False)
+    start = start.rename(columns={c: c.partition("@")[0] for c in columns})
+    start["population"] = start.get("population_registered")
+    start.attrs = {}
+    feats = features.prepare_features(start, [c.partition("@")[0] for c in columns])
+    outcome = panel.change(name, since, until)
+    outcome.attrs = {}
+    unit = indicators.info(name).unit
+    measure = "change_pct" if unit in _COUNT_UNITS else "change"
+    return Inputs(feats, outcome, name, since, until, measure, columns)
+
+
 def good_practice(
     municipality: str | int,
     indicator: str,
@@ -107,6 +166,7 @@ def good_practice(
     until: int | None = None,
     k: int = 10,
     higher_is_better: bool = True,
+    prepared: Inputs | None = None,
 ) -> GoodPractice:
     """Rank a municipality's start-year peers by how much better they did since.
 
@@ -124,6 +184,8 @@ def good_practice(
         Number of start-year peers.
     higher_is_better
         Whether an increase of the indicator is the better outcome (population: yes).
+    prepared
+        From :func:`inputs` (for many municipalities); default prepared here.
 
     Returns
     -------
@@ -136,31 +198,16 @@ def good_practice(
         Unknown indicator or municipality, or a year the indicator has no data for (the
         message lists the years that exist).
     """
-    from regionlib import features, indicators, panel, similarity, table
+    from regionlib import similarity
 
-    name = indicators.parse(indicator).name
-    years = indicators.years(name)
-    until = max(years) if until is None else int(until)
-    for year in (int(since), until):
-        if year not in years:
-            listed = ", ".join(map(str, years))
-            msg = f"{name} has no data for {year}; years with data: {listed}"
-            raise UnknownNameError(msg)
-    since = int(since)
-    if until <= since:
-        raise RegionlibError(f"the end year {until} must come after the start year {since}")
-    columns = _start_columns(since)
-    start = table.load_table(columns, geometry=False)
-    start = start.rename(columns={c: c.partition("@")[0] for c in columns})
-    start["population"] = start.get("population_registered")
-    feats = features.prepare_features(start, [c.partition("@")[0] for c in columns])
-    peers = similarity.find_peers(feats, municipality, k=k)
+    if prepared is None:
+        prepared = inputs(indicator, since=since, until=until)
+    name, since, until = prepared.indicator, prepared.since, prepared.until
+    measure, columns, outcome = prepared.measure, prepared.peer_columns, prepared.outcome
+    peers = similarity.find_peers(prepared.features, municipality, k=k)
     target = peers.attrs["target"]
-    outcome = panel.change(name, since, until)
     a, b = f"{name}@{since}", f"{name}@{until}"
     absolute, relative = f"{name}@{since}-{until}", f"{name}@{since}-{until}%"
-    unit = indicators.info(name).unit
-    measure = "change_pct" if unit in _COUNT_UNITS else "change"
     out = pd.DataFrame(index=peers.index)
     out["prefecture"] = peers["prefecture"]
     out["name"] = peers["name"]

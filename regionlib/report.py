@@ -68,6 +68,15 @@ _CHANGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (("2015年度", "fiscal_strength_index_2015"), ("2020年度", "fiscal_strength_index")),
     ),
 )
+#: indicators drawn through the years from the series (``regionlib.panel.series``)
+SERIES_INDICATORS: tuple[str, ...] = (
+    "population_registered",
+    "aging_rate",
+    "fiscal_strength_index",
+    "child_share",
+)
+#: the good-practice section: outcome indicator and start year
+GOOD_PRACTICE = ("population_registered", 2016)
 #: indicators whose LISA category is shown
 LISA_INDICATORS: tuple[str, ...] = ("aging_rate", "population_change_2015_2020")
 _REGION_FLOOR = ("population_2020", 200_000)
@@ -82,6 +91,7 @@ _REASONS = (
     (re.compile(r"no employed"), "就業者がいないため算出できない"),
     (re.compile(r"habitable area is 0"), "可住地面積が0のため算出できない"),
 )
+_ANALYSES_VERSION = 1  # bump when _analyses changes what it computes
 _WARD = re.compile(r"^(?P<city>.+?市)(?P<ward>[^市]+区)$")
 _SVG_WIDTH = 560.0
 
@@ -121,6 +131,12 @@ class Context:
         Municipalities per cluster.
     region_method
         How the regions were proposed, in Japanese.
+    reasons
+        Indicator -> code -> why the value is missing.
+    series
+        Indicator -> wide table (code x year) from the series, for the change charts.
+    good_practice
+        Prepared :class:`regionlib.goodpractice.Inputs` of :data:`GOOD_PRACTICE`, or None.
     """
 
     table: pd.DataFrame
@@ -129,6 +145,9 @@ class Context:
     labels: pd.DataFrame
     cluster_sizes: pd.Series
     region_method: str
+    reasons: dict = field(default_factory=dict, repr=False)
+    series: dict = field(default_factory=dict, repr=False)
+    good_practice: object = None
     _svg: dict = field(default_factory=dict, repr=False)
 
 
@@ -143,7 +162,8 @@ def _content_hash(table: pd.DataFrame) -> str:
 def _code_hash() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("report.py", "similarity.py", "features.py", "spatial.py", "proposals.py"):
+    digest.update(str(_ANALYSES_VERSION).encode())
+    for name in ("similarity.py", "features.py", "spatial.py", "proposals.py"):
         path = here / name
         if path.is_file():
             digest.update(path.read_bytes())
@@ -178,6 +198,24 @@ def _analyses(table: pd.DataFrame, peer_indicators: list[str]) -> pd.DataFrame:
             lisa = spatial.compute_lisa(table, name)
             out[f"lisa_{name}"] = lisa["category_ja"].reindex(table.index).astype(object)
     return out
+
+
+def _series_and_good_practice() -> tuple[dict, object]:
+    """Return the series of the change charts and the good-practice inputs (empty without data)."""
+    from regionlib import goodpractice, indicators, panel
+
+    names = [n for n in SERIES_INDICATORS if indicators.find(n) is not None]
+    series: dict = {}
+    if names:
+        long = panel.series(names)
+        for name in names:
+            wide = long.pivot(index="code", columns="year", values=name)
+            series[name] = wide.dropna(axis=1, how="all")
+    prepared = None
+    outcome, since = GOOD_PRACTICE
+    if indicators.find(outcome) is not None and since in indicators.years(outcome):
+        prepared = goodpractice.inputs(outcome, since=since)
+    return series, prepared
 
 
 def build_context(table: pd.DataFrame | None = None) -> Context:
@@ -217,8 +255,15 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
         lambda: _analyses(table, peer_indicators),
     )
     sizes = labels["cluster"].value_counts()
+    reasons = dict(table.attrs.get("missing_reasons", {}))
+    series, prepared = _series_and_good_practice()
+    table = table.copy()
+    table.attrs = {}  # pandas deep-copies attrs on every access: keep the reasons aside
     return Context(
         table=table,
+        reasons=reasons,
+        series=series,
+        good_practice=prepared,
         features=feats,
         peer_indicators=peer_indicators,
         labels=labels,
@@ -406,7 +451,7 @@ class Profile:
 
 
 def _reason(context: Context, name: str, code: str) -> str:
-    raw = context.table.attrs.get("missing_reasons", {}).get(name, {}).get(code, "")
+    raw = context.reasons.get(name, {}).get(code, "")
     for pattern, text in _REASONS:
         if pattern.search(str(raw)):
             return text
@@ -494,8 +539,14 @@ def _chart(title: str, points: Sequence[tuple[str, float]], medians: Sequence[fl
         return round(x, 1), round(y, 1)
 
     decimals = 0 if all(abs(v) >= 100 for v in finite) else 2
+    last = len(points) - 1
     own = [
-        {"x": xy(i, v)[0], "y": xy(i, v)[1], "label": _fmt(v, decimals), "year": year}
+        {
+            "x": xy(i, v)[0],
+            "y": xy(i, v)[1],
+            "label": _fmt(v, decimals) if i in (0, last) else "",
+            "year": year if i in (0, last) or len(points) <= 4 else "",
+        }
         for i, (year, v) in enumerate(points)
         if np.isfinite(v)
     ]
@@ -516,6 +567,22 @@ def _chart(title: str, points: Sequence[tuple[str, float]], medians: Sequence[fl
 
 
 def _changes(context: Context, code: str) -> list[dict]:
+    from regionlib import indicators
+
+    if context.series:
+        charts = []
+        for name, wide in context.series.items():
+            if code not in wide.index:
+                continue
+            row = wide.loc[code]
+            points = [(str(y), float(v)) for y, v in row.items() if np.isfinite(v)]
+            if len(points) < 2:
+                continue
+            medians = [float(wide[int(y)].median()) for y, _ in points]
+            entry = indicators.info(name)
+            title = f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
+            charts.append(_chart(title, points, medians))
+        return charts
     table = context.table
     charts = []
     for title, points in _CHANGES:
@@ -554,6 +621,41 @@ def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict]]:
             }
         )
     return list(peers.index), rows
+
+
+def _good_practice(context: Context, code: str, n: int = 5) -> dict | None:
+    """Return the best of the start-year peers (see :mod:`regionlib.goodpractice`), or None."""
+    from regionlib import goodpractice, indicators
+
+    prepared = context.good_practice
+    if prepared is None or code not in prepared.features.matrix.index:
+        return None
+    result = goodpractice.good_practice(
+        code, prepared.indicator, since=prepared.since, prepared=prepared
+    )
+    digits = 0 if result.measure == "change_pct" else 2
+
+    def row(c: str, r: pd.Series) -> dict:
+        change = r["change_pct"] if result.measure == "change_pct" else r["change"]
+        unit = "%" if result.measure == "change_pct" else "ポイント"
+        return {
+            "code": c,
+            "name": r["name"],
+            "prefecture": r["prefecture"],
+            "start": _fmt(float(r["value_start"]), digits),
+            "end": _fmt(float(r["value_end"]), digits),
+            "change": "データなし" if pd.isna(change) else f"{change:+.1f}{unit}",
+            "distance": f"{r['distance_at_start']:.2f}",
+        }
+
+    return {
+        "label": indicators.info(result.indicator).label,
+        "since": result.since,
+        "until": result.until,
+        "own": row(code, result.target_row),
+        "rows": [row(c, r) for c, r in result.table.head(n).iterrows()],
+        "k": len(result.table),
+    }
 
 
 def _map_data(context: Context, code: str, peers: list[str], region_codes: list[str]) -> dict:
@@ -650,6 +752,7 @@ def profile(
             f"{indicators.info(n).label}（{_reason(context, n, code)}）" for n in absent
         )
     data = {
+        "good_practice": _good_practice(context, code),
         "headline": _headline(context, code, peer_codes),
         "changes": _changes(context, code),
         "peers": peer_rows,
@@ -701,12 +804,24 @@ def _environment():
     return env
 
 
-def render_template(name: str, **values) -> str:
+def render_template(template: str, **values) -> str:
     """Render one of regionlib's templates (autoescaped) with ``values``."""
-    return _environment().get_template(name).render(**values)
+    return _environment().get_template(template).render(**values)
 
 
-def render(page: Profile, *, links: Mapping[str, str] | None = None) -> str:
+def credit_lines_for(table: pd.DataFrame) -> list[str]:
+    """Return the credit lines of the boundaries and of the headline indicators of ``table``."""
+    from regionlib._mapstyle import credit_lines
+
+    return credit_lines([n for n in HEADLINE_INDICATORS if n in table.columns])
+
+
+def render(
+    page: Profile,
+    *,
+    links: Mapping[str, str] | None = None,
+    nav: Sequence[Mapping[str, str]] | None = None,
+) -> str:
     """Render a profile as one self-contained HTML page.
 
     Parameters
@@ -716,12 +831,12 @@ def render(page: Profile, *, links: Mapping[str, str] | None = None) -> str:
     links
         Code -> relative URL of other municipalities' pages (the atlas links peers and region
         members); default no links.
+    nav
+        Breadcrumb links (``{"href": …, "label": …}``) shown at the top; default none.
 
     Returns
     -------
     str
         The HTML document (no external resource: opens offline).
     """
-    return render_template(
-        "profile.html.j2", p=page, d=page.data, links=dict(links or {}), nav=None
-    )
+    return render_template("profile.html.j2", p=page, d=page.data, links=dict(links or {}), nav=nav)

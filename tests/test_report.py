@@ -51,6 +51,17 @@ def test_cluster_region_lisa_maps_credits(yubari):
     )
 
 
+def test_changes_and_good_practice(yubari):
+    charts = {c["title"]: c for c in yubari.data["changes"]}
+    population = charts["住民基本台帳人口（人）"]
+    assert population["own"][0]["year"] == "2016" and population["own"][-1]["year"] == "2022"
+    assert population["change"].startswith("-")
+    gp = yubari.data["good_practice"]
+    assert (gp["since"], gp["until"]) == (2016, 2022) and len(gp["rows"]) == 5
+    assert "01209" not in [r["code"] for r in gp["rows"]]
+    assert gp["own"]["start"] == "9,056"
+
+
 def test_page_is_escaped_and_self_contained(yubari):
     html = yubari.to_html()
     assert "7,334" in html and "夕張市" in html
