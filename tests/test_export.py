@@ -116,3 +116,14 @@ def test_regions_gpkg_has_every_municipality(tmp_path):
     assert {"code", "region", "region_name", "aging_rate"} <= set(frame.columns)
     assert frame["region_name"].notna().all()
     assert frame.set_index("code").at["01209", "name"] == "夕張市"
+
+
+def test_series_xlsx_without_ranks(tmp_path, mirror_dir):
+    out = tmp_path / "s.xlsx"
+    args = ["-q", "series", "population_registered", "--years", "2020-2021", "--pref", "北海道"]
+    assert main([*args, "-o", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)["データ"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "市区町村コード" and not any("順位" in str(h) for h in header)
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 2 * 179 and rows[0][0] == "01100"
