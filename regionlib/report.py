@@ -473,22 +473,46 @@ def _decimals(values: np.ndarray) -> int:
     return decimals_for(finite)
 
 
+def _columns(context: Context) -> dict:
+    """Per headline indicator: values, sorted values nationally and per prefecture, medians."""
+    if "columns" not in context._svg:
+        table = context.table
+        pref = table["pref_code"].to_numpy()
+        out = {}
+        for name in HEADLINE_INDICATORS:
+            if name not in table.columns:
+                continue
+            values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
+            ok = np.isfinite(values)
+            by_pref = {p: np.sort(values[ok & (pref == p)]) for p in np.unique(pref)}
+            out[name] = {
+                "values": pd.Series(values, index=table.index),
+                "sorted": np.sort(values[ok]),
+                "by_pref": by_pref,
+                "decimals": _decimals(values),
+                "median": float(np.median(values[ok])) if ok.any() else np.nan,
+            }
+        context._svg["columns"] = out
+    return context._svg["columns"]
+
+
+def _rank(sorted_values: np.ndarray, value: float) -> tuple[int, int, int, int]:
+    """Rank (1 = highest), n, and the counts below and equal, from sorted values."""
+    n = len(sorted_values)
+    lo = int(np.searchsorted(sorted_values, value, side="left"))
+    hi = int(np.searchsorted(sorted_values, value, side="right"))
+    return n - hi + 1, n, lo, hi - lo
+
+
 def _headline(context: Context, code: str, peers: list[str]) -> list[dict]:
     from regionlib import indicators
 
-    table = context.table
-    pref = table["pref_code"]
-    in_pref = pref == pref[code]
+    pref = context.table.at[code, "pref_code"]
     rows = []
-    for name in HEADLINE_INDICATORS:
-        if name not in table.columns:
-            continue
+    for name, col in _columns(context).items():
         entry = indicators.info(name)
-        col = pd.to_numeric(table[name], errors="coerce").astype(float)
-        value = float(col[code])
-        decimals = _decimals(col.to_numpy())
-        valid = col.dropna()
-        valid_pref = col[in_pref].dropna()
+        value = float(col["values"][code])
+        decimals = col["decimals"]
         row = {
             "name": name,
             "label": entry.label,
@@ -497,16 +521,14 @@ def _headline(context: Context, code: str, peers: list[str]) -> list[dict]:
             "value": _fmt(value, decimals),
             "missing": not np.isfinite(value),
             "reason": _reason(context, name, code) if not np.isfinite(value) else "",
-            "peers_median": _fmt(float(col.reindex(peers).median()), decimals),
-            "national_median": _fmt(float(valid.median()), decimals),
+            "peers_median": _fmt(float(col["values"].reindex(peers).median()), decimals),
+            "national_median": _fmt(col["median"], decimals),
         }
         if np.isfinite(value):
-            row["rank"] = int((valid > value).sum()) + 1
-            row["n"] = len(valid)
-            below = (valid < value).sum() + 0.5 * ((valid == value).sum() - 1)
-            row["percentile"] = round(100 * below / max(len(valid) - 1, 1))
-            row["pref_rank"] = int((valid_pref > value).sum()) + 1
-            row["pref_n"] = len(valid_pref)
+            rank, n, below, equal = _rank(col["sorted"], value)
+            row["rank"], row["n"] = rank, n
+            row["percentile"] = round(100 * (below + 0.5 * (equal - 1)) / max(n - 1, 1))
+            row["pref_rank"], row["pref_n"], _, _ = _rank(col["by_pref"][pref], value)
         rows.append(row)
     return rows
 
