@@ -306,3 +306,33 @@ def test_profile_page_offline(browser, tmp_path, mirror_dir):
     shots = os.environ.get("REGIONLIB_SCREENSHOTS")
     if shots:
         browser.screenshot(Path(shots) / "profile.png")
+
+
+@pytest.mark.slow
+def test_atlas_search_offline(browser, tmp_path, mirror_dir):
+    from regionlib import atlas
+
+    folder = tmp_path / "atlas"
+    atlas.write_atlas(folder, prefectures=["鳥取県"])
+    browser.open(folder / "index.html")
+    assert _only_local(browser.requests()) == []
+    assert browser.errors() == []
+
+    def search(text: str) -> list[str]:
+        browser.evaluate(
+            f"(function(){{var q=document.getElementById('q');q.value={json.dumps(text)};"
+            "q.dispatchEvent(new Event('input'));})()"
+        )
+        return json.loads(
+            browser.evaluate(
+                "JSON.stringify(Array.from(document.querySelectorAll('#hits a'))"
+                ".map(a => a.getAttribute('href')))"
+            )
+        )
+
+    assert search("鳥取市") == ["m/31201.html"]
+    assert search("31201") == ["m/31201.html"]
+    assert len(search("町")) >= 10
+    assert search("存在しない") == []
+    n = browser.evaluate("document.querySelectorAll('svg a').length")
+    assert n == len(list((folder / "m").glob("*.html"))) == 19
