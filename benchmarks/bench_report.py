@@ -50,8 +50,8 @@ def reference_page(code: str, out: Path) -> int:
     )
     for name in report.LISA_INDICATORS:
         spatial.compute_lisa(tbl, name)
-    pref = tbl[tbl["pref_code"] == tbl.at[code, "pref_code"]]
-    m = maps.choropleth(pref, ["aging_rate"], focus=code, peers=list(peers.index))
+    # the peers lie anywhere in Japan: a national map with the municipality and its peers
+    m = maps.choropleth(tbl, ["aging_rate"], focus=code, peers=list(peers.index))
     path = maps.save_html(m, out / f"{code}.html")
     return path.stat().st_size
 

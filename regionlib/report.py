@@ -363,57 +363,135 @@ def _main_bounds(geoms) -> tuple[float, float, float, float]:
     return tuple(geoms[group == largest].total_bounds)
 
 
+def _build_prefecture_svg(frame: pd.DataFrame) -> dict:
+    """Paths of the municipalities of one prefecture, in a frame of about 560 px."""
+    import shapely
+
+    from regionlib import settings
+    from regionlib._simplify import simplify_coverage
+
+    geoms = frame.geometry.to_crs(settings.area_crs)
+    minx, miny, maxx, maxy = _main_bounds(geoms)
+    pad = 0.03 * max(maxx - minx, maxy - miny)
+    bounds = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    transform, w, h, scale = _frame(bounds)
+    tolerance = 0.8 / scale  # below a pixel
+    simple = simplify_coverage(geoms.to_numpy(), tolerance)
+    box = shapely.box(*bounds)
+    paths = {}
+    for code, geom in zip(frame.index, simple, strict=True):
+        clipped = geom.intersection(box) if not box.contains(geom) else geom
+        paths[code] = _rings_path(clipped, transform)
+    centres = {
+        code: tuple(transform(np.array([[p.x, p.y]]))[0])
+        for code, p in zip(frame.index, geoms.representative_point(), strict=True)
+    }
+    return {"width": w, "height": h, "paths": paths, "centres": centres}
+
+
+def _geometry_hash(table: pd.DataFrame) -> str:
+    import shapely
+
+    geoms = table.geometry.to_numpy()
+    digest = hashlib.sha256(",".join(table.index.astype(str)).encode())
+    digest.update(np.asarray(shapely.get_num_coordinates(geoms)).tobytes())
+    digest.update(np.asarray(table.geometry.total_bounds).tobytes())
+    return digest.hexdigest()
+
+
+def _svg_table(context: Context) -> pd.DataFrame:
+    """Every prefecture's map paths, built once and kept in the derived cache."""
+    if "svg_table" not in context._svg:
+
+        def build() -> pd.DataFrame:
+            rows = []
+            for pref, frame in context.table.groupby("pref_code", sort=True):
+                svg = _build_prefecture_svg(frame)
+                for code in frame.index:
+                    x, y = svg["centres"][code]
+                    rows.append((code, pref, svg["paths"][code], x, y, svg["width"], svg["height"]))
+            columns = ["code", "pref_code", "d", "x", "y", "width", "height"]
+            return pd.DataFrame(rows, columns=columns).set_index("code")
+
+        context._svg["svg_table"] = _cache.cached(
+            "profile-maps",
+            [_geometry_hash(context.table), _code_hash()],
+            {"width": _SVG_WIDTH, "version": _ANALYSES_VERSION},
+            build,
+        )
+    return context._svg["svg_table"]
+
+
 def _prefecture_svg(context: Context, pref: str) -> dict:
-    """Paths of the municipalities of one prefecture (cached on the context)."""
+    """Paths of the municipalities of one prefecture (from the derived cache)."""
     key = ("pref", pref)
     if key not in context._svg:
-        from regionlib import settings
-        from regionlib._simplify import simplify_coverage
-
-        frame = context.table[context.table["pref_code"] == pref]
-        geoms = frame.geometry.to_crs(settings.area_crs)
-        minx, miny, maxx, maxy = _main_bounds(geoms)
-        pad = 0.03 * max(maxx - minx, maxy - miny)
-        bounds = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-        transform, w, h, scale = _frame(bounds)
-        tolerance = 0.8 / scale  # below a pixel
-        simple = simplify_coverage(geoms.to_numpy(), tolerance)
-        box = __import__("shapely").box(*bounds)
-        paths = {}
-        for code, geom in zip(frame.index, simple, strict=True):
-            clipped = geom.intersection(box) if not box.contains(geom) else geom
-            paths[code] = _rings_path(clipped, transform)
-        centres = {
-            code: tuple(transform(np.array([[p.x, p.y]]))[0])
-            for code, p in zip(frame.index, geoms.representative_point(), strict=True)
+        rows = _svg_table(context)
+        rows = rows[rows["pref_code"] == pref]
+        context._svg[key] = {
+            "width": float(rows["width"].iloc[0]),
+            "height": float(rows["height"].iloc[0]),
+            "paths": dict(zip(rows.index, rows["d"], strict=True)),
+            "centres": dict(zip(rows.index, zip(rows["x"], rows["y"], strict=True), strict=True)),
         }
-        context._svg[key] = {"width": w, "height": h, "paths": paths, "centres": centres}
     return context._svg[key]
 
 
-def _japan_svg(context: Context) -> dict:
-    """Prefecture outlines of Japan for the locator map (cached on the context)."""
-    if "japan" not in context._svg:
-        import shapely
+def _build_japan_svg(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefecture outlines (rows ``pref_code``) and municipality points (rows ``code``)."""
+    import shapely
 
-        from regionlib import settings
+    from regionlib import settings
 
-        geoms = context.table.geometry.to_crs(settings.area_crs)
-        prefs = geoms.groupby(context.table["pref_code"].to_numpy()).agg(
-            lambda s: shapely.coverage_union_all(s.to_numpy())
+    geoms = table.geometry.to_crs(settings.area_crs)
+    prefs = geoms.groupby(table["pref_code"].to_numpy()).agg(
+        lambda s: shapely.coverage_union_all(s.to_numpy())
+    )
+    main = shapely.box(-1_000_000, -650_000, 1_000_000, 1_000_000)
+    bounds = shapely.intersection(shapely.union_all(prefs.to_numpy()), main).bounds
+    transform, w, h, scale = _frame(bounds, width=300, max_height=320)
+    rows = [
+        (
+            code,
+            "pref",
+            _rings_path(shapely.simplify(g, 2.5 / scale).intersection(main), transform),
+            0.0,
+            0.0,
+            w,
+            h,
         )
-        main = shapely.box(-1_000_000, -650_000, 1_000_000, 1_000_000)
-        bounds = shapely.intersection(shapely.union_all(prefs.to_numpy()), main).bounds
-        transform, w, h, scale = _frame(bounds, width=300, max_height=320)
-        paths = {
-            code: _rings_path(shapely.simplify(g, 2.5 / scale).intersection(main), transform)
-            for code, g in prefs.items()
+        for code, g in prefs.items()
+    ]
+    points = transform(
+        np.column_stack([geoms.representative_point().x, geoms.representative_point().y])
+    )
+    rows += [
+        (code, "point", "", float(x), float(y), w, h)
+        for code, (x, y) in zip(table.index, points, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=["key", "kind", "d", "x", "y", "width", "height"]).set_index(
+        "key"
+    )
+
+
+def _japan_svg(context: Context) -> dict:
+    """Prefecture outlines of Japan for the locator map (from the derived cache)."""
+    if "japan" not in context._svg:
+        rows = _cache.cached(
+            "profile-japan",
+            [_geometry_hash(context.table), _code_hash()],
+            {"version": _ANALYSES_VERSION},
+            lambda: _build_japan_svg(context.table),
+        )
+        prefs, points = rows[rows["kind"] == "pref"], rows[rows["kind"] == "point"]
+        context._svg["japan"] = {
+            "width": float(rows["width"].iloc[0]),
+            "height": float(rows["height"].iloc[0]),
+            "paths": dict(zip(prefs.index, prefs["d"], strict=True)),
+            "centres": dict(
+                zip(points.index, zip(points["x"], points["y"], strict=True), strict=True)
+            ),
         }
-        centres = {
-            code: tuple(transform(np.array([[p.x, p.y]]))[0])
-            for code, p in zip(context.table.index, geoms.representative_point(), strict=True)
-        }
-        context._svg["japan"] = {"width": w, "height": h, "paths": paths, "centres": centres}
     return context._svg["japan"]
 
 
