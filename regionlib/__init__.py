@@ -31,6 +31,9 @@ references   reference groupings: prefectures and commuting zones
 maps         Folium choropleths saved as offline HTML
 printmaps    matplotlib print maps (PNG/PDF/SVG) with a Japanese font
 demo         the first-look package written by ``regionlib demo``
+export       planners' files: CSV, Excel, GeoPackage, GeoJSON
+report       municipality profiles: one offline page per municipality
+goodpractice good practice among start-year peers (好事例)
 
 Submodules are imported on first use (PEP 562), so ``import regionlib`` is quick and
 ``rl.maps`` costs its imports only when touched.

@@ -90,6 +90,7 @@ RL.choropleth = function (map, d) {
       h += "<br>順位: " + lay.rank[i].toLocaleString("ja-JP") + "位 / " + lay.n.toLocaleString("ja-JP") +
            "（上位 " + (pct < 1 ? pct.toFixed(1) : Math.round(pct)) + "%）";
     }
+    if (d.regions && d.regions[i]) { h += "<br>広域圏: " + RL.esc(d.regions[i]); }
     if (lay.year) { h += "<br><span class='rl-small'>" + RL.esc(lay.year) + "年</span>"; }
     if (lay.flags && lay.flags[i]) { h += "<br><span class='rl-flag'>⚠ " + RL.esc(lay.flags[i]) + "</span>"; }
     return h;

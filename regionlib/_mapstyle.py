@@ -27,6 +27,8 @@ SCHEMES: dict[str, str] = {
     "std_mean": "平均±標準偏差",
     "user_defined": "指定区分",
 }
+#: legend name of the classes :func:`classify` makes around a centre
+CENTRED_LABEL = "0を境にした分位数"
 _SCHEME_ALIASES = {
     "quantile": "quantiles",
     "fisher_jenks": "natural_breaks",
@@ -153,6 +155,7 @@ def classify(
     k: int = 5,
     bins: list[float] | None = None,
     palette: str | None = None,
+    centre: float | None = None,
 ) -> Classes:
     """Classify ``values`` with mapclassify; NaN stays unclassified (class -1).
 
@@ -167,7 +170,11 @@ def classify(
     bins
         Upper class bounds for ``user_defined`` (the maximum is added if needed).
     palette
-        Palette name; default ``YlGnBu``, or ``RdBu`` for ``std_mean``.
+        Palette name; default ``YlGnBu``, or ``RdBu`` for ``std_mean`` and ``centre``.
+    centre
+        Split the classes at this value (0 for changes) when the values lie on both sides:
+        quantile classes below and above it, coloured with a diverging palette whose light
+        middle is the centre (no class is white).
 
     Returns
     -------
@@ -187,6 +194,8 @@ def classify(
     if not 1 < k <= 12 and scheme in ("quantiles", "natural_breaks", "equal_interval"):
         raise RegionlibError(f"k={k}: choose between 2 and 12 classes")
     yv = y[ok]
+    if centre is not None and bins is None and yv.min() < centre < yv.max():
+        return _centred(y, ok, k=k, centre=float(centre), palette=palette or "RdBu")
     if scheme == "user_defined":
         if not bins:
             raise RegionlibError("scheme 'user_defined' needs bins=[upper bounds …]")
@@ -276,6 +285,35 @@ def diverging(values: pd.Series, *, k: int = 6, palette: str = "RdBu") -> Classe
     colors += [ramp[half + i] for i in steps(n_pos)]
     counts = [int((cls == i).sum()) for i in range(len(upper_arr))]
     return Classes("diverging", upper_arr, float(yv.min()), cls, colors, counts)
+
+
+def _centred(y: np.ndarray, ok: np.ndarray, *, k: int, centre: float, palette: str) -> Classes:
+    """Quantile classes on each side of ``centre``; diverging colours, light next to it."""
+    yv = y[ok]
+    below, above = yv[yv < centre], yv[yv > centre]
+    k_below = int(np.clip(round(k * len(below) / max(len(below) + len(above), 1)), 1, k - 1))
+    k_above = k - k_below
+    # a side with enough values gets at least two classes, even if that makes k + 1
+    k_below = max(k_below, 2) if len(below) >= 20 else k_below
+    k_above = max(k_above, 2) if len(above) >= 20 else k_above
+    decimals = decimals_for(yv)
+    cuts_below = np.quantile(below, np.arange(1, k_below) / k_below) if k_below > 1 else []
+    cuts_above = np.quantile(above, np.arange(1, k_above) / k_above) if k_above > 1 else []
+    upper = np.unique(
+        [*np.round([*cuts_below, centre, *cuts_above], decimals).tolist(), float(yv.max())]
+    )
+    cls = np.full(len(y), -1, dtype=np.int64)
+    cls[ok] = mapclassify.UserDefined(yv, bins=list(upper)).yb
+    n_below = int((upper <= centre).sum())
+    n_above = len(upper) - n_below
+    cmap = colormaps[palette]
+    # 0.5 is the white middle of a diverging palette: the classes next to the centre stay
+    # visibly tinted, the extremes reach the palette's ends
+    xs = [0.5 - 0.44 * (n_below - i) / n_below for i in range(n_below)]
+    xs += [0.5 + 0.44 * (j + 1) / n_above for j in range(n_above)]
+    colors = [to_hex(cmap(x)) for x in xs]
+    counts = [int((cls == i).sum()) for i in range(len(upper))]
+    return Classes("centred", upper, float(yv.min()), cls, colors, counts)
 
 
 def decimals_for(values: np.ndarray) -> int:

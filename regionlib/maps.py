@@ -379,6 +379,12 @@ def choropleth(
         "credits": [html.escape(c) for c in credit_lines(cols, list(credits or []))],
         "leafletPrefix": '<a href="https://leafletjs.com">Leaflet</a>',
     }
+    if regions is not None:  # the region name in every tooltip
+        names_by_code = pd.Series(regions)
+        names_by_code.index = names_by_code.index.astype(str)
+        payload["regions"] = [
+            "" if pd.isna(v) else str(v) for v in names_by_code.reindex(frame.index)
+        ]
     m = _new_map(online, tiles)
     _Call("choropleth", payload).add_to(m)
     # the overlays reuse the simplified geometry: simplifying once keeps borders identical

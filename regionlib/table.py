@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from regionlib import _cache, _write, codes, datasets, indicators, readers
+from regionlib import _cache, codes, datasets, indicators, readers
 from regionlib._log import log
 
 if TYPE_CHECKING:
@@ -439,7 +439,8 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     integers (1973395, not 1973395.0), other values rounded to 4 decimals, missing values
     empty; a last column ``注記`` gives the reasons of flagged values (evacuation artefacts,
     Tokyo's special wards' fiscal strength) when there are any. UTF-8 with BOM, so that
-    spreadsheet software shows the Japanese headers.
+    spreadsheet software shows the Japanese headers. For Excel, GeoPackage or GeoJSON use
+    :func:`regionlib.export.write_table`.
 
     Parameters
     ----------
@@ -453,17 +454,13 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     pathlib.Path
         The file written.
     """
-    out = frame.drop(columns=["pref_code", "geometry"], errors="ignore").reset_index()
-    for column in out.columns[3:]:
-        values = pd.to_numeric(out[column], errors="coerce")
-        if (values.dropna() % 1 == 0).all():
-            out[column] = values.astype("Int64")
-        else:
-            out[column] = values.round(4)
+    from regionlib import export
+
+    out = frame.drop(columns=["pref_code"], errors="ignore")
     notes = flag_notes(frame)
     if notes.any():
-        out["注記"] = notes.to_numpy()
-    return _write.write_csv(out, path, index=False)
+        out = out.assign(注記=notes.to_numpy())
+    return export.write_csv(out, path, decimals=4)
 
 
 def flag_notes(frame: pd.DataFrame) -> pd.Series:

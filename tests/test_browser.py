@@ -262,3 +262,77 @@ def test_region_labels_never_overlap_on_screen(browser, tmp_path):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def _hover_first_polygon(browser, index: int = 0) -> str:
+    browser.evaluate(
+        f"(function(){{var p=document.querySelectorAll('path.leaflet-interactive')[{index}];"
+        "var r=p.getBoundingClientRect();"
+        "p.dispatchEvent(new MouseEvent('mouseover',{bubbles:true,clientX:r.x+r.width/2,"
+        "clientY:r.y+r.height/2}));})()"
+    )
+    return browser.evaluate(
+        "(Array.from(document.querySelectorAll('.leaflet-tooltip')).pop()||{innerText:''}).innerText"
+    )
+
+
+def test_region_name_in_every_tooltip(grid, browser, tmp_path):
+    regions = grid["prefecture"].map({"北海道": "西圏", "青森県": "東<圏>"})
+    m = maps.choropleth(grid, "population", regions=regions)
+    path = maps.save_html(m, tmp_path / "regions_tip.html")
+    browser.open(path)
+    tip = _hover_first_polygon(browser, 0)
+    assert "町1" in tip and "広域圏: 西圏" in tip  # 01001 is in the west half
+    browser.open(path)  # hovering brings a polygon to the front: start again
+    tip = _hover_first_polygon(browser, 3)
+    assert "町4" in tip and "広域圏: 東<圏>" in tip
+
+
+@pytest.mark.slow
+def test_profile_page_offline(browser, tmp_path, mirror_dir):
+    from regionlib.cli import main
+
+    path = tmp_path / "夕張市.html"
+    assert main(["-q", "report", "夕張市", "-o", str(path)]) == 0
+    browser.open(path)
+    assert _only_local(browser.requests()) == []
+    assert browser.errors() == []
+    text = browser.evaluate("document.body.innerText")
+    assert "7,334" in text and "2020年" in text and "総人口（2020年）" in text
+    assert "類似する市区町村" in text and "今別町" in text  # the first peer
+    assert "圏" in browser.evaluate("document.querySelector('ul.cols').parentElement.innerText")
+    assert browser.evaluate("document.querySelectorAll('svg').length") >= 3  # maps and charts
+    assert browser.evaluate("document.querySelectorAll('path.m').length") == 179
+    shots = os.environ.get("REGIONLIB_SCREENSHOTS")
+    if shots:
+        browser.screenshot(Path(shots) / "profile.png")
+
+
+@pytest.mark.slow
+def test_atlas_search_offline(browser, tmp_path, mirror_dir):
+    from regionlib import atlas
+
+    folder = tmp_path / "atlas"
+    atlas.write_atlas(folder, prefectures=["鳥取県"])
+    browser.open(folder / "index.html")
+    assert _only_local(browser.requests()) == []
+    assert browser.errors() == []
+
+    def search(text: str) -> list[str]:
+        browser.evaluate(
+            f"(function(){{var q=document.getElementById('q');q.value={json.dumps(text)};"
+            "q.dispatchEvent(new Event('input'));})()"
+        )
+        return json.loads(
+            browser.evaluate(
+                "JSON.stringify(Array.from(document.querySelectorAll('#hits a'))"
+                ".map(a => a.getAttribute('href')))"
+            )
+        )
+
+    assert search("鳥取市") == ["m/31201.html"]
+    assert search("31201") == ["m/31201.html"]
+    assert len(search("町")) >= 10
+    assert search("存在しない") == []
+    n = browser.evaluate("document.querySelectorAll('svg a').length")
+    assert n == len(list((folder / "m").glob("*.html"))) == 19

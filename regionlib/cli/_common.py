@@ -135,15 +135,36 @@ def print_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> N
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = True) -> Path:
-    """Write a CSV for planners: UTF-8 with BOM (spreadsheets show the Japanese), fixed format.
+    """Write a CSV for planners (UTF-8 with BOM, fixed format); see :mod:`regionlib.export`."""
+    from regionlib import export
 
-    The float format and line ending are fixed, so the same inputs give byte-identical files.
+    return export.write_csv(frame, path, index=index)
 
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-    """
-    from regionlib._write import write_csv as write
 
-    return write(frame, path, index=index, float_format="%.10g")
+def add_output_argument(
+    parser: argparse.ArgumentParser, *, required: bool = False, what: str = ""
+) -> None:
+    """Add ``-o/--output FILE``: a table as .csv, .xlsx, .gpkg or .geojson."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=required,
+        metavar="FILE",
+        help=f"write {what or 'the table'}: .csv (UTF-8 BOM), .xlsx, .gpkg or .geojson",
+    )
+
+
+def check_outputs(*paths: str | None) -> None:
+    """Refuse unsupported output suffixes before any work starts."""
+    from regionlib import export
+
+    for path in paths:
+        if path:
+            export.check_output(path)
+
+
+def write_output(frame: pd.DataFrame, path: str, *, index: bool = True) -> Path:
+    """Write ``frame`` in the format the suffix of ``path`` names (see :mod:`regionlib.export`)."""
+    from regionlib import export
+
+    return export.write_table(frame, path, index=index)

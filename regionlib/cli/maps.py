@@ -69,6 +69,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="手元のデータを結合 / your own CSV/XLSX; its columns can be mapped by name",
     )
     p.add_argument(
+        "--page",
+        metavar="SIZE",
+        help="print maps: A4 (default) or A3, optionally -portrait/-landscape "
+        "(default: turned to fit the area)",
+    )
+    p.add_argument(
         "--online",
         action="store_true",
         help="HTML: Leaflet をCDNから読み背景地図を付ける / link Leaflet from CDNs, add tiles",
@@ -129,6 +135,7 @@ def _map(args: argparse.Namespace) -> int:
             bins=args.bins,
             palette=args.palette,
             title=args.title,
+            page=args.page,
         )
         printmaps.save_figure(fig, out)
     else:

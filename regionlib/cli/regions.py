@@ -113,9 +113,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seed", type=int, help="乱数の種 / random seed (default: settings.random_state)"
     )
-    p.add_argument("-o", "--output", help="リージョンの地図 / offline HTML map of the regions")
     p.add_argument(
-        "--csv", help="リージョン割当のCSV / CSV of the labels (default: beside --output)"
+        "-o",
+        "--output",
+        action="append",
+        metavar="FILE",
+        help="リージョンの地図・表 / offline HTML map (.html), print map (.pdf, .png, .svg) or "
+        "the labels with the indicators as .xlsx, .gpkg or .geojson (repeatable)",
+    )
+    p.add_argument(
+        "--csv", help="リージョン割当のCSV / CSV of the labels (default: beside an .html --output)"
     )
     p.set_defaults(func=_regions)
 
@@ -199,14 +206,29 @@ def _nested(args: argparse.Namespace, features: list[str]) -> int:
 
 
 def _regions(args: argparse.Namespace) -> int:
-    if not args.output and not args.csv:
+    from regionlib import export
+
+    outputs = [Path(o) for o in args.output or []]
+    if not outputs and not args.csv:
         raise RegionlibError("name an output: -o regions.html and/or --csv regions.csv")
-    if args.output:
-        check_output(args.output, (".html", ".htm"), what="map")
-    csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
-    for path in (csv_path, csv_path.with_name(f"{csv_path.stem}_regions.csv")):
-        check_output(path, (".csv",), what="CSV")
-    check_output(csv_path.with_name(f"{csv_path.stem}_evaluation.txt"), (".txt",))
+    from regionlib import printmaps
+
+    html = [o for o in outputs if o.suffix.lower() in (".html", ".htm")]
+    prints = [o for o in outputs if o.suffix.lower() in printmaps.FORMATS]
+    files = [o for o in outputs if o not in html and o not in prints]
+    if len(html) > 1:
+        raise RegionlibError(f"one HTML map per run, not {', '.join(map(str, html))}")
+    for path in files:
+        export.check_output(path, (*export.SUFFIXES, ".html", *printmaps.FORMATS), what="output")
+    for path in prints:
+        check_output(path, printmaps.FORMATS, what="print map")
+    csv_path = Path(args.csv) if args.csv else html[0].with_suffix(".csv") if html else None
+    if csv_path is not None:
+        for path in (csv_path, csv_path.with_name(f"{csv_path.stem}_regions.csv")):
+            check_output(path, (".csv",), what="CSV")
+        check_output(csv_path.with_name(f"{csv_path.stem}_evaluation.txt"), (".txt",))
+    if html:
+        check_output(html[0], (".html", ".htm"), what="map")
     from regionlib import indicators, proposals, regions, table
 
     features = indicator_names(args.indicators) or [
@@ -239,7 +261,20 @@ def _regions(args: argparse.Namespace) -> int:
         missing={"impute": "median", "raise": "error"}.get(args.missing, args.missing),
         random_state=args.seed,
     )
-    written = proposal.save(csv_path, html=args.output)
+    written = []
+    if csv_path is not None:
+        written = proposal.save(csv_path, html=html[0] if html else None)
+    if files:
+        labels = proposal.to_frame().set_index("code")
+        attributes = labels.join(frame[proposal.columns]).join(
+            frame[[_POPULATION]].rename(columns={_POPULATION: "population"})
+        )
+        attributes = attributes.loc[:, ~attributes.columns.duplicated()]
+        for path in files:
+            written.append(export.write_table(attributes, path))
+    for path in prints:
+        fig = printmaps.plot_regions(frame, proposal.region_names, title=proposal.title)
+        written.append(printmaps.save_figure(fig, path))
     print(proposal.summary())
     n_left_out = int(proposal.to_frame()["region"].isna().sum())
     left_out = f" ({n_left_out} 市区町村はグラフから除外)" if n_left_out else ""

@@ -1,11 +1,11 @@
-"""``regionlib series INDICATOR … [--years 2016-2022] -o series.csv``: indicators through the years."""
+"""``regionlib series INDICATOR … [--years 2016-2022] -o series.csv|.xlsx``: indicators through the years."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from regionlib.cli._common import add_pref_argument
+from regionlib.cli._common import add_output_argument, add_pref_argument
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,20 +30,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--years", help="年 / years: 2016-2022 or 2015,2020 (default: every year held)")
     add_pref_argument(p)
-    p.add_argument(
-        "-o", "--output", required=True, help="書き出すCSV / CSV file to write (UTF-8 BOM)"
-    )
+    add_output_argument(p, required=True, what="the series")
     p.set_defaults(func=_series)
 
 
 def _series(args: argparse.Namespace) -> int:
-    from regionlib import panel
-    from regionlib._write import check_output
-    from regionlib.cli._common import split_names, write_csv
+    from regionlib import export, panel
+    from regionlib.cli._common import check_outputs, split_names
 
-    check_output(args.output, (".csv",), what="CSV")
+    check_outputs(args.output)
     frame = panel.series(split_names(args.indicators), years=args.years, prefectures=args.pref)
-    write_csv(frame, args.output, index=False)
+    # one row per municipality and year: ranks across years would mislead, so none
+    export.write_table(frame, args.output, index=False, ranks=False)
     for name, by_year in frame.attrs.get("missing", {}).items():
         for year, reasons in by_year.items():
             for reason, (count, examples) in reasons.items():

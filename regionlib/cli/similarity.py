@@ -6,13 +6,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 from regionlib._errors import RegionlibError
-from regionlib._write import check_output
 from regionlib.cli._common import (
     add_indicators_argument,
     add_missing_argument,
+    add_output_argument,
+    check_outputs,
     indicator_names,
     print_table,
-    write_csv,
+    write_output,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="人口が±PCT%%以内 / only peers whose population is within ±PCT %% of its own",
     )
     p.add_argument(
-        "--compare", metavar="CSV", help="比較表も書き出す / also write the comparison table here"
+        "--compare",
+        metavar="FILE",
+        help="比較表も書き出す / also write the comparison table here (.csv, .xlsx)",
     )
     p.set_defaults(func=_peers)
 
@@ -87,10 +90,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _common(c)
     c.add_argument(
-        "--profiles", metavar="CSV", help="特徴表も書き出す / also write the cluster profiles here"
+        "--profiles", metavar="FILE", help="特徴表も書き出す / also write the cluster profiles here"
     )
     c.add_argument(
-        "--evidence", metavar="CSV", help="k選択の根拠も書き出す / also write the k=auto evidence"
+        "--evidence", metavar="FILE", help="k選択の根拠も書き出す / also write the k=auto evidence"
     )
     c.set_defaults(func=_clusters)
 
@@ -98,9 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     add_indicators_argument(p, default="the core set")
     add_missing_argument(p, default="drop")
-    p.add_argument(
-        "-o", "--output", metavar="CSV", help="結果をCSVで書き出す / write the result as CSV"
-    )
+    add_output_argument(p, what="結果 / the result")
 
 
 def _load(args: argparse.Namespace) -> pd.DataFrame:
@@ -109,14 +110,8 @@ def _load(args: argparse.Namespace) -> pd.DataFrame:
     return table.load_table(indicator_names(args.indicators), geometry=False)
 
 
-def _check_outputs(*paths: str | None) -> None:
-    for path in paths:
-        if path:
-            check_output(path, (".csv",), what="CSV")
-
-
 def _peers(args: argparse.Namespace) -> int:
-    _check_outputs(args.output, args.compare)
+    check_outputs(args.output, args.compare)
     tbl = _load(args)
     import pandas as pd
 
@@ -158,11 +153,11 @@ def _peers(args: argparse.Namespace) -> int:
         )
     print_table(["順位", "市区町村", "コード", "距離", "人口", "主な違い"], rows)
     if args.output:
-        write_csv(peers, args.output)
+        write_output(peers, args.output)
         print(f"wrote {len(peers)} peers to {args.output}")
     if args.compare:
         comparison = similarity.compare_municipality(feats, target, peers=peers)
-        write_csv(comparison, args.compare)
+        write_output(comparison, args.compare)
         print(f"wrote the comparison table to {args.compare}")
     return 0
 
@@ -175,7 +170,7 @@ def _clusters(args: argparse.Namespace) -> int:
         except ValueError:
             msg = f"--k must be an integer or 'auto', not '{k}'"
             raise RegionlibError(msg) from None
-    _check_outputs(args.output, args.profiles, args.evidence)
+    check_outputs(args.output, args.profiles, args.evidence)
     tbl = _load(args)
     import pandas as pd
 
@@ -221,13 +216,13 @@ def _clusters(args: argparse.Namespace) -> int:
         rows.append([c, r["size"], pop, r["medoid_name"], r["description"]])
     print_table(["クラスター", "市区町村数", "人口", "代表（メドイド）", "特徴"], rows)
     if args.output:
-        write_csv(out, args.output)
+        write_output(out, args.output)
         print(
             f"wrote {len(out)} municipalities ({labels.notna().sum()} in {result.k} clusters, "
             f"{labels.isna().sum()} left out for missing values) to {args.output}"
         )
     if args.profiles:
-        write_csv(profiles, args.profiles)
+        write_output(profiles, args.profiles)
     if args.evidence:
-        write_csv(result.evidence, args.evidence)
+        write_output(result.evidence, args.evidence)
     return 0

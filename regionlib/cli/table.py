@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from regionlib._write import check_output
 from regionlib.cli._common import (
     add_indicators_argument,
+    add_output_argument,
     add_pref_argument,
+    check_outputs,
     format_table,
     indicator_names,
 )
@@ -24,12 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p_table = sub.add_parser(
         "table",
-        help="市区町村の表（コード・都道府県・名称・指標）を CSV に書き出す / write the table as CSV",
-        description="市区町村ごとに1行（コード、都道府県、名称、指標）の表をCSV（UTF-8 BOM）で"
-        "書き出します。指標には年（aging_rate@2015）や変化（aging_rate@2015-2020）も指定でき、"
-        "--join で手元のデータを結合できます。\n"
-        "Write the municipality table as CSV. Indicators may carry a year "
-        "(aging_rate@2015) or a change (aging_rate@2015-2020); --join adds your own columns.",
+        help="市区町村の表（コード・都道府県・名称・指標）を書き出す（CSV・Excel・GeoPackage・"
+        "GeoJSON） / write the table",
+        description="市区町村ごとに1行（コード、都道府県、名称、指標）の表を書き出します。"
+        "指標には年（aging_rate@2015）や変化（aging_rate@2015-2020）も指定でき、"
+        "--join で手元のデータを結合できます。-o の拡張子で形式を選びます。\n"
+        "Write the municipality table. Indicators may carry a year (aging_rate@2015) or a "
+        "change (aging_rate@2015-2020); --join adds your own columns. The suffix of -o chooses "
+        "the format: .csv (UTF-8 BOM), .xlsx (Japanese headers, codes as text, national and "
+        "prefectural ranks, a sheet of sources), .gpkg or .geojson (with the boundaries).",
     )
     add_indicators_argument(p_table, default="the core set")
     add_pref_argument(p_table)
@@ -39,9 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="手元のデータを結合 / your own CSV (UTF-8/Shift-JIS) or XLSX, joined by code or name "
         "(report printed)",
     )
-    p_table.add_argument(
-        "-o", "--output", required=True, help="書き出すCSV / CSV file to write (UTF-8 BOM)"
-    )
+    add_output_argument(p_table, required=True)
     p_table.add_argument(
         "--report", action="store_true", help="結合の記録を表示 / print the join report"
     )
@@ -62,17 +64,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _table(args: argparse.Namespace) -> int:
-    check_output(args.output, (".csv",), what="CSV")
-    names = indicator_names(args.indicators)
-    from regionlib import table
+    from pathlib import Path
 
-    frame = table.load_table(names, geometry=False, prefectures=args.pref, join=args.join)
-    table.write_csv(frame, args.output)
+    from regionlib import export, table
+
+    check_outputs(args.output)
+    names = indicator_names(args.indicators)
+    suffix = Path(args.output).suffix.lower()
+    frame = table.load_table(
+        names,
+        geometry=suffix in (".gpkg", ".geojson"),
+        prefectures=args.pref,
+        join=args.join,
+    )
+    if suffix == ".csv":
+        table.write_csv(frame, args.output)
+    else:
+        export.write_table(frame, args.output)
     if args.report:
         print(frame.attrs["join_report"])
     if args.join:
         print(frame.attrs["user_join_report"], file=sys.stderr)
-    n_indicators = frame.shape[1] - 3
+    n_indicators = len(
+        [c for c in frame.columns if c not in ("pref_code", "prefecture", "name", "geometry")]
+    )
     print(f"{len(frame)} 市区町村 × {n_indicators} 指標 -> {args.output}", file=sys.stderr)
     return 0
 

@@ -1,0 +1,41 @@
+"""``regionlib report MUNICIPALITY -o page.html``: one offline profile page of a municipality."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand to ``sub``.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the main parser.
+    """
+    p = sub.add_parser(
+        "report",
+        help="市区町村プロフィール（主要指標・類似市区町村・広域リージョン案・地図）をHTMLで書き出す",
+        description="市区町村の主要指標・推移・類似市区町村・クラスター・広域リージョン案・LISA・"
+        "地図・出典を1ページにまとめ、オフラインで開けるHTMLに書き出します（A4印刷対応）。\n"
+        "Write one self-contained offline page about a municipality: headline "
+        "indicators with ranks, changes, peers (as `regionlib peers`), cluster, proposed region, "
+        "LISA category, maps and credits. Printable on A4.",
+    )
+    p.add_argument("municipality", help="name (夕張市, 東京都府中市) or 5-digit code")
+    p.add_argument("--k", type=int, default=10, help="number of peers (default 10)")
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.set_defaults(func=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from regionlib import report
+    from regionlib._write import check_output
+
+    check_output(args.output, (".html", ".htm"), what="profile")
+    page = report.profile(None, args.municipality, k=args.k)
+    path = page.save(args.output)
+    size = path.stat().st_size / 1e3
+    print(f"{page.prefecture}{page.name}（{page.code}）-> {path} ({size:.0f} kB)", file=sys.stderr)
+    return 0

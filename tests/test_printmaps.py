@@ -1,0 +1,115 @@
+"""Print maps laid out for paper: page sizes, legend placement, insets, names, palettes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from matplotlib.colors import to_rgb
+
+from regionlib import printmaps, settings
+from regionlib._errors import RegionlibError
+from regionlib._mapstyle import classify
+from regionlib.cli import main
+
+
+def _legend_labels(fig) -> list[str]:
+    legend = fig.axes[0].get_legend() or fig.legends[0]
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def _legend_clear_of_data(fig, gdf) -> bool:
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend() or fig.legends[0]
+    box = printmaps._data_box(ax, legend.get_window_extent(renderer))
+    geoms = gdf.to_crs(settings.area_crs).geometry
+    return not geoms.intersects(box).any()
+
+
+def test_page_sizes():
+    assert printmaps.page_size(None, 0.7) == (8.27, 11.69)
+    assert printmaps.page_size("A4", 1.6) == (11.69, 8.27)  # turned to fit a wide area
+    assert printmaps.page_size("a3-landscape", 0.5) == (16.54, 11.69)
+    assert printmaps.page_size("A3 portrait", 2.0) == (11.69, 16.54)
+    with pytest.raises(RegionlibError, match="A4 or A3"):
+        printmaps.page_size("B5", 1.0)
+
+
+def test_grid_map_legend_ascending_and_clear(grid):
+    fig = printmaps.plot_choropleth(grid, "population", label="人口", unit="人")
+    assert tuple(fig.get_size_inches()) == (11.69, 8.27)  # the grid is wider than tall
+    lows = [float(t.split("–")[0].replace(",", "")) for t in _legend_labels(fig)]
+    assert lows == sorted(lows)
+    assert _legend_clear_of_data(fig, grid)
+
+
+def test_centred_classes_for_changes():
+    values = pd.Series(np.r_[np.linspace(-20, -0.5, 60), np.linspace(0.5, 8, 40)])
+    classes = classify(values, k=5, centre=0.0)
+    assert 0.0 in classes.upper
+    below = int((classes.upper <= 0).sum())
+    assert below >= 2 and len(classes.upper) - below >= 2
+    assert sum(classes.counts) == 100
+    for color in classes.colors:  # no class is (nearly) white
+        assert min(to_rgb(color)) < 0.9 or max(to_rgb(color)) - min(to_rgb(color)) > 0.08
+    # red (decline) below 0, blue (growth) above, for RdBu
+    r0, _, b0 = to_rgb(classes.colors[0])
+    r1, _, b1 = to_rgb(classes.colors[-1])
+    assert r0 > b0 and b1 > r1
+    # a change map uses them by default
+    assert classify(values, k=5).colors != classes.colors
+
+
+def test_region_colours_differ_between_neighbours(grid):
+    labels = pd.Series([f"R{(i % 4) // 2}{i // 8}" for i in range(17)], index=grid.index)
+    colours = printmaps.region_colors(grid, labels)
+    assert set(colours) == set(labels)
+    assert colours["R00"] != colours["R10"] and colours["R00"] != colours["R01"]
+    fig = printmaps.plot_regions(grid, labels, title="圏域")
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"R00", "R11"} <= texts
+
+
+@pytest.fixture(scope="module")
+def national(mirror_dir):
+    from regionlib import table
+
+    return table.load_table(["aging_rate", "population_change_2015_2020"])
+
+
+@pytest.mark.slow
+def test_national_insets_show_their_municipalities(national):
+    fig = printmaps.plot_choropleth(national, "population_change_2015_2020")
+    insets = fig.axes[0].child_axes
+    titles = [ax.get_title() for ax in insets]
+    assert titles[0] == "沖縄県" and "小笠原村" in titles and len(titles) >= 3
+    okinawa = national[national.index.str.startswith("47")].to_crs(settings.area_crs)
+    for ax in insets:
+        x0, x1 = ax.get_xlim()
+        assert ax.collections, ax.get_title()
+        if ax.get_title() == "沖縄県":  # the main island at a readable scale: < 250 km across
+            assert x1 - x0 < 250e3
+            box = shapely.box(x0, ax.get_ylim()[0], x1, ax.get_ylim()[1])
+            assert okinawa.geometry.intersects(box).sum() >= 25
+    drawn = national[~national.index.str.startswith("47") & (national.index != "13421")]
+    assert _legend_clear_of_data(fig, drawn)
+    assert "0を境にした分位数" in fig.axes[0].get_legend().get_title().get_text()
+
+
+def test_prefecture_pdf_is_an_a4_page_with_names(national, tmp_path):
+    out = tmp_path / "n.pdf"
+    assert main(["-q", "map", "aging_rate", "--pref", "長野県", "-o", str(out)]) == 0
+    box = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", out.read_bytes())
+    width, height = float(box.group(1)), float(box.group(2))
+    assert abs(width - 595.3) < 1.5 and abs(height - 841.9) < 1.5  # A4 portrait, in points
+    nagano = national[national["pref_code"] == "20"]
+    fig = printmaps.plot_choropleth(nagano, "aging_rate")
+    names = {t.get_text() for t in fig.axes[0].texts}
+    assert {"長野市", "松本市"} & names and len(names) >= 30
+    assert _legend_clear_of_data(fig, nagano)
+    wide = printmaps.plot_choropleth(national[national["pref_code"] == "01"], "aging_rate")
+    assert tuple(wide.get_size_inches()) == (11.69, 8.27)  # Hokkaido: landscape
