@@ -79,7 +79,7 @@ class Problem:
 def _neutralise_flagged(gdf: pd.DataFrame, columns: list[str], values: np.ndarray) -> None:
     """Set values flagged in ``gdf.attrs["flags"]`` to the median of the others (in place)."""
     flags = gdf.attrs.get("flags", {}) if hasattr(gdf, "attrs") else {}
-    shown = []
+    shown, touched = [], set()
     for k, col in enumerate(columns):
         codes = [c for c in flags.get(col, {}) if c in gdf.index]
         rows = gdf.index.get_indexer(codes)
@@ -88,10 +88,13 @@ def _neutralise_flagged(gdf: pd.DataFrame, columns: list[str], values: np.ndarra
             others = np.delete(values[:, k], rows)
             values[rows, k] = np.nanmedian(others)
             shown.append(f"{col}: {', '.join(str(gdf.index[r]) for r in rows)}")
+            touched.update(int(r) for r in rows)
     if shown:
         log(
             "regions: flagged values left out (set to the median): " + "; ".join(shown),
             level=logging.WARNING,
+            ja=f"注意の付いた値（避難指示の影響など）のある {len(touched)} 市区町村は、その値を"
+            "中央値に置き換えて圏域を作りました（flagged='keep' で元の値を使います）",
         )
 
 
