@@ -558,15 +558,19 @@ def check(exercise_id: str, answer: object, *, verbose: bool = True) -> bool:
     """
     exercise = _get(exercise_id)
     value, problem = _normalise(exercise, answer)
-    console = settings.log_console
-    settings.log_console = False  # the learner needs the verdict, not the data-loading log
+    # the learner needs the verdict, not the log or the warnings of computing the solution
+    quiet = {"log_console": False, "log_warnings": False}
+    saved = {name: getattr(settings, name) for name in quiet}
+    for name, value_ in quiet.items():
+        setattr(settings, name, value_)
     try:
         target = solution(exercise_id)
         mistakes = (
             exercise.mistakes() if problem is None and not _same(exercise, value, target) else []
         )
     finally:
-        settings.log_console = console
+        for name, value_ in saved.items():
+            setattr(settings, name, value_)
     right = problem is None and _same(exercise, value, target)
     if verbose:
         if right:
