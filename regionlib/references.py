@@ -234,6 +234,8 @@ def _fill_from_neighbours(
             f"population at that census) joined the zone of most of their neighbours: "
             f"{', '.join(map(str, filled))}",
             level=logging.WARNING,
+            ja=f"通勤圏の表にない {len(filled)} 市区町村（その年の国勢調査で住民がいなかった町）を、"
+            "隣り合う市区町村の多くが属する通勤圏に入れました",
         )
     return pd.Series(values, index=index, name=blocks.name)
 
