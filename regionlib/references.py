@@ -234,6 +234,7 @@ def _fill_from_neighbours(
             f"population at that census) joined the zone of most of their neighbours: "
             f"{', '.join(map(str, filled))}",
             level=logging.WARNING,
+            ja=f"通勤圏表にない{len(filled)}市区町村（{', '.join(map(str, filled[:5]))}）を隣接する通勤圏に含めました",
         )
     return pd.Series(values, index=index, name=blocks.name)
 
