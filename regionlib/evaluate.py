@@ -238,7 +238,12 @@ def _quotients(gdf: gpd.GeoDataFrame, labels: pd.Series) -> tuple[pd.Series, pd.
     shapes = gpd.GeoDataFrame(
         {"region": labels.to_numpy()}, geometry=gdf.geometry.to_crs(settings.area_crs).to_numpy()
     )
-    dissolved = shapes.dissolve("region").geometry
+    # municipalities tile the country: a coverage union is 6x faster than a general union and
+    # gives the same shapes; if the input is not a clean coverage (its area changes), use the
+    # general union
+    dissolved = shapes.dissolve("region", method="coverage").geometry
+    if not np.isclose(dissolved.area.sum(), shapes.area.sum(), rtol=1e-6):
+        dissolved = shapes.dissolve("region").geometry
     pieces = dissolved.explode(index_parts=False)
     order = np.lexsort((-pieces.area.to_numpy(), pieces.index.to_numpy()))
     pieces = pieces.iloc[order]
