@@ -228,23 +228,35 @@ def compactness(gdf: gpd.GeoDataFrame, labels: pd.Series, *, parts: str = "all")
     """
     if parts not in ("all", "largest"):
         raise RegionlibError(f"parts must be 'all' or 'largest', got {parts!r}")
+    whole, largest = _quotients(gdf, labels)
+    return whole if parts == "all" else largest
+
+
+def _quotients(gdf: gpd.GeoDataFrame, labels: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Isoperimetric quotients of the whole regions and of their largest pieces (one dissolve)."""
     labels = _aligned(gdf, labels)
     shapes = gpd.GeoDataFrame(
         {"region": labels.to_numpy()}, geometry=gdf.geometry.to_crs(settings.area_crs).to_numpy()
     )
-    dissolved = shapes.dissolve("region")
-    if parts == "largest":
-        pieces = dissolved.geometry.explode(index_parts=False)
-        order = np.lexsort((-pieces.area.to_numpy(), pieces.index.to_numpy()))
-        pieces = pieces.iloc[order]
-        biggest = pieces[~pieces.index.duplicated(keep="first")]
-        filled = shapely.polygons(shapely.get_exterior_ring(biggest.to_numpy()))
-        dissolved = gpd.GeoDataFrame(
-            geometry=gpd.GeoSeries(filled, index=biggest.index, crs=dissolved.crs)
-        )
-    area = dissolved.geometry.area
-    perimeter = dissolved.geometry.length
-    return (4 * np.pi * area / perimeter**2).rename("compactness")
+    # municipalities tile the country: a coverage union is 6x faster than a general union and
+    # gives the same shapes; if the input is not a clean coverage (its area changes), use the
+    # general union
+    dissolved = shapes.dissolve("region", method="coverage").geometry
+    if not np.isclose(dissolved.area.sum(), shapes.area.sum(), rtol=1e-6):
+        dissolved = shapes.dissolve("region").geometry
+    pieces = dissolved.explode(index_parts=False)
+    order = np.lexsort((-pieces.area.to_numpy(), pieces.index.to_numpy()))
+    pieces = pieces.iloc[order]
+    biggest = pieces[~pieces.index.duplicated(keep="first")]
+    filled = gpd.GeoSeries(
+        shapely.polygons(shapely.get_exterior_ring(biggest.to_numpy())),
+        index=biggest.index,
+        crs=dissolved.crs,
+    )
+    out = []
+    for shapes_ in (dissolved, filled.reindex(dissolved.index)):
+        out.append((4 * np.pi * shapes_.area / shapes_.length**2).rename("compactness"))
+    return out[0], out[1]
 
 
 def agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
@@ -338,8 +350,7 @@ def evaluate(
         contiguous = check_contiguity(labels, graph)
         out |= {"contiguous": bool(contiguous.all()), "n_not_contiguous": int((~contiguous).sum())}
     if isinstance(gdf, gpd.GeoDataFrame):
-        iq = compactness(gdf, labels)
-        body = compactness(gdf, labels, parts="largest")
+        iq, body = _quotients(gdf, labels)
         out |= {
             "compactness_median": float(iq.median()),
             "compactness_min": float(iq.min()),

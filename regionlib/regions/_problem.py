@@ -362,6 +362,7 @@ def _block_groups(
             f"regions: {len(broken)} blocks are not contiguous on the graph "
             f"({', '.join(broken[:10])}); a region containing one may not be contiguous",
             level=logging.WARNING,
+            ja=f"{len(broken)}個のブロックが地続きでないため、それを含む圏域は連続しないことがあります",
         )
     return groups
 
