@@ -17,13 +17,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 
 from regionlib import settings
 
-__all__ = ["in_notebook", "log", "logger", "show_progress"]
+__all__ = ["collect_warnings", "in_notebook", "log", "logger", "show_progress"]
 
 logger = logging.getLogger("regionlib")
 _said: set[tuple[int, str]] = set()
+_held: list[list[str]] = []  # open collect_warnings() blocks, innermost last
 
 
 def in_notebook() -> bool:
@@ -56,6 +58,11 @@ class _Console(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if _held and record.levelno >= logging.WARNING and not settings.log_console:
+            line = _short(record)
+            if line not in _held[-1]:
+                _held[-1].append(line)
+            return
         if settings.log_console and record.levelno >= settings.log_level:
             line = message if record.levelno < logging.WARNING else f"warning: {message}"
             self._say(record.levelno, f"regionlib: {line}", sys.stderr)
@@ -76,6 +83,27 @@ class _Console(logging.Handler):
 
 _console = _Console(level=logging.DEBUG)
 logger.addHandler(_console)
+
+
+@contextlib.contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """Hold back the warnings logged inside the block; yield the list of their short lines.
+
+    For a step that runs several analyses at once (a municipality profile runs peers, clusters,
+    regions and LISA), whose caller then says one summary line instead of one per analysis.
+    With ``settings.log_console`` (``regionlib -v``) nothing is held back.
+
+    Yields
+    ------
+    list of str
+        The held warnings' short lines (Japanese where the record has one), each once.
+    """
+    held: list[str] = []
+    _held.append(held)
+    try:
+        yield held
+    finally:
+        _held.remove(held)
 
 
 def log(message: str, level: int | None = None, *, ja: str | None = None) -> None:

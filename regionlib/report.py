@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import pandas as pd
 
 from regionlib import _cache
 from regionlib._errors import RegionlibError, UnknownNameError
+from regionlib._log import collect_warnings, log
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -137,6 +139,8 @@ class Context:
         Indicator -> wide table (code x year) from the series, for the change charts.
     good_practice
         Prepared :class:`regionlib.goodpractice.Inputs` of :data:`GOOD_PRACTICE`, or None.
+    notes
+        The warnings of the analyses (values left out, islands linked …), said as one line.
     """
 
     table: pd.DataFrame
@@ -148,6 +152,7 @@ class Context:
     reasons: dict = field(default_factory=dict, repr=False)
     series: dict = field(default_factory=dict, repr=False)
     good_practice: object = None
+    notes: list = field(default_factory=list)
     _svg: dict = field(default_factory=dict, repr=False)
 
 
@@ -247,16 +252,25 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
             "the table has none of the default indicators the peers are found on: "
             + ", ".join(indicators.DEFAULT_INDICATORS)
         )
-    feats = features.prepare_features(table, peer_indicators)
-    labels = _cache.cached(
-        "profile",
-        [_content_hash(table), _code_hash()],
-        {"peers": peer_indicators, "floor": list(_REGION_FLOOR), "lisa": list(LISA_INDICATORS)},
-        lambda: _analyses(table, peer_indicators),
-    )
+    # peers, clusters, regions, LISA and the series each warn on their own: say one line
+    with collect_warnings() as notes:
+        feats = features.prepare_features(table, peer_indicators)
+        labels = _cache.cached(
+            "profile",
+            [_content_hash(table), _code_hash()],
+            {"peers": peer_indicators, "floor": list(_REGION_FLOOR), "lisa": list(LISA_INDICATORS)},
+            lambda: _analyses(table, peer_indicators),
+        )
+        series, prepared = _series_and_good_practice()
+    if notes:
+        log(
+            f"the analyses behind the profiles left out or linked values in {len(notes)} ways "
+            "(regionlib -v lists them; in Python: Context.notes)",
+            level=logging.WARNING,
+            ja=f"プロファイルの分析で注意が {len(notes)} 件あります（値の除外など。Context.notes で確認できます）",
+        )
     sizes = labels["cluster"].value_counts()
     reasons = dict(table.attrs.get("missing_reasons", {}))
-    series, prepared = _series_and_good_practice()
     table = table.copy()
     table.attrs = {}  # pandas deep-copies attrs on every access: keep the reasons aside
     return Context(
@@ -269,6 +283,7 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
         labels=labels,
         cluster_sizes=sizes,
         region_method=f"max-p法、1圏あたり人口{_REGION_FLOOR[1]:,}人以上",
+        notes=notes,
     )
 
 

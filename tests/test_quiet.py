@@ -192,3 +192,24 @@ def test_bad_arguments_are_one_line(tmp_path, capsys, argv, message):
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_collected_warnings_are_held_back_and_listed_once(fresh_log, capsys, monkeypatch):
+    monkeypatch.setattr(_log, "in_notebook", lambda: True)
+    settings.log_console, settings.log_warnings = False, True
+    with _log.collect_warnings() as held:
+        _log.log("features: left out 4", level=logging.WARNING, ja="4 市区町村を除外")
+        _log.log("features: left out 4", level=logging.WARNING, ja="4 市区町村を除外")
+        _log.log("graph: 60 island links", level=logging.WARNING)
+    assert held == ["4 市区町村を除外", "注意: graph: 60 island links"]
+    assert capsys.readouterr().out == ""
+    _log.log("after the block", level=logging.WARNING, ja="ブロックの後")
+    assert capsys.readouterr().out == "⚠ regionlib: ブロックの後\n"
+
+
+def test_collected_warnings_still_shown_with_verbose(fresh_log, capsys):
+    settings.log_console, settings.log_warnings = True, True
+    with _log.collect_warnings() as held:
+        _log.log("values left out", level=logging.WARNING)
+    assert held == []
+    assert "regionlib: warning: values left out" in capsys.readouterr().err
