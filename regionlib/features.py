@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from regionlib import flags
 from regionlib import indicators as _catalogue
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
@@ -373,23 +374,12 @@ def prepare_features(
     values = values.replace([np.inf, -np.inf], np.nan)
     left_out: dict[str, list[str]] = {}
     if flagged == "exclude":
-        for name in names:
-            codes = [c for c in table_flags.get(name, {}) if c in values.index]
-            codes = [c for c in codes if not np.isnan(values.at[c, name])]
-            if codes:  # neutral: the median of the other values (robust z-score 0)
-                values.loc[codes, name] = values[name].drop(index=codes).median()
-                left_out[name] = codes
-        if left_out:
-            counts = ", ".join(f"{n} {len(c)}" for n, c in left_out.items())
-            total = sum(len(c) for c in left_out.values())
-            log(
-                f"features: {total} flagged values left out of the distances ({counts}); "
-                "codes with -v",
-                level=logging.WARNING,
-                ja=f"注意フラグの付いた値 {total} 件を距離の計算から除きました",
-            )
-            shown = "; ".join(f"{n}: {', '.join(c)}" for n, c in left_out.items())
-            log(f"features: flagged values left out: {shown}")
+        values, left_out = flags.neutralise(
+            values,
+            table_flags,
+            what="features",
+            ja="注意フラグの付いた値 {total} 件を距離の計算から除きました",
+        )
     for name in names:
         if values[name].isna().all():
             msg = (

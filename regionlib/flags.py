@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["flags_for", "load_flags"]
+from regionlib._log import log
+
+__all__ = ["flags_for", "load_flags", "neutralise"]
 
 
 @functools.cache
@@ -72,3 +76,57 @@ def flags_for(names: Iterable[str], codes: Iterable[str]) -> dict[str, dict[str,
         if hits:
             out[name] = hits
     return out
+
+
+def neutralise(
+    values: pd.DataFrame,
+    flags: Mapping[str, Mapping[str, str]],
+    *,
+    what: str,
+    ja: str,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Return ``values`` with flagged values set to the median of the column's other values.
+
+    The one rule by which similarity and regions leave flagged values out: the median is a
+    neutral value (robust z-score 0), so a flagged municipality keeps its row and its other
+    indicators. One warning counts what was left out; ``-v`` lists the codes.
+
+    Parameters
+    ----------
+    values
+        Numeric indicator columns on the code index (not modified).
+    flags
+        ``{column: {code: reason}}``, as in ``table.attrs["flags"]``.
+    what
+        Where the values are left out, for the English warning (``"features"``, ``"regions"``).
+    ja
+        The Japanese warning; ``{total}`` and ``{codes}`` are filled with the counts of values
+        and of municipalities.
+
+    Returns
+    -------
+    values : pandas.DataFrame
+        A copy with the flagged (finite) values replaced.
+    left_out : dict
+        ``{column: [code, …]}`` of the values replaced.
+    """
+    out = values.copy()
+    left_out: dict[str, list[str]] = {}
+    for name in out.columns:
+        codes = [c for c in flags.get(name, {}) if c in out.index]
+        codes = [c for c in codes if np.isfinite(out.at[c, name])]
+        if codes:
+            out.loc[codes, name] = out[name].drop(index=codes).median()
+            left_out[name] = codes
+    if left_out:
+        total = sum(len(c) for c in left_out.values())
+        n_codes = len({c for codes in left_out.values() for c in codes})
+        counts = ", ".join(f"{n} {len(c)}" for n, c in left_out.items())
+        log(
+            f"{what}: {total} flagged values left out, set to the median ({counts}); codes with -v",
+            level=logging.WARNING,
+            ja=ja.format(total=total, codes=n_codes),
+        )
+        shown = "; ".join(f"{n}: {', '.join(c)}" for n, c in left_out.items())
+        log(f"{what}: flagged values left out: {shown}")
+    return out, left_out

@@ -281,6 +281,8 @@ def propose_levels(
         else lv
         for lv in parsed
     ]
+    for i, level in enumerate(parsed):  # before any work: the levels must grow
+        _check_floor_order(level, parsed[:i])
     columns = list(columns)
     g = graph.contiguity(table, islands=islands)
     in_graph = table.loc[table.index.isin(g.unique_ids)]
@@ -291,7 +293,6 @@ def propose_levels(
     below: pd.Series | None = None
     done: list[Level] = []
     for level in parsed:
-        _check_floor_order(level, done)
         if level.layer is not None:
             blocks = references.block_layer(level.layer, in_graph, adjacency=adjacency)
             if below is not None:

@@ -848,6 +848,11 @@ def profile(
     from regionlib._mapstyle import credit_lines
 
     if context is None:
+        if table is None:
+            from regionlib import table as tables
+
+            table = tables.load_table(_table_indicators())
+        resolve(table, municipality)  # an unknown name or a ward fails before the analyses
         context = build_context(table)
     tbl = context.table
     code = resolve(tbl, municipality)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 
 import numpy as np
@@ -350,9 +351,14 @@ def test_regions_leave_flagged_values_out(caplog):
         index=pd.Index(["07542", "07543", "07545", "07564"], name="code"),
     )
     frame.attrs["flags"] = {"x": {"07564": "避難指示の影響"}}
+    caplog.set_level(logging.INFO, logger="regionlib")
     x = feature_matrix(frame, ["x", "y"], False)
     assert x[3, 0] == 2.0 and x[3, 1] == 4.0  # the median of the others; y untouched
-    assert "07564" in caplog.text
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "regions: 1 flagged values left out, set to the median (x 1); codes with -v"
+    ]
+    assert "x: 07564" in caplog.text  # the code, on the information line
     kept = feature_matrix(frame, ["x", "y"], False, flagged="keep")
     assert kept[3, 0] == 1000.0
 

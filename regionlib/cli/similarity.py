@@ -117,6 +117,7 @@ def _peers(args: argparse.Namespace) -> int:
 
     from regionlib import features, similarity
 
+    similarity.resolve_code(tbl, args.municipality)  # an unknown name fails before any work
     feats = features.prepare_features(tbl, indicator_names(args.indicators), missing=args.missing)
     peers = similarity.find_peers(
         feats,

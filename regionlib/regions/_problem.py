@@ -20,8 +20,8 @@ from libpysal.graph import Graph
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from regionlib import flags, settings
 from regionlib import graph as _graph
-from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 
@@ -76,28 +76,6 @@ class Problem:
         return self.xsum / self.mass[:, None]
 
 
-def _neutralise_flagged(gdf: pd.DataFrame, columns: list[str], values: np.ndarray) -> None:
-    """Set values flagged in ``gdf.attrs["flags"]`` to the median of the others (in place)."""
-    flags = gdf.attrs.get("flags", {}) if hasattr(gdf, "attrs") else {}
-    shown, touched = [], set()
-    for k, col in enumerate(columns):
-        codes = [c for c in flags.get(col, {}) if c in gdf.index]
-        rows = gdf.index.get_indexer(codes)
-        rows = rows[np.isfinite(values[rows, k])] if len(rows) else rows
-        if len(rows):
-            others = np.delete(values[:, k], rows)
-            values[rows, k] = np.nanmedian(others)
-            shown.append(f"{col}: {', '.join(str(gdf.index[r]) for r in rows)}")
-            touched.update(int(r) for r in rows)
-    if shown:
-        log(
-            "regions: flagged values left out (set to the median): " + "; ".join(shown),
-            level=logging.WARNING,
-            ja=f"注意の付いた値（避難指示の影響など）のある {len(touched)} 市区町村は、その値を"
-            "中央値に置き換えて圏域を作りました（flagged='keep' で元の値を使います）",
-        )
-
-
 def feature_matrix(
     gdf: pd.DataFrame,
     columns: Sequence[str],
@@ -129,11 +107,17 @@ def feature_matrix(
                 f"indicator {col!r} has no value for any of the {len(frame)} municipalities; "
                 "leave it out or check how the table was loaded"
             )
-    values = coerced.to_numpy(dtype=float, copy=True)
     if flagged not in ("exclude", "keep"):
         raise RegionlibError(f"flagged must be 'exclude' or 'keep', got {flagged!r}")
     if flagged == "exclude":  # evacuation artefacts etc.: neutral (the median), reported
-        _neutralise_flagged(gdf, columns, values)
+        coerced, _ = flags.neutralise(
+            coerced,
+            getattr(gdf, "attrs", {}).get("flags", {}),
+            what="regions",
+            ja="注意の付いた値（避難指示の影響など）のある {codes} 市区町村は、その値を中央値に"
+            "置き換えて圏域を作りました（flagged='keep' で元の値を使います）",
+        )
+    values = coerced.to_numpy(dtype=float, copy=True)
     bad = ~np.isfinite(values)
     if bad.any() and missing == "median":
         for k, col in enumerate(columns):
