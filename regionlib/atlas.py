@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from regionlib._log import log
+from regionlib._mapstyle import fmt
 
 __all__ = ["AtlasSummary", "write_atlas"]
 
@@ -121,7 +122,7 @@ def _pref_rows(context, codes: list[str]) -> tuple[list[dict], list[dict]]:
             rank = ranks[n][code]
             cells.append(
                 {
-                    "value": report._fmt(value, decimals[n]),
+                    "value": fmt(value, decimals[n]),
                     "rank": "" if not np.isfinite(rank) else int(rank),
                     "missing": not np.isfinite(value),
                 }

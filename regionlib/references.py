@@ -23,6 +23,7 @@ zone or prefecture is split.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Literal
@@ -116,7 +117,12 @@ def load_commuting_zones(
             f"no commuting zones for year={year!r}, codes={codes!r}; years are "
             f"{_YEARS[0]}–{_YEARS[-1]} every 5 years, codes 'original' or 'harmonized'"
         )
-    name = f"commuting-zones-{int(year)}-{codes}"
+    return _read_zones(int(year), codes).copy()
+
+
+@functools.cache  # blocks, references and nested levels all ask for the same file
+def _read_zones(year: int, codes: str) -> pd.Series:
+    name = f"commuting-zones-{year}-{codes}"
     path = datasets.get_path(name)
     frame = pd.read_csv(path, dtype={"i": "Int64", "cluster": "Int64"})
     if not {"i", "cluster"} <= set(frame.columns):

@@ -35,6 +35,7 @@ import pandas as pd
 from regionlib import _cache
 from regionlib._errors import RegionlibError, UnknownNameError
 from regionlib._log import collect_warnings, log
+from regionlib._mapstyle import fmt
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -164,18 +165,12 @@ def _content_hash(table: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def _code_hash() -> str:
     here = Path(__file__).parent
-    digest = hashlib.sha256()
-    digest.update(str(_ANALYSES_VERSION).encode())
-    for name in ("similarity.py", "features.py", "spatial.py", "proposals.py"):
-        path = here / name
-        if path.is_file():
-            digest.update(path.read_bytes())
-    for path in [*sorted((here / "regions").glob("*.py")), here / "regions.py"]:
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    modules = [here / m for m in ("similarity.py", "features.py", "spatial.py", "proposals.py")]
+    modules += sorted((here / "regions").glob("*.py"))
+    return "+".join([str(_ANALYSES_VERSION), *(_cache.file_sha256(p) for p in modules)])
 
 
 def _analyses(table: pd.DataFrame, peer_indicators: list[str]) -> pd.DataFrame:
@@ -551,12 +546,6 @@ def _reason(context: Context, name: str, code: str) -> str:
     return str(raw) or "出典データに値がない"
 
 
-def _fmt(value: float, decimals: int) -> str:
-    if value is None or not np.isfinite(value):
-        return "データなし"
-    return f"{value:,.{decimals}f}"
-
-
 def _decimals(values: np.ndarray) -> int:
     from regionlib._mapstyle import decimals_for
 
@@ -611,11 +600,11 @@ def _headline(context: Context, code: str, peers: list[str]) -> list[dict]:
             "label": entry.label,
             "unit": entry.unit,
             "year": _year(entry.year, fiscal=getattr(entry, "group", "") == "fiscal"),
-            "value": _fmt(value, decimals),
+            "value": fmt(value, decimals),
             "missing": not np.isfinite(value),
             "reason": _reason(context, name, code) if not np.isfinite(value) else "",
-            "peers_median": _fmt(float(col["values"].reindex(peers).median()), decimals),
-            "national_median": _fmt(col["median"], decimals),
+            "peers_median": fmt(float(col["values"].reindex(peers).median()), decimals),
+            "national_median": fmt(col["median"], decimals),
         }
         if np.isfinite(value):
             rank, n, below, equal = _rank(col["sorted"], value)
@@ -659,7 +648,7 @@ def _chart(title: str, points: Sequence[tuple[str, float]], medians: Sequence[fl
         {
             "x": xy(i, v)[0],
             "y": xy(i, v)[1],
-            "label": _fmt(v, decimals) if i in (0, last) else "",
+            "label": fmt(v, decimals) if i in (0, last) else "",
             "year": year if i in (0, last) or len(points) <= 4 else "",
         }
         for i, (year, v) in enumerate(points)
@@ -728,7 +717,7 @@ def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict]]:
                 "code": peer,
                 "name": row["name"],
                 "prefecture": row["prefecture"],
-                "population": _fmt(float(row.get("population", np.nan)), 0),
+                "population": fmt(float(row.get("population", np.nan)), 0),
                 "distance": f"{row['distance']:.2f}",
                 "differs": "、".join(
                     features.indicator_label(t.removeprefix("contrib_"), short=True) for t in top
@@ -757,8 +746,8 @@ def _good_practice(context: Context, code: str, n: int = 5) -> dict | None:
             "code": c,
             "name": r["name"],
             "prefecture": r["prefecture"],
-            "start": _fmt(float(r["value_start"]), digits),
-            "end": _fmt(float(r["value_end"]), digits),
+            "start": fmt(float(r["value_start"]), digits),
+            "end": fmt(float(r["value_end"]), digits),
             "change": "データなし" if pd.isna(change) else f"{change:+.1f}{unit}",
             "distance": f"{r['distance_at_start']:.2f}",
         }
@@ -891,7 +880,7 @@ def profile(
         else {
             "name": region_name,
             "method": context.region_method,
-            "population": _fmt(float(tbl.loc[region_codes, "population_2020"].sum()), 0)
+            "population": fmt(float(tbl.loc[region_codes, "population_2020"].sum()), 0)
             if "population_2020" in tbl
             else "",
             "members": [
