@@ -191,10 +191,7 @@ def write_csv(
                 out[column] = values.astype("Int64")
             elif decimals is not None:
                 out[column] = values.round(decimals)
-    with _write.atomic_path(path, what="table") as tmp:
-        out.to_csv(
-            tmp, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8-sig"
-        )
+    _write.write_csv(out, path, index=False, float_format="%.10g")
     log(f"wrote {path}")
     return path
 

@@ -85,6 +85,14 @@ def test_bad_flows_one_line(tmp_path):
     path.write_text("origin,destination,flow\n01001,01002,x\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match="row 2: flow 'x' is not a number"):
         functional.read_flows(path)
+    path.write_text("origin,destination,flow\n011002,011003,5\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="wrong check digit in municipal code '011003'"):
+        functional.read_flows(path)
+    path.write_text("origin,destination,flow\n011002,1100,5\n", encoding="utf-8")
+    assert functional.read_flows(path)[["origin", "destination"]].iloc[0].tolist() == [
+        "01100",
+        "01100",
+    ]
 
 
 def test_gravity_flows_give_contiguous_zones_around_large_cities(mirror_dir):

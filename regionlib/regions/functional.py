@@ -53,6 +53,7 @@ from scipy import sparse
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
+from regionlib import codes as _codes
 from regionlib._errors import DataFormatError, RegionlibError
 from regionlib._log import log
 
@@ -105,8 +106,9 @@ def read_flows(path: str | Path) -> pd.DataFrame:
             raise DataFormatError(
                 f"{path}: row {row + 2}: {col} {raw[col].iloc[row]!r} is not a municipal code"
             )
-        # 6-digit codes carry a check digit; 4-digit ones lost their leading zero
-        fixed = np.array([c[:5] if len(c) == 6 else c.zfill(5) for c in uniques], dtype=object)
+        # 6-digit codes carry a check digit (validated); 4-digit ones lost their leading zero
+        where = f"{path}, column {col}"
+        fixed = np.array([_codes.normalize_code(c, source=where) for c in uniques], dtype=object)
         flows[col] = fixed[key]
     text = raw["flow"].astype(str).str.replace(",", "", regex=False)
     values = pd.to_numeric(text, errors="coerce")
