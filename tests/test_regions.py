@@ -368,3 +368,98 @@ def test_default_compactness_leaves_no_snake_nationwide(mirror_dir, tmp_path):
     line = next(s for s in text.splitlines() if "最大の陸地部分" in s)
     assert float(line.split(":")[1]) >= 0.05
     assert main([*argv, "--compactness", "-1", "--csv", str(out)]) == 2
+
+
+def _greedy_skater_reference(x, w, edges, n_regions, floor):
+    """Brute force: at each step try every remaining edge, keep the best feasible SSD drop."""
+
+    def ssd(nodes):
+        sub = x[sorted(nodes)]
+        return float(((sub - sub.mean(axis=0)) ** 2).sum())
+
+    def parts(kept):
+        g = {i: set() for i in range(len(x))}
+        for a, b in kept:
+            g[a].add(b)
+            g[b].add(a)
+        seen, out = set(), []
+        for s in range(len(x)):
+            if s not in seen:
+                comp, stack = {s}, [s]
+                while stack:
+                    for u in g[stack.pop()] - comp:
+                        comp.add(u)
+                        stack.append(u)
+                seen |= comp
+                out.append(frozenset(comp))
+        return out
+
+    kept = list(edges)
+    while len(parts(kept)) < n_regions:
+        before = parts(kept)
+        best = None
+        for e in kept:
+            rest = [f for f in kept if f != e]
+            after = parts(rest)
+            (old,) = set(before) - set(after)
+            new = set(after) - set(before)
+            if any(w[sorted(p)].sum() < floor for p in new):
+                continue
+            gain = ssd(old) - sum(ssd(p) for p in new)
+            if best is None or gain > best[0] + 1e-9:
+                best = (gain, e)
+        if best is None:
+            break
+        kept.remove(best[1])
+    return parts(kept)
+
+
+@pytest.mark.parametrize("floor", [None, 12.0])
+def test_skater_cuts_match_brute_force_greedy(floor):
+    from scipy import sparse
+
+    from regionlib.regions import skater
+    from regionlib.regions._problem import Problem
+
+    rng = np.random.default_rng(5)
+    n = 40
+    # a random spanning tree plus a few extra links: SKATER takes the feature-distance MST
+    parent = [int(rng.integers(0, i)) for i in range(1, n)]
+    links = [(p, i) for i, p in zip(range(1, n), parent, strict=True)]
+    links += [(int(a), int(b)) for a, b in rng.integers(0, n, (10, 2)) if a != b]
+    a, b = np.array(links).T
+    adj = sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+    adj.data[:] = 1
+    x = rng.normal(size=(n, 2))
+    w = rng.integers(1, 6, n).astype(float)
+    problem = Problem(
+        codes=pd.Index([f"{i:05d}" for i in range(n)]),
+        node_of=np.arange(n),
+        mass=np.ones(n),
+        xsum=x.copy(),
+        qsum=(x**2).sum(axis=1),
+        weight=w,
+        adjacency=adj,
+        cores=np.array([], dtype=np.int64),
+    )
+    labels = skater.solve(problem, 6, floor=floor)
+    got = {frozenset(np.flatnonzero(labels == v).tolist()) for v in np.unique(labels)}
+    # the reference cuts the same minimum spanning tree
+    from scipy.sparse import csgraph
+
+    coo = sparse.triu(adj, k=1).tocoo()
+    dist = np.sqrt(((x[coo.row] - x[coo.col]) ** 2).sum(axis=1)) + 1e-12
+    mst = csgraph.minimum_spanning_tree(sparse.csr_matrix((dist, (coo.row, coo.col)), (n, n)))
+    edges = list(zip(*mst.nonzero(), strict=True))
+    want = _greedy_skater_reference(x, w, edges, 6, -np.inf if floor is None else floor)
+    assert len(got) == 6
+    assert got == set(want)
+    if floor is not None:
+        assert all(w[sorted(p)].sum() >= floor for p in got)
+
+
+def test_skater_reports_where_the_floor_stops_it(grid, g):
+    with pytest.raises(RegionlibError, match=r"cannot cut the tree into 9 regions .* stopped at"):
+        regions.regionalize(
+            grid, ["x"], method="skater", n_regions=9, floor=("population", 5000), graph=g
+        )
