@@ -66,6 +66,8 @@ EVALUATION_LABELS: dict[str, str] = {
     "compactness_median": "コンパクト度（等周比）中央値",
     "compactness_min": "コンパクト度（等周比）最小",
     "compactness_min_largest_part": "コンパクト度（等周比）最小（最大の陸地部分）",
+    "n_elongated": "細長いリージョンの数（最大の陸地部分の等周比が0.05未満）",
+    "n_archipelago_low": "等周比が0.05未満で、島々を含むため低いリージョンの数",
     "population_min": "人口 最小",
     "population_median": "人口 中央値",
     "population_max": "人口 最大",
@@ -228,12 +230,18 @@ def compactness(gdf: gpd.GeoDataFrame, labels: pd.Series, *, parts: str = "all")
     """
     if parts not in ("all", "largest"):
         raise RegionlibError(f"parts must be 'all' or 'largest', got {parts!r}")
-    whole, largest = _quotients(gdf, labels)
+    whole, largest, _ = _quotients(gdf, labels)
     return whole if parts == "all" else largest
 
 
-def _quotients(gdf: gpd.GeoDataFrame, labels: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Isoperimetric quotients of the whole regions and of their largest pieces (one dissolve)."""
+#: Isoperimetric quotient below which a region's largest land piece counts as elongated (a
+#: "snake"); the whole-region quotient of a region with islands falls below it through the
+#: islands' coastline alone (小笠原村 scores 0.03 on its own), so that is counted apart.
+ELONGATED = 0.05
+
+
+def _quotients(gdf: gpd.GeoDataFrame, labels: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Quotients of the whole regions and of their largest pieces, and the pieces per region."""
     labels = _aligned(gdf, labels)
     shapes = gpd.GeoDataFrame(
         {"region": labels.to_numpy()}, geometry=gdf.geometry.to_crs(settings.area_crs).to_numpy()
@@ -256,7 +264,8 @@ def _quotients(gdf: gpd.GeoDataFrame, labels: pd.Series) -> tuple[pd.Series, pd.
     out = []
     for shapes_ in (dissolved, filled.reindex(dissolved.index)):
         out.append((4 * np.pi * shapes_.area / shapes_.length**2).rename("compactness"))
-    return out[0], out[1]
+    n_pieces = pieces.index.value_counts().reindex(dissolved.index).rename("pieces")
+    return out[0], out[1], n_pieces
 
 
 def agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
@@ -350,11 +359,15 @@ def evaluate(
         contiguous = check_contiguity(labels, graph)
         out |= {"contiguous": bool(contiguous.all()), "n_not_contiguous": int((~contiguous).sum())}
     if isinstance(gdf, gpd.GeoDataFrame):
-        iq, body = _quotients(gdf, labels)
+        iq, body, n_pieces = _quotients(gdf, labels)
         out |= {
             "compactness_median": float(iq.median()),
             "compactness_min": float(iq.min()),
             "compactness_min_largest_part": float(body.min()),
+            "n_elongated": int((body < ELONGATED).sum()),
+            "n_archipelago_low": int(
+                ((iq < ELONGATED) & (body >= ELONGATED) & (n_pieces > 1)).sum()
+            ),
         }
     pop_col = population or next(
         (c for c in ("population", "population_2020") if c in gdf.columns), None

@@ -150,3 +150,35 @@ def test_measure_labels_are_japanese():
     assert evaluate.measure_label("ami_prefecture") == "都道府県との一致（調整相互情報量）"
     assert evaluate.measure_label("n_regions") == "リージョン数"
     assert evaluate.measure_label("unknown_key") == "unknown_key"
+
+
+def test_evaluation_tells_snakes_from_archipelagos():
+    import geopandas as gpd
+    import shapely
+
+    from regionlib import settings
+
+    size = 1000.0  # metres, in the area CRS
+    boxes = [shapely.box(i * size, 0, (i + 1) * size, size) for i in range(80)]  # a 1 x 80 strip
+    # 900 islets of 100 m on a lattice east of a 20 km block: much coastline, little land
+    islets = shapely.union_all(
+        [
+            shapely.box(x, y, x + 100, y + 100)
+            for x in np.arange(30_000, 75_000, 1500.0)
+            for y in np.arange(0, 45_000, 1500.0)
+        ]
+    )
+    shapes = [*boxes, shapely.box(0, 10_000, 20_000, 30_000), islets]
+    gdf = gpd.GeoDataFrame(
+        {"code": [f"01{i:03d}" for i in range(len(shapes))]},
+        geometry=shapes,
+        crs=settings.area_crs,
+    ).set_index("code")
+    labels = pd.Series([1] * 80 + [2, 2], index=gdf.index)  # the strip; a block and its islets
+    whole = evaluate.compactness(gdf, labels)
+    largest = evaluate.compactness(gdf, labels, parts="largest")
+    assert whole[1] < 0.05 and largest[1] < 0.05  # the strip: a snake by either measure
+    assert whole[2] < 0.05 < largest[2]  # the islets' coastline drags the whole region down
+    out = evaluate.evaluate(gdf, labels, graph=None, population=None)
+    assert out["n_elongated"] == 1
+    assert out["n_archipelago_low"] == 1
