@@ -159,22 +159,38 @@ RL.outlines = function (map, d) {
   var p = d.precision, layer = L.featureGroup();
   L.polyline(RL.lines(d.lines, p), {color: d.color, weight: d.weight, opacity: 1,
     dashArray: d.dash, interactive: false}).addTo(layer);
+  var style = d.labelStyle ? ' style="' + RL.esc(d.labelStyle) + '"' : "";
   d.labels.forEach(function (lb) {
     L.marker([lb[1], lb[2]], {interactive: false, keyboard: false,
-      icon: L.divIcon({className: "rl-label " + d.labelClass, html: RL.esc(lb[0]), iconSize: null})}).addTo(layer);
+      icon: L.divIcon({className: "rl-label " + d.labelClass,
+        html: "<span" + style + ">" + RL.esc(lb[0]) + "</span>", iconSize: null})}).addTo(layer);
   });
   layer.addTo(map);
   RL.control(map).addOverlay(layer, RL.esc(d.name));
   RL.declutter(map, layer);
 };
-// Hide labels that would overlap a label placed before them (labels come in priority order),
-// so that hundreds of region names stay readable at national zoom and appear as you zoom in.
+// Hide labels that would overlap a label placed before them, across every label layer of the
+// map: layers with fewer labels (coarser regions) go first, and within a layer labels come in
+// priority order, so that hundreds of region names stay readable at national zoom and the
+// finer levels' names appear as you zoom in.
 RL.declutter = function (map, layer) {
   var markers = [];
   layer.eachLayer(function (l) { if (l instanceof L.Marker) { markers.push(l); } });
-  function run() {
-    var placed = [];
-    markers.forEach(function (mk) {
+  if (!map._rlLabels) {
+    map._rlLabels = [];
+    map.on("zoomend overlayadd overlayremove", function () { RL.placeLabels(map); });
+  }
+  map._rlLabels.push({layer: layer, markers: markers, order: map._rlLabels.length});
+  map._rlLabels.sort(function (a, b) {
+    return a.markers.length - b.markers.length || a.order - b.order;
+  });
+  RL.placeLabels(map);
+};
+RL.placeLabels = function (map) {
+  var placed = [];
+  map._rlLabels.forEach(function (entry) {
+    if (!map.hasLayer(entry.layer)) { return; }
+    entry.markers.forEach(function (mk) {
       var el = mk.getElement();
       if (!el) { return; }
       el.style.display = "";
@@ -186,9 +202,7 @@ RL.declutter = function (map, layer) {
       });
       if (hit) { el.style.display = "none"; } else { placed.push(box); }
     });
-  }
-  map.on("zoomend overlayadd", run);
-  run();
+  });
 };
 """
 

@@ -427,17 +427,23 @@ def format_evaluation(result: pd.Series) -> str:
         One ``label: value`` line per measure.
     """
     return "\n".join(
-        f"{measure_label(key)}: {format_value(value)}" for key, value in result.items()
+        f"{measure_label(key)}: {format_value(value, key)}" for key, value in result.items()
     )
 
 
-def format_value(value: object) -> str:
+#: Measures that count people (or the floor's unit): whole numbers whatever their size.
+_COUNTS = frozenset({"floor", "population_min", "population_median", "population_max"})
+
+
+def format_value(value: object, key: str | None = None) -> str:
     """Format one evaluation value for planners (はい/いいえ, thousands separators, 3 decimals).
 
     Parameters
     ----------
     value
         A value of :func:`evaluate`'s result.
+    key
+        Its measure; counts of people are shown as whole numbers (169, not 169.000).
 
     Returns
     -------
@@ -451,7 +457,7 @@ def format_value(value: object) -> str:
     if isinstance(value, float | np.floating):
         if not np.isfinite(value):
             return ""
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
+        return f"{value:,.0f}" if abs(value) >= 1000 or key in _COUNTS else f"{value:.3f}"
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return str(value)

@@ -185,14 +185,24 @@ def _view_bounds(geoms: gpd.GeoSeries) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-def _group_lines(geoms: gpd.GeoSeries, keys: pd.Series) -> tuple[shapely.Geometry, dict]:
-    """Outline of each group (dissolved coverage) as one deduplicated linework, and the unions."""
+def _group_lines(
+    geoms: gpd.GeoSeries, keys: pd.Series, *, inner: bool = False
+) -> tuple[shapely.Geometry, dict]:
+    """Outline of each group (dissolved coverage) as one deduplicated linework, and the unions.
+
+    With ``inner``, only the borders between groups: the coastline and the edge of the mapped
+    area are left to the choropleth, so that bold region borders do not turn islands into blots.
+    """
     unions = {}
     for key, idx in keys.groupby(keys, sort=True).groups.items():
         unions[key] = shapely.coverage_union_all(geoms.loc[idx].to_numpy())
     boundaries = shapely.boundary(np.array(list(unions.values()), dtype=object))
     # union nodes the shared borders so each is stored once
-    return shapely.union_all(boundaries), unions
+    lines = shapely.union_all(boundaries)
+    if inner:
+        outer = shapely.boundary(shapely.coverage_union_all(geoms.to_numpy()))
+        lines = shapely.line_merge(shapely.difference(lines, outer))
+    return lines, unions
 
 
 def _legend_html(meta, classes, decimals: int, n_missing: int, pref_borders: bool) -> str:
@@ -449,6 +459,8 @@ def add_region_outlines(
     name: str = "広域圏の境界",
     tolerance: float | None = None,
     color: str = "#000000",
+    weight: float = 2.2,
+    label_style: str = "",
 ) -> folium.Map:
     """Overlay the outlines and names of regions (groups of municipalities).
 
@@ -466,6 +478,12 @@ def add_region_outlines(
         Simplification tolerance, as given to :func:`choropleth`.
     color
         Outline colour.
+    weight
+        Outline width in pixels.
+    label_style
+        CSS for the region names, e.g. ``"color:#c0392b;font-size:15px"``. Names of all the
+        outline layers of a map never overlap: where they would, the layer with fewer regions
+        keeps its name, and the others appear as the reader zooms in.
 
     Returns
     -------
@@ -474,7 +492,14 @@ def add_region_outlines(
     """
     frame = _check_frame(gdf, [])
     return _add_region_outlines(
-        m, frame, display_geometry(frame, tolerance=tolerance), labels, name=name, color=color
+        m,
+        frame,
+        display_geometry(frame, tolerance=tolerance),
+        labels,
+        name=name,
+        color=color,
+        weight=weight,
+        label_style=label_style,
     )
 
 
@@ -486,6 +511,8 @@ def _add_region_outlines(
     *,
     name: str = "広域圏の境界",
     color: str = "#000000",
+    weight: float = 2.2,
+    label_style: str = "",
 ) -> folium.Map:
     """:func:`add_region_outlines` on geometry already simplified for display."""
     labels = pd.Series(labels)
@@ -496,7 +523,7 @@ def _add_region_outlines(
     if len(common) < len(frame):
         log(f"region outlines: {len(frame) - len(common)} municipalities have no region label")
     geoms = geoms.loc[common]
-    lines, unions = _group_lines(geoms, labels.loc[common].astype(str))
+    lines, unions = _group_lines(geoms, labels.loc[common].astype(str), inner=True)
     label_points = []
     for key, union in unions.items():
         parts = shapely.get_parts(union)
@@ -511,9 +538,10 @@ def _add_region_outlines(
         "labels": label_points,
         "name": name,
         "color": color,
-        "weight": 2.2,
+        "weight": weight,
         "dash": None,
         "labelClass": "",
+        "labelStyle": label_style,
     }
     _Call("outlines", payload).add_to(m)
     return m

@@ -35,8 +35,29 @@ from regionlib._log import log
 
 __all__ = ["Level", "NestedProposal", "parse_level", "propose_levels"]
 
-#: Outline colours of the levels on the map, finest first.
-_COLOURS = ("#555555", "#000000", "#c0392b", "#1f4e9c", "#1b7f3b")
+#: Outline colour, width and name size of the levels on the map, from the coarsest down (greys,
+#: readable on every palette of the choropleth beneath): the coarsest level is drawn boldest,
+#: and its names win where names of two levels would overlap.
+_STYLES = (
+    ("#111111", 3.8, 15),
+    ("#3d3d3d", 2.0, 12),
+    ("#6b6b6b", 1.0, 11),
+    ("#8a8a8a", 0.8, 10),
+    ("#a0a0a0", 0.6, 10),
+)
+_BLOCK_LABELS = {
+    "commuting_zones": "通勤圏(2020)",
+    "commuting_zones:2020": "通勤圏(2020)",
+    "commuting_zones:2015": "通勤圏(2015)",
+    "prefectures": "都道府県",
+}
+
+
+def _amount(value: float) -> str:
+    """Write a count in Japanese units: 200000 -> 20万, 5000000 -> 500万, 1234 -> 1,234."""
+    if value >= 10_000 and value % 10_000 == 0:
+        return f"{value / 10_000:,.0f}万"
+    return f"{value:,.0f}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,18 @@ class Level:
     layer: str | None = None
     floor: tuple[str, float] | None = None
     n_regions: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The level in Japanese, for maps and titles: 通勤圏(2020), 人口20万人以上, 8圏."""
+        if self.layer is not None:
+            return _BLOCK_LABELS.get(self.layer, Path(self.layer).stem)
+        if self.n_regions is not None:
+            return f"{self.n_regions}圏"
+        column, value = self.floor
+        if column.startswith("population"):
+            return f"人口{_amount(value)}人以上"
+        return f"{column} {_amount(value)}以上"
 
 
 def parse_level(text: str) -> Level:
@@ -140,12 +173,11 @@ class NestedProposal:
 
     def summary(self) -> str:
         """Return the evaluation of every level as aligned Japanese text."""
-        shown = self.evaluation.rename(index=evaluate.measure_label)
         lines = []
-        for key, row in shown.iterrows():
-            cells = [evaluate.format_value(v) for v in row.to_numpy()]
-            lines.append(f"{key}: " + " | ".join(cells))
-        header = "階層: " + " | ".join(lv.spec for lv in self.levels)
+        for key, row in self.evaluation.iterrows():
+            cells = [evaluate.format_value(v, key) for v in row.to_numpy()]
+            lines.append(f"{evaluate.measure_label(key)}: " + " | ".join(cells))
+        header = "階層: " + " | ".join(f"{lv.label} ({lv.spec})" for lv in self.levels)
         return "\n".join([header, *lines])
 
     def to_map(self, *, online: bool = False):
@@ -155,13 +187,17 @@ class NestedProposal:
         if "geometry" not in self.table:
             raise RegionlibError("the proposal's table has no geometry: load it with geometry")
         m = maps.choropleth(self.table, self.columns, title=self.title, online=online)
+        depth = len(self.levels)
         for k, level in enumerate(self.levels):
+            color, weight, size = _STYLES[min(depth - 1 - k, len(_STYLES) - 1)]
             maps.add_region_outlines(
                 m,
                 self.table,
                 self.labels[level.spec],
-                name=f"第{k + 1}階層: {level.spec}",
-                color=_COLOURS[min(k, len(_COLOURS) - 1)],
+                name=f"第{k + 1}階層: {level.label}",
+                color=color,
+                weight=weight,
+                label_style=f"color:{color};font-size:{size}px",
             )
         return m
 
@@ -195,6 +231,13 @@ class NestedProposal:
 
             written.append(maps.save_html(self.to_map(), html))
         return written
+
+
+def _measure_order(results) -> list[str]:
+    """Measures of all levels in :data:`regionlib.evaluate.EVALUATION_LABELS` order, then the rest."""
+    keys = list(dict.fromkeys(key for r in results for key in r.index))
+    known = list(evaluate.EVALUATION_LABELS)
+    return sorted(keys, key=lambda k: (known.index(k) if k in known else len(known), keys.index(k)))
 
 
 def _check_nested(level: Level, blocks: pd.Series, below: pd.Series, below_spec: str) -> None:
@@ -337,8 +380,6 @@ def propose_levels(
         table=table,
         levels=parsed,
         labels=pd.DataFrame(names),
-        evaluation=pd.DataFrame(results).reindex(
-            list(dict.fromkeys(key for r in results.values() for key in r.index))
-        ),
+        evaluation=pd.DataFrame(results).reindex(_measure_order(results.values())),
         columns=columns,
     )

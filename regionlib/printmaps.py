@@ -336,7 +336,22 @@ def _layout_legend(fig, ax, frame, tree, handles, title, inset_axes, renderer, a
         legend.set_bbox_to_anchor((left + 0.01, bottom), fig.transFigure)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.apply_aspect()
+    _apply_aspect(ax)
+
+
+def _apply_aspect(ax) -> None:
+    """Fit equal-aspect axes to their box, widening one range as ``adjustable="datalim"`` asks.
+
+    Both ranges are set on purpose (the area to show); matplotlib then widens one of them and
+    says so on its logger at every call, a note that means nothing to the reader of a map.
+    """
+    logger = logging.getLogger("matplotlib.axes._base")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        ax.apply_aspect()
+    finally:
+        logger.setLevel(level)
 
 
 _LEGEND = {
@@ -444,7 +459,7 @@ def _compose(
         overlay(ax, main)
         ax.set_xlim(minx - 0.02 * (maxx - minx), maxx + 0.02 * (maxx - minx))
         ax.set_ylim(miny - 0.02 * (maxy - miny), maxy + 0.02 * (maxy - miny))
-    ax.apply_aspect()
+    _apply_aspect(ax)
     tree = shapely.STRtree(main.geometry.to_numpy())
     inset_axes: list = []
     for step in range(6):  # widen the frame to the west until the insets cover no data
@@ -456,7 +471,7 @@ def _compose(
             iax.remove()
         x0, x1 = ax.get_xlim()
         ax.set_xlim(x0 - 0.1 * (x1 - x0), x1)
-        ax.apply_aspect()
+        _apply_aspect(ax)
     _layout_legend(fig, ax, main, tree, handles, legend_title, inset_axes, renderer, area)
     if names:
         legends = [a for a in (ax.get_legend(), *fig.legends) if a is not None]

@@ -18,6 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from regionlib import maps, settings
@@ -261,6 +262,33 @@ def test_region_labels_never_overlap_on_screen(browser, tmp_path):
     assert 10 <= len(boxes) < total  # crowded labels hidden at national zoom, most kept
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_label_layers_declutter_together_coarsest_first(browser, tmp_path):
+    boundaries = pytest.importorskip("regionlib.boundaries")
+    gdf = boundaries.load_boundaries(detail="national")
+    gdf = gdf.assign(area=gdf.to_crs(settings.area_crs).area / 1e6)
+    m = maps.choropleth(gdf, "area", title="面積")
+    coarse = gdf.index.str[:2].astype(int).map(lambda p: f"第{(p - 1) // 6 + 1}ブロック")
+    maps.add_region_outlines(m, gdf, gdf["prefecture"], name="都道府県", label_style="color:#333")
+    maps.add_region_outlines(
+        m, gdf, pd.Series(coarse, index=gdf.index), name="ブロック", weight=3.5
+    )
+    browser.open(maps.save_html(m, tmp_path / "levels.html"))
+    shown = json.loads(
+        browser.evaluate(
+            "JSON.stringify(Array.from(document.querySelectorAll('.rl-label'))"
+            ".filter(e => e.style.display !== 'none').map(e => { const r = "
+            "e.getBoundingClientRect(); return [e.innerText, r.left, r.top, r.right, r.bottom]; }))"
+        )
+    )
+    assert browser.evaluate("document.querySelectorAll('.rl-label').length") == 47 + 8
+    # the 8 coarse names all stay (added last, placed first); prefecture names fill the gaps
+    assert sum(t.endswith("ブロック") for t, *_ in shown) == 8
+    assert 8 < len(shown) < 47 + 8
+    for i, (_, *a) in enumerate(shown):
+        for _, *b in shown[i + 1 :]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
 
 

@@ -62,12 +62,30 @@ def test_block_level_that_splits_the_level_below_refused(grid, tmp_path, mirror_
         )
 
 
-def test_cli_nested_nationwide(mirror_dir, tmp_path):
+def test_level_names_in_japanese():
+    names = [
+        nested.parse_level(t).label
+        for t in ("commuting_zones", "commuting_zones:2015", "population:200000", "regions:8")
+    ]
+    assert names == ["通勤圏(2020)", "通勤圏(2015)", "人口20万人以上", "8圏"]
+    assert nested.parse_level("population:123456").label == "人口123,456人以上"
+
+
+def test_cli_nested_nationwide(mirror_dir, tmp_path, caplog):
     from regionlib.cli import main
 
     out = tmp_path / "nested.csv"
     levels = "commuting_zones,population:200000,population:5000000"
-    assert main(["-q", "regions", "--levels", levels, "--csv", str(out)]) == 0
+    html, xlsx, pdf = (tmp_path / f"nested.{ext}" for ext in ("html", "xlsx", "pdf"))
+    argv = ["-q", "regions", "--levels", levels, "--csv", str(out)]
+    assert main([*argv, "-o", str(html), "-o", str(xlsx), "-o", str(pdf)]) == 0
+    page = html.read_text(encoding="utf-8")
+    assert page.count("RL.outlines(") == 3 and "第3階層: 人口500万人以上" in page
+    # matplotlib's notes on fitting the map's aspect never reach the user's stderr
+    assert not [r for r in caplog.records if r.name.startswith("matplotlib")]
+    sheet = pd.read_excel(xlsx, dtype=str)
+    assert len(sheet) == 1741 and sheet.iloc[:, 0].str.fullmatch(r"\d{5}").all()
+    assert pdf.read_bytes().startswith(b"%PDF")
     frame = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig").set_index("code")
     assert list(frame.columns) == ["name", *levels.split(",")]
     assert len(frame) == 1741 and frame.notna().all(axis=None)

@@ -119,7 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="FILE",
         help="リージョンの地図・表 / offline HTML map (.html), print map (.pdf, .png, .svg) or "
-        "the labels with the indicators as .xlsx, .gpkg or .geojson (repeatable)",
+        "the labels with the indicators as .xlsx, .gpkg or .geojson (repeatable; with --levels the "
+        "HTML map has a layer per level and the print map shows the coarsest)",
     )
     p.add_argument(
         "--csv", help="リージョン割当のCSV / CSV of the labels (default: beside an .html --output)"
@@ -170,8 +171,16 @@ def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
     return [similarity.resolve_code(frame, name) for name in names]
 
 
-def _nested(args: argparse.Namespace, features: list[str]) -> int:
-    from regionlib import nested, table
+def _nested(
+    args: argparse.Namespace,
+    features: list[str],
+    csv_path: Path | None,
+    html: Path | None,
+    files: list[Path],
+    prints: list[Path],
+) -> int:
+    """``regions --levels``: the nested CSV, its evaluation and the other outputs asked for."""
+    from regionlib import export, nested, printmaps, table
 
     if args.floor or args.n_regions or args.blocks or args.cores or args.together:
         raise RegionlibError(
@@ -195,8 +204,19 @@ def _nested(args: argparse.Namespace, features: list[str]) -> int:
         compactness=args.compactness,
         random_state=args.seed,
     )
-    csv_path = Path(args.csv) if args.csv else Path(args.output).with_suffix(".csv")
-    written = result.save(csv_path, html=args.output)
+    written = result.save(csv_path, html=html) if csv_path is not None else []
+    if files:
+        levels_frame = result.to_frame().set_index("code")
+        attributes = levels_frame.join(frame[features])
+        attributes = attributes.loc[:, ~attributes.columns.duplicated()]
+        for path in files:
+            written.append(export.write_table(attributes, path))
+    top = result.levels[-1]
+    for path in prints:  # one page: the coarsest level, named on the map
+        fig = printmaps.plot_regions(
+            frame, result.labels[top.spec], title=f"{result.title}：{top.label}"
+        )
+        written.append(printmaps.save_figure(fig, path))
     print(result.summary())
     counts = " → ".join(str(result.labels[lv.spec].nunique()) for lv in result.levels)
     print(f"{len(frame)} 市区町村 → {counts} リージョン", file=sys.stderr)
@@ -235,7 +255,7 @@ def _regions(args: argparse.Namespace) -> int:
         n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
     ]
     if args.levels:
-        return _nested(args, features)
+        return _nested(args, features, csv_path, html[0] if html else None, files, prints)
     floor = None
     if args.floor:
         column, value = regions.parse_floor(args.floor)
