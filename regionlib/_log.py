@@ -21,11 +21,22 @@ from collections.abc import Iterator
 
 from regionlib import settings
 
-__all__ = ["collect_warnings", "in_notebook", "log", "logger", "show_progress"]
+__all__ = [
+    "collect_warnings",
+    "deferred_warnings",
+    "in_notebook",
+    "log",
+    "logger",
+    "show_progress",
+]
 
 logger = logging.getLogger("regionlib")
 _said: set[tuple[int, str]] = set()
-_held: list[list[str]] = []  # open collect_warnings() blocks, innermost last
+_held: list[list] = []  # open collect_warnings() / deferred_warnings() blocks, innermost last
+
+
+class _Records(list):
+    """The records held by a :func:`deferred_warnings` block."""
 
 
 def in_notebook() -> bool:
@@ -59,6 +70,9 @@ class _Console(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if _held and record.levelno >= logging.WARNING and not settings.log_console:
+            if isinstance(_held[-1], _Records):
+                _held[-1].append(record)
+                return
             line = _short(record)
             if line not in _held[-1]:
                 _held[-1].append(line)
@@ -104,6 +118,24 @@ def collect_warnings() -> Iterator[list[str]]:
         yield held
     finally:
         _held.remove(held)
+
+
+@contextlib.contextmanager
+def deferred_warnings() -> Iterator[None]:
+    """Hold back the warnings logged inside the block: said when it ends, dropped if it raises.
+
+    For a step that prepares (builds a graph, which may bridge islands) before it can check
+    the user's input (a block layer, an option): a refused input is then one error line, not a
+    warning about work the error made moot. With ``settings.log_console`` nothing is held.
+    """
+    held = _Records()
+    _held.append(held)
+    try:
+        yield
+    finally:
+        _held.remove(held)
+    for record in held:  # only reached when the block did not raise
+        _console.handle(record)
 
 
 def log(message: str, level: int | None = None, *, ja: str | None = None) -> None:

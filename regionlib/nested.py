@@ -31,7 +31,7 @@ import pandas as pd
 
 from regionlib import evaluate, graph, references, regions
 from regionlib._errors import RegionlibError
-from regionlib._log import log
+from regionlib._log import deferred_warnings, log
 
 __all__ = ["Level", "NestedProposal", "parse_level", "propose_levels"]
 
@@ -326,10 +326,19 @@ def propose_levels(
     ]
     for i, level in enumerate(parsed):  # before any work: the levels must grow
         _check_floor_order(level, parsed[:i])
+    compactness = regions.DEFAULT_COMPACTNESS if compactness is None else compactness
+    if compactness < 0:
+        raise RegionlibError(f"compactness must be 0 or more, got {compactness}")
     columns = list(columns)
-    g = graph.contiguity(table, islands=islands)
-    in_graph = table.loc[table.index.isin(g.unique_ids)]
-    adjacency = graph.adjacency_matrix(g, in_graph.index)
+    with deferred_warnings():  # every block layer checked before any work, warnings after
+        g = graph.contiguity(table, islands=islands)
+        in_graph = table.loc[table.index.isin(g.unique_ids)]
+        adjacency = graph.adjacency_matrix(g, in_graph.index)
+        layers = {
+            lv.spec: references.block_layer(lv.layer, in_graph, adjacency=adjacency)
+            for lv in parsed
+            if lv.layer is not None
+        }
     refs = references.reference_groupings(in_graph)
     names: dict[str, pd.Series] = {}
     results: dict[str, pd.Series] = {}
@@ -337,7 +346,7 @@ def propose_levels(
     done: list[Level] = []
     for level in parsed:
         if level.layer is not None:
-            blocks = references.block_layer(level.layer, in_graph, adjacency=adjacency)
+            blocks = layers[level.spec]
             if below is not None:
                 _check_nested(level, blocks, below, done[-1].spec)
             codes, _ = pd.factorize(blocks)
@@ -357,7 +366,7 @@ def propose_levels(
                 n_regions=level.n_regions,
                 graph=g,
                 blocks=below,
-                compactness=regions.DEFAULT_COMPACTNESS if compactness is None else compactness,
+                compactness=compactness,
                 missing=missing,
                 random_state=random_state,
             )

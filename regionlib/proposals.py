@@ -22,6 +22,7 @@ import pandas as pd
 
 from regionlib import evaluate, graph, references, regions
 from regionlib._errors import RegionlibError
+from regionlib._log import deferred_warnings
 
 __all__ = ["METHOD_NAMES", "RegionProposal", "propose_regions"]
 
@@ -205,18 +206,22 @@ def propose_regions(
         Labels, region table and evaluation (against prefectures and the 2020 commuting zones).
     """
     columns = list(columns)
-    g = graph.contiguity(table, within_prefecture=within_prefecture, islands=islands)
-    in_graph = table.loc[table.index.isin(g.unique_ids)]
-    refs = references.reference_groupings(in_graph)
-    block_labels = None
-    if blocks is not None:
-        adjacency = graph.adjacency_matrix(g, in_graph.index)
-        block_labels = references.block_layer(blocks, in_graph, adjacency=adjacency)
-        if isinstance(blocks, str) and blocks.startswith("commuting_zones"):
-            year = 2015 if blocks.endswith("2015") else 2020
-            refs[f"commuting_zone_{year}"] = block_labels
-        else:
-            refs["blocks"] = block_labels
+    compactness = regions.DEFAULT_COMPACTNESS if compactness is None else compactness
+    if compactness < 0:
+        raise RegionlibError(f"compactness must be 0 or more, got {compactness}")
+    with deferred_warnings():  # a block layer refused: one error line, no graph warning
+        g = graph.contiguity(table, within_prefecture=within_prefecture, islands=islands)
+        in_graph = table.loc[table.index.isin(g.unique_ids)]
+        refs = references.reference_groupings(in_graph)
+        block_labels = None
+        if blocks is not None:
+            adjacency = graph.adjacency_matrix(g, in_graph.index)
+            block_labels = references.block_layer(blocks, in_graph, adjacency=adjacency)
+            if isinstance(blocks, str) and blocks.startswith("commuting_zones"):
+                year = 2015 if blocks.endswith("2015") else 2020
+                refs[f"commuting_zone_{year}"] = block_labels
+            else:
+                refs["blocks"] = block_labels
     labels = regions.regionalize(
         in_graph,
         columns,
@@ -229,7 +234,7 @@ def propose_regions(
         together=together,
         blocks=block_labels,
         spatial_weight=spatial_weight,
-        compactness=regions.DEFAULT_COMPACTNESS if compactness is None else compactness,
+        compactness=compactness,
         missing=missing,
         random_state=random_state,
     )

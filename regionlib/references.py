@@ -316,7 +316,7 @@ def block_layer(
     if len(uncovered):
         shown = ", ".join(map(str, uncovered[:10])) + (" …" if len(uncovered) > 10 else "")
         raise RegionlibError(
-            f"{source} leave {len(uncovered)} municipalities without a block ({shown}); "
+            f"{source} leaves {len(uncovered)} municipalities without a block ({shown}); "
             "give them one or leave them out of the table"
         )
     return blocks.astype(str).rename("block")

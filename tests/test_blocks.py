@@ -46,7 +46,7 @@ def test_uncovered_or_unknown_block_layer_refused(grid, tmp_path):
         regions.regionalize(grid, ["x"], method="maxp", floor=FLOOR, graph=g, blocks=partial)
     layer = tmp_path / "blocks.csv"
     partial.rename_axis("code").rename("block").to_csv(layer)
-    with pytest.raises(RegionlibError, match=r"blocks\.csv leave 7 municipalities"):
+    with pytest.raises(RegionlibError, match=r"blocks\.csv leaves 7 municipalities"):
         references.block_layer(layer, grid)
     with pytest.raises(UnknownNameError, match="prefectures"):
         references.block_layer("prefecture", grid)

@@ -213,3 +213,29 @@ def test_collected_warnings_still_shown_with_verbose(fresh_log, capsys):
         _log.log("values left out", level=logging.WARNING)
     assert held == []
     assert "regionlib: warning: values left out" in capsys.readouterr().err
+
+
+def test_deferred_warnings_said_after_success_dropped_on_error(fresh_log, capsys):
+    settings.log_console, settings.log_warnings = False, True
+    with _log.deferred_warnings():
+        _log.log("graph: islands bridged", level=logging.WARNING)
+        assert capsys.readouterr().err == ""  # held while the block runs
+    assert capsys.readouterr().err == "regionlib: warning: graph: islands bridged\n"
+    with pytest.raises(ValueError), _log.deferred_warnings():
+        _log.log("graph: other islands bridged", level=logging.WARNING)
+        raise ValueError("bad block layer")
+    assert capsys.readouterr().err == ""
+
+
+def test_refused_block_layer_is_one_line(mirror_dir, tmp_path, capsys, fresh_log):
+    from regionlib.cli import main
+
+    layer = tmp_path / "blocks.csv"
+    layer.write_text("code,block\n01100,A\n01202,B\n", encoding="utf-8")
+    argv = ["regions", "--floor", "population:200000", "--csv", str(tmp_path / "r.csv")]
+    assert main([*argv, "--blocks", str(layer)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "blocks.csv leaves 1739 municipalities without a block" in err[0]
+    levels = ["regions", "--levels", f"commuting_zones,{layer}", "--csv", str(tmp_path / "n.csv")]
+    assert main(levels) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1
