@@ -217,11 +217,7 @@ def propose_regions(
         if blocks is not None:
             adjacency = graph.adjacency_matrix(g, in_graph.index)
             block_labels = references.block_layer(blocks, in_graph, adjacency=adjacency)
-            if isinstance(blocks, str) and blocks.startswith("commuting_zones"):
-                year = 2015 if blocks.endswith("2015") else 2020
-                refs[f"commuting_zone_{year}"] = block_labels
-            else:
-                refs["blocks"] = block_labels
+            refs[block_labels.attrs["reference"]] = block_labels
     labels = regions.regionalize(
         in_graph,
         columns,

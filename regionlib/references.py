@@ -270,7 +270,10 @@ def block_layer(
     Returns
     -------
     pandas.Series
-        Block label (string) per code, named ``block``.
+        Block label (string) per code, named ``block``. ``attrs["reference"]`` names it as a
+        reference grouping (``"commuting_zone_2020"``, ``"commuting_zone_2015"``,
+        ``"prefecture"``, or ``"blocks"`` for the user's own), so an evaluation can count the
+        blocks split.
 
     Raises
     ------
@@ -280,6 +283,7 @@ def block_layer(
     index = gdf.index if isinstance(gdf, pd.DataFrame) else pd.Index(gdf)
     index = pd.Index(index.astype(str), name="code")
     name = layer if isinstance(layer, str) else None
+    reference = "blocks"
     if isinstance(layer, pd.Series):
         blocks = layer.copy()
         blocks.index = blocks.index.astype(str)
@@ -288,11 +292,13 @@ def block_layer(
         year = 2015 if name.endswith("2015") else 2020
         blocks = _zones_on(index, year).astype(str)
         source = f"the {year} commuting zones"
+        reference = f"commuting_zone_{year}"
         if adjacency is not None:
             blocks = _fill_from_neighbours(blocks, index, adjacency, layer=source)
     elif name == "prefectures":
         blocks = prefecture_groups(gdf)
         source = "the prefectures"
+        reference = "prefecture"
     elif isinstance(layer, Path) or str(layer).lower().endswith(".csv"):
         path = Path(layer)
         if not path.is_file():
@@ -319,7 +325,9 @@ def block_layer(
             f"{source} leaves {len(uncovered)} municipalities without a block ({shown}); "
             "give them one or leave them out of the table"
         )
-    return blocks.astype(str).rename("block")
+    blocks = blocks.astype(str).rename("block")
+    blocks.attrs["reference"] = reference
+    return blocks
 
 
 def reference_groupings(gdf: pd.DataFrame | pd.Index) -> dict[str, pd.Series]:

@@ -52,6 +52,14 @@ def test_uncovered_or_unknown_block_layer_refused(grid, tmp_path):
         references.block_layer("prefecture", grid)
 
 
+def test_block_layer_names_its_reference_grouping(grid, tmp_path):
+    layer = tmp_path / "own.csv"
+    pd.Series("a", index=grid.index.rename("code"), name="block").to_csv(layer)
+    assert references.block_layer(layer, grid).attrs["reference"] == "blocks"
+    prefs = references.block_layer("prefectures", grid)
+    assert prefs.attrs["reference"] == "prefecture" and prefs.nunique() == 2
+
+
 def test_cli_commuting_zone_blocks_nationwide(mirror_dir, tmp_path):
     from regionlib.cli import main
 
