@@ -57,7 +57,7 @@ def test_block_layer_names_its_reference_grouping(grid, tmp_path):
     pd.Series("a", index=grid.index.rename("code"), name="block").to_csv(layer)
     assert references.block_layer(layer, grid).attrs["reference"] == "blocks"
     prefs = references.block_layer("prefectures", grid)
-    assert prefs.attrs["reference"] == "prefecture" and prefs.nunique() == 2
+    assert prefs.attrs["reference"] == "prefecture" and len(prefs) == len(grid)
 
 
 def test_cli_commuting_zone_blocks_nationwide(mirror_dir, tmp_path):
