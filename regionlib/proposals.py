@@ -177,6 +177,7 @@ def propose_regions(
     compactness: float | None = None,
     missing: str = "median",
     random_state: int | None = None,
+    evaluation: bool = True,
 ) -> RegionProposal:
     """Propose contiguous regions on ``table`` and evaluate them.
 
@@ -199,6 +200,9 @@ def propose_regions(
         ``regions.DEFAULT_COMPACTNESS``, 0 for indicators only.
     population
         Column used for the cores, region populations and population balance.
+    evaluation
+        Evaluate the proposal (the default); False leaves ``evaluation`` empty for callers
+        that need the regions only (it dissolves every region and compares four references).
 
     Returns
     -------
@@ -235,16 +239,18 @@ def propose_regions(
         random_state=random_state,
     )
     summary = regions.region_table(in_graph, labels, population=population)
-    result = evaluate.evaluate(
-        in_graph,
-        labels,
-        columns=columns,
-        floor=floor,
-        graph=g,
-        population=population,
-        references=refs,
-        missing=missing,
-    )
+    result = pd.Series(dtype=object)
+    if evaluation:
+        result = evaluate.evaluate(
+            in_graph,
+            labels,
+            columns=columns,
+            floor=floor,
+            graph=g,
+            population=population,
+            references=refs,
+            missing=missing,
+        )
     return RegionProposal(
         table=table,
         labels=labels,

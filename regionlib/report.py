@@ -173,12 +173,17 @@ def _code_hash() -> str:
     return "+".join([str(_ANALYSES_VERSION), *(_cache.file_sha256(p) for p in modules)])
 
 
-def _analyses(table: pd.DataFrame, peer_indicators: list[str]) -> pd.DataFrame:
-    """Clusters, regions and LISA categories for every municipality (the slow part)."""
+def _analyses(table: pd.DataFrame, feats) -> pd.DataFrame:
+    """Clusters, regions and LISA categories for every municipality (the slow part).
+
+    The clusters are those of ``regionlib clusters`` on the peers' indicators, from the
+    features the peers already prepared (same defaults); the regions those of
+    ``regionlib regions`` without their evaluation, which a profile does not show.
+    """
     from regionlib import demo, proposals, similarity, spatial
 
     out = pd.DataFrame(index=table.index)
-    result = similarity.cluster_municipalities(table, peer_indicators)
+    result = similarity.cluster_municipalities(feats)
     profiles = similarity.profile_clusters(result)
     labels = result.labels.reindex(table.index)
     out["cluster"] = labels.astype("Int64")
@@ -189,7 +194,12 @@ def _analyses(table: pd.DataFrame, peer_indicators: list[str]) -> pd.DataFrame:
     out["region_name"] = pd.Series([None] * len(out), index=out.index, dtype=object)
     if region_columns and floor is not None and "geometry" in table:
         proposal = proposals.propose_regions(
-            table, region_columns, method="maxp", floor=floor, population=floor[0]
+            table,
+            region_columns,
+            method="maxp",
+            floor=floor,
+            population=floor[0],
+            evaluation=False,
         )
         out["region"] = proposal.labels.reindex(table.index).astype("Int64")
         out["region_name"] = proposal.region_names.reindex(table.index).astype(object)
@@ -254,7 +264,7 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
             "profile",
             [_content_hash(table), _code_hash()],
             {"peers": peer_indicators, "floor": list(_REGION_FLOOR), "lisa": list(LISA_INDICATORS)},
-            lambda: _analyses(table, peer_indicators),
+            lambda: _analyses(table, feats),
         )
         series, prepared = _series_and_good_practice()
     if notes:
