@@ -3,8 +3,8 @@
 Files live in ``settings.cache_folder / "derived"``, named ``KIND-KEY.parquet``. The key is a
 hash of the sha256 of every input file, the parameters of the function that built the product
 and :data:`FORMAT_VERSION`, so a changed input, parameter or format never serves a stale
-product. Writes go to a temporary file renamed into place, so concurrent processes never read a
-half-written file.
+product. Files are written as every regionlib output is (:func:`regionlib._write.atomic_path`):
+to a temporary file renamed into place, so concurrent processes never read a half-written file.
 
 Beside each product, ``KIND-KEY.json`` holds the product's sha256 and what its build logged
 (rows left out, repairs), repeated on every load. The rule for both files is one: anything
@@ -20,14 +20,15 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from regionlib import settings
+from regionlib._errors import OutputError
 from regionlib._log import log, logger
+from regionlib._write import TEMP_TAG, atomic_path, write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,7 +72,7 @@ def path_for(kind: str, key: str) -> Path:
     return folder() / f"{kind}-{key}.parquet"
 
 
-#: marks regionlib's temporary files in the cache (``*.tmp``), so stray ones can be removed
+#: ending of the temporary files older versions left in the cache (now :data:`TEMP_TAG` names)
 TEMP_SUFFIX = ".tmp"
 #: a temporary file older than this (seconds) belongs to a process that was killed
 STALE_AFTER = 3600.0
@@ -163,10 +164,12 @@ def _store(product: pd.DataFrame, path: Path, records: list) -> None:
         _sweep(path.parent)
         _write(product, path)
         meta = {"sha256": file_sha256(path), "records": records}
-        _write_text(json.dumps(meta, ensure_ascii=False), _meta_path(path))
-    except OSError as exc:
+        write_text(_meta_path(path), json.dumps(meta, ensure_ascii=False), what="cache file")
+    except (OSError, OutputError) as exc:
+        cause = exc.__cause__ if isinstance(exc, OutputError) else exc
+        reason = getattr(cause, "strerror", None) or exc
         log(
-            f"cache folder {path.parent} cannot be written ({exc.strerror or exc}); results "
+            f"cache folder {path.parent} cannot be written ({reason}); results "
             "are computed but not kept, so the next run rebuilds them",
             level=logging.WARNING,
             ja="キャッシュに書き込めないため、結果を保存できません（次回も計算し直します）",
@@ -182,22 +185,6 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append((record.levelno, record.getMessage(), getattr(record, "ja", None)))
-
-
-def _temp(path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=TEMP_SUFFIX)
-    os.close(fd)
-    return Path(tmp)
-
-
-def _write_text(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp(path)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _read(path: Path, *, geometry: bool = True) -> pd.DataFrame:
@@ -218,13 +205,8 @@ def _read(path: Path, *, geometry: bool = True) -> pd.DataFrame:
 
 
 def _write(product: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp(path)
-    try:
+    with atomic_path(path, what="cache file") as tmp:
         product.to_parquet(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
@@ -235,7 +217,10 @@ def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
     _swept = True
     now = time.time()
     removed = 0
-    for tmp in where.glob(f"*{TEMP_SUFFIX}") if where.is_dir() else []:  # also older names
+    strays = (
+        [*where.glob(f"*{TEMP_TAG}*"), *where.glob(f"*{TEMP_SUFFIX}")] if where.is_dir() else []
+    )
+    for tmp in strays:  # also the names of older versions
         try:
             if now - tmp.stat().st_mtime >= older_than:
                 tmp.unlink()
@@ -261,6 +246,8 @@ def clear(kind: str | None = None) -> int:
     pattern = f"{kind}-*.parquet" if kind else "*.parquet"
     removed = 0
     for path in folder().glob(pattern):
+        if TEMP_TAG in path.name:  # a temporary file, removed below
+            continue
         path.unlink(missing_ok=True)
         _meta_path(path).unlink(missing_ok=True)
         path.with_suffix(".log").unlink(missing_ok=True)  # side file of older versions

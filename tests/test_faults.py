@@ -312,17 +312,50 @@ def test_read_only_or_full_cache_still_returns_the_result(isolated_cache, monkey
 def test_stray_temporary_files_are_cleaned(isolated_cache, monkeypatch, tmp_path):
     derived = isolated_cache / "derived"
     derived.mkdir(parents=True)
-    old = derived / f".demo-killed{_cache.TEMP_SUFFIX}"
-    new = derived / f".demo-running{_cache.TEMP_SUFFIX}"
-    for p in (old, new):
+    old = derived / f".demo-killed{_cache.TEMP_SUFFIX}"  # name of older versions
+    killed = derived / f".demo-killed{_write.TEMP_TAG}.parquet"
+    new = derived / f".demo-running{_write.TEMP_TAG}.parquet"
+    for p in (old, killed, new):
         p.write_bytes(b"half")
-    os.utime(old, (1, 1))  # left by a process killed long ago
+        if p is not new:
+            os.utime(p, (1, 1))  # left by a process killed long ago
     monkeypatch.setattr(_cache, "_swept", False)
     _cached([])
-    assert not old.exists() and new.exists()  # a running process's file is left alone
-    assert main(["data", "clear"]) == 0
+    assert not old.exists() and not killed.exists() and new.exists()  # a running one is kept
+    assert _cache.clear() == 1  # the product, not the temporary file
     assert not new.exists()
-    assert list(derived.glob("*.parquet")) == [] and list(derived.glob("*.json")) == []
+    _cached([])
+    assert main(["data", "clear"]) == 0
+    assert list(derived.iterdir()) == []
+
+
+def test_cache_files_are_written_like_every_output(isolated_cache, monkeypatch):
+    written = []
+    real = _write.atomic_path
+
+    def spy(path, **kwargs):
+        written.append(Path(path).name)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(_write, "atomic_path", spy)
+    monkeypatch.setattr(_cache, "atomic_path", spy, raising=False)
+    _cached([])
+    (path,) = (isolated_cache / "derived").glob("demo-*.parquet")
+    assert written == [path.name, path.with_suffix(".json").name]
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in (path, path.with_suffix(".json")):  # readable like any output, not 0600
+        assert p.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_failed_cache_rename_leaves_nothing_behind(isolated_cache, monkeypatch, capsys):
+    monkeypatch.setattr(_log, "_said", set())
+    monkeypatch.setattr(_write.os, "replace", _raise(errno.EROFS))
+    calls: list = []
+    assert _cached(calls).loc["01001", "density"] == 1.5
+    err = capsys.readouterr().err
+    assert err.count("cannot be written (Read-only file system)") == 1
+    assert list((isolated_cache / "derived").iterdir()) == []
 
 
 # --- downloads -------------------------------------------------------------------------------
