@@ -145,12 +145,13 @@ def _load(
         return None
     try:
         meta = json.loads(_meta_path(path).read_bytes().decode("utf-8"))
-        if file_sha256(path) != meta["sha256"]:
+        data = path.read_bytes()  # read once: the bytes verified are the bytes loaded
+        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
             raise ValueError("checksum mismatch")
         records = [
             (int(r[0]), str(r[1]), r[2] if isinstance(r[2], str) else None) for r in meta["records"]
         ]
-        product = _read(path, geometry=geometry)
+        product = _read(data, geometry=geometry)
     except Exception as exc:  # anything wrong with either file: rebuild, never fatal
         reason = "missing checksum" if isinstance(exc, FileNotFoundError) else type(exc).__name__
         log(f"derived cache file {path.name} unusable ({reason}: {exc}); rebuilding")
@@ -187,21 +188,23 @@ class _Collect(logging.Handler):
         self.records.append((record.levelno, record.getMessage(), getattr(record, "ja", None)))
 
 
-def _read(path: Path, *, geometry: bool = True) -> pd.DataFrame:
+def _read(data: bytes, *, geometry: bool = True) -> pd.DataFrame:
+    """Load a product from the bytes of its (Geo)Parquet file."""
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
+    schema = pq.read_schema(pa.BufferReader(data))
     metadata = schema.metadata or {}
     if b"geo" not in metadata:
-        return pd.read_parquet(path)
+        return pd.read_parquet(pa.BufferReader(data))
     if geometry:
         import geopandas as gpd
 
-        return gpd.read_parquet(path)
+        return gpd.read_parquet(pa.BufferReader(data))
     skip = set(json.loads(metadata[b"geo"])["columns"])
     columns = [c for c in schema.names if c not in skip and not c.startswith("__index_level_")]
-    return pd.read_parquet(path, columns=columns)
+    return pd.read_parquet(pa.BufferReader(data), columns=columns)
 
 
 def _write(product: pd.DataFrame, path: Path) -> None:

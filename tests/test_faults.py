@@ -295,6 +295,29 @@ def test_corrupt_cache_is_rebuilt(isolated_cache, caplog, damage):
     assert calls == []  # and the rebuilt entry is good again
 
 
+def _bytes_read() -> int:
+    """Bytes this process has read through system calls so far (Linux)."""
+    try:
+        lines = Path("/proc/self/io").read_text().splitlines()
+    except OSError:
+        pytest.skip("no /proc/self/io here")
+    return int(next(line.split()[1] for line in lines if line.startswith("rchar:")))
+
+
+def test_cache_hit_reads_the_product_once(isolated_cache):
+    import numpy as np
+
+    values = np.random.default_rng(0).random((100_000, 4))  # ~3 MB, does not compress
+    product = pd.DataFrame(values, columns=list("abcd"))
+    _cache.cached("big", ["abc"], {}, lambda: product)
+    (path,) = (isolated_cache / "derived").glob("big-*.parquet")
+    before = _bytes_read()
+    again = _cache.cached("big", ["abc"], {}, lambda: pytest.fail("rebuilt"))
+    read = _bytes_read() - before
+    pd.testing.assert_frame_equal(again, product)
+    assert read < 1.2 * path.stat().st_size  # verified and loaded from one read (was 2x)
+
+
 def test_read_only_or_full_cache_still_returns_the_result(isolated_cache, monkeypatch, capsys):
     monkeypatch.setattr(_log, "_said", set())
     monkeypatch.setattr(_cache, "_write", _raise(errno.EROFS))
