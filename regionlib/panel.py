@@ -160,12 +160,15 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
     return out
 
 
+@functools.cache
+def _code_hash() -> str:
+    return _cache.file_sha256(__file__)
+
+
 def _input_hashes(columns: list[str]) -> list[str]:
     from regionlib import table
 
-    hashes = table._input_hashes(columns)
-    hashes.append(_cache.file_sha256(__file__))
-    return hashes
+    return [*table._input_hashes(columns), _code_hash()]
 
 
 def series(
