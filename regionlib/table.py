@@ -416,7 +416,8 @@ def load_table(
     if join is not None:
         from regionlib import userdata
 
-        user_columns = set(userdata.read_user_table(join).columns)
+        user = userdata.read_user_table(join)  # read once: its columns, then the join
+        user_columns = set(user.columns)
     names = list(
         dict.fromkeys(catalogue.resolve(n) for n in requested if str(n) not in user_columns)
     )
@@ -441,7 +442,7 @@ def load_table(
     if join is not None:
         from regionlib import userdata
 
-        product = userdata.join_user_table(product, join)
+        product = userdata.join_user_table(product, join, raw=user)
     return product
 
 

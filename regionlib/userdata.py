@@ -282,7 +282,9 @@ def _match_names(
     return pd.Series(found, dtype="str")
 
 
-def join_user_table(table: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+def join_user_table(
+    table: pd.DataFrame, path: str | Path, *, raw: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Join the numeric columns of a user's file to a municipality table.
 
     Parameters
@@ -292,6 +294,9 @@ def join_user_table(table: pd.DataFrame, path: str | Path) -> pd.DataFrame:
         ``prefecture`` and ``name``).
     path
         The user's CSV (UTF-8 or Shift-JIS) or XLSX file.
+    raw
+        The file as :func:`read_user_table` returned it, when the caller has read it
+        already: it is not read again.
 
     Returns
     -------
@@ -310,7 +315,8 @@ def join_user_table(table: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     where = path.name
-    raw = read_user_table(path)
+    if raw is None:
+        raw = read_user_table(path)
     columns = list(raw.columns)
     code_col = _find(columns, _CODE_COLUMNS)
     name_col = _find(columns, _NAME_COLUMNS)

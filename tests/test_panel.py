@@ -274,6 +274,25 @@ def test_user_csv_joins_by_code_with_report(tmp_path, capsys):
         indicators._USER.pop("空き家率", None)
 
 
+def test_user_file_is_read_once(tmp_path, monkeypatch):
+    import io
+    from pathlib import Path
+
+    path = _user_csv(tmp_path, ["コード,x", "01100,1.5"], "utf-8")
+    opened: list[str] = []
+    real = io.open
+
+    def counting(file, *args, **kwargs):
+        if isinstance(file, str | Path) and Path(file) == path:
+            opened.append(Path(file).name)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting)
+    t = table.load_table(["aging_rate"], geometry=False, join=path)
+    assert t.at["01100", "x"] == 1.5
+    assert opened == ["my.csv"]  # its columns and its values from one read (was two)
+
+
 def test_user_csv_by_name_and_bad_input(tmp_path, capsys):
     base = table.load_table(["aging_rate"], geometry=False)
     from regionlib import userdata
