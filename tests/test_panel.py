@@ -293,6 +293,26 @@ def test_user_file_is_read_once(tmp_path, monkeypatch):
     assert opened == ["my.csv"]  # its columns and its values from one read (was two)
 
 
+def test_user_file_decoding_and_markers_are_the_readers(tmp_path):
+    from regionlib import readers, userdata
+
+    base = pd.DataFrame(
+        {"prefecture": "北海道", "name": ["札幌市", "函館市", "小樽市", "旭川市"]},
+        index=pd.Index(["01100", "01202", "01203", "01204"], name="code"),
+    )
+    markers = _user_csv(tmp_path, ["code,x", "01100,1", "01202,…", "01203,－", "01204,X"])
+    t = userdata.join_user_table(base, markers)  # Shift-JIS, with the sources' markers
+    assert t["x"].iloc[0] == 1.0 and t["x"].isna().tolist() == [False, True, True, True]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"code,x\n01100,\x81\x20\x81\n")
+    with pytest.raises(DataFormatError) as user:
+        userdata.read_user_table(latin)
+    with pytest.raises(DataFormatError) as source:
+        readers._decode(latin.read_bytes(), "latin.csv", None)
+    assert str(user.value) == str(source.value)
+    assert "line 2" in str(user.value) and "save it as CSV UTF-8" in str(user.value)
+
+
 def test_user_csv_by_name_and_bad_input(tmp_path, capsys):
     base = table.load_table(["aging_rate"], geometry=False)
     from regionlib import userdata
