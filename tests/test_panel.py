@@ -178,6 +178,17 @@ def test_series_samples_equal_raw_files():
     assert s.attrs["flags"]["fiscal_strength_index"]["2020"]["13101"].startswith("東京都特別区")
 
 
+def test_series_reports_missing_values_as_the_table_does():
+    years = [2015, 2020]
+    s = panel.series(["aging_rate", "fiscal_strength_index"], years=years, prefectures=["福島県"])
+    columns = [f"{n}@{y}" for n in ("aging_rate", "fiscal_strength_index") for y in years]
+    t = table.load_table(columns, geometry=False, prefectures=["福島県"])
+    expected = t.attrs["join_report"].missing
+    assert expected["aging_rate@2015"]["no population of known age"][0] == 4
+    got = {f"{n}@{y}": r for n, by_year in s.attrs["missing"].items() for y, r in by_year.items()}
+    assert got == expected  # one grouping (table.summarize_missing) for tables and series
+
+
 def test_series_bad_input():
     with pytest.raises(UnknownNameError, match="2015, 2020"):
         panel.series("aging_rate", years="2016-2019")
