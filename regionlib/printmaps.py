@@ -53,12 +53,12 @@ from regionlib._mapstyle import (
     MISSING_COLOR,
     MISSING_LABEL,
     SCHEMES,
+    change_centre,
     classify,
     column_meta,
     credit_lines,
     decimals_for,
     fmt,
-    is_change,
 )
 from regionlib._simplify import simplify_coverage
 from regionlib._write import atomic_write
@@ -506,8 +506,9 @@ def plot_choropleth(
         The column to map.
     scheme, k, bins, palette
         Class breaks and colours, as in :func:`regionlib.maps.choropleth`. Without ``bins`` and
-        ``palette``, a change (column name containing ``change``) with values on both sides
-        of 0 is classed on each side of 0 with a diverging palette.
+        ``palette``, a change (a catalogue change between two years, or a column named
+        ``…change…``) with values on both sides of 0 is classed on each side of 0 with a
+        diverging palette, as web maps do (:func:`regionlib._mapstyle.change_centre`).
     label, unit, year
         Legend metadata; default from the indicator catalogue, else the column name.
     credits
@@ -540,8 +541,7 @@ def plot_choropleth(
         )
     frame = _prepare(gdf, tolerance)
     meta = column_meta(column, label=label, unit=unit, year=year)
-    changes = is_change(column) or "change" in str(column)
-    centre = 0.0 if changes and palette is None and bins is None else None
+    centre = change_centre(column, palette=palette, bins=bins)
     classes = classify(frame[column], scheme=scheme, k=k, bins=bins, palette=palette, centre=centre)
     colors = np.array([classes.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
     decimals = decimals_for(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
