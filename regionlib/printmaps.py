@@ -759,11 +759,7 @@ def plot_small_multiples(
     absent = [c for c in columns if c not in gdf.columns]
     if absent:
         raise UnknownNameError(f"column {absent[0]!r} is not in the table")
-    frame = gdf.to_crs(settings.default_crs)
-    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
-    if tolerance:
-        frame = frame.set_geometry(simplify_coverage(frame.geometry.to_numpy(), tolerance))
-    frame = frame.to_crs(settings.area_crs)
+    frame = _prepare(gdf, tolerance)
     pooled = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in columns])
     shared = classify(pooled.rename(name), scheme=scheme, k=k, palette=palette)
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
@@ -774,8 +770,7 @@ def plot_small_multiples(
     ncols = ncols or min(4, len(columns))
     nrows = -(-len(columns) // ncols)
     size = figsize or (4.2 * ncols, 4.4 * nrows + 1.4)
-    font = _font_name()
-    with matplotlib.rc_context({"font.family": font, "pdf.fonttype": 42, "svg.fonttype": "path"}):
+    with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=size, layout="none")
         grid = fig.add_gridspec(nrows, ncols, left=0.02, right=0.98, top=0.9, bottom=0.16)
         for i, (column, year) in enumerate(zip(columns, years, strict=True)):
