@@ -581,6 +581,10 @@ def plot_choropleth(
 def region_colors(gdf: gpd.GeoDataFrame, labels: pd.Series) -> dict:
     """Colour regions so that neighbouring regions differ (greedy graph colouring).
 
+    Two regions are neighbours where a municipality of one touches a municipality of the
+    other, so the regions are not dissolved here (:func:`plot_regions` dissolves them once,
+    for their outlines).
+
     Parameters
     ----------
     gdf
@@ -595,25 +599,24 @@ def region_colors(gdf: gpd.GeoDataFrame, labels: pd.Series) -> dict:
     """
     labels = labels.reindex(gdf.index)
     ok = labels.notna().to_numpy()
-    dissolved = gpd.GeoDataFrame(
-        {"region": labels[ok].to_numpy()}, geometry=gdf.geometry[ok].to_numpy(), crs=gdf.crs
-    ).dissolve("region")
-    geoms = dissolved.geometry.buffer(0).to_numpy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    neighbours: dict[int, set[int]] = {i: set() for i in range(len(geoms))}
-    for a, b in zip(left, right, strict=True):
+    regions = pd.Index(labels[ok].unique()).sort_values()
+    member = regions.get_indexer(labels[ok])  # region of every municipality with one
+    # two regions are neighbours where two of their municipalities touch: no dissolving needed
+    geoms = shapely.make_valid(gdf.geometry[ok].to_numpy())
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    neighbours: dict[int, set[int]] = {i: set() for i in range(len(regions))}
+    for a, b in zip(member[left], member[right], strict=True):
         if a != b:
             neighbours[a].add(b)
             neighbours[b].add(a)
-    order = sorted(neighbours, key=lambda i: (-len(neighbours[i]), str(dissolved.index[i])))
+    order = sorted(neighbours, key=lambda i: (-len(neighbours[i]), str(regions[i])))
     chosen: dict[int, int] = {}
     for i in order:
         used = {chosen[j] for j in neighbours[i] if j in chosen}
-        chosen[i] = next(c for c in range(len(geoms) + 1) if c not in used)
+        chosen[i] = next(c for c in range(len(regions) + 1) if c not in used)
     if max(chosen.values(), default=0) >= len(_REGION_COLORS):
         log("region map: more colours needed than the palette has; some neighbours repeat")
-    return {dissolved.index[i]: _REGION_COLORS[c % len(_REGION_COLORS)] for i, c in chosen.items()}
+    return {regions[i]: _REGION_COLORS[c % len(_REGION_COLORS)] for i, c in chosen.items()}
 
 
 def plot_regions(
