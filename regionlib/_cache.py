@@ -3,8 +3,8 @@
 Files live in ``settings.cache_folder / "derived"``, named ``KIND-KEY.parquet``. The key is a
 hash of the sha256 of every input file, the parameters of the function that built the product
 and :data:`FORMAT_VERSION`, so a changed input, parameter or format never serves a stale
-product. Writes go to a temporary file renamed into place, so concurrent processes never read a
-half-written file.
+product. Files are written as every regionlib output is (:func:`regionlib._write.atomic_path`):
+to a temporary file renamed into place, so concurrent processes never read a half-written file.
 
 Beside each product, ``KIND-KEY.json`` holds the product's sha256 and what its build logged
 (rows left out, repairs), repeated on every load. The rule for both files is one: anything
@@ -20,14 +20,15 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from regionlib import settings
+from regionlib._errors import OutputError
 from regionlib._log import log, logger
+from regionlib._write import TEMP_TAG, atomic_path, write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,7 +72,7 @@ def path_for(kind: str, key: str) -> Path:
     return folder() / f"{kind}-{key}.parquet"
 
 
-#: marks regionlib's temporary files in the cache (``*.tmp``), so stray ones can be removed
+#: ending of the temporary files older versions left in the cache (now :data:`TEMP_TAG` names)
 TEMP_SUFFIX = ".tmp"
 #: a temporary file older than this (seconds) belongs to a process that was killed
 STALE_AFTER = 3600.0
@@ -144,12 +145,13 @@ def _load(
         return None
     try:
         meta = json.loads(_meta_path(path).read_bytes().decode("utf-8"))
-        if file_sha256(path) != meta["sha256"]:
+        data = path.read_bytes()  # read once: the bytes verified are the bytes loaded
+        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
             raise ValueError("checksum mismatch")
         records = [
             (int(r[0]), str(r[1]), r[2] if isinstance(r[2], str) else None) for r in meta["records"]
         ]
-        product = _read(path, geometry=geometry)
+        product = _read(data, geometry=geometry)
     except Exception as exc:  # anything wrong with either file: rebuild, never fatal
         reason = "missing checksum" if isinstance(exc, FileNotFoundError) else type(exc).__name__
         log(f"derived cache file {path.name} unusable ({reason}: {exc}); rebuilding")
@@ -163,10 +165,12 @@ def _store(product: pd.DataFrame, path: Path, records: list) -> None:
         _sweep(path.parent)
         _write(product, path)
         meta = {"sha256": file_sha256(path), "records": records}
-        _write_text(json.dumps(meta, ensure_ascii=False), _meta_path(path))
-    except OSError as exc:
+        write_text(_meta_path(path), json.dumps(meta, ensure_ascii=False), what="cache file")
+    except (OSError, OutputError) as exc:
+        cause = exc.__cause__ if isinstance(exc, OutputError) else exc
+        reason = getattr(cause, "strerror", None) or exc
         log(
-            f"cache folder {path.parent} cannot be written ({exc.strerror or exc}); results "
+            f"cache folder {path.parent} cannot be written ({reason}); results "
             "are computed but not kept, so the next run rebuilds them",
             level=logging.WARNING,
             ja="キャッシュに書き込めないため、結果を保存できません（次回も計算し直します）",
@@ -184,47 +188,28 @@ class _Collect(logging.Handler):
         self.records.append((record.levelno, record.getMessage(), getattr(record, "ja", None)))
 
 
-def _temp(path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=TEMP_SUFFIX)
-    os.close(fd)
-    return Path(tmp)
-
-
-def _write_text(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp(path)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _read(path: Path, *, geometry: bool = True) -> pd.DataFrame:
+def _read(data: bytes, *, geometry: bool = True) -> pd.DataFrame:
+    """Load a product from the bytes of its (Geo)Parquet file."""
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
+    schema = pq.read_schema(pa.BufferReader(data))
     metadata = schema.metadata or {}
     if b"geo" not in metadata:
-        return pd.read_parquet(path)
+        return pd.read_parquet(pa.BufferReader(data))
     if geometry:
         import geopandas as gpd
 
-        return gpd.read_parquet(path)
+        return gpd.read_parquet(pa.BufferReader(data))
     skip = set(json.loads(metadata[b"geo"])["columns"])
     columns = [c for c in schema.names if c not in skip and not c.startswith("__index_level_")]
-    return pd.read_parquet(path, columns=columns)
+    return pd.read_parquet(pa.BufferReader(data), columns=columns)
 
 
 def _write(product: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp(path)
-    try:
+    with atomic_path(path, what="cache file") as tmp:
         product.to_parquet(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
@@ -235,7 +220,10 @@ def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
     _swept = True
     now = time.time()
     removed = 0
-    for tmp in where.glob(f"*{TEMP_SUFFIX}") if where.is_dir() else []:  # also older names
+    strays = (
+        [*where.glob(f"*{TEMP_TAG}*"), *where.glob(f"*{TEMP_SUFFIX}")] if where.is_dir() else []
+    )
+    for tmp in strays:  # also the names of older versions
         try:
             if now - tmp.stat().st_mtime >= older_than:
                 tmp.unlink()
@@ -261,6 +249,8 @@ def clear(kind: str | None = None) -> int:
     pattern = f"{kind}-*.parquet" if kind else "*.parquet"
     removed = 0
     for path in folder().glob(pattern):
+        if TEMP_TAG in path.name:  # a temporary file, removed below
+            continue
         path.unlink(missing_ok=True)
         _meta_path(path).unlink(missing_ok=True)
         path.with_suffix(".log").unlink(missing_ok=True)  # side file of older versions

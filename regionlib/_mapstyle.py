@@ -229,62 +229,37 @@ def classify(
 
 
 def is_change(column: str) -> bool:
-    """Whether ``column`` is a change between two years (mapped on a diverging palette)."""
+    """Whether ``column`` is a change, mapped around 0 (see :func:`change_centre`).
+
+    A catalogue change between two years (``aging_rate@2015-2020``), or a column whose name
+    says ``change`` (``pop_change``).
+    """
     ind = indicators.find(str(column))
-    return ind is not None and ("-" in ind.year or "増減" in ind.label)
+    return "change" in str(column) or (ind is not None and ("-" in ind.year or "増減" in ind.label))
 
 
-def diverging(values: pd.Series, *, k: int = 6, palette: str = "RdBu") -> Classes:
-    """Classes centred on zero: quantiles of the negative and of the positive values.
+def change_centre(
+    column: str, *, palette: str | None = None, bins: object | None = None
+) -> float | None:
+    """Return the ``centre`` web and print maps pass to :func:`classify` for ``column``.
 
-    Zero is always a class break, negative classes take the palette's low half and positive
-    classes its high half, so that the same colour means the same direction in every map.
+    The one rule for changes: a change (:func:`is_change`) drawn without a chosen palette or
+    class bounds is classed on each side of 0 (when its values lie on both sides), with a
+    diverging palette whose classes next to 0 are tinted.
 
     Parameters
     ----------
-    values
-        Numeric values with both signs.
-    k
-        Number of classes (split between the two sides by their share of values, at least one
-        each).
-    palette
-        A diverging palette.
+    column
+        The column mapped.
+    palette, bins
+        The palette and class bounds the user chose, if any.
 
     Returns
     -------
-    Classes
-        Breaks, class per row, colours and counts.
+    float or None
+        ``0.0``, or None for classes without a centre.
     """
-    y = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, copy=True)
-    y[~np.isfinite(y)] = np.nan
-    ok = ~np.isnan(y)
-    yv = y[ok]
-    neg, pos = yv[yv < 0], yv[yv >= 0]
-    k = max(k, 2)
-    k_neg = 0 if not len(neg) else min(k - 1, max(1, round(k * len(neg) / len(yv))))
-    k_pos = k - k_neg if len(pos) else 0
-    upper: list[float] = []
-    if k_neg:
-        upper += [*np.unique(np.quantile(neg, np.arange(1, k_neg) / k_neg)), 0.0]
-    if k_pos:
-        upper += list(np.unique(np.quantile(pos, np.arange(1, k_pos + 1) / k_pos)))
-    upper_arr = np.unique(np.asarray([u for u in upper if u <= yv.max()] + [yv.max()]))
-    cls = np.full(len(y), -1, dtype=np.int64)
-    cls[ok] = mapclassify.UserDefined(yv, bins=list(upper_arr)).yb
-    n_neg = int((upper_arr <= 0).sum()) if k_neg else 0
-    n_pos = len(upper_arr) - n_neg
-    half = max(n_neg, n_pos)
-    ramp = palette_colors(palette, 2 * half)
-
-    def steps(n: int) -> list[int]:  # n of `half` shades, spread from zero outwards
-        if n >= half:
-            return list(range(half))
-        return [int(i) for i in np.round(np.linspace(0, half - 1, n + 2)[1:-1])]
-
-    colors = [ramp[half - 1 - i] for i in reversed(steps(n_neg))]
-    colors += [ramp[half + i] for i in steps(n_pos)]
-    counts = [int((cls == i).sum()) for i in range(len(upper_arr))]
-    return Classes("diverging", upper_arr, float(yv.min()), cls, colors, counts)
+    return 0.0 if palette is None and bins is None and is_change(column) else None
 
 
 def _centred(y: np.ndarray, ok: np.ndarray, *, k: int, centre: float, palette: str) -> Classes:

@@ -305,16 +305,39 @@ def atomic_write(
             raise
 
 
-def write_csv(
-    frame: pd.DataFrame,
-    path: str | os.PathLike,
-    *,
-    index: bool = True,
-    float_format: str | None = None,
-) -> Path:
-    r"""Write a CSV for planners atomically: UTF-8 with BOM (spreadsheets show the Japanese).
+#: how every CSV regionlib writes shows a float that is not a whole number (10 significant digits)
+CSV_FLOAT_FORMAT = "%.10g"
 
-    Line ends are ``\n`` whatever the platform, so the same frame gives the same bytes.
+
+def _whole_numbers(values: pd.Series | pd.Index) -> bool:
+    """Whether a float column holds only whole numbers that an integer type keeps exactly."""
+    import pandas as pd
+
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return False
+    finite = pd.Series(values).dropna()
+    return bool(len(finite)) and bool((finite % 1 == 0).all()) and finite.abs().max() < 2**53
+
+
+def _integers_as_integers(frame: pd.DataFrame, *, index: bool) -> pd.DataFrame:
+    """Return ``frame`` with its whole-number float columns (and index) as nullable integers."""
+    out = frame
+    for i in range(frame.shape[1]):
+        if _whole_numbers(frame.iloc[:, i]):
+            if out is frame:
+                out = frame.copy(deep=False)
+            out.isetitem(i, frame.iloc[:, i].astype("Int64"))
+    if index and frame.index.nlevels == 1 and _whole_numbers(frame.index):
+        out = out.set_axis(frame.index.astype("Int64"))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:
+    r"""Write a CSV for planners atomically: the one CSV format of regionlib.
+
+    UTF-8 with BOM (spreadsheets show the Japanese); whole-number columns as integers
+    (1973395, not 1973395.0), other floats with 10 significant digits, missing values as empty
+    cells; line ends are ``\n`` whatever the platform, so the same frame gives the same bytes.
 
     Parameters
     ----------
@@ -324,16 +347,15 @@ def write_csv(
         The file.
     index
         Write the index as the first column.
-    float_format
-        As for :meth:`pandas.DataFrame.to_csv`.
 
     Returns
     -------
     pathlib.Path
         The file written.
     """
+    out = _integers_as_integers(frame, index=index)
     with atomic_write(path, mode="w", encoding="utf-8-sig", newline="", what="CSV") as f:
-        frame.to_csv(f, index=index, float_format=float_format, lineterminator="\n")
+        out.to_csv(f, index=index, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
     return Path(path)
 
 

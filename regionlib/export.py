@@ -159,11 +159,12 @@ def write_csv(
     index: bool = True,
     decimals: int | None = None,
 ) -> Path:
-    """Write a CSV for planners: UTF-8 with BOM, fixed number format, geometry left out.
+    """Write a table as a CSV for planners: geometry left out, codes as the first column.
 
-    Whole-number columns are written as integers (1973395, not 1973395.0), missing values as
-    empty cells; the float format and line ending are fixed, so the same inputs give
-    byte-identical files.
+    The format is regionlib's one CSV format (:func:`regionlib._write.write_csv`): UTF-8 with
+    BOM, whole-number columns as integers (1973395, not 1973395.0), other floats with 10
+    significant digits, missing values as empty cells, so the same inputs give byte-identical
+    files.
 
     Parameters
     ----------
@@ -183,15 +184,10 @@ def write_csv(
     """
     path = Path(path)
     out = _plain(frame, index=index)
-    for column in out.columns:
-        values = out[column]
-        if pd.api.types.is_float_dtype(values):
-            finite = values.dropna()
-            if len(finite) and (finite % 1 == 0).all() and finite.abs().max() < 2**53:
-                out[column] = values.astype("Int64")
-            elif decimals is not None:
-                out[column] = values.round(decimals)
-    _write.write_csv(out, path, index=False, float_format="%.10g")
+    if decimals is not None:
+        floats = out.select_dtypes("float").columns
+        out[floats] = out[floats].round(decimals)
+    _write.write_csv(out, path, index=False)
     log(f"wrote {path}")
     return path
 

@@ -47,16 +47,16 @@ from regionlib._html import (
 from regionlib._log import log
 from regionlib._mapstyle import (
     BOUNDARY_CREDIT,
+    CENTRED_LABEL,
     MISSING_COLOR,
     MISSING_LABEL,
     SCHEMES,
+    change_centre,
     classify,
     column_meta,
     credit_lines,
     decimals_for,
-    diverging,
     fmt,
-    is_change,
     names_of,
 )
 from regionlib._simplify import auto_tolerance, encode_lines, encode_polygons, simplify_coverage
@@ -209,7 +209,7 @@ def _legend_html(meta, classes, decimals: int, n_missing: int, pref_borders: boo
     e = html.escape
     parts = [f'<div class="rl-lt">{e(meta.title)}</div>']
     sub = [f"{meta.year}年" if meta.year and meta.year[:1].isdigit() else meta.year]
-    sub.append(f"{SCHEMES.get(classes.scheme, '0を中心に増減で区分')}・{len(classes.upper)}階級")
+    sub.append(f"{SCHEMES.get(classes.scheme, CENTRED_LABEL)}・{len(classes.upper)}階級")
     parts.append(f'<div class="rl-sub">{e("　".join(s for s in sub if s))}</div>')
     lower = classes.lower
     for color, upper, count in zip(classes.colors, classes.upper, classes.counts, strict=True):
@@ -282,8 +282,9 @@ def choropleth(
     palette
         Colour-blind-safe palette (``YlGnBu`` default, ``Blues``, ``viridis``, … or diverging
         ``RdBu``, ``PuOr``, ``BrBG``, ``PRGn``; ``_r`` reverses), or one per column. A change
-        between two years (``aging_rate@2015-2020``) with values of both signs is drawn on a
-        diverging palette centred on zero unless a palette or bins are given. Values flagged
+        (``aging_rate@2015-2020``, or a column named ``…change…``) with values of both signs
+        is classed on each side of 0 with a diverging palette unless a palette or bins are
+        given, as print maps do (:func:`regionlib._mapstyle.change_centre`). Values flagged
         in ``gdf.attrs["flags"]`` show the reason in their tooltip.
     label, unit, year
         Legend metadata; default from ``regionlib.indicators.info(column)`` when the column is
@@ -339,11 +340,10 @@ def choropleth(
         col_palette = palette.get(col) if isinstance(palette, Mapping) else palette
         values = pd.to_numeric(frame[col], errors="coerce").astype(float)
         values = values.where(np.isfinite(values))
-        two_signs = bool((values < 0).any() and (values > 0).any())
-        if col_palette is None and col_bins is None and two_signs and is_change(col):
-            classes = diverging(values, k=max(k, 6))  # change: centred on zero
-        else:
-            classes = classify(frame[col], scheme=scheme, k=k, bins=col_bins, palette=col_palette)
+        centre = change_centre(col, palette=col_palette, bins=col_bins)
+        classes = classify(
+            frame[col], scheme=scheme, k=k, bins=col_bins, palette=col_palette, centre=centre
+        )
         flagged = flags.get(col, {})
         positions = {code: i for i, code in enumerate(frame.index.astype(str))}
         n_missing = int(values.isna().sum())

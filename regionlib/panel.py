@@ -37,8 +37,6 @@ from regionlib._errors import UnknownNameError
 
 __all__ = ["change", "parse_years", "series"]
 
-_MAX_EXAMPLES = 5
-
 
 def parse_years(years: str | int | Iterable[int] | None) -> list[int] | None:
     """Return the years of ``"2016-2022"``, ``"2015,2020"``, ``2020`` or a list; None for all.
@@ -133,7 +131,7 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
     report: dict[str, dict[str, dict[str, list]]] = {}
     flagged: dict[str, dict[str, dict[str, str]]] = {}
     column_flags = flags.flags_for(columns, base.index)
-    names = base["name"]
+    summary = table.summarize_missing(missing, base["name"])
     for name, ys in plan.items():
         by_year: dict[str, dict[str, list]] = {}
         for year in years:
@@ -143,14 +141,8 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
                     f"no source holds {name} for {year} (years: {held})": [len(base), []]
                 }
                 continue
-            grouped: dict[str, list] = {}
-            for code, reason in missing[f"{name}@{year}"].items():
-                entry = grouped.setdefault(reason, [0, []])
-                entry[0] += 1
-                if len(entry[1]) < _MAX_EXAMPLES:
-                    entry[1].append(f"{code} {names.get(code, '')}")
-            if grouped:
-                by_year[str(year)] = grouped
+            if f"{name}@{year}" in summary:
+                by_year[str(year)] = summary[f"{name}@{year}"]
             if f"{name}@{year}" in column_flags:
                 flagged.setdefault(name, {})[str(year)] = column_flags[f"{name}@{year}"]
         if by_year:
@@ -160,12 +152,15 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
     return out
 
 
+@functools.cache
+def _code_hash() -> str:
+    return _cache.file_sha256(__file__)
+
+
 def _input_hashes(columns: list[str]) -> list[str]:
     from regionlib import table
 
-    hashes = table._input_hashes(columns)
-    hashes.append(_cache.file_sha256(__file__))
-    return hashes
+    return [*table._input_hashes(columns), _code_hash()]
 
 
 def series(

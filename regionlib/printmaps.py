@@ -53,12 +53,12 @@ from regionlib._mapstyle import (
     MISSING_COLOR,
     MISSING_LABEL,
     SCHEMES,
+    change_centre,
     classify,
     column_meta,
     credit_lines,
     decimals_for,
     fmt,
-    is_change,
 )
 from regionlib._simplify import simplify_coverage
 from regionlib._write import atomic_write
@@ -521,8 +521,9 @@ def plot_choropleth(
         The column to map.
     scheme, k, bins, palette
         Class breaks and colours, as in :func:`regionlib.maps.choropleth`. Without ``bins`` and
-        ``palette``, a change (column name containing ``change``) with values on both sides
-        of 0 is classed on each side of 0 with a diverging palette.
+        ``palette``, a change (a catalogue change between two years, or a column named
+        ``…change…``) with values on both sides of 0 is classed on each side of 0 with a
+        diverging palette, as web maps do (:func:`regionlib._mapstyle.change_centre`).
     label, unit, year
         Legend metadata; default from the indicator catalogue, else the column name.
     credits
@@ -555,8 +556,7 @@ def plot_choropleth(
         )
     frame = _prepare(gdf, tolerance)
     meta = column_meta(column, label=label, unit=unit, year=year)
-    changes = is_change(column) or "change" in str(column)
-    centre = 0.0 if changes and palette is None and bins is None else None
+    centre = change_centre(column, palette=palette, bins=bins)
     classes = classify(frame[column], scheme=scheme, k=k, bins=bins, palette=palette, centre=centre)
     colors = np.array([classes.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
     decimals = decimals_for(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
@@ -596,6 +596,10 @@ def plot_choropleth(
 def region_colors(gdf: gpd.GeoDataFrame, labels: pd.Series) -> dict:
     """Colour regions so that neighbouring regions differ (greedy graph colouring).
 
+    Two regions are neighbours where a municipality of one touches a municipality of the
+    other, so the regions are not dissolved here (:func:`plot_regions` dissolves them once,
+    for their outlines).
+
     Parameters
     ----------
     gdf
@@ -610,25 +614,24 @@ def region_colors(gdf: gpd.GeoDataFrame, labels: pd.Series) -> dict:
     """
     labels = labels.reindex(gdf.index)
     ok = labels.notna().to_numpy()
-    dissolved = gpd.GeoDataFrame(
-        {"region": labels[ok].to_numpy()}, geometry=gdf.geometry[ok].to_numpy(), crs=gdf.crs
-    ).dissolve("region")
-    geoms = dissolved.geometry.buffer(0).to_numpy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    neighbours: dict[int, set[int]] = {i: set() for i in range(len(geoms))}
-    for a, b in zip(left, right, strict=True):
+    regions = pd.Index(labels[ok].unique()).sort_values()
+    member = regions.get_indexer(labels[ok])  # region of every municipality with one
+    # two regions are neighbours where two of their municipalities touch: no dissolving needed
+    geoms = shapely.make_valid(gdf.geometry[ok].to_numpy())
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    neighbours: dict[int, set[int]] = {i: set() for i in range(len(regions))}
+    for a, b in zip(member[left], member[right], strict=True):
         if a != b:
             neighbours[a].add(b)
             neighbours[b].add(a)
-    order = sorted(neighbours, key=lambda i: (-len(neighbours[i]), str(dissolved.index[i])))
+    order = sorted(neighbours, key=lambda i: (-len(neighbours[i]), str(regions[i])))
     chosen: dict[int, int] = {}
     for i in order:
         used = {chosen[j] for j in neighbours[i] if j in chosen}
-        chosen[i] = next(c for c in range(len(geoms) + 1) if c not in used)
+        chosen[i] = next(c for c in range(len(regions) + 1) if c not in used)
     if max(chosen.values(), default=0) >= len(_REGION_COLORS):
         log("region map: more colours needed than the palette has; some neighbours repeat")
-    return {dissolved.index[i]: _REGION_COLORS[c % len(_REGION_COLORS)] for i, c in chosen.items()}
+    return {regions[i]: _REGION_COLORS[c % len(_REGION_COLORS)] for i, c in chosen.items()}
 
 
 def plot_regions(
@@ -774,11 +777,7 @@ def plot_small_multiples(
     absent = [c for c in columns if c not in gdf.columns]
     if absent:
         raise UnknownNameError(f"column {absent[0]!r} is not in the table")
-    frame = gdf.to_crs(settings.default_crs)
-    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
-    if tolerance:
-        frame = frame.set_geometry(simplify_coverage(frame.geometry.to_numpy(), tolerance))
-    frame = frame.to_crs(settings.area_crs)
+    frame = _prepare(gdf, tolerance)
     pooled = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in columns])
     shared = classify(pooled.rename(name), scheme=scheme, k=k, palette=palette)
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
@@ -789,8 +788,7 @@ def plot_small_multiples(
     ncols = ncols or min(4, len(columns))
     nrows = -(-len(columns) // ncols)
     size = figsize or (4.2 * ncols, 4.4 * nrows + 1.4)
-    font = _font_name()
-    with matplotlib.rc_context({"font.family": font, "pdf.fonttype": 42, "svg.fonttype": "path"}):
+    with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=size, layout="none")
         grid = fig.add_gridspec(nrows, ncols, left=0.02, right=0.98, top=0.9, bottom=0.16)
         for i, (column, year) in enumerate(zip(columns, years, strict=True)):

@@ -110,7 +110,11 @@ def _locate(source: str | Path) -> tuple[Path, str | None, str | None]:
 
 
 def _decode(raw: bytes, where: str, encoding: str | None) -> str:
-    """Decode ``raw``; detect UTF-8 vs cp932 when ``encoding`` is None, else check it fits."""
+    """Decode ``raw``; detect UTF-8 vs cp932 when ``encoding`` is None, else check it fits.
+
+    The one decoding of regionlib's text inputs: the sources, and the user's files
+    (:mod:`regionlib.userdata`).
+    """
     if not raw.strip():
         raise DataFormatError(f"{where}: the file is empty")
     utf8: str | None
@@ -123,12 +127,16 @@ def _decode(raw: bytes, where: str, encoding: str | None) -> str:
     if enc in ("", "utf-8", "utf-8-sig", "utf8"):
         if utf8 is not None:
             return utf8
+        line = raw[: utf8_error.start].count(b"\n") + 1
         if encoding is None:
             try:
                 return raw.decode("cp932")
             except UnicodeDecodeError:
-                pass
-        line = raw[: utf8_error.start].count(b"\n") + 1
+                msg = (
+                    f"{where}: neither UTF-8 (not valid at line {line}, byte "
+                    f"{utf8_error.start}) nor Shift-JIS (cp932); save it as CSV UTF-8 and try again"
+                )
+                raise DataFormatError(msg) from None
         msg = (
             f"{where}: not valid UTF-8 at line {line} (byte {utf8_error.start}); the file looks "
             "Shift-JIS/cp932 encoded: read it with encoding='cp932'"

@@ -17,6 +17,7 @@ same arguments reads one file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -258,23 +259,35 @@ def _align(
     return aligned, report
 
 
+#: regionlib's own files that build the table: part of the identity of a cached table
+_CODE_FILES = (
+    "readers.py",
+    "indicators.py",
+    "table.py",
+    "boundaries.py",
+    "codes.py",
+    "catalogue.csv",
+    "flags.csv",
+)
+
+
+@functools.cache
+def _code_hashes() -> tuple[str, ...]:
+    """Return the sha256 of every file of :data:`_CODE_FILES`, read once per process."""
+    here = Path(__file__).parent
+    return tuple(_cache.file_sha256(here / f) for f in _CODE_FILES if (here / f).is_file())
+
+
 def _input_hashes(names: list[str]) -> list[str]:
+    """Return the hashes a table's cache key is made of: data files, code, user indicators.
+
+    The data files' sha256 come from the registry (every file read is verified against it),
+    so no data file is read here.
+    """
     needed = set(indicators.datasets_of(names))
     boundary_sets = {n for n, e in datasets.registry().items() if e.group == "boundaries"}
     hashes = [datasets.info(d).sha256 for d in sorted(needed | boundary_sets | {"code-history"})]
-    here = Path(__file__).parent
-    for module in (
-        "readers.py",
-        "indicators.py",
-        "table.py",
-        "boundaries.py",
-        "codes.py",
-        "catalogue.csv",
-        "flags.csv",
-    ):
-        path = here / module
-        if path.is_file():  # the code that builds the product is part of its identity
-            hashes.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    hashes.extend(_code_hashes())
     for name in names:  # registered user indicators with data
         data = indicators._USER_DATA.get(name)
         if data is not None:
@@ -403,7 +416,8 @@ def load_table(
     if join is not None:
         from regionlib import userdata
 
-        user_columns = set(userdata.read_user_table(join).columns)
+        user = userdata.read_user_table(join)  # read once: its columns, then the join
+        user_columns = set(user.columns)
     names = list(
         dict.fromkeys(catalogue.resolve(n) for n in requested if str(n) not in user_columns)
     )
@@ -428,7 +442,7 @@ def load_table(
     if join is not None:
         from regionlib import userdata
 
-        product = userdata.join_user_table(product, join)
+        product = userdata.join_user_table(product, join, raw=user)
     return product
 
 

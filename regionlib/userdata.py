@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from regionlib import codes as _codes
+from regionlib import readers
 from regionlib._errors import AmbiguousNameError, DataFormatError, UnknownNameError
 from regionlib._log import log
 
@@ -46,8 +46,9 @@ _CODE_COLUMNS = (
 )
 _NAME_COLUMNS = ("name", "市区町村", "市区町村名", "団体名", "municipality", "自治体名")
 _PREF_COLUMNS = ("prefecture", "都道府県", "都道府県名", "pref")
-_MARKERS = {"", "***", "-", "－", "x", "X", "…", "nan", "NaN"}
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: the official tables' missing-value markers (:data:`regionlib.readers.MARKERS`) as cells read
+#: after NFKC (``－`` -> ``-``, ``…`` -> ``...``), and the ``nan`` software writes for a blank
+_MARKERS = {unicodedata.normalize("NFKC", m) for m in readers.MARKERS} | {"nan", "NaN"}
 
 
 @dataclass
@@ -112,18 +113,6 @@ class UserJoinReport:
         return "\n".join(lines)
 
 
-def _decode(raw: bytes, where: str) -> str:
-    if not raw.strip():
-        raise DataFormatError(f"{where}: the file is empty")
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    msg = f"{where}: neither UTF-8 nor Shift-JIS (cp932); save it as CSV UTF-8 and try again"
-    raise DataFormatError(msg)
-
-
 def read_user_table(path: str | Path) -> pd.DataFrame:
     """Read a user's CSV (UTF-8 or Shift-JIS) or XLSX file as strings.
 
@@ -154,7 +143,7 @@ def read_user_table(path: str | Path) -> pd.DataFrame:
         except Exception as exc:
             raise DataFormatError(f"{where}: not a readable XLSX workbook ({exc})") from exc
     elif suffix in (".csv", ".txt", ".tsv"):
-        text = _decode(path.read_bytes(), where)
+        text = readers._decode(path.read_bytes(), where, None)  # UTF-8, else Shift-JIS
         sep = "\t" if suffix == ".tsv" else ","
         try:
             frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False)
@@ -184,7 +173,7 @@ def _numeric(frame: pd.DataFrame, columns: list[str], where: str) -> pd.DataFram
         values = np.full(len(frame), np.nan)
         for i, (line, raw) in enumerate(frame[column].items()):
             text = raw.replace(",", "")
-            if _NUMBER.match(text):
+            if readers._NUMBER.match(text):
                 values[i] = float(text)
             elif text not in _MARKERS:
                 msg = (
@@ -282,7 +271,9 @@ def _match_names(
     return pd.Series(found, dtype="str")
 
 
-def join_user_table(table: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+def join_user_table(
+    table: pd.DataFrame, path: str | Path, *, raw: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Join the numeric columns of a user's file to a municipality table.
 
     Parameters
@@ -292,6 +283,9 @@ def join_user_table(table: pd.DataFrame, path: str | Path) -> pd.DataFrame:
         ``prefecture`` and ``name``).
     path
         The user's CSV (UTF-8 or Shift-JIS) or XLSX file.
+    raw
+        The file as :func:`read_user_table` returned it, when the caller has read it
+        already: it is not read again.
 
     Returns
     -------
@@ -310,7 +304,8 @@ def join_user_table(table: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     where = path.name
-    raw = read_user_table(path)
+    if raw is None:
+        raw = read_user_table(path)
     columns = list(raw.columns)
     code_col = _find(columns, _CODE_COLUMNS)
     name_col = _find(columns, _NAME_COLUMNS)

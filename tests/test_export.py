@@ -40,6 +40,26 @@ def test_csv_bom_integers_and_no_geometry(grid, tmp_path):
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 
+def test_one_csv_format_for_every_writer(tmp_path):
+    from regionlib import _write
+
+    frame = pd.DataFrame(
+        {"region": [1.0, None, 3.0], "share": [0.5, 1 / 3, None], "n": [4, 5, 6]},
+        index=pd.Index([1.0, 2.0, 3.0], name="rank"),
+    )
+    low = _write.write_csv(frame, tmp_path / "low.csv").read_bytes()
+    assert low.decode("utf-8-sig").splitlines() == [
+        "rank,region,share,n",
+        "1,1,0.5,4",
+        "2,,0.3333333333,5",
+        "3,3,,6",
+    ]  # 1 and 3, not 1.0 and 3.0; ten significant digits
+    plain = frame.reset_index()
+    high = export.write_csv(plain, tmp_path / "high.csv", index=False).read_bytes()
+    assert high == low
+    assert frame["region"].dtype == float  # the caller's frame is not changed
+
+
 def test_geojson_keeps_geometry_and_attributes(grid, tmp_path):
     frame = pyogrio.read_dataframe(export.write_table(grid, tmp_path / "g.geojson"))
     assert len(frame) == 17

@@ -295,6 +295,29 @@ def test_corrupt_cache_is_rebuilt(isolated_cache, caplog, damage):
     assert calls == []  # and the rebuilt entry is good again
 
 
+def _bytes_read() -> int:
+    """Bytes this process has read through system calls so far (Linux)."""
+    try:
+        lines = Path("/proc/self/io").read_text().splitlines()
+    except OSError:
+        pytest.skip("no /proc/self/io here")
+    return int(next(line.split()[1] for line in lines if line.startswith("rchar:")))
+
+
+def test_cache_hit_reads_the_product_once(isolated_cache):
+    import numpy as np
+
+    values = np.random.default_rng(0).random((100_000, 4))  # ~3 MB, does not compress
+    product = pd.DataFrame(values, columns=list("abcd"))
+    _cache.cached("big", ["abc"], {}, lambda: product)
+    (path,) = (isolated_cache / "derived").glob("big-*.parquet")
+    before = _bytes_read()
+    again = _cache.cached("big", ["abc"], {}, lambda: pytest.fail("rebuilt"))
+    read = _bytes_read() - before
+    pd.testing.assert_frame_equal(again, product)
+    assert read < 1.2 * path.stat().st_size  # verified and loaded from one read (was 2x)
+
+
 def test_read_only_or_full_cache_still_returns_the_result(isolated_cache, monkeypatch, capsys):
     monkeypatch.setattr(_log, "_said", set())
     monkeypatch.setattr(_cache, "_write", _raise(errno.EROFS))
@@ -312,17 +335,50 @@ def test_read_only_or_full_cache_still_returns_the_result(isolated_cache, monkey
 def test_stray_temporary_files_are_cleaned(isolated_cache, monkeypatch, tmp_path):
     derived = isolated_cache / "derived"
     derived.mkdir(parents=True)
-    old = derived / f".demo-killed{_cache.TEMP_SUFFIX}"
-    new = derived / f".demo-running{_cache.TEMP_SUFFIX}"
-    for p in (old, new):
+    old = derived / f".demo-killed{_cache.TEMP_SUFFIX}"  # name of older versions
+    killed = derived / f".demo-killed{_write.TEMP_TAG}.parquet"
+    new = derived / f".demo-running{_write.TEMP_TAG}.parquet"
+    for p in (old, killed, new):
         p.write_bytes(b"half")
-    os.utime(old, (1, 1))  # left by a process killed long ago
+        if p is not new:
+            os.utime(p, (1, 1))  # left by a process killed long ago
     monkeypatch.setattr(_cache, "_swept", False)
     _cached([])
-    assert not old.exists() and new.exists()  # a running process's file is left alone
-    assert main(["data", "clear"]) == 0
+    assert not old.exists() and not killed.exists() and new.exists()  # a running one is kept
+    assert _cache.clear() == 1  # the product, not the temporary file
     assert not new.exists()
-    assert list(derived.glob("*.parquet")) == [] and list(derived.glob("*.json")) == []
+    _cached([])
+    assert main(["data", "clear"]) == 0
+    assert list(derived.iterdir()) == []
+
+
+def test_cache_files_are_written_like_every_output(isolated_cache, monkeypatch):
+    written = []
+    real = _write.atomic_path
+
+    def spy(path, **kwargs):
+        written.append(Path(path).name)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(_write, "atomic_path", spy)
+    monkeypatch.setattr(_cache, "atomic_path", spy, raising=False)
+    _cached([])
+    (path,) = (isolated_cache / "derived").glob("demo-*.parquet")
+    assert written == [path.name, path.with_suffix(".json").name]
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in (path, path.with_suffix(".json")):  # readable like any output, not 0600
+        assert p.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_failed_cache_rename_leaves_nothing_behind(isolated_cache, monkeypatch, capsys):
+    monkeypatch.setattr(_log, "_said", set())
+    monkeypatch.setattr(_write.os, "replace", _raise(errno.EROFS))
+    calls: list = []
+    assert _cached(calls).loc["01001", "density"] == 1.5
+    err = capsys.readouterr().err
+    assert err.count("cannot be written (Read-only file system)") == 1
+    assert list((isolated_cache / "derived").iterdir()) == []
 
 
 # --- downloads -------------------------------------------------------------------------------

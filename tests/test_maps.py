@@ -93,6 +93,22 @@ def test_choropleth_payload(grid):
     assert data["prefLines"], "prefecture borders expected"
 
 
+@pytest.mark.parametrize("column", ["population_change_2015_2020", "x_change"])
+def test_web_and_print_maps_centre_changes_by_one_rule(grid, column):
+    from regionlib._mapstyle import CENTRED_LABEL, change_centre
+
+    frame = grid.assign(**{column: grid["x"] - 1.45})  # both signs
+    assert change_centre(column) == 0.0 and change_centre(column, palette="Blues") is None
+    expected = classify(frame[column], k=5, centre=0.0)
+    layer = _payload(maps.to_html(maps.choropleth(frame, column)))["layers"][0]
+    assert layer["cls"] == expected.cls.tolist() and layer["colors"] == expected.colors
+    assert CENTRED_LABEL in layer["legend"]
+    fig = printmaps.plot_choropleth(frame, column, insets=None)
+    legend = fig.axes[0].get_legend() or fig.legends[0]
+    assert CENTRED_LABEL in legend.get_title().get_text()
+    assert len(legend.get_texts()) == len(expected.colors)  # the same classes on paper
+
+
 def test_offline_html_has_no_remote_resources(grid):
     html = maps.to_html(maps.choropleth(grid, "population"))
     assert not re.search(r"<script[^>]+src=", html)

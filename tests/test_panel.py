@@ -178,6 +178,17 @@ def test_series_samples_equal_raw_files():
     assert s.attrs["flags"]["fiscal_strength_index"]["2020"]["13101"].startswith("東京都特別区")
 
 
+def test_series_reports_missing_values_as_the_table_does():
+    years = [2015, 2020]
+    s = panel.series(["aging_rate", "fiscal_strength_index"], years=years, prefectures=["福島県"])
+    columns = [f"{n}@{y}" for n in ("aging_rate", "fiscal_strength_index") for y in years]
+    t = table.load_table(columns, geometry=False, prefectures=["福島県"])
+    expected = t.attrs["join_report"].missing
+    assert expected["aging_rate@2015"]["no population of known age"][0] == 4
+    got = {f"{n}@{y}": r for n, by_year in s.attrs["missing"].items() for y, r in by_year.items()}
+    assert got == expected  # one grouping (table.summarize_missing) for tables and series
+
+
 def test_series_bad_input():
     with pytest.raises(UnknownNameError, match="2015, 2020"):
         panel.series("aging_rate", years="2016-2019")
@@ -272,6 +283,45 @@ def test_user_csv_joins_by_code_with_report(tmp_path, capsys):
         assert indicators.credits(["空き家率"]) == ["市独自調査"]
     finally:
         indicators._USER.pop("空き家率", None)
+
+
+def test_user_file_is_read_once(tmp_path, monkeypatch):
+    import io
+    from pathlib import Path
+
+    path = _user_csv(tmp_path, ["コード,x", "01100,1.5"], "utf-8")
+    opened: list[str] = []
+    real = io.open
+
+    def counting(file, *args, **kwargs):
+        if isinstance(file, str | Path) and Path(file) == path:
+            opened.append(Path(file).name)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting)
+    t = table.load_table(["aging_rate"], geometry=False, join=path)
+    assert t.at["01100", "x"] == 1.5
+    assert opened == ["my.csv"]  # its columns and its values from one read (was two)
+
+
+def test_user_file_decoding_and_markers_are_the_readers(tmp_path):
+    from regionlib import readers, userdata
+
+    base = pd.DataFrame(
+        {"prefecture": "北海道", "name": ["札幌市", "函館市", "小樽市", "旭川市"]},
+        index=pd.Index(["01100", "01202", "01203", "01204"], name="code"),
+    )
+    markers = _user_csv(tmp_path, ["code,x", "01100,1", "01202,…", "01203,－", "01204,X"])
+    t = userdata.join_user_table(base, markers)  # Shift-JIS, with the sources' markers
+    assert t["x"].iloc[0] == 1.0 and t["x"].isna().tolist() == [False, True, True, True]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"code,x\n01100,\x81\x20\x81\n")
+    with pytest.raises(DataFormatError) as user:
+        userdata.read_user_table(latin)
+    with pytest.raises(DataFormatError) as source:
+        readers._decode(latin.read_bytes(), "latin.csv", None)
+    assert str(user.value) == str(source.value)
+    assert "line 2" in str(user.value) and "save it as CSV UTF-8" in str(user.value)
 
 
 def test_user_csv_by_name_and_bad_input(tmp_path, capsys):

@@ -74,6 +74,42 @@ def test_region_colours_differ_between_neighbours(grid):
     assert {"R00", "R11"} <= texts
 
 
+def test_region_map_dissolves_the_regions_once(grid, monkeypatch):
+    import geopandas as gpd
+
+    calls = []
+    real = gpd.GeoDataFrame.dissolve
+
+    def counting(self, by=None, *args, **kwargs):
+        if by != "pref_code" and by != "prefecture":  # prefecture borders are no regions
+            calls.append(len(self))
+        return real(self, by, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "dissolve", counting)
+    labels = pd.Series(["A", "A", "B", "B"] * 4 + ["C"], index=grid.index)
+    colours = printmaps.region_colors(grid, labels)
+    assert calls == []  # neighbouring regions are found from touching municipalities
+    assert colours["A"] != colours["B"] and set(colours) == {"A", "B", "C"}
+    fig = printmaps.plot_regions(grid, labels, insets=None)
+    assert calls == [17]  # once, for the outlines
+    assert {"A", "B", "C"} <= {t.get_text() for t in fig.axes[0].texts}
+
+
+def test_small_multiples_prepare_the_frame_as_every_print_map(grid, caplog):
+    import logging
+
+    frame = grid.assign(**{"aging_rate@2015": grid["x"], "aging_rate@2020": grid["x"] + 1})
+    frame.loc["01017", "geometry"] = shapely.Polygon()  # an island without its boundary
+    caplog.set_level(logging.INFO, logger="regionlib")
+    fig = printmaps.plot_small_multiples(frame, "aging_rate", [2015, 2020], tolerance=0.01)
+    assert "print map: left out 1 rows without geometry" in caplog.text  # said, not silent
+    drawn = printmaps._prepare(frame, 0.01)
+    for ax in fig.axes:
+        (patches,) = ax.collections[:1]
+        assert len(patches.get_paths()) == len(drawn) == 16
+    assert fig.texts[0].get_fontfamily() == [printmaps._font_name()]
+
+
 @pytest.fixture(scope="module")
 def national(mirror_dir):
     from regionlib import table

@@ -31,7 +31,7 @@ def test_proposal_on_grid_accounts_for_everyone(grid, tmp_path, mirror_dir):
     assert "町" in written[3].read_text(encoding="utf-8")  # region names drawn on the map
 
 
-def test_dropped_island_keeps_its_row(grid, mirror_dir):
+def test_dropped_island_keeps_its_row(grid, mirror_dir, tmp_path):
     proposal = proposals.propose_regions(
         grid, ["x"], method="skater", n_regions=3, islands="drop", population="population"
     )
@@ -40,3 +40,7 @@ def test_dropped_island_keeps_its_row(grid, mirror_dir):
     assert pd.isna(frame.at["01017", "region"])
     assert frame.at["01017", "note"]
     assert frame["region"].dropna().nunique() == 3
+    lines = proposal.save(tmp_path / "p.csv")[0].read_text(encoding="utf-8-sig").splitlines()
+    region = lines[0].split(",").index("region")
+    assert lines[1].split(",")[region] in {"1", "2", "3"}  # the CSV format of `table`: not 1.0
+    assert lines[-1].split(",")[region] == ""  # the dropped island

@@ -76,6 +76,28 @@ def test_warm_load_equals_cold(full):
     assert str(again.attrs["join_report"]) == str(full.attrs["join_report"])
 
 
+def test_warm_load_reads_no_code_file(monkeypatch):
+    import builtins
+    import io
+    from pathlib import Path
+
+    table.load_table(["aging_rate"], geometry=False)  # warm: built, or found in the cache
+    package = Path(table.__file__).parent
+    opened: list[str] = []
+    real = io.open
+
+    def counting(file, *args, **kwargs):
+        if isinstance(file, str | Path) and Path(file).parent == package:
+            opened.append(Path(file).name)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting)
+    monkeypatch.setattr(builtins, "open", counting)
+    for _ in range(2):
+        table.load_table(["aging_rate"], geometry=False)
+    assert opened == []  # the cache key's code hashes were read once per process (7 a call)
+
+
 def test_without_geometry_and_prefecture_subset():
     frame = table.load_table(["aging_rate"], geometry=False, prefectures=["47"])
     assert type(frame) is pd.DataFrame
