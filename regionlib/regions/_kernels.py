@@ -16,6 +16,24 @@ import numpy as np
 from numba import njit
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _add_to_frontier(
+    indptr, indices, v, labels, is_core, stamp, attempt, links, front, nf
+):  # pragma: no cover
+    """Put the free neighbours of ``v`` on the frontier (or count one more link); new length."""
+    for p in range(indptr[v], indptr[v + 1]):
+        u = indices[p]
+        if labels[u] < 0 and not is_core[u]:
+            if stamp[u] != attempt:
+                stamp[u] = attempt
+                links[u] = 1
+                front[nf] = u
+                nf += 1
+            else:
+                links[u] += 1
+    return nf
+
+
 @njit(cache=True, nogil=True)
 def grow(
     indptr, indices, weight, xsum, mass, is_core, floor, greedy, compact, sweep, seed
@@ -101,16 +119,7 @@ def grow(
         msum = mass[s]
         for j in range(d):
             rsum[j] = xsum[s, j]
-        for p in range(indptr[s], indptr[s + 1]):
-            u = indices[p]
-            if labels[u] < 0 and not is_core[u]:
-                if stamp[u] != attempt:
-                    stamp[u] = attempt
-                    links[u] = 1
-                    front[nf] = u
-                    nf += 1
-                else:
-                    links[u] += 1
+        nf = _add_to_frontier(indptr, indices, s, labels, is_core, stamp, attempt, links, front, nf)
         while total < floor and nf > 0:
             best_k = -1
             best_links = -1
@@ -143,16 +152,9 @@ def grow(
             msum += mass[pick]
             for j in range(d):
                 rsum[j] += xsum[pick, j]
-            for p in range(indptr[pick], indptr[pick + 1]):
-                u = indices[p]
-                if labels[u] < 0 and not is_core[u]:
-                    if stamp[u] != attempt:
-                        stamp[u] = attempt
-                        links[u] = 1
-                        front[nf] = u
-                        nf += 1
-                    else:
-                        links[u] += 1
+            nf = _add_to_frontier(
+                indptr, indices, pick, labels, is_core, stamp, attempt, links, front, nf
+            )
         if total >= floor:
             region += 1
         else:
