@@ -140,22 +140,18 @@ def _index_map(context, codes: list[str]) -> dict:
 
     frame = context.table.loc[codes]
     geoms = frame.geometry.to_crs(settings.area_crs)
-    main = shapely.box(-1_000_000, -650_000, 1_000_000, 1_000_000)
+    main = shapely.box(*report._NATIONAL_FRAME)
     bounds = (
         report._main_bounds(geoms)
         if len(codes) < 1000
         else shapely.intersection(shapely.union_all(geoms.to_numpy()), main).bounds
     )
-    transform, w, h, scale = report._frame(bounds, width=700, max_height=700)
-    from regionlib._simplify import simplify_coverage
-
-    simple = simplify_coverage(geoms.to_numpy(), 1.0 / scale)
-    box = shapely.box(*bounds)
+    paths, _, w, h = report._svg_paths(
+        geoms.to_numpy(), bounds, width=700, max_height=700, pixel=1.0
+    )
     classes = classify(frame[INDEX_MAP_INDICATOR], k=5)
     shapes = []
-    for code, geom, cls in zip(frame.index, simple, classes.cls, strict=True):
-        clipped = geom if box.contains(geom) else geom.intersection(box)
-        d = report._rings_path(clipped, transform)
+    for code, d, cls in zip(frame.index, paths, classes.cls, strict=True):
         if d:
             color = classes.colors[cls] if cls >= 0 else MISSING_COLOR
             shapes.append({"code": code, "d": d, "fill": color, "name": frame.at[code, "name"]})

@@ -383,30 +383,53 @@ def _main_bounds(geoms) -> tuple[float, float, float, float]:
     return tuple(geoms[group == largest].total_bounds)
 
 
-def _build_prefecture_svg(frame: pd.DataFrame) -> dict:
-    """Paths of the municipalities of one prefecture, in a frame of about 560 px."""
+#: The frame of a national SVG map in ``settings.area_crs`` (metres): the four main islands
+#: and the islands near them (五島 inside; 奄美, 沖縄 and 小笠原 outside).
+_NATIONAL_FRAME = (-1_000_000, -650_000, 1_000_000, 1_000_000)
+
+
+def _svg_paths(
+    geoms, bounds, *, width: float = _SVG_WIDTH, max_height: float = 520.0, pixel: float = 0.8
+) -> tuple[list[str], object, float, float]:
+    """SVG paths of projected municipalities in a frame around ``bounds``.
+
+    The shapes are simplified together as a coverage below ``pixel`` pixels (neighbours keep
+    their shared border) and clipped to the frame. Returns the paths in the order of ``geoms``,
+    the transform from projected coordinates to pixels, and the frame's width and height.
+    """
     import shapely
 
-    from regionlib import settings
     from regionlib._simplify import simplify_coverage
+
+    transform, w, h, scale = _frame(bounds, width=width, max_height=max_height)
+    simple = simplify_coverage(np.asarray(geoms), pixel / scale)
+    box = shapely.box(*bounds)
+    paths = [
+        _rings_path(geom if box.contains(geom) else geom.intersection(box), transform)
+        for geom in simple
+    ]
+    return paths, transform, w, h
+
+
+def _build_prefecture_svg(frame: pd.DataFrame) -> dict:
+    """Paths of the municipalities of one prefecture, in a frame of about 560 px."""
+    from regionlib import settings
 
     geoms = frame.geometry.to_crs(settings.area_crs)
     minx, miny, maxx, maxy = _main_bounds(geoms)
     pad = 0.03 * max(maxx - minx, maxy - miny)
     bounds = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-    transform, w, h, scale = _frame(bounds)
-    tolerance = 0.8 / scale  # below a pixel
-    simple = simplify_coverage(geoms.to_numpy(), tolerance)
-    box = shapely.box(*bounds)
-    paths = {}
-    for code, geom in zip(frame.index, simple, strict=True):
-        clipped = geom.intersection(box) if not box.contains(geom) else geom
-        paths[code] = _rings_path(clipped, transform)
+    paths, transform, w, h = _svg_paths(geoms.to_numpy(), bounds)
     centres = {
         code: tuple(transform(np.array([[p.x, p.y]]))[0])
         for code, p in zip(frame.index, geoms.representative_point(), strict=True)
     }
-    return {"width": w, "height": h, "paths": paths, "centres": centres}
+    return {
+        "width": w,
+        "height": h,
+        "paths": dict(zip(frame.index, paths, strict=True)),
+        "centres": centres,
+    }
 
 
 def _geometry_hash(table: pd.DataFrame) -> str:
@@ -467,7 +490,7 @@ def _build_japan_svg(table: pd.DataFrame) -> pd.DataFrame:
     prefs = geoms.groupby(table["pref_code"].to_numpy()).agg(
         lambda s: shapely.coverage_union_all(s.to_numpy())
     )
-    main = shapely.box(-1_000_000, -650_000, 1_000_000, 1_000_000)
+    main = shapely.box(*_NATIONAL_FRAME)
     bounds = shapely.intersection(shapely.union_all(prefs.to_numpy()), main).bounds
     transform, w, h, scale = _frame(bounds, width=300, max_height=320)
     rows = [
