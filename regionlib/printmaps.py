@@ -7,7 +7,9 @@ never turns into tofu boxes, whatever fonts the machine has. A map is laid out o
 - the legend never covers data: it goes into an empty corner of the map (sea) when one is
   large enough, else beside or below the map, whichever leaves the map larger;
 - national maps carry insets for Okinawa and the Ogasawara islands, one per island group,
-  each large enough to show its municipalities, with its own scale bar;
+  each large enough to show its municipalities, with its own scale bar; a regional map moves
+  islands that would shrink it (伊豆諸島 and 小笠原村 on a 東京都 map, 奄美群島 on a 鹿児島県 map)
+  to insets the same way (:func:`default_insets`);
 - a scale bar under the map; municipality names on maps of one or two prefectures, where a
   name fits inside its municipality without touching another;
 - changes (indicators whose name says ``change``) are classed on each side of 0 with a
@@ -127,13 +129,36 @@ def page_size(page: str | None, aspect: float) -> tuple[float, float]:
     return (height, width) if landscape else (width, height)
 
 
+#: Names of island groups that regional maps move to insets, by a member's code.
+_ARCHIPELAGOS = {
+    "13361": "伊豆諸島",
+    "13401": "伊豆諸島",
+    "46222": "奄美群島",
+    "46529": "奄美群島",
+    "46530": "奄美群島",
+    "46535": "奄美群島",
+    "42209": "対馬",
+    "47214": "宮古諸島",
+    "47207": "八重山諸島",
+    "47382": "八重山諸島",
+    "47357": "大東諸島",
+}
+_LAND_GAP_KM = 15.0  # municipalities closer than this count as one piece of land
+_FAR_GROWTH = 2.0  # a group that would more than double the main map's frame goes to an inset
+
+
 def default_insets(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
-    """Return the insets a national map needs: 沖縄県 and 小笠原村, when others are drawn too.
+    """Return the insets a map needs, so that far islands do not shrink the main map.
+
+    On a national map (more than five prefectures): 沖縄県 and 小笠原村. On a regional map:
+    every group of municipalities more than 15 km from the others whose place on the main map
+    would more than double its frame (伊豆諸島 on a 東京都 map, 奄美群島 on a 鹿児島県 map, 対馬
+    on a 長崎県 map); nearer islands (壱岐, 五島, 甑島, 隠岐) stay on the main map.
 
     Parameters
     ----------
     gdf
-        The municipalities to draw (index: codes).
+        The municipalities to draw (index: codes; a projected or geographic CRS).
 
     Returns
     -------
@@ -142,12 +167,68 @@ def default_insets(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
     """
     codes = pd.Index(gdf.index.astype(str))
     insets: dict[str, list[str]] = {}
-    okinawa = codes[codes.str.startswith("47")].tolist()
-    if okinawa and len(okinawa) < len(codes) and codes.str[:2].nunique() > 5:
-        insets["沖縄県"] = okinawa
-    if _OGASAWARA in codes and len(codes) > 1:
-        insets["小笠原村"] = [_OGASAWARA]
-    return insets
+    if codes.str[:2].nunique() > 5:
+        okinawa = codes[codes.str.startswith("47")].tolist()
+        if okinawa and len(okinawa) < len(codes):
+            insets["沖縄県"] = okinawa
+        if _OGASAWARA in codes and len(codes) > 1:
+            insets["小笠原村"] = [_OGASAWARA]
+        return insets
+    return _far_groups(gdf)
+
+
+def _far_groups(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    """Find the groups of municipalities (15 km from the rest) that would blow up the frame."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if len(gdf) < 2 or "geometry" not in gdf:
+        return {}
+    geoms = gdf.geometry
+    if geoms.crs is not None and geoms.crs.is_geographic:
+        geoms = geoms.to_crs(settings.area_crs)
+    arr = geoms.to_numpy()
+    left, right = shapely.STRtree(arr).query(arr, predicate="dwithin", distance=_LAND_GAP_KM * 1e3)
+    n = len(arr)
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    _, group = connected_components(graph, directed=False)
+    if group.max() == 0:
+        return {}
+    area = shapely.area(arr)
+    main = int(np.bincount(group, weights=area).argmax())
+
+    def frame_area(mask: np.ndarray) -> float:
+        minx, miny, maxx, maxy = shapely.total_bounds(arr[mask])
+        return max(maxx - minx, 1.0) * max(maxy - miny, 1.0)
+
+    base = frame_area(group == main)
+    far = [
+        g
+        for g in np.unique(group)
+        if g != main and frame_area((group == g) | (group == main)) > _FAR_GROWTH * base
+    ]
+    if not far:
+        return {}
+    # one inset per island group within 150 km, as national insets are split (_island_groups):
+    # the 伊豆諸島 chain is one inset, 小笠原村 another
+    frame = gpd.GeoDataFrame(gdf.drop(columns="geometry"), geometry=geoms.to_numpy(), crs=geoms.crs)
+    frame.index = frame.index.astype(str)
+    far_codes = frame.index[np.isin(group, far)]
+    out = {}
+    for panel in _island_groups(frame, "", far_codes):
+        members = frame.index[panel.mask].tolist()
+        out[_group_title(frame, members)] = members
+    return out
+
+
+def _group_title(frame: pd.DataFrame, members: Sequence[str]) -> str:
+    """Title of an island group: its archipelago's name, else its first municipalities' names."""
+    known = list(dict.fromkeys(_ARCHIPELAGOS[c] for c in members if c in _ARCHIPELAGOS))
+    if known:
+        return "・".join(known)
+    names = frame.loc[frame.index.astype(str).isin(members), "name"] if "name" in frame else []
+    names = list(map(str, names)) or list(members)
+    return "・".join(names) if len(names) <= 2 else f"{names[0]}・{names[1]}ほか"
 
 
 @dataclass
@@ -187,10 +268,7 @@ def _island_groups(frame: gpd.GeoDataFrame, title: str, codes: Sequence[str]) ->
         minx, miny, maxx, maxy = shapely.total_bounds(parts.to_numpy()[in_group])
         pad = 0.08 * max(maxx - minx, maxy - miny, 5_000.0)
         extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-        name = title
-        if rank:
-            names = frame.loc[members, "name"].astype(str).tolist() if "name" in frame else members
-            name = "・".join(names) if len(names) <= 2 else f"{names[0]}・{names[1]}ほか"
+        name = _group_title(frame, members) if rank else title
         panels.append(_Panel(name, frame.index.isin(members), extent))
     return panels
 
@@ -531,8 +609,8 @@ def plot_choropleth(
     title
         Figure title; default the legend title.
     insets
-        ``"auto"`` (沖縄県 and 小笠原村 in insets on national maps), ``None`` (no inset), or a
-        mapping inset title -> codes. Each island group of an inset gets its own panel.
+        ``"auto"`` (:func:`default_insets`: 沖縄県 and 小笠原村 on national maps, far island
+        groups on regional maps), ``None`` (no inset), or a mapping inset title -> codes. Each island group of an inset gets its own panel.
     tolerance
         Coverage simplification tolerance in degrees (``None`` or 0: none).
     page

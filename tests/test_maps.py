@@ -218,6 +218,46 @@ def test_print_map_insets(grid):
     assert printmaps.plot_choropleth(gdf, "population", insets=None).axes[0].child_axes == []
 
 
+def test_regional_print_map_moves_far_islands_to_insets():
+    import geopandas as gpd
+    import shapely
+
+    from regionlib import settings
+
+    km = 1000.0
+    # a 6 x 4 mainland of 10 km boxes; islands 5 km wide: 20 km off the coast (stays), a chain
+    # 120-200 km south (伊豆諸島's codes) and one 900 km away
+    shapes, codes, names = [], [], []
+    for i in range(24):
+        x, y = (i % 6) * 10 * km, (i // 6) * 10 * km
+        shapes.append(shapely.box(x, y, x + 10 * km, y + 10 * km))
+        codes.append(f"13{101 + i:03d}")
+        names.append(f"区{i}")
+    islands = {
+        "13360": ("近島村", 20, -25),
+        "13361": ("大島町", 20, -120),
+        "13362": ("利島村", 25, -140),
+        "13401": ("八丈町", 30, -200),
+        "13421": ("小笠原村", 300, -900),
+    }
+    for code, (name, x, y) in islands.items():
+        shapes.append(shapely.box(x * km, y * km, (x + 5) * km, (y + 5) * km))
+        codes.append(code)
+        names.append(name)
+    gdf = gpd.GeoDataFrame(
+        {"name": names, "population": range(len(codes))},
+        geometry=shapes,
+        index=pd.Index(codes, name="code"),
+        crs=settings.area_crs,
+    )
+    insets = printmaps.default_insets(gdf)
+    assert insets == {"伊豆諸島": ["13361", "13362", "13401"], "小笠原村": ["13421"]}
+    fig = printmaps.plot_choropleth(gdf.to_crs(settings.default_crs), "population")
+    assert [ax.get_title() for ax in fig.axes[0].child_axes] == ["伊豆諸島", "小笠原村"]
+    # the main map shows the mainland and the near island, not the far ones
+    assert fig.axes[0].get_ylim()[0] > -100 * km and fig.axes[0].get_xlim()[1] < 200 * km
+
+
 def test_japanese_font_has_glyphs():
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
