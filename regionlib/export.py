@@ -31,7 +31,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -234,20 +234,23 @@ def _number_format(values: pd.Series) -> str:
 
 
 def write_xlsx(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Mapping[str, pd.DataFrame],
     path: str | os.PathLike,
     *,
     index: bool = True,
     ranks: bool | None = None,
     sheet: str = "データ",
     credits: Sequence[str] = (),
+    cited: Sequence[str] = (),
 ) -> Path:
     """Write an Excel workbook for planners (see the module docstring for its layout).
 
     Parameters
     ----------
     frame
-        Any table; catalogue indicator columns get Japanese headers with units.
+        Any table; catalogue indicator columns get Japanese headers with units. A mapping of
+        sheet name -> table writes one data sheet per table (a profile's indicators, peers and
+        series), before the one ``出典`` sheet.
     path
         The ``.xlsx`` file to write (atomically).
     index
@@ -256,9 +259,12 @@ def write_xlsx(
         Add national and prefectural ranks after each indicator column; default when the
         table has a ``prefecture`` column and more than 50 rows.
     sheet
-        Name of the data sheet.
+        Name of the data sheet (a single table).
     credits
         Extra credit lines for the ``出典`` sheet.
+    cited
+        Catalogue indicators the tables show in their rows rather than as columns; they are
+        listed on the ``出典`` sheet too.
 
     Returns
     -------
@@ -266,18 +272,43 @@ def write_xlsx(
         The file written.
     """
     from openpyxl import Workbook
+
+    path = Path(path)
+    sheets = dict(frame) if isinstance(frame, Mapping) else {sheet: frame}
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: list[str] = []
+    ranked = False
+    for name, table in sheets.items():
+        names, with_ranks = _data_sheet(wb.create_sheet(name), table, index=index, ranks=ranks)
+        used += names
+        ranked = ranked or with_ranks
+    _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked)
+    with _write.atomic_path(path, what="table") as tmp:
+        wb.save(tmp)
+    log(f"wrote {path}")
+    return path
+
+
+_BOLD = {"bold": True}
+_FILL = {"fill_type": "solid", "fgColor": "DDEBF7"}
+
+
+def _data_sheet(ws, frame: pd.DataFrame, *, index: bool, ranks: bool | None):
+    """Fill one data sheet; return the catalogue indicators it shows and whether it is ranked."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     from regionlib import indicators
-    from regionlib._mapstyle import credit_lines
 
-    path = Path(path)
+    # a column holding several indicators (a profile's 値) gives the decimals of each row
+    cell_decimals = dict(frame.attrs.get("cell_decimals", {}))
     out = _plain(frame, index=index)
     ind_cols = _indicator_columns(out)
     if ranks is None:
         ranks = "prefecture" in out.columns and len(out) > 50
-    if ranks and ind_cols:
+    ranks = bool(ranks and ind_cols)
+    if ranks:
         out = _with_ranks(out, ind_cols)
     nationwide = out.attrs.get("nationwide", False)
 
@@ -291,15 +322,10 @@ def write_xlsx(
         else:
             headers.append(column_header(str(column)))
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
     ws.append(headers)
     for cell in ws[1]:
-        cell.font = bold
-        cell.fill = fill
+        cell.font = Font(**_BOLD)
+        cell.fill = PatternFill(**_FILL)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
 
     formats: list[str | None] = []
@@ -318,8 +344,7 @@ def write_xlsx(
             formats.append(None)
 
     columns = list(out.columns)
-    data = out.to_numpy(dtype=object)
-    for row in data:
+    for row in out.to_numpy(dtype=object):
         cells = []
         for j, value in enumerate(row):
             if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
@@ -336,7 +361,13 @@ def write_xlsx(
     for j, column in enumerate(columns, start=1):
         letter = get_column_letter(j)
         fmt = "@" if text_cols[j - 1] else formats[j - 1]
-        if fmt:
+        per_row = cell_decimals.get(column)
+        if per_row is not None:
+            for (cell,), decimals in zip(
+                ws.iter_rows(min_row=2, min_col=j, max_col=j), per_row, strict=True
+            ):
+                cell.number_format = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+        elif fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.number_format = fmt
         sample = [headers[j - 1][:24], *(str(v) for v in out[column].head(200).tolist())]
@@ -349,14 +380,22 @@ def write_xlsx(
     )
     ws.freeze_panes = ws.cell(row=2, column=first_value + 1).coordinate
     ws.auto_filter.ref = ws.dimensions
+    base_cols = [str(c).partition("__")[0] for c in columns]
+    return [c for c in dict.fromkeys(base_cols) if indicators.find(c) is not None], ranks
+
+
+def _sources_sheet(wb, used: list[str], credits: Sequence[str], ranked: bool) -> None:
+    """Add the ``出典`` sheet: every indicator shown, its formula and sources, and the credits."""
+    from openpyxl.styles import Font, PatternFill
+
+    from regionlib import indicators
+    from regionlib._mapstyle import credit_lines
 
     src = wb.create_sheet("出典")
     src.append(["指標名", "指標", "単位", "年", "算出方法", "出典データ"])
     for cell in src[1]:
-        cell.font = bold
-        cell.fill = fill
-    base_cols = [str(c).partition("__")[0] for c in columns]
-    used = [c for c in dict.fromkeys(base_cols) if indicators.find(c) is not None]
+        cell.font = Font(**_BOLD)
+        cell.fill = PatternFill(**_FILL)
     for name in used:
         entry = indicators.info(name)
         src.append(
@@ -371,20 +410,15 @@ def write_xlsx(
         )
     src.append([])
     src.append(["出典・クレジット"])
-    src.cell(row=src.max_row, column=1).font = bold
+    src.cell(row=src.max_row, column=1).font = Font(**_BOLD)
     for line in credit_lines(used, list(credits)):
         src.append([line])
-    if ranks and ind_cols:
+    if ranked:
         src.append([])
         src.append(["順位は値の大きい順（1 = 最大）。値のない市区町村は順位なし。"])
     for letter, width in zip("ABCDEF", (28, 36, 10, 10, 60, 28), strict=True):
         src.column_dimensions[letter].width = width
     src.freeze_panes = "A2"
-
-    with _write.atomic_path(path, what="table") as tmp:
-        wb.save(tmp)
-    log(f"wrote {path}")
-    return path
 
 
 def _with_geometry(frame: pd.DataFrame, *, index: bool):

@@ -558,16 +558,25 @@ class Profile:
     name: str
     prefecture: str
     data: dict
+    tables: dict = field(default_factory=dict)
+    cited: list = field(default_factory=list)
 
     def to_html(self, *, links: Mapping[str, str] | None = None) -> str:
         """Return the page as one self-contained HTML document (see :func:`render`)."""
         return render(self, links=links)
 
     def save(self, path: str | Path) -> Path:
-        """Write the page (atomically) and return its path."""
+        """Write the page (``.html``) or its numbers (``.xlsx``) atomically; return the path.
+
+        The workbook has a sheet per table of the page (指標 with national and prefectural
+        ranks, 類似市区町村, 推移), codes stored as text, and a 出典 sheet.
+        """
+        from regionlib import export
         from regionlib._write import check_output, write_text
 
-        path = check_output(path, (".html", ".htm"), what="profile")
+        path = check_output(path, (".html", ".htm", ".xlsx"), what="profile")
+        if path.suffix.lower() == ".xlsx":
+            return export.write_xlsx(self.tables, path, index=False, ranks=False, cited=self.cited)
         return write_text(path, self.to_html(), what="profile")
 
 
@@ -733,12 +742,13 @@ def _changes(context: Context, code: str) -> list[dict]:
     return charts
 
 
-def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict]]:
+def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict], pd.DataFrame]:
+    """Peer codes, the page's peer rows, and the peers as a table (for the workbook)."""
     from regionlib import features, similarity
 
     feats = context.features
     if code not in feats.matrix.index:
-        return [], []
+        return [], [], pd.DataFrame()
     peers = similarity.find_peers(feats, code, k=k)
     contrib = peers[[f"contrib_{n}" for n in feats.indicators]]
     rows = []
@@ -757,7 +767,88 @@ def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict]]:
                 ),
             }
         )
-    return list(peers.index), rows
+    table = pd.DataFrame(
+        {
+            "順位": [r["rank"] for r in rows],
+            "code": list(peers.index),
+            "prefecture": peers["prefecture"].to_numpy(),
+            "name": peers["name"].to_numpy(),
+            "人口（人）": pd.to_numeric(peers.get("population"), errors="coerce")
+            if "population" in peers
+            else np.nan,
+            "距離": peers["distance"].to_numpy(dtype=float),
+            "主な違い": [r["differs"] for r in rows],
+        }
+    )
+    return list(peers.index), rows, table
+
+
+def _tables(context: Context, code: str, peers: list[str], peer_table: pd.DataFrame) -> dict:
+    """Return the page's numbers as tables for a workbook: indicators, peers, series."""
+    from regionlib import indicators
+
+    pref = context.table.at[code, "pref_code"]
+    rows = []
+    for name, col in _columns(context).items():
+        entry = indicators.info(name)
+        value = float(col["values"][code])
+        rank = n = pref_rank = pref_n = None
+        if np.isfinite(value):
+            rank, n, _, _ = _rank(col["sorted"], value)
+            pref_rank, pref_n, _, _ = _rank(col["by_pref"][pref], value)
+        rows.append(
+            {
+                "指標": entry.label,
+                "単位": entry.unit,
+                "年": entry.year,
+                "値": value,
+                "全国順位": rank,
+                "全国の市区町村数": n,
+                "都道府県内順位": pref_rank,
+                "都道府県内の市区町村数": pref_n,
+                "類似市区町村の中央値": float(col["values"].reindex(peers).median()),
+                "全国の中央値": col["median"],
+                "値がない理由": "" if np.isfinite(value) else _reason(context, name, code),
+            }
+        )
+    series = []
+    for name, wide in context.series.items():
+        if code not in wide.index:
+            continue
+        entry = indicators.info(name)
+        for year, value in wide.loc[code].items():
+            series.append(
+                {
+                    "指標": entry.label,
+                    "単位": entry.unit,
+                    "年": int(year),
+                    "値": float(value),
+                    "類似市区町村の中央値": float(
+                        wide.loc[wide.index.intersection(peers), year].median()
+                    ),
+                    "全国の中央値": float(wide[year].median()),
+                }
+            )
+    counts = ("全国順位", "全国の市区町村数", "都道府県内順位", "都道府県内の市区町村数")
+    headline = pd.DataFrame(rows).astype(dict.fromkeys(counts, "Int64"))
+    decimals = [col["decimals"] for col in _columns(context).values()]
+    headline.attrs["cell_decimals"] = dict.fromkeys(
+        ("値", "類似市区町村の中央値", "全国の中央値"), decimals
+    )
+    out = {"指標": headline}
+    if len(peer_table):
+        out["類似市区町村"] = peer_table
+    if series:
+        trend = pd.DataFrame(series)
+        places = {
+            label: _decimals(wide.to_numpy(dtype=float).ravel())
+            for label, wide in ((indicators.info(n).label, w) for n, w in context.series.items())
+        }
+        trend.attrs["cell_decimals"] = dict.fromkeys(
+            ("値", "類似市区町村の中央値", "全国の中央値"), trend["指標"].map(places).tolist()
+        )
+        out["推移"] = trend
+    return out
 
 
 def _good_practice(context: Context, code: str, n: int = 5) -> dict | None:
@@ -878,7 +969,7 @@ def profile(
         context = build_context(table)
     tbl = context.table
     code = resolve(tbl, municipality)
-    peer_codes, peer_rows = _peers(context, code, k)
+    peer_codes, peer_rows, peer_table = _peers(context, code, k)
     labels = context.labels.loc[code] if code in context.labels.index else pd.Series(dtype=object)
     region_name = labels.get("region_name")
     region_codes: list[str] = []
@@ -929,7 +1020,14 @@ def profile(
         "maps": _map_data(context, code, peer_codes, region_codes),
         "credits": credit_lines(used),
     }
-    return Profile(code, str(tbl.at[code, "name"]), str(tbl.at[code, "prefecture"]), data)
+    return Profile(
+        code,
+        str(tbl.at[code, "name"]),
+        str(tbl.at[code, "prefecture"]),
+        data,
+        tables=_tables(context, code, peer_codes, peer_table),
+        cited=used,
+    )
 
 
 @functools.cache

@@ -38,6 +38,31 @@ def test_peers_are_those_of_the_cli(context, yubari):
     assert len(yubari.data["peer_indicators"]) == 10
 
 
+
+def test_profile_numbers_as_a_workbook(yubari, tmp_path):
+    import openpyxl
+
+    path = yubari.save(tmp_path / "yubari.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["指標", "類似市区町村", "推移", "出典"]
+    headline = {r[0].value: r for r in wb["指標"].iter_rows(min_row=2)}
+    page = {r["label"]: r for r in yubari.data["headline"]}
+    aging = headline["高齢化率（65歳以上人口割合）"]
+    # the same ranks as the page, the raw value shown with the page's decimals
+    assert [c.value for c in aging[4:8]] == [
+        page["高齢化率（65歳以上人口割合）"][k] for k in ("rank", "n", "pref_rank", "pref_n")
+    ]
+    assert f"{aging[3].value:.1f}" == page["高齢化率（65歳以上人口割合）"]["value"]
+    assert aging[3].number_format == "#,##0.0"
+    assert headline["財政力指数"][3].number_format == "#,##0.00"
+    peers = list(wb["類似市区町村"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in peers] == [r["code"] for r in yubari.data["peers"]]
+    assert all(isinstance(r[1], str) and len(r[1]) == 5 for r in peers)  # codes as text
+    years = [r[2] for r in wb["推移"].iter_rows(min_row=2, values_only=True)]
+    assert min(years) <= 2016 and max(years) >= 2020
+    sources = [r[0] for r in wb["出典"].iter_rows(min_row=2, values_only=True)]
+    assert "aging_rate" in sources
+
 def test_cluster_region_lisa_maps_credits(yubari):
     d = yubari.data
     assert d["cluster"]["description"] and d["cluster"]["k"] >= 2

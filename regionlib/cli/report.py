@@ -1,4 +1,8 @@
-"""``regionlib report MUNICIPALITY -o page.html``: one offline profile page of a municipality."""
+"""``regionlib report MUNICIPALITY -o page.html``: one offline profile page of a municipality.
+
+``-o numbers.xlsx`` writes the page's numbers as a workbook (indicators with ranks, peers,
+series); ``-o`` may be given twice to write both from one run.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("municipality", help="name (夕張市, 東京都府中市) or 5-digit code")
     p.add_argument("--k", type=int, default=10, help="number of peers (default 10)")
-    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        action="append",
+        help="書き出すファイル / the page (.html) and/or its numbers as a workbook (.xlsx; "
+        "sheets 指標, 類似市区町村, 推移, 出典); repeatable",
+    )
     p.set_defaults(func=_report)
 
 
@@ -33,9 +44,13 @@ def _report(args: argparse.Namespace) -> int:
     from regionlib import report
     from regionlib._write import check_output
 
-    check_output(args.output, (".html", ".htm"), what="profile")
+    for path in args.output:
+        check_output(path, (".html", ".htm", ".xlsx"), what="profile")
     page = report.profile(None, args.municipality, k=args.k)
-    path = page.save(args.output)
-    size = path.stat().st_size / 1e3
-    print(f"{page.prefecture}{page.name}（{page.code}）-> {path} ({size:.0f} kB)", file=sys.stderr)
+    for output in args.output:
+        path = page.save(output)
+        size = path.stat().st_size / 1e3
+        print(
+            f"{page.prefecture}{page.name}（{page.code}）-> {path} ({size:.0f} kB)", file=sys.stderr
+        )
     return 0
