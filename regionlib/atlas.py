@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterable
@@ -29,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from regionlib import codes as _codes
+from regionlib._errors import RegionlibError
 from regionlib._log import log
 from regionlib._mapstyle import fmt
 
@@ -69,8 +72,13 @@ class AtlasSummary:
         )
 
 
-def _katakana_to_hiragana(text: str) -> str:
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+def _readings() -> pd.Series:
+    """Return the readings for the search box (none without the code history: names only)."""
+    try:
+        return _codes.readings()
+    except RegionlibError as exc:
+        log(f"atlas: no readings for the search ({exc})", level=logging.WARNING)
+        return pd.Series(dtype=str)
 
 
 def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str, int]]:
@@ -240,14 +248,15 @@ def write_atlas(
         finally:
             _CONTEXT = None
         entries = []
+        kana = _readings()
         for code in chosen:
             entries.append(
                 {
                     "code": code,
                     "name": tbl.at[code, "name"],
                     "prefecture": tbl.at[code, "prefecture"],
-                    "key": _katakana_to_hiragana(
-                        f"{tbl.at[code, 'prefecture']}{tbl.at[code, 'name']}"
+                    "key": _codes.to_hiragana(
+                        f"{tbl.at[code, 'prefecture']}{tbl.at[code, 'name']}{kana.get(code, '')}"
                     ),
                 }
             )

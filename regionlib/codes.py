@@ -251,7 +251,9 @@ def _history_graph() -> tuple[pd.DataFrame, pd.DataFrame]:
     from regionlib import _cache, datasets
 
     inputs = [datasets.info("code-history").sha256]
-    nodes = _cache.cached("code-history-nodes", inputs, {}, lambda: _parse_history()[0])
+    nodes = _cache.cached(
+        "code-history-nodes", inputs, {"columns": "kana"}, lambda: _parse_history()[0]
+    )
     edges = _cache.cached("code-history-edges", inputs, {}, lambda: _parse_history()[1])
     # ``interval`` is the node's validity as a duration whose start the R object keeps in an
     # attribute rdata drops; an infinite one marks a current municipality. Dates come from the
@@ -300,6 +302,13 @@ def _parse_history() -> tuple[pd.DataFrame, pd.DataFrame]:
                     for n, c in zip(vattr["city_name"], vattr["city_desig_name"], strict=True)
                 ],
                 "end": np.asarray(vattr["interval"], dtype=float),
+                # reading in hiragana: a designated city's, then its ward's (さっぽろしちゅうおうく)
+                "kana": [
+                    "".join(str(k) for k in (d, n) if k is not None) or None
+                    for d, n in zip(
+                        vattr["city_desig_name_kana"], vattr["city_name_kana"], strict=True
+                    )
+                ],
             }
         )
         dates = (
@@ -515,6 +524,57 @@ def normalize_name(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).replace("ケ", "ヶ")
 
 
+def to_hiragana(text: str) -> str:
+    """Return ``text`` (NFKC-normalised, no spaces) with katakana turned into hiragana.
+
+    Parameters
+    ----------
+    text
+        A reading in hiragana or katakana (half-width katakana too).
+
+    Returns
+    -------
+    str
+        The reading in hiragana, as :func:`readings` gives it (ユウバリシ -> ゆうばりし).
+    """
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    text = text.replace("ヶ", "け").replace("ヵ", "か")
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+#: A query written in kana only: matched against the readings.
+_KANA = re.compile(r"[ぁ-ゖァ-ヺー]+")
+#: Readings of the kinds of municipality, dropped to match a bare reading (ゆうばり).
+_KIND_READINGS = ("し", "く", "ちょう", "まち", "そん", "むら")
+
+
+@functools.cache
+def readings() -> pd.Series:
+    """Return the reading (hiragana) of every current municipality and designated-city ward.
+
+    From the code history (jpcity's packaging of e-Stat's 市区町村名 with their readings):
+    ``01209`` -> ``ゆうばりし``, ``01101`` (札幌市中央区) -> ``さっぽろしちゅうおうく``.
+
+    Returns
+    -------
+    pandas.Series
+        Reading per 5-digit code, named ``kana``.
+    """
+    nodes, _ = _history_graph()
+    current = nodes[nodes["current"] & nodes["kana"].notna()]
+    out = current.drop_duplicates("code", keep="last").set_index("code")["kana"]
+    out.index = out.index.astype(str)
+    return out.astype(str).rename("kana")
+
+
+def _reading_hits(text: str, codes: pd.Index) -> list[str]:
+    """Codes among ``codes`` whose reading is ``text``, with or without its kind (し, ちょう…)."""
+    wanted = to_hiragana(text)
+    kana = readings().reindex(codes.astype(str)).dropna()
+    bare = kana.str.replace(f"({'|'.join(_KIND_READINGS)})$", "", regex=True)
+    return sorted(set(kana.index[(kana == wanted).to_numpy() | (bare == wanted).to_numpy()]))
+
+
 @functools.cache
 def _default_candidates() -> pd.DataFrame:
     from regionlib import boundaries
@@ -528,7 +588,8 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     Names are matched after Unicode (NFKC) normalisation and removal of spaces, as the bare
     name (``"札幌市"``), prefixed by the prefecture (``"東京都府中市"``) or, for towns and villages,
     by prefecture and county (``"北海道石狩郡当別町"``). Designated-city wards are found by their
-    full name (``"札幌市中央区"``).
+    full name (``"札幌市中央区"``). A name written in kana only is matched against the readings
+    (``"ゆうばりし"``, ``"ユウバリ"``; see :func:`readings`).
 
     Parameters
     ----------
@@ -582,6 +643,8 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     for form in forms:
         mask |= form == text
     hits = sorted(set(codes[mask]))
+    if not hits and _KANA.fullmatch(unicodedata.normalize("NFKC", str(name_or_code)).strip()):
+        hits = _reading_hits(str(name_or_code), codes)  # ゆうばりし, ユウバリ
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:

@@ -362,5 +362,8 @@ def test_atlas_search_offline(browser, tmp_path, mirror_dir):
     assert search("31201") == ["m/31201.html"]
     assert len(search("町")) >= 10
     assert search("存在しない") == []
+    # the readings are searchable too, in hiragana or katakana
+    assert search("とっとりし") == search("トットリ") == ["m/31201.html"]
+    assert search("よなご") == ["m/31202.html"]
     n = browser.evaluate("document.querySelectorAll('svg a').length")
     assert n == len(list((folder / "m").glob("*.html"))) == 19

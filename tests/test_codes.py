@@ -128,6 +128,18 @@ def test_resolve_names():
     )
 
 
+def test_resolve_by_reading():
+    assert codes.readings()["01209"] == "ゆうばりし"
+    assert codes.readings()["01101"] == "さっぽろしちゅうおうく"  # city and ward
+    for query in ("ゆうばりし", "ユウバリシ", "ﾕｳﾊﾞﾘ", "ゆうばり"):
+        assert codes.resolve_municipality(query) == "01209", query
+    with pytest.raises(AmbiguousNameError, match=r"東京都府中市 .*広島県府中市"):
+        codes.resolve_municipality("ふちゅうし")
+    with pytest.raises(UnknownNameError):
+        codes.resolve_municipality("ゆうばりまち")
+    assert codes.to_hiragana("カスミガウラ ケ") == "かすみがうらけ"
+
+
 def test_resolve_ambiguous_lists_both():
     with pytest.raises(AmbiguousNameError) as info:
         codes.resolve_municipality("府中市")

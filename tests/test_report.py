@@ -38,7 +38,6 @@ def test_peers_are_those_of_the_cli(context, yubari):
     assert len(yubari.data["peer_indicators"]) == 10
 
 
-
 def test_profile_numbers_as_a_workbook(yubari, tmp_path):
     import openpyxl
 
@@ -62,6 +61,7 @@ def test_profile_numbers_as_a_workbook(yubari, tmp_path):
     assert min(years) <= 2016 and max(years) >= 2020
     sources = [r[0] for r in wb["出典"].iter_rows(min_row=2, values_only=True)]
     assert "aging_rate" in sources
+
 
 def test_cluster_region_lisa_maps_credits(yubari):
     d = yubari.data
