@@ -357,9 +357,9 @@ def bench_size(size: int, refs: list[str], args: argparse.Namespace) -> None:
         ours[method] = child(_regionlib_target, (method, x, weight, adj, k))
         line = describe(f"regionlib {label}", x, ours[method], method == "maxp")
         out = ours[method]
-        if method == "maxp" and n in TARGETS and out.labels is not None:
-            ok = out.seconds < TARGETS[n] and out.peak_mb < 2048
-            line += f"  (target < {TARGETS[n]:.0f} s, < 2 GB: {'OK' if ok else 'MISSED'})"
+        if method == "maxp" and size in TARGETS and out.labels is not None:
+            ok = out.seconds < TARGETS[size] and out.peak_mb < 2048
+            line += f"  (target < {TARGETS[size]:.0f} s, < 2 GB: {'OK' if ok else 'MISSED'})"
         print(line, flush=True)
 
     common = {"scale_method": "raw"}
