@@ -3,14 +3,24 @@
 Run from the repository root with the data mirror or cache configured::
 
     python benchmarks/bench_regions.py [--spopt-timeout 150] [--skip-spopt]
+        [--pygeoda-timeout 600]
 
 Inputs: the 1,741 municipalities (1 % boundaries), 10 catalogue indicators standardised
-(z-scores; missing values filled with the median, as ``regionalize(missing="median")`` does),
+(z-scores; flagged and missing values set to the median, as ``regionalize(missing="median")``
+does: the references get the very matrix regionlib builds),
 the Queen contiguity graph with islands bridged to their nearest municipality (connected, so
 pygeoda — which crashes the interpreter on a disconnected graph — gets the very same links
 through a GAL file). Every method sees the same standardised matrix; pygeoda is told not to
 rescale (``scale_method="raw"``). Within-region sums of squares are computed the same way for
 all of them.
+
+References, each run in this process right after regionlib and printed with the ratios
+regionlib / reference: Ward (50 regions) against pygeoda ``schc`` with Ward linkage, SKATER (50
+regions) against pygeoda ``skater``, max-p (population floor 200,000) against pygeoda
+``maxp_greedy``, ``maxp_sa`` and ``maxp_tabu`` with their default settings (each in a child
+process with a time limit and its peak memory, as in ``bench_grid.py``), and spopt
+``MaxPHeuristic`` on mainland Hokkaido (in a child process with a time limit). Ward and SKATER
+times are medians of three runs, the others single runs.
 """
 
 from __future__ import annotations
@@ -26,7 +36,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# the sibling script (this directory is on sys.path when a script runs from it)
+from bench_grid import pygeoda_target, run_child
+
 from regionlib import evaluate, graph, regions, table
+from regionlib.regions._problem import feature_matrix
 
 INDICATORS = [
     "population_change_2015_2020",
@@ -53,10 +67,17 @@ def timed(func, repeat: int = 1):
     return result, statistics.median(times)
 
 
+def verdict(ours: float, ref: float) -> str:
+    """Whether regionlib's within-region sum of squares is lower than the reference's."""
+    if np.isclose(ours, ref, rtol=1e-9):
+        return "same SSD"
+    return f"{'ahead' if ours < ref else 'BEHIND'} on SSD"
+
+
 def standardized(frame: pd.DataFrame) -> pd.DataFrame:
-    x = frame[INDICATORS].astype(float)
-    x = x.fillna(x.median())
-    return (x - x.mean()) / x.std(ddof=0)
+    """The matrix ``regionalize(missing="median")`` builds, for the references."""
+    x = feature_matrix(frame, INDICATORS, standardize=True, missing="median")
+    return pd.DataFrame(x, index=frame.index, columns=INDICATORS)
 
 
 def write_gal(g, index: pd.Index, path: Path) -> None:
@@ -121,6 +142,9 @@ def main() -> None:
     parser.add_argument("--spopt-timeout", type=float, default=150.0)
     parser.add_argument("--skip-spopt", action="store_true")
     parser.add_argument("--threads", type=int, default=2, help="pygeoda cpu_threads")
+    parser.add_argument(
+        "--pygeoda-timeout", type=float, default=600.0, help="seconds per pygeoda max-p run"
+    )
     args = parser.parse_args()
 
     import pygeoda
@@ -139,18 +163,35 @@ def main() -> None:
             frame, INDICATORS, method="ward", n_regions=50, graph=gg, missing="median"
         )
 
-    lab_ward, t_ward = timed(ward, repeat=3)
-    print(
-        f"\nWard 50 (incl. graph): {t_ward:.3f} s  SSD={ssd(frame, lab_ward):.1f}  "
-        f"target < 1 s: {'OK' if t_ward < 1 else 'MISSED'}"
-    )
-
     # pygeoda with the same, connected weights
     with tempfile.TemporaryDirectory() as tmp:
         gal = Path(tmp) / "w.gal"
         write_gal(g, frame.index, gal)
         w = pygeoda.read_gal(str(gal), [str(i) for i in range(len(frame))])
     data = pd.DataFrame(x.to_numpy(), columns=[f"f{i}" for i in range(x.shape[1])])
+
+    lab_ward, t_ward = timed(ward, repeat=3)
+    print(
+        f"\nWard 50 (incl. graph): {t_ward:.3f} s  SSD={ssd(frame, lab_ward):.1f}  "
+        f"target < 1 s: {'OK' if t_ward < 1 else 'MISSED'}"
+    )
+    # against pygeoda's schc (Ward linkage), both given the graph
+    lab_wg, t_wg = timed(
+        lambda: regions.regionalize(
+            frame, INDICATORS, method="ward", n_regions=50, graph=g, missing="median"
+        ),
+        repeat=3,
+    )
+    res_schc, t_schc = timed(
+        lambda: pygeoda.schc(50, w, data, "ward", scale_method="raw"),
+        repeat=3,
+    )
+    s_ours, s_pg = ssd(frame, lab_wg), ssd(frame, res_schc["Clusters"])
+    print(
+        f"  graph given  ours: {t_wg:.3f} s SSD={s_ours:.1f} | pygeoda schc (ward): "
+        f"{t_schc:.3f} s SSD={s_pg:.1f} | ratios ours/pygeoda: time={t_wg / t_schc:.2f} "
+        f"SSD={s_ours / s_pg:.4f} ({verdict(s_ours, s_pg)})"
+    )
 
     # --- SKATER, 50 regions ------------------------------------------------------------------
     lab_sk, t_sk = timed(
@@ -178,29 +219,34 @@ def main() -> None:
             frame, INDICATORS, method="maxp", floor=floor, graph=g, missing="median"
         )
     )
-    res_mpg, t_mpg = timed(
-        lambda: pygeoda.maxp_greedy(
-            w,
-            data,
-            frame[POP].astype(float),
-            FLOOR,
-            scale_method="raw",
-            cpu_threads=args.threads,
-        )
-    )
-    p_ours, p_pg = lab_mp.nunique(), len(set(res_mpg["Clusters"]))
-    m_ours, m_pg = ssd(frame, lab_mp), ssd(frame, res_mpg["Clusters"])
+    p_ours, m_ours = lab_mp.nunique(), ssd(frame, lab_mp)
     check = evaluate.evaluate(frame, lab_mp, floor=floor, graph=g)
     print(
         f"\nmax-p {FLOOR:,}  ours: {t_mp:.2f} s p={p_ours} SSD={m_ours:.1f} "
-        f"(floor ok={check['floor_ok']}, contiguous={check['contiguous']}) | "
-        f"pygeoda maxp_greedy: {t_mpg:.2f} s p={p_pg} SSD={m_pg:.1f}"
+        f"(floor ok={check['floor_ok']}, contiguous={check['contiguous']}); "
+        f"target < 30 s: {'OK' if t_mp < 30 else 'MISSED'}"
     )
-    print(
-        f"  ratios ours/pygeoda: time={t_mp / t_mpg:.2f} p={p_ours / p_pg:.3f} "
-        f"SSD={m_ours / m_pg:.4f}; target < 30 s, p >= pygeoda, SSD < pygeoda: "
-        f"{'OK' if t_mp < 30 and p_ours >= p_pg and m_ours < m_pg else 'MISSED'}"
-    )
+    # pygeoda's max-p heuristics with their defaults (99 greedy construction iterations; SA
+    # cooling rate 0.85, one annealing run; tabu length 10, 10 non-improving moves), each in a
+    # child process with a time limit, as in bench_grid
+    adj = graph.adjacency_matrix(g, frame.index)
+    for name in ("maxp_greedy", "maxp_sa", "maxp_tabu"):
+        kwargs = {"scale_method": "raw", "cpu_threads": args.threads}
+        tail = (frame[POP].astype(float).reset_index(drop=True), FLOOR)
+        out = run_child(
+            pygeoda_target, (name, (), tail, kwargs, x.to_numpy(), adj), args.pygeoda_timeout, 6.0
+        )
+        if out.labels is None:
+            print(f"  pygeoda {name:<12} {out.failure}")
+            continue
+        p_pg, m_pg = len(set(out.labels.tolist())), ssd(frame, out.labels)
+        ahead = p_ours > p_pg or (p_ours == p_pg and m_ours < m_pg)
+        print(
+            f"  pygeoda {name:<12} {out.seconds:7.2f} s p={p_pg} SSD={m_pg:.1f} (peak "
+            f"{out.peak_mb:,.0f} MB) | ratios ours/pygeoda: time={t_mp / out.seconds:.3f} "
+            f"p={p_ours / p_pg:.3f} SSD={m_ours / m_pg:.4f} "
+            f"({'ahead' if ahead else 'BEHIND'}: more regions, or as many and lower SSD)"
+        )
 
     # --- compactness trade-off ----------------------------------------------------------------
     print(
