@@ -189,7 +189,9 @@ def run_child(target: Callable, args: tuple, timeout: float, mem_cap_gb: float) 
     ``target`` must return ``(seconds, labels, start_mb)`` (see :func:`_timed_call`). A child
     that dies without a result ran out of memory if it was killed (SIGKILL, the kernel's
     out-of-memory killer) or its error output names a failed allocation (``std::bad_alloc``
-    ends a C++ extension with SIGABRT); otherwise it crashed.
+    ends a C++ extension with SIGABRT); otherwise it crashed, and a segmentation fault under the
+    cap may still be a refused allocation (pygeoda's max-p dies so when its pairwise distance
+    matrix, 4 n² bytes, does not fit under the cap).
     """
     ctx = mp.get_context("spawn")
     result_queue = ctx.Queue()
@@ -228,6 +230,12 @@ def run_child(target: Callable, args: tuple, timeout: float, mem_cap_gb: float) 
         cap = f"{mem_cap_gb:g} GB cap" if mem_cap else "no cap"
         if code == -signal.SIGKILL or any(m in errors for m in OOM_MARKERS):
             return Outcome(failure=f"ran out of memory ({name}{last}; {cap}{seen})")
+        if mem_cap and code in (-signal.SIGSEGV, -signal.SIGBUS):
+            # a C extension that does not check malloc dies so when an allocation is refused
+            return Outcome(
+                failure=f"crashed ({name}{last}{seen}); perhaps out of memory: an allocation "
+                f"refused under the {mem_cap_gb:g} GB cap ends so, a larger --mem-cap-gb tells"
+            )
         return Outcome(failure=f"crashed ({name}{last}{seen})")
     if msg[0] == "oom":
         return Outcome(failure=f"ran out of memory (MemoryError under the {mem_cap_gb:g} GB cap)")
