@@ -298,13 +298,19 @@ def main() -> None:
     if not args.skip_spopt:
         labels, seconds, hok = run_spopt_hokkaido(frame, args.spopt_timeout)
         g_hok = graph.contiguity(hok, islands="keep")
-        lab_h, t_h = timed(
-            lambda: regions.regionalize(
-                hok, INDICATORS, method="maxp", floor=floor, graph=g_hok, missing="median"
-            )
-        )
         x_h = standardized(frame).loc[hok.index]  # national z-scores, as given to spopt
         hok_x = hok.assign(**{c: x_h[c] for c in INDICATORS})
+        lab_h, t_h = timed(  # the same matrix as spopt's: no re-standardising within Hokkaido
+            lambda: regions.regionalize(
+                hok_x,
+                INDICATORS,
+                method="maxp",
+                floor=floor,
+                graph=g_hok,
+                standardize=False,
+                missing="median",
+            )
+        )
 
         def ssd_h(lab):
             lab = pd.Series(np.asarray(lab), index=hok.index)
