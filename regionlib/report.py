@@ -25,7 +25,7 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -558,8 +558,14 @@ class Profile:
     name: str
     prefecture: str
     data: dict
-    tables: dict = field(default_factory=dict)
     cited: list = field(default_factory=list)
+    #: builds :attr:`tables` when first asked for (the atlas renders 1,741 pages without them)
+    make_tables: Callable[[], dict] | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def tables(self) -> dict:
+        """The page's numbers as tables (sheet name -> table), as :meth:`save` writes them."""
+        return self.make_tables() if self.make_tables is not None else {}
 
     def to_html(self, *, links: Mapping[str, str] | None = None) -> str:
         """Return the page as one self-contained HTML document (see :func:`render`)."""
@@ -628,31 +634,57 @@ def _rank(sorted_values: np.ndarray, value: float) -> tuple[int, int, int, int]:
     return n - hi + 1, n, lo, hi - lo
 
 
-def _headline(context: Context, code: str, peers: list[str]) -> list[dict]:
+def _indicator_values(context: Context, code: str, peers: list[str]) -> list[dict]:
+    """Each headline indicator of ``code``: value, ranks and medians as numbers.
+
+    The page formats these (:func:`_headline`) and the workbook lists them (:func:`_tables`).
+    """
     from regionlib import indicators
 
     pref = context.table.at[code, "pref_code"]
     rows = []
     for name, col in _columns(context).items():
-        entry = indicators.info(name)
         value = float(col["values"][code])
-        decimals = col["decimals"]
         row = {
             "name": name,
-            "label": entry.label,
-            "unit": entry.unit,
-            "year": _year(entry.year, fiscal=getattr(entry, "group", "") == "fiscal"),
-            "value": fmt(value, decimals),
-            "missing": not np.isfinite(value),
-            "reason": _reason(context, name, code) if not np.isfinite(value) else "",
-            "peers_median": fmt(float(col["values"].reindex(peers).median()), decimals),
-            "national_median": fmt(col["median"], decimals),
+            "entry": indicators.info(name),
+            "value": value,
+            "decimals": col["decimals"],
+            "peers_median": float(col["values"].reindex(peers).median()),
+            "national_median": col["median"],
+            "reason": "" if np.isfinite(value) else _reason(context, name, code),
+            "rank": None,
+            "n": None,
+            "pref_rank": None,
+            "pref_n": None,
         }
         if np.isfinite(value):
             rank, n, below, equal = _rank(col["sorted"], value)
             row["rank"], row["n"] = rank, n
             row["percentile"] = round(100 * (below + 0.5 * (equal - 1)) / max(n - 1, 1))
             row["pref_rank"], row["pref_n"], _, _ = _rank(col["by_pref"][pref], value)
+        rows.append(row)
+    return rows
+
+
+def _headline(values: list[dict]) -> list[dict]:
+    """Format :func:`_indicator_values` as the page's headline rows."""
+    rows = []
+    for v in values:
+        entry, decimals = v["entry"], v["decimals"]
+        row = {
+            "name": v["name"],
+            "label": entry.label,
+            "unit": entry.unit,
+            "year": _year(entry.year, fiscal=getattr(entry, "group", "") == "fiscal"),
+            "value": fmt(v["value"], decimals),
+            "missing": not np.isfinite(v["value"]),
+            "reason": v["reason"],
+            "peers_median": fmt(v["peers_median"], decimals),
+            "national_median": fmt(v["national_median"], decimals),
+        }
+        if v["rank"] is not None:
+            row |= {k: v[k] for k in ("rank", "n", "percentile", "pref_rank", "pref_n")}
         rows.append(row)
     return rows
 
@@ -783,39 +815,33 @@ def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict], 
     return list(peers.index), rows, table
 
 
-def _tables(context: Context, code: str, peers: list[str], peer_table: pd.DataFrame) -> dict:
+def _tables(context: Context, code: str, values: list[dict], peers: list[str], peer_table) -> dict:
     """Return the page's numbers as tables for a workbook: indicators, peers, series."""
     from regionlib import indicators
 
-    pref = context.table.at[code, "pref_code"]
-    rows = []
-    for name, col in _columns(context).items():
-        entry = indicators.info(name)
-        value = float(col["values"][code])
-        rank = n = pref_rank = pref_n = None
-        if np.isfinite(value):
-            rank, n, _, _ = _rank(col["sorted"], value)
-            pref_rank, pref_n, _, _ = _rank(col["by_pref"][pref], value)
-        rows.append(
-            {
-                "指標": entry.label,
-                "単位": entry.unit,
-                "年": entry.year,
-                "値": value,
-                "全国順位": rank,
-                "全国の市区町村数": n,
-                "都道府県内順位": pref_rank,
-                "都道府県内の市区町村数": pref_n,
-                "類似市区町村の中央値": float(col["values"].reindex(peers).median()),
-                "全国の中央値": col["median"],
-                "値がない理由": "" if np.isfinite(value) else _reason(context, name, code),
-            }
-        )
-    series = []
+    rows = [
+        {
+            "指標": v["entry"].label,
+            "単位": v["entry"].unit,
+            "年": v["entry"].year,
+            "値": v["value"],
+            "全国順位": v["rank"],
+            "全国の市区町村数": v["n"],
+            "都道府県内順位": v["pref_rank"],
+            "都道府県内の市区町村数": v["pref_n"],
+            "類似市区町村の中央値": v["peers_median"],
+            "全国の中央値": v["national_median"],
+            "値がない理由": v["reason"],
+        }
+        for v in values
+    ]
+    series, series_decimals = [], []
     for name, wide in context.series.items():
         if code not in wide.index:
             continue
         entry = indicators.info(name)
+        peer_median, national_median = wide.reindex(peers).median(), wide.median()
+        places = _decimals(wide.to_numpy(dtype=float).ravel())
         for year, value in wide.loc[code].items():
             series.append(
                 {
@@ -823,15 +849,14 @@ def _tables(context: Context, code: str, peers: list[str], peer_table: pd.DataFr
                     "単位": entry.unit,
                     "年": int(year),
                     "値": float(value),
-                    "類似市区町村の中央値": float(
-                        wide.loc[wide.index.intersection(peers), year].median()
-                    ),
-                    "全国の中央値": float(wide[year].median()),
+                    "類似市区町村の中央値": float(peer_median[year]),
+                    "全国の中央値": float(national_median[year]),
                 }
             )
+            series_decimals.append(places)
     counts = ("全国順位", "全国の市区町村数", "都道府県内順位", "都道府県内の市区町村数")
     headline = pd.DataFrame(rows).astype(dict.fromkeys(counts, "Int64"))
-    decimals = [col["decimals"] for col in _columns(context).values()]
+    decimals = [v["decimals"] for v in values]
     headline.attrs["cell_decimals"] = dict.fromkeys(
         ("値", "類似市区町村の中央値", "全国の中央値"), decimals
     )
@@ -840,12 +865,8 @@ def _tables(context: Context, code: str, peers: list[str], peer_table: pd.DataFr
         out["類似市区町村"] = peer_table
     if series:
         trend = pd.DataFrame(series)
-        places = {
-            label: _decimals(wide.to_numpy(dtype=float).ravel())
-            for label, wide in ((indicators.info(n).label, w) for n, w in context.series.items())
-        }
         trend.attrs["cell_decimals"] = dict.fromkeys(
-            ("値", "類似市区町村の中央値", "全国の中央値"), trend["指標"].map(places).tolist()
+            ("値", "類似市区町村の中央値", "全国の中央値"), series_decimals
         )
         out["推移"] = trend
     return out
@@ -970,6 +991,7 @@ def profile(
     tbl = context.table
     code = resolve(tbl, municipality)
     peer_codes, peer_rows, peer_table = _peers(context, code, k)
+    values = _indicator_values(context, code, peer_codes)
     labels = context.labels.loc[code] if code in context.labels.index else pd.Series(dtype=object)
     region_name = labels.get("region_name")
     region_codes: list[str] = []
@@ -986,7 +1008,7 @@ def profile(
         )
     data = {
         "good_practice": _good_practice(context, code),
-        "headline": _headline(context, code, peer_codes),
+        "headline": _headline(values),
         "changes": _changes(context, code),
         "peers": peer_rows,
         "peer_indicators": [indicators.info(n).label for n in context.peer_indicators],
@@ -1025,8 +1047,8 @@ def profile(
         str(tbl.at[code, "name"]),
         str(tbl.at[code, "prefecture"]),
         data,
-        tables=_tables(context, code, peer_codes, peer_table),
         cited=used,
+        make_tables=lambda: _tables(context, code, values, peer_codes, peer_table),
     )
 
 
