@@ -228,6 +228,50 @@ def classify(
     return Classes(scheme, upper, float(yv.min()), cls, colors, counts)
 
 
+def pooled_classes(
+    frame: pd.DataFrame,
+    indicator: str,
+    years,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str | None = None,
+) -> tuple[str, list[str], pd.Series, Classes]:
+    """Classify the values of every year of one indicator together (one scheme for all years).
+
+    Parameters
+    ----------
+    frame
+        A table with the columns ``INDICATOR@YEAR``.
+    indicator
+        Catalogue name or label.
+    years
+        The years, in order.
+    scheme, k, palette
+        As for :func:`classify`, applied to the pooled values.
+
+    Returns
+    -------
+    tuple
+        The indicator's catalogue name, its ``NAME@YEAR`` columns, the pooled values and their
+        classes; a colour then means the same value in every year's map.
+
+    Raises
+    ------
+    UnknownNameError
+        A year's column is not in the table.
+    """
+    name = indicators.parse(indicator).name
+    columns = [f"{name}@{int(y)}" for y in years]
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise UnknownNameError(f"column {absent[0]!r} is not in the table")
+    pooled = pd.concat(
+        [pd.to_numeric(frame[c], errors="coerce") for c in columns], ignore_index=True
+    )
+    return name, columns, pooled, classify(pooled.rename(name), scheme=scheme, k=k, palette=palette)
+
+
 def is_change(column: str) -> bool:
     """Whether ``column`` is a change, mapped around 0 (see :func:`change_centre`).
 

@@ -58,6 +58,7 @@ from regionlib._mapstyle import (
     decimals_for,
     fmt,
     names_of,
+    pooled_classes,
 )
 from regionlib._simplify import auto_tolerance, encode_lines, encode_polygons, simplify_coverage
 from regionlib._write import write_text
@@ -439,13 +440,10 @@ def choropleth_years(
     folium.Map
         The map.
     """
-    from regionlib import indicators
-
-    name = indicators.parse(indicator).name
-    cols = [f"{name}@{int(y)}" for y in years]
-    frame = _check_frame(gdf, cols)
-    pooled = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in cols], ignore_index=True)
-    shared = classify(pooled.rename(name), scheme=scheme, k=k, palette=palette)
+    frame = _check_frame(gdf, [])
+    name, cols, _, shared = pooled_classes(
+        frame, indicator, years, scheme=scheme, k=k, palette=palette
+    )
     bins = {c: list(shared.upper) for c in cols}
     log(f"map {name}: {len(cols)} years on one class scheme ({SCHEMES[shared.scheme]})")
     return choropleth(gdf, cols, scheme="user_defined", bins=bins, palette=palette, **kwargs)

@@ -61,6 +61,7 @@ from regionlib._mapstyle import (
     credit_lines,
     decimals_for,
     fmt,
+    pooled_classes,
 )
 from regionlib._simplify import simplify_coverage
 from regionlib._write import atomic_write
@@ -569,6 +570,34 @@ def _compose(
     return fig
 
 
+def _class_handles(classes, decimals: int, *, counts: bool) -> list[Patch]:
+    """Legend entries of a class scheme: one per class, and one for missing values.
+
+    With ``counts`` each entry says how many municipalities it holds and the missing entry is
+    shown only when some are missing (one map); without, the missing entry is always shown
+    (small multiples share one legend over several years).
+    """
+    handles, lower = [], classes.lower
+    for color, upper, count in zip(classes.colors, classes.upper, classes.counts, strict=True):
+        text = f"{fmt(lower, decimals)} – {fmt(upper, decimals)}"
+        text += f"  ({count:,})" if counts else ""
+        handles.append(Patch(facecolor=color, edgecolor="#555555", linewidth=0.5, label=text))
+        lower = upper
+    n_missing = int((classes.cls < 0).sum())
+    if n_missing or not counts:
+        label = f"{MISSING_LABEL}  ({n_missing:,})" if counts else MISSING_LABEL
+        handles.append(
+            Patch(
+                facecolor=MISSING_COLOR,
+                edgecolor="#555555",
+                hatch="////",
+                linewidth=0.5,
+                label=label,
+            )
+        )
+    return handles
+
+
 def plot_choropleth(
     gdf: gpd.GeoDataFrame,
     column: str,
@@ -610,7 +639,8 @@ def plot_choropleth(
         Figure title; default the legend title.
     insets
         ``"auto"`` (:func:`default_insets`: 沖縄県 and 小笠原村 on national maps, far island
-        groups on regional maps), ``None`` (no inset), or a mapping inset title -> codes. Each island group of an inset gets its own panel.
+        groups on regional maps), ``None`` (no inset), or a mapping inset title -> codes.
+        Each island group of an inset gets its own panel.
     tolerance
         Coverage simplification tolerance in degrees (``None`` or 0: none).
     page
@@ -638,22 +668,7 @@ def plot_choropleth(
     classes = classify(frame[column], scheme=scheme, k=k, bins=bins, palette=palette, centre=centre)
     colors = np.array([classes.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
     decimals = decimals_for(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
-    handles, lower = [], classes.lower
-    for color, upper, count in zip(classes.colors, classes.upper, classes.counts, strict=True):
-        text = f"{fmt(lower, decimals)} – {fmt(upper, decimals)}  ({count:,})"
-        handles.append(Patch(facecolor=color, edgecolor="#555555", linewidth=0.5, label=text))
-        lower = upper
-    n_missing = int((classes.cls < 0).sum())
-    if n_missing:
-        handles.append(
-            Patch(
-                facecolor=MISSING_COLOR,
-                edgecolor="#555555",
-                hatch="////",
-                linewidth=0.5,
-                label=f"{MISSING_LABEL}  ({n_missing:,})",
-            )
-        )
+    handles = _class_handles(classes, decimals, counts=True)
     scheme_label = SCHEMES.get(classes.scheme, CENTRED_LABEL)
     sub = [f"{meta.year}年" if meta.year[:1].isdigit() else meta.year, scheme_label]
     with matplotlib.rc_context(_rc()):
@@ -846,18 +861,13 @@ def plot_small_multiples(
     matplotlib.figure.Figure
         The figure; save it with :func:`save_figure`.
     """
-    from regionlib import indicators
-
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
         raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
-    name = indicators.parse(indicator).name
-    columns = [f"{name}@{int(y)}" for y in years]
-    absent = [c for c in columns if c not in gdf.columns]
-    if absent:
-        raise UnknownNameError(f"column {absent[0]!r} is not in the table")
+    # classes from the table's values; an absent year fails before the geometry work
+    name, columns, pooled, shared = pooled_classes(
+        gdf, indicator, years, scheme=scheme, k=k, palette=palette
+    )
     frame = _prepare(gdf, tolerance)
-    pooled = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in columns])
-    shared = classify(pooled.rename(name), scheme=scheme, k=k, palette=palette)
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     meta = column_meta(name)
     national = pref_key is not None and frame[pref_key].nunique() > 10
@@ -880,14 +890,7 @@ def plot_small_multiples(
                 ax.set_ylim(miny, maxy)
             ax.set_title(f"{int(year)}年", fontsize=11)
         decimals = decimals_for(pooled.to_numpy(dtype=float))
-        handles, lower = [], shared.lower
-        for color, upper in zip(shared.colors, shared.upper, strict=True):
-            text = f"{fmt(lower, decimals)} – {fmt(upper, decimals)}"
-            handles.append(Patch(facecolor=color, edgecolor="#777777", linewidth=0.5, label=text))
-            lower = upper
-        handles.append(
-            Patch(facecolor=MISSING_COLOR, edgecolor="#777777", hatch="////", label=MISSING_LABEL)
-        )
+        handles = _class_handles(shared, decimals, counts=False)
         fig.legend(
             handles=handles,
             title=f"{meta.title}（全年共通の{SCHEMES[shared.scheme]}）",
