@@ -326,9 +326,9 @@ def propose_levels(
     ]
     for i, level in enumerate(parsed):  # before any work: the levels must grow
         _check_floor_order(level, parsed[:i])
-    compactness = regions.DEFAULT_COMPACTNESS if compactness is None else compactness
-    if compactness < 0:
-        raise RegionlibError(f"compactness must be 0 or more, got {compactness}")
+    compactness = regions.check_weight(
+        "compactness", regions.DEFAULT_COMPACTNESS if compactness is None else compactness
+    )
     columns = list(columns)
     with deferred_warnings():  # every block layer checked before any work, warnings after
         g = graph.contiguity(table, islands=islands)

@@ -210,9 +210,9 @@ def propose_regions(
         Labels, region table and evaluation (against prefectures and the 2020 commuting zones).
     """
     columns = list(columns)
-    compactness = regions.DEFAULT_COMPACTNESS if compactness is None else compactness
-    if compactness < 0:
-        raise RegionlibError(f"compactness must be 0 or more, got {compactness}")
+    compactness = regions.check_weight(
+        "compactness", regions.DEFAULT_COMPACTNESS if compactness is None else compactness
+    )
     with deferred_warnings():  # a block layer refused: one error line, no graph warning
         g = graph.contiguity(table, within_prefecture=within_prefecture, islands=islands)
         in_graph = table.loc[table.index.isin(g.unique_ids)]

@@ -13,11 +13,13 @@ on standardised indicators, with three methods:
     SKATER: a minimum spanning tree of the graph weighted by feature distance, cut where the
     within-region sum of squares drops most, for a given number of regions.
 
-Why not spopt: ``spopt.region.MaxPHeuristic`` takes 45–125 s for Hokkaido alone and does not
-finish nationwide in 10 minutes, and ``spopt.region.Skater`` does not finish 50 regions
-nationwide in 10 minutes either (it re-evaluates every cut from scratch). The max-p and SKATER
-below are written with numpy and :mod:`scipy.sparse.csgraph` (minimum spanning tree, connected
-components) and use incremental sums, so a nationwide run takes seconds.
+Why not spopt: ``spopt.region.MaxPHeuristic`` takes 13–125 s for mainland Hokkaido alone
+(depending on its random draws) and does not finish nationwide in 10 minutes, and
+``spopt.region.Skater`` needs 239 s for 45 regions of a 900-cell grid (it re-evaluates every
+cut from scratch). The max-p and SKATER here use incremental sums, :mod:`scipy.sparse.csgraph`
+(minimum spanning tree, connected components) and inner loops compiled with numba, so a
+nationwide run takes well under a second (``benchmarks/bench_regions.py``,
+``benchmarks/bench_grid.py``).
 
 The package holds one module per method over a shared problem definition:
 :mod:`~regionlib.regions._problem` (validation, contraction of keep-together groups, floor
@@ -31,12 +33,13 @@ and names them after their core, e.g. 「旭川圏」.
 from __future__ import annotations
 
 from regionlib.regions._api import DEFAULT_COMPACTNESS, Method, regionalize
-from regionlib.regions._problem import parse_floor
+from regionlib.regions._problem import check_weight, parse_floor
 from regionlib.regions._table import region_name, region_table
 
 __all__ = [
     "DEFAULT_COMPACTNESS",
     "Method",
+    "check_weight",
     "parse_floor",
     "region_name",
     "region_table",

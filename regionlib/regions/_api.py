@@ -16,7 +16,7 @@ from regionlib._errors import RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 from regionlib.regions import maxp, skater, ward
 from regionlib.regions._local import improve
-from regionlib.regions._problem import check_floor_feasible, prepare
+from regionlib.regions._problem import check_floor_feasible, check_weight, prepare
 
 Method = Literal["ward", "maxp", "skater"]
 
@@ -137,8 +137,8 @@ def regionalize(
         On a missing option, missing indicator values (the codes are listed), a floor above the
         total or one an island cannot reach (named), or more regions than municipalities.
     """
-    if compactness < 0:
-        raise RegionlibError(f"compactness must be 0 or more, got {compactness}")
+    check_weight("compactness", compactness)
+    check_weight("spatial_weight", spatial_weight)
     if method not in METHODS:
         raise UnknownNameError(f"unknown method {method!r}{suggest(str(method), METHODS)}")
     if floor is not None and not float(floor[1]) > 0:

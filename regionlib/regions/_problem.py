@@ -150,14 +150,29 @@ def feature_matrix(
     return values
 
 
+def check_weight(name: str, value: float) -> float:
+    """Return a shape weight (``compactness``, ``spatial_weight``), refused when negative.
+
+    The one check for every entry point (regionalize, proposals, nested levels), so that a
+    bad weight is refused before any work.
+    """
+    if value < 0:
+        raise RegionlibError(f"{name} must be 0 or more, got {value}")
+    return value
+
+
+def _centroid_xy(gdf: pd.DataFrame, option: str) -> np.ndarray:
+    """Centroids of the municipalities in ``settings.area_crs`` (metres), as an (n, 2) array."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise RegionlibError(f"{option} needs a GeoDataFrame with geometry")
+    centroids = gdf.geometry.to_crs(settings.area_crs).centroid
+    return np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
+
+
 def with_location(gdf: pd.DataFrame, x: np.ndarray, spatial_weight: float) -> np.ndarray:
     """Append the standardised centroid coordinates (in ``settings.area_crs``), scaled."""
-    if spatial_weight < 0:
-        raise RegionlibError(f"spatial_weight must be 0 or more, got {spatial_weight}")
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise RegionlibError("spatial_weight needs a GeoDataFrame with geometry")
-    centroids = gdf.geometry.to_crs(settings.area_crs).centroid
-    xy = np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
+    check_weight("spatial_weight", spatial_weight)
+    xy = _centroid_xy(gdf, "spatial_weight")
     xy = (xy - xy.mean(axis=0)) / xy.std(axis=0)
     return np.column_stack([x, xy * spatial_weight])
 
@@ -173,12 +188,8 @@ def with_compactness(
     median distance between the centroids of neighbours, so that ``weight=1`` makes one step
     between neighbours cost as much as one standard deviation of one indicator.
     """
-    if weight < 0:
-        raise RegionlibError(f"compactness must be 0 or more, got {weight}")
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise RegionlibError("compactness needs a GeoDataFrame with geometry")
-    centroids = gdf.geometry.to_crs(settings.area_crs).centroid
-    xy = np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
+    check_weight("compactness", weight)
+    xy = _centroid_xy(gdf, "compactness")
     coo = sparse.triu(adjacency, k=1).tocoo()
     steps = np.sqrt(((xy[coo.row] - xy[coo.col]) ** 2).sum(axis=1))
     step = float(np.median(steps[steps > 0])) if (steps > 0).any() else 1.0
