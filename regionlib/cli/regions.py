@@ -180,7 +180,7 @@ def _nested(
     prints: list[Path],
 ) -> int:
     """``regions --levels``: the nested CSV, its evaluation and the other outputs asked for."""
-    from regionlib import export, nested, printmaps, table
+    from regionlib import nested, table
 
     if args.floor or args.n_regions or args.blocks or args.cores or args.together:
         raise RegionlibError(
@@ -205,21 +205,51 @@ def _nested(
         random_state=args.seed,
     )
     written = result.save(csv_path, html=html) if csv_path is not None else []
+    top = result.levels[-1]  # the print map shows the coarsest level, named on the map
+    counts = " → ".join(str(result.labels[lv.spec].nunique()) for lv in result.levels)
+    return _finish(
+        frame,
+        result.to_frame(),
+        features,
+        written,
+        files,
+        prints,
+        print_labels=result.labels[top.spec],
+        print_title=f"{result.title}：{top.label}",
+        summary=result.summary(),
+        line=f"{len(frame)} 市区町村 → {counts} リージョン",
+    )
+
+
+def _finish(
+    frame: pd.DataFrame,
+    labels: pd.DataFrame,
+    columns: list[str],
+    written: list[Path],
+    files: list[Path],
+    prints: list[Path],
+    *,
+    print_labels: pd.Series,
+    print_title: str,
+    summary: str,
+    line: str,
+) -> int:
+    """Write the table files and print maps, then say the evaluation and every file written."""
+    from regionlib import export, printmaps
+
     if files:
-        levels_frame = result.to_frame().set_index("code")
-        attributes = levels_frame.join(frame[features])
+        attributes = labels.set_index("code").join(frame[columns])
+        attributes = attributes.join(
+            frame[[_POPULATION]].rename(columns={_POPULATION: "population"})
+        )
         attributes = attributes.loc[:, ~attributes.columns.duplicated()]
         for path in files:
             written.append(export.write_table(attributes, path))
-    top = result.levels[-1]
-    for path in prints:  # one page: the coarsest level, named on the map
-        fig = printmaps.plot_regions(
-            frame, result.labels[top.spec], title=f"{result.title}：{top.label}"
-        )
+    for path in prints:
+        fig = printmaps.plot_regions(frame, print_labels, title=print_title)
         written.append(printmaps.save_figure(fig, path))
-    print(result.summary())
-    counts = " → ".join(str(result.labels[lv.spec].nunique()) for lv in result.levels)
-    print(f"{len(frame)} 市区町村 → {counts} リージョン", file=sys.stderr)
+    print(summary)
+    print(line, file=sys.stderr)
     for path in written:
         print(f"  -> {path}", file=sys.stderr)
     return 0
@@ -284,27 +314,21 @@ def _regions(args: argparse.Namespace) -> int:
     written = []
     if csv_path is not None:
         written = proposal.save(csv_path, html=html[0] if html else None)
-    if files:
-        labels = proposal.to_frame().set_index("code")
-        attributes = labels.join(frame[proposal.columns]).join(
-            frame[[_POPULATION]].rename(columns={_POPULATION: "population"})
-        )
-        attributes = attributes.loc[:, ~attributes.columns.duplicated()]
-        for path in files:
-            written.append(export.write_table(attributes, path))
-    for path in prints:
-        fig = printmaps.plot_regions(frame, proposal.region_names, title=proposal.title)
-        written.append(printmaps.save_figure(fig, path))
-    print(proposal.summary())
-    n_left_out = int(proposal.to_frame()["region"].isna().sum())
+    labels = proposal.to_frame()
+    n_left_out = int(labels["region"].isna().sum())
     left_out = f" ({n_left_out} 市区町村はグラフから除外)" if n_left_out else ""
-    print(
-        f"{len(frame)} 市区町村 → {proposal.labels.nunique()} リージョン{left_out}",
-        file=sys.stderr,
+    return _finish(
+        frame,
+        labels,
+        proposal.columns,
+        written,
+        files,
+        prints,
+        print_labels=proposal.region_names,
+        print_title=proposal.title,
+        summary=proposal.summary(),
+        line=f"{len(frame)} 市区町村 → {proposal.labels.nunique()} リージョン{left_out}",
     )
-    for path in written:
-        print(f"  -> {path}", file=sys.stderr)
-    return 0
 
 
 def _neighbours(args: argparse.Namespace) -> int:
