@@ -183,7 +183,7 @@ def _far_groups(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    if len(gdf) < 2 or "geometry" not in gdf:
+    if len(gdf) < 2 or not isinstance(gdf, gpd.GeoDataFrame):
         return {}
     geoms = gdf.geometry
     if geoms.crs is not None and geoms.crs.is_geographic:
@@ -212,8 +212,8 @@ def _far_groups(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
         return {}
     # one inset per island group within 150 km, as national insets are split (_island_groups):
     # the 伊豆諸島 chain is one inset, 小笠原村 another
-    frame = gpd.GeoDataFrame(gdf.drop(columns="geometry"), geometry=geoms.to_numpy(), crs=geoms.crs)
-    frame.index = frame.index.astype(str)
+    frame = gdf.set_geometry(geoms)
+    frame = frame.set_axis(frame.index.astype(str))
     far_codes = frame.index[np.isin(group, far)]
     out = {}
     for panel in _island_groups(frame, "", far_codes):
