@@ -26,7 +26,17 @@ def test_registry_entries_are_complete():
         assert e.size > 0
         assert e.credit and e.license and e.vintage and e.format
     groups = {e.group for e in entries.values()}
-    assert groups == {"boundaries", "indicators", "references", "codes"}
+    assert groups == {"boundaries", "indicators", "references", "codes", "population", "money"}
+    # every year of the register by age: Japanese residents 1995-2022, all residents 2013-2022
+    assert {n for n in entries if n.startswith("juki-age-japanese-")} == {
+        f"juki-age-japanese-{y}" for y in range(1995, 2023)
+    }
+    assert {n for n in entries if n.startswith("juki-age-total-")} == {
+        f"juki-age-total-{y}" for y in range(2013, 2023)
+    }
+    assert {n for n in entries if n.startswith("koufuzei-fy")} == {
+        f"koufuzei-fy{y}" for y in range(2015, 2023)
+    }
     # every prefecture has a detailed layer
     assert sum(n.startswith("n03-pref-") and n.endswith("-s0010") for n in entries) == 47
 

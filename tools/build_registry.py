@@ -56,6 +56,41 @@ JPCITY = {
     "vintage": "1970-2024",
 }
 WAREKI = {"H": 1988, "R": 2018}
+JUKI_AGE = {
+    "source": "住民基本台帳に基づく人口、人口動態及び世帯数 (総務省), via passaglia/japandata-sources",
+    "license": "CC BY 4.0 (政府標準利用規約)",
+    "credit": "総務省「住民基本台帳に基づく人口、人口動態及び世帯数」（passaglia/japandata-sources, CC BY 4.0）",
+}
+KONDO = {
+    "source": "国勢調査 by 5-year age and sex, via keisukekondokk/female-population-japan",
+    "license": "MIT (data: e-Stat, 政府標準利用規約)",
+    "credit": "総務省「国勢調査」（近藤恵介 keisukekondokk/female-population-japan, MIT）",
+}
+KONDO_CONVERTER = {
+    "source": "近藤 (2019) municipality converter, via keisukekondokk/female-population-japan",
+    "license": "MIT",
+    "credit": "近藤恵介 (2019)「市町村合併を考慮した市区町村パネルデータの作成」RIETI テクニカルペーパー 19-T-001",
+}
+FURUSATO = {
+    "source": "ふるさと納税に関する現況調査 (総務省), via passaglia/japandata-sources",
+    "license": "CC BY 4.0 (政府標準利用規約)",
+    "credit": "総務省「ふるさと納税に関する現況調査結果」（passaglia/japandata-sources, CC BY 4.0）",
+}
+KOUFU = {
+    "source": "普通交付税 決定額 / 基準財政需要額・収入額 (総務省), via passaglia/japandata-sources",
+    "license": "CC BY 4.0 (政府標準利用規約)",
+    "credit": "総務省「普通交付税の算定結果」（passaglia/japandata-sources, CC BY 4.0）",
+}
+READINGS = {
+    "source": "全国地方公共団体コード (総務省), via passaglia/japandata-sources",
+    "license": "CC BY 4.0 (政府標準利用規約)",
+    "credit": "総務省「全国地方公共団体コード」（passaglia/japandata-sources, CC BY 4.0）",
+}
+
+
+def _two_digit_year(yy: str) -> int:
+    """Return the calendar year of a two-digit file-name year (95 -> 1995, 04 -> 2004)."""
+    return 1900 + int(yy) if int(yy) >= 90 else 2000 + int(yy)
 
 
 def classify(path: str) -> dict | None:
@@ -98,6 +133,127 @@ def classify(path: str) -> dict | None:
                 "group": "boundaries",
                 "format": fmt,
                 "description": "Prefecture outlines",
+            }
+        return None
+    if "/populationdata/snen/" in path:
+        if m := re.fullmatch(r"(\d\d)04snen\.xls", name):
+            year = _two_digit_year(m.group(1))
+            kind, what = "japanese", "Japanese residents, 31 March"
+        elif m := re.fullmatch(r"(\d\d)04ssnen\.xlsx?", name):
+            year = _two_digit_year(m.group(1))
+            kind, what = "total", "all residents (Japanese + foreign)"
+        elif m := re.fullmatch(r"(\d\d)08n[sa]nen\.xlsx?", name):
+            year = _two_digit_year(m.group(1))
+            kind, what = "japanese", "Japanese residents"
+        else:
+            return None
+        return {
+            **JUKI_AGE,
+            "name": f"juki-age-{kind}-{year}",
+            "group": "population",
+            "format": "juki-age-xls",
+            "vintage": f"{year}-03-31" if year <= 2013 else f"{year}-01-01",
+            "description": f"住民基本台帳 population by 5-year age band and sex, {what}, {year}",
+        }
+    if "/populationdata/sjin/" in path:
+        if m := re.fullmatch(r"(\d\d)03(s?)sjin\.xlsx?", name):
+            year = _two_digit_year(m.group(1))
+            kind = "total" if m.group(2) else "japanese"
+            return {
+                **JUKI_AGE,
+                "name": f"juki-dynamics-{kind}-{year}",
+                "group": "population",
+                "format": "juki-dynamics-xls",
+                "vintage": f"{year}-03-31" if year <= 2013 else f"{year}-01-01",
+                "description": (
+                    f"住民基本台帳 population, households, births, deaths and moves ({kind}), {year}"
+                ),
+            }
+        return None
+    if "female-population-japan" in path:
+        if m := re.fullmatch(r"population_census_(\d{4})\.csv", name):
+            year = m.group(1)
+            return {
+                **KONDO,
+                "name": f"census-age-sex-{year}",
+                "group": "population",
+                "format": "census-age-csv",
+                "encoding": "utf-8-sig",
+                "vintage": year,
+                "description": f"{year} census population by sex and 5-year age (table 2-7-1)",
+            }
+        if m := re.fullmatch(
+            r"population_census_panel_1980_2020_(female|male|total)_age20_39\.csv", name
+        ):
+            sex = m.group(1)
+            return {
+                **KONDO,
+                "name": f"census-age20-39-panel-{sex}",
+                "group": "population",
+                "format": "csv",
+                "vintage": "1980-2020 (2020 boundaries)",
+                "description": f"Population aged 20-39 ({sex}) 1980 and 2020 on 2020 boundaries",
+            }
+        if name == "municipality_converter_jp.csv":
+            return {
+                **KONDO_CONVERTER,
+                "name": "kondo-municipality-converter",
+                "group": "codes",
+                "format": "csv",
+                "vintage": "1980-2020",
+                "description": "近藤 (2019) converter: today's municipalities and their codes 1980-2020",
+            }
+        return None
+    if "/furusatonouzeidata/" in path:
+        if name == "total_gain.xlsx":
+            return {
+                **FURUSATO,
+                "name": "furusato-receipts-rough",
+                "group": "money",
+                "format": "xlsx",
+                "vintage": "FY2008-FY2020",
+                "description": "ふるさと納税 receipts and counts FY2008-FY2020, keyed by name",
+            }
+        if m := re.fullmatch(r"([HR])(\d+)_(gain|loss)\.xlsx", name):
+            fy = WAREKI[m.group(1)] + int(m.group(2))
+            gain = m.group(3) == "gain"
+            return {
+                **FURUSATO,
+                "name": f"furusato-{'receipts' if gain else 'deductions'}-fy{fy}",
+                "group": "money",
+                "format": "xlsx",
+                "vintage": f"FY{fy}",
+                "description": (
+                    f"ふるさと納税 receipts, counts and collection costs FY{fy}"
+                    if gain
+                    else f"ふるさと納税 deductions (市町村民税控除額), file {m.group(0)}"
+                ),
+            }
+        return None
+    if "/readings/" in path and name == "R2_loss.xlsx":
+        return {
+            **READINGS,
+            "name": "municipality-readings",
+            "group": "codes",
+            "format": "xlsx",
+            "vintage": "2020",
+            "description": "全国地方公共団体コード: codes, names and readings (half-width kana)",
+        }
+    if "/chihoukoufuzeidata/muni/" in path:
+        if m := re.fullmatch(r"(\d{4})(-demand|-income)?\.xlsx?", name):
+            fy, part = m.group(1), (m.group(2) or "").lstrip("-")
+            what = {
+                "": "普通交付税 決定額 (千円), keyed by name",
+                "demand": "基準財政需要額 by item",
+                "income": "基準財政収入額 by item",
+            }[part]
+            return {
+                **KOUFU,
+                "name": f"koufuzei-{part + '-' if part else ''}fy{fy}",
+                "group": "money",
+                "format": "xls",
+                "vintage": f"FY{fy}",
+                "description": f"{what}, FY{fy}",
             }
         return None
     if m := re.fullmatch(r"SSDSE-A-(\d{4})\.csv", name):
