@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from regionlib import boundaries, table
-from regionlib.regions import functional
+from regionlib.analysis.regions import functional
 
 
 def main() -> None:

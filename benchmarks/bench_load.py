@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from regionlib import _cache, boundaries, datasets, settings
+from regionlib import boundaries, datasets, settings
+from regionlib.data import _cache
 
 
 @dataclass(frozen=True)

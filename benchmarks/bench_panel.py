@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from regionlib import _cache, datasets, indicators, maps, panel, table
+from regionlib import datasets, indicators, maps, panel, table
+from regionlib.data import _cache
 
 TABLE_20 = [
     "population_2020",

@@ -40,7 +40,7 @@ import pandas as pd
 from bench_grid import pygeoda_target, run_child
 
 from regionlib import evaluate, graph, regions, table
-from regionlib.regions._problem import feature_matrix
+from regionlib.analysis.regions._problem import feature_matrix
 
 INDICATORS = [
     "population_change_2015_2020",

@@ -10,6 +10,13 @@ Modules, not names, are the public API::
 
 Modules
 -------
+The modules live in three layers, each a subpackage, and the command line on top:
+``regionlib.data`` (data in), ``regionlib.analysis`` (what is computed from it) and
+``regionlib.outputs`` (maps, tables and pages out), then ``regionlib.cli``. A layer imports
+only from itself and the layers below it (core: ``settings``, ``_errors``, ``_log``,
+``_write``). Every public module is reachable by its short name (``rl.table`` is
+``regionlib.data.table``).
+
 settings     cache folder, data mirror, CRSs, seed, logging
 datasets     the data registry: download, verify, cache
 codes        municipal codes: normalisation, check digits, code history, name resolution
@@ -51,7 +58,10 @@ OutputError         an output file or folder cannot be written
 """
 
 import importlib
+import importlib.abc
+import importlib.util
 import pkgutil
+import sys
 
 from regionlib._errors import (
     AmbiguousNameError,
@@ -64,10 +74,52 @@ from regionlib._errors import (
 
 #: functions offered at top level: name -> module that defines them
 _FUNCTIONS = {"series": "panel", "change": "panel"}
+#: the layers, lowest first: a module may import from its own layer and the ones before it
+LAYERS = ("data", "analysis", "outputs")
+
+
+def _public_modules() -> dict[str, str]:
+    """Map each public module name (``table``) to its full name (``regionlib.data.table``)."""
+    found = {}
+    for layer in LAYERS:
+        package = importlib.util.find_spec(f"regionlib.{layer}")
+        for m in pkgutil.iter_modules(package.submodule_search_locations):
+            if not m.name.startswith("_"):
+                found[m.name] = f"regionlib.{layer}.{m.name}"
+    return found
+
+
 #: the public submodules, found on disk so that a new module needs no line here
-_SUBMODULES = sorted(
-    m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "cli"
-)
+_MODULES = _public_modules()
+_SUBMODULES = sorted(_MODULES)
+
+
+class _ShortNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Let ``import regionlib.table`` (and ``regionlib.regions.functional``) find the module.
+
+    The short name becomes another key in ``sys.modules`` for the very same module object,
+    so code written before the layers (``from regionlib.table import load_table``,
+    ``pytest.importorskip("regionlib.table")``) keeps working and nothing is loaded twice.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        parts = fullname.split(".")
+        if len(parts) < 2 or parts[0] != "regionlib" or parts[1] not in _MODULES:
+            return None
+        real = ".".join([_MODULES[parts[1]], *parts[2:]])
+        return importlib.util.spec_from_loader(fullname, self, origin=real)
+
+    def create_module(self, spec):
+        module = importlib.import_module(spec.origin)
+        spec.loader_state = (module.__name__, module.__spec__)
+        return module
+
+    def exec_module(self, module):
+        """Run nothing; give back the names the import machinery set for the short name."""
+        module.__name__, module.__spec__ = module.__spec__.loader_state
+
+
+sys.meta_path.insert(0, _ShortNames())  # before the path finder, or a submodule loads twice
 
 __all__ = [
     "AmbiguousNameError",
@@ -84,10 +136,14 @@ __all__ = [
 
 def __getattr__(name: str):
     """Import a submodule (``rl.table``) or top-level function (``rl.series``) on first use."""
-    if name in _SUBMODULES or name == "cli":
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+        globals()[name] = value
+        return value
+    if name in LAYERS or name == "cli":
         return importlib.import_module(f"regionlib.{name}")  # also sets it on the package
     if name in _FUNCTIONS:
-        value = getattr(importlib.import_module(f"regionlib.{_FUNCTIONS[name]}"), name)
+        value = getattr(importlib.import_module(_MODULES[_FUNCTIONS[name]]), name)
         globals()[name] = value
         return value
     if name == "__version__":

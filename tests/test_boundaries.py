@@ -12,8 +12,9 @@ import pytest
 import shapely
 from libpysal.graph import Graph
 
-from regionlib import _cache, boundaries, datasets, settings
+from regionlib import boundaries, datasets, settings
 from regionlib._errors import DataFormatError, UnknownNameError
+from regionlib.data import _cache
 
 NATIONAL_TOPO = "n03-national-s0010-topo"
 

@@ -24,9 +24,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from regionlib import _cache, _log, _write, printmaps
+from regionlib import _log, _write, printmaps
 from regionlib._errors import OutputError, RegionlibError
 from regionlib.cli import main
+from regionlib.data import _cache
 
 
 def _leftovers(folder: Path) -> list[str]:

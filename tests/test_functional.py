@@ -10,7 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from regionlib import evaluate
 from regionlib._errors import DataFormatError, RegionlibError
-from regionlib.regions import functional
+from regionlib.analysis.regions import functional
 
 
 def planted_flows(n_groups: int = 6, size: int = 12, seed: int = 0):

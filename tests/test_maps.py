@@ -12,9 +12,9 @@ import shapely
 
 from regionlib import maps, printmaps
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError
-from regionlib._mapstyle import BOUNDARY_CREDIT, classify
-from regionlib._simplify import encode_polygons, simplify_coverage
 from regionlib.cli import main
+from regionlib.outputs._mapstyle import BOUNDARY_CREDIT, classify
+from regionlib.outputs._simplify import encode_polygons, simplify_coverage
 
 
 def _decode(s: str, p: int = 10_000) -> list[tuple[float, float]]:
@@ -95,7 +95,7 @@ def test_choropleth_payload(grid):
 
 @pytest.mark.parametrize("column", ["population_change_2015_2020", "x_change"])
 def test_web_and_print_maps_centre_changes_by_one_rule(grid, column):
-    from regionlib._mapstyle import CENTRED_LABEL, change_centre
+    from regionlib.outputs._mapstyle import CENTRED_LABEL, change_centre
 
     frame = grid.assign(**{column: grid["x"] - 1.45})  # both signs
     assert change_centre(column) == 0.0 and change_centre(column, palette="Blues") is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from regionlib import nested, references
+from regionlib import maps, nested, references
 from regionlib._errors import RegionlibError
 
 
@@ -30,7 +30,8 @@ def test_levels_on_grid_are_nested(grid, tmp_path, mirror_dir):
     for column, floor in [("population:3000", 3000), ("population:8000", 8000)]:
         assert (grid["population"].groupby(labels[column]).sum() >= floor).all()
     assert result.evaluation.loc["floor_ok"].iloc[:2].all()
-    written = result.save(tmp_path / "nested.csv", html=tmp_path / "nested.html")
+    written = result.save(tmp_path / "nested.csv")
+    written.append(maps.save_html(maps.nested_map(result), tmp_path / "nested.html"))
     frame = pd.read_csv(written[0], dtype={"code": str}, encoding="utf-8-sig")
     assert list(frame.columns) == ["code", "name", *labels.columns]
     assert len(frame) == len(grid)
@@ -83,7 +84,7 @@ def test_cli_nested_nationwide(mirror_dir, tmp_path, caplog):
     assert page.count("RL.outlines(") == 3 and "第3階層: 人口500万人以上" in page
     # matplotlib's notes on fitting the map's aspect never reach the user's stderr
     assert not [r for r in caplog.records if r.name.startswith("matplotlib")]
-    sheet = pd.read_excel(xlsx, dtype=str)
+    sheet = pd.read_excel(xlsx, dtype=str, engine="calamine")
     assert len(sheet) == 1741 and sheet.iloc[:, 0].str.fullmatch(r"\d{5}").all()
     assert pdf.read_bytes().startswith(b"%PDF")
     frame = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig").set_index("code")

@@ -394,7 +394,7 @@ def test_year_switcher_change_palette_and_flag_tooltips(tmp_path):
 
 
 def test_regions_leave_flagged_values_out(caplog):
-    from regionlib.regions._problem import feature_matrix
+    from regionlib.analysis.regions._problem import feature_matrix
 
     frame = pd.DataFrame(
         {"x": [1.0, 2.0, 3.0, 1000.0], "y": [1.0, 2.0, 3.0, 4.0]},

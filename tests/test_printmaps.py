@@ -12,8 +12,8 @@ from matplotlib.colors import to_rgb
 
 from regionlib import printmaps, settings
 from regionlib._errors import RegionlibError
-from regionlib._mapstyle import classify
 from regionlib.cli import main
+from regionlib.outputs._mapstyle import classify
 
 
 def _legend_labels(fig) -> list[str]:

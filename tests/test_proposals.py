@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from regionlib import proposals
+from regionlib import maps, proposals
 
 
 def test_proposal_on_grid_accounts_for_everyone(grid, tmp_path, mirror_dir):
@@ -19,7 +19,8 @@ def test_proposal_on_grid_accounts_for_everyone(grid, tmp_path, mirror_dir):
     assert bool(proposal.evaluation["floor_ok"])
     assert bool(proposal.evaluation["contiguous"])
     assert "max-p法" in proposal.title
-    written = proposal.save(tmp_path / "grid.csv", html=tmp_path / "grid.html")
+    written = proposal.save(tmp_path / "grid.csv")
+    written.append(maps.save_html(maps.proposal_map(proposal), tmp_path / "grid.html"))
     assert [p.name for p in written] == [
         "grid.csv",
         "grid_regions.csv",

@@ -32,7 +32,7 @@ def test_import_and_help_load_no_heavy_module():
 
 
 def test_submodules_load_on_first_use():
-    code = "import sys, regionlib as rl; a = 'regionlib.table' in sys.modules; rl.table; print(a, 'regionlib.table' in sys.modules)"
+    code = "import sys, regionlib as rl; a = 'regionlib.data.table' in sys.modules; rl.table; print(a, 'regionlib.data.table' in sys.modules)"
     assert _run(code) == "False True"
     assert "maps" in dir(regionlib) and "RegionlibError" in regionlib.__all__
     with pytest.raises(AttributeError, match="no attribute 'nope'"):

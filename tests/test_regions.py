@@ -421,8 +421,8 @@ def _greedy_skater_reference(x, w, edges, n_regions, floor):
 def test_skater_cuts_match_brute_force_greedy(floor):
     from scipy import sparse
 
-    from regionlib.regions import skater
-    from regionlib.regions._problem import Problem
+    from regionlib.analysis.regions import skater
+    from regionlib.analysis.regions._problem import Problem
 
     rng = np.random.default_rng(5)
     n = 40

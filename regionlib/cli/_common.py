@@ -109,7 +109,7 @@ def indicator_names(values: Sequence[str] | None) -> list[str] | None:
 
         msg = "--indicators names no indicator; see `regionlib indicators`, or leave it out"
         raise RegionlibError(msg)
-    from regionlib import indicators
+    from regionlib.data import indicators
 
     return list(dict.fromkeys(indicators.resolve(n) for n in names))
 
@@ -136,7 +136,7 @@ def print_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> N
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = True) -> Path:
     """Write a CSV for planners (UTF-8 with BOM, fixed format); see :mod:`regionlib.export`."""
-    from regionlib import export
+    from regionlib.outputs import export
 
     return export.write_csv(frame, path, index=index)
 
@@ -156,7 +156,7 @@ def add_output_argument(
 
 def check_outputs(*paths: str | None) -> None:
     """Refuse unsupported output suffixes before any work starts."""
-    from regionlib import export
+    from regionlib.outputs import export
 
     for path in paths:
         if path:
@@ -165,6 +165,6 @@ def check_outputs(*paths: str | None) -> None:
 
 def write_output(frame: pd.DataFrame, path: str, *, index: bool = True) -> Path:
     """Write ``frame`` in the format the suffix of ``path`` names (see :mod:`regionlib.export`)."""
-    from regionlib import export
+    from regionlib.outputs import export
 
     return export.write_table(frame, path, index=index)

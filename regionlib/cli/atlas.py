@@ -40,8 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _atlas(args: argparse.Namespace) -> int:
-    from regionlib import atlas
     from regionlib._write import check_directory
+    from regionlib.outputs import atlas
 
     check_directory(args.output, overwrite=args.overwrite)
     summary = atlas.write_atlas(

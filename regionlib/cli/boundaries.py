@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _export(args: argparse.Namespace) -> int:
     out = check_output(args.output, (".parquet", *_DRIVERS), what="boundary file")
     suffix = out.suffix.lower()
-    from regionlib import boundaries, codes
+    from regionlib.data import boundaries, codes
 
     if args.input:
         gdf = boundaries.read_n03(
@@ -110,9 +110,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    from regionlib import boundaries, codes
+    from regionlib.data import codes
+    from regionlib.data import names as names_module
 
-    names = boundaries.load_names()
+    names = names_module.load_names()
     print("入力\tコード\t都道府県\t市区町村")
     for query in args.names:
         code = codes.resolve_municipality(query, candidates=names)
@@ -121,7 +122,7 @@ def _resolve(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from regionlib import codes
+    from regionlib.data import codes
 
     result = codes.update_codes(args.codes, as_of=args.as_of)
     print("旧コード\t新コード\t旧名称\t新名称\t変更日")

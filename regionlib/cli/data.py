@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from regionlib import datasets
+    from regionlib.data import datasets
 
     rows = [
         (
@@ -83,7 +83,7 @@ def _fetch(args: argparse.Namespace) -> int:
         from regionlib._errors import RegionlibError
 
         raise RegionlibError("name datasets or groups, or pass --all")
-    from regionlib import datasets
+    from regionlib.data import datasets
 
     summary = datasets.fetch(None if args.all else args.names)
     if not summary.fetched:
@@ -94,7 +94,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _clear(args: argparse.Namespace) -> int:
-    from regionlib import _cache, datasets
+    from regionlib.data import _cache, datasets
 
     n_products = _cache.clear()
     n_temp = datasets.clear_temporary()

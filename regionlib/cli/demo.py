@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from regionlib import demo
 from regionlib._write import check_directory
 from regionlib.cli._common import add_detail_argument
+from regionlib.outputs import demo
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -54,9 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _functional(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from regionlib import boundaries, table
     from regionlib._write import check_output, write_csv
-    from regionlib.regions import functional
+    from regionlib.analysis.regions import functional
+    from regionlib.data import boundaries, table
 
     check_output(args.output, (".csv",), what="CSV")
     flows = functional.read_flows(args.flows)

@@ -44,8 +44,9 @@ def _fmt(value: float, digits: int) -> str:
 
 
 def _goodpractice(args: argparse.Namespace) -> int:
-    from regionlib import goodpractice, indicators
+    from regionlib.analysis import goodpractice
     from regionlib.cli._common import check_outputs, print_table, write_output
+    from regionlib.data import indicators
 
     check_outputs(args.output)
     gp = goodpractice.good_practice(

@@ -89,12 +89,13 @@ def _map(args: argparse.Namespace) -> int:
     out = check_output(args.output, MAP_SUFFIXES, what="map")
     suffix = out.suffix.lower()
     requested = split_names(args.indicators)
-    from regionlib import indicators, maps, printmaps, table
+    from regionlib.data import indicators, table
+    from regionlib.outputs import maps, printmaps
 
     years = None
     if args.years:
-        from regionlib import panel
         from regionlib._errors import RegionlibError
+        from regionlib.data import panel
 
         if len(requested) != 1:
             raise RegionlibError("--years maps one indicator over several years; name one")

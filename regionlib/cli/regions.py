@@ -159,14 +159,14 @@ def _add_islands_argument(parser: argparse.ArgumentParser) -> None:
 def _floor_column(name: str) -> str:
     if name == "population":
         return _POPULATION
-    from regionlib import indicators
+    from regionlib.data import indicators
 
     indicators.info(name)  # raises UnknownNameError with suggestions
     return name
 
 
 def _resolve(names: list[str], frame: pd.DataFrame) -> list[str]:
-    from regionlib import similarity
+    from regionlib.analysis import similarity
 
     return [similarity.resolve_code(frame, name) for name in names]
 
@@ -180,7 +180,8 @@ def _nested(
     prints: list[Path],
 ) -> int:
     """``regions --levels``: the nested CSV, its evaluation and the other outputs asked for."""
-    from regionlib import nested, table
+    from regionlib.analysis import nested
+    from regionlib.data import table
 
     if args.floor or args.n_regions or args.blocks or args.cores or args.together:
         raise RegionlibError(
@@ -204,7 +205,11 @@ def _nested(
         compactness=args.compactness,
         random_state=args.seed,
     )
-    written = result.save(csv_path, html=html) if csv_path is not None else []
+    written = result.save(csv_path) if csv_path is not None else []
+    if html is not None:
+        from regionlib.outputs import maps
+
+        written.append(maps.save_html(maps.nested_map(result), html))
     top = result.levels[-1]  # the print map shows the coarsest level, named on the map
     counts = " → ".join(str(result.labels[lv.spec].nunique()) for lv in result.levels)
     return _finish(
@@ -235,7 +240,7 @@ def _finish(
     line: str,
 ) -> int:
     """Write the table files and print maps, then say the evaluation and every file written."""
-    from regionlib import export, printmaps
+    from regionlib.outputs import export, printmaps
 
     if files:
         attributes = labels.set_index("code").join(frame[columns])
@@ -256,12 +261,12 @@ def _finish(
 
 
 def _regions(args: argparse.Namespace) -> int:
-    from regionlib import export
+    from regionlib.outputs import export
 
     outputs = [Path(o) for o in args.output or []]
     if not outputs and not args.csv:
         raise RegionlibError("name an output: -o regions.html and/or --csv regions.csv")
-    from regionlib import printmaps
+    from regionlib.outputs import printmaps
 
     html = [o for o in outputs if o.suffix.lower() in (".html", ".htm")]
     prints = [o for o in outputs if o.suffix.lower() in printmaps.FORMATS]
@@ -279,7 +284,8 @@ def _regions(args: argparse.Namespace) -> int:
         check_output(csv_path.with_name(f"{csv_path.stem}_evaluation.txt"), (".txt",))
     if html:
         check_output(html[0], (".html", ".htm"), what="map")
-    from regionlib import indicators, proposals, regions, table
+    from regionlib.analysis import proposals, regions
+    from regionlib.data import indicators, table
 
     features = indicator_names(args.indicators) or [
         n for n in indicators.DEFAULT_INDICATORS if not n.startswith("population_20")
@@ -313,7 +319,11 @@ def _regions(args: argparse.Namespace) -> int:
     )
     written = []
     if csv_path is not None:
-        written = proposal.save(csv_path, html=html[0] if html else None)
+        written = proposal.save(csv_path)
+    if html:
+        from regionlib.outputs import maps
+
+        written.append(maps.save_html(maps.proposal_map(proposal), html[0]))
     labels = proposal.to_frame()
     n_left_out = int(labels["region"].isna().sum())
     left_out = f" ({n_left_out} 市区町村はグラフから除外)" if n_left_out else ""
@@ -333,7 +343,8 @@ def _regions(args: argparse.Namespace) -> int:
 
 def _neighbours(args: argparse.Namespace) -> int:
     check_output(args.output, (".csv",), what="CSV")
-    from regionlib import boundaries, graph
+    from regionlib.analysis import graph
+    from regionlib.data import boundaries
 
     frame = boundaries.load_boundaries(prefectures=args.pref)
     edges = graph.edges_table(frame, within_prefecture=args.within_prefecture, islands=args.islands)

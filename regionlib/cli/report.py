@@ -41,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from regionlib import report
     from regionlib._write import check_output
+    from regionlib.outputs import report
 
     for path in args.output:
         check_output(path, (".html", ".htm", ".xlsx"), what="profile")

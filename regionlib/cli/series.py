@@ -35,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _series(args: argparse.Namespace) -> int:
-    from regionlib import export, panel
     from regionlib.cli._common import check_outputs, split_names
+    from regionlib.data import panel
+    from regionlib.outputs import export
 
     check_outputs(args.output)
     frame = panel.series(split_names(args.indicators), years=args.years, prefectures=args.pref)

@@ -105,7 +105,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> pd.DataFrame:
-    from regionlib import table
+    from regionlib.data import table
 
     return table.load_table(indicator_names(args.indicators), geometry=False)
 
@@ -115,7 +115,7 @@ def _peers(args: argparse.Namespace) -> int:
     tbl = _load(args)
     import pandas as pd
 
-    from regionlib import features, similarity
+    from regionlib.analysis import features, similarity
 
     similarity.resolve_code(tbl, args.municipality)  # an unknown name fails before any work
     feats = features.prepare_features(tbl, indicator_names(args.indicators), missing=args.missing)
@@ -175,7 +175,7 @@ def _clusters(args: argparse.Namespace) -> int:
     tbl = _load(args)
     import pandas as pd
 
-    from regionlib import similarity
+    from regionlib.analysis import similarity
 
     result = similarity.cluster_municipalities(
         tbl,

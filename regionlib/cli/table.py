@@ -66,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _table(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from regionlib import export, table
+    from regionlib.data import table
+    from regionlib.outputs import export
 
     check_outputs(args.output)
     names = indicator_names(args.indicators)
@@ -78,7 +79,7 @@ def _table(args: argparse.Namespace) -> int:
         join=args.join,
     )
     if suffix == ".csv":
-        table.write_csv(frame, args.output)
+        export.write_table_csv(frame, args.output)
     else:
         export.write_table(frame, args.output)
     if args.report:
@@ -104,7 +105,7 @@ def _years(values: tuple[int, ...]) -> str:
 
 
 def _indicators(args: argparse.Namespace) -> int:
-    from regionlib import indicators
+    from regionlib.data import indicators
 
     found = indicators.search(args.query)
     if not found:

@@ -1,0 +1,132 @@
+"""Flags on values that are correct arithmetic but misleading, with the reason.
+
+The shipped table ``regionlib/flags.csv`` lists, per municipality code, a regular expression
+matched against an indicator's column name and reference year (``"aging_rate@2015-2020
+2015-2020"``), and the reason in Japanese:
+
+- the Fukushima towns and villages under evacuation orders at the 2015 census (飯舘村 +3,115 %
+  population 2015→2020, 葛尾村, 楢葉町, 富岡町, 大熊町, 双葉町, 浪江町): every indicator of or
+  since 2015 (双葉町 also 2020);
+- Tokyo's 23 special wards: the fiscal strength index is not comparable with cities'.
+
+:func:`regionlib.table.load_table` puts ``attrs["flags"]`` (indicator -> code -> reason) on
+its tables, maps show the reason in tooltips, and
+:func:`regionlib.features.prepare_features` leaves flagged values out by default.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from regionlib._log import log
+
+__all__ = ["flags_for", "load_flags", "neutralise"]
+
+
+@functools.cache
+def load_flags() -> pd.DataFrame:
+    """Return the shipped flag table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (5-digit str), ``name``, ``applies_to`` (regular expression),
+        ``reason``.
+    """
+    text = resources.files("regionlib").joinpath("flags.csv").read_text(encoding="utf-8")
+    return pd.read_csv(io.StringIO(text), dtype=str)
+
+
+def flags_for(names: Iterable[str], codes: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Return the flags of indicator columns ``names`` on municipalities ``codes``.
+
+    Parameters
+    ----------
+    names
+        Indicator column names (catalogue requests, or any column: unknown ones get none).
+    codes
+        Municipality codes of the table.
+
+    Returns
+    -------
+    dict
+        ``{column: {code: reason}}`` for the columns with at least one flag.
+    """
+    from regionlib.data import indicators
+
+    present = set(map(str, codes))
+    table = load_flags()
+    out: dict[str, dict[str, str]] = {}
+    for name in names:
+        entry = indicators.find(name)
+        key = f"{name} {entry.year if entry else ''}"
+        hits = {
+            row.code: row.reason
+            for row in table.itertuples()
+            if row.code in present and re.search(row.applies_to, key)
+        }
+        if hits:
+            out[name] = hits
+    return out
+
+
+def neutralise(
+    values: pd.DataFrame,
+    flags: Mapping[str, Mapping[str, str]],
+    *,
+    what: str,
+    ja: str,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Return ``values`` with flagged values set to the median of the column's other values.
+
+    The one rule by which similarity and regions leave flagged values out: the median is a
+    neutral value (robust z-score 0), so a flagged municipality keeps its row and its other
+    indicators. One warning counts what was left out; ``-v`` lists the codes.
+
+    Parameters
+    ----------
+    values
+        Numeric indicator columns on the code index (not modified).
+    flags
+        ``{column: {code: reason}}``, as in ``table.attrs["flags"]``.
+    what
+        Where the values are left out, for the English warning (``"features"``, ``"regions"``).
+    ja
+        The Japanese warning; ``{total}`` and ``{codes}`` are filled with the counts of values
+        and of municipalities.
+
+    Returns
+    -------
+    values : pandas.DataFrame
+        A copy with the flagged (finite) values replaced.
+    left_out : dict
+        ``{column: [code, …]}`` of the values replaced.
+    """
+    out = values.copy()
+    left_out: dict[str, list[str]] = {}
+    for name in out.columns:
+        codes = [c for c in flags.get(name, {}) if c in out.index]
+        codes = [c for c in codes if np.isfinite(out.at[c, name])]
+        if codes:
+            out.loc[codes, name] = out[name].drop(index=codes).median()
+            left_out[name] = codes
+    if left_out:
+        total = sum(len(c) for c in left_out.values())
+        n_codes = len({c for codes in left_out.values() for c in codes})
+        counts = ", ".join(f"{n} {len(c)}" for n, c in left_out.items())
+        log(
+            f"{what}: {total} flagged values left out, set to the median ({counts}); codes with -v",
+            level=logging.WARNING,
+            ja=ja.format(total=total, codes=n_codes),
+        )
+        shown = "; ".join(f"{n}: {', '.join(c)}" for n, c in left_out.items())
+        log(f"{what}: flagged values left out: {shown}")
+    return out, left_out

@@ -1,0 +1,850 @@
+"""The indicator catalogue: names, Japanese labels, units, years, formulas and sources.
+
+The catalogue is data: ``regionlib/catalogue.csv`` (shipped with the package, read once) has one
+row per indicator and year: ``name``, ``year``, Japanese ``label``, ``unit``, source
+``dataset``, ``numerator`` and ``denominator`` (sums and differences of source items, an item
+of another dataset written ``dataset:item``), ``scale``, the reason given when the denominator
+is 0, a ``description`` and the ``credit`` line. A value is ``sum(numerator) /
+sum(denominator) × scale``; without a denominator it is the numerator as published. A
+numerator ``A * B`` multiplies by a second sum (``A1301 * A1101`` over the known ages: the
+under-15 population with people of unknown age allocated in proportion), and a numerator
+``=REQUEST`` defines a row as another request (``=child_population_known_age@2015-2020%``). Adding an
+indicator, or a year of one, is one line of that file (``tools/build_catalogue.py`` regenerates
+the rows taken from the raw file headers and keeps the hand-written ones).
+
+Names may carry a year or a change between two years (see :func:`parse`):
+
+- ``aging_rate``: the latest year the sources hold;
+- ``aging_rate@2015``: the 2015 value;
+- ``aging_rate@2015-2020``: the change from 2015 to 2020 (points for a rate, count for a count);
+- ``population_registered@2016-2022%``: the same change in % of the 2015 value.
+
+Japanese labels work wherever a name does (``"高齢化率"``, ``"高齢化率@2015"``).
+
+A value is missing (NaN) when an input is missing (the reason of the input is kept, e.g.
+``"C120110: not obtainable (-)"``), when the municipality is not in the source, or when the
+denominator is 0 (``"population is 0"`` for the Fukushima evacuation towns): never ``inf``.
+Age shares are computed among people of known age (A1301 + A1302 + A1303): the 2020 census
+counts 2.9 million people of unknown age.
+
+Examples
+--------
+>>> from regionlib import indicators
+>>> indicators.info("aging_rate").unit
+'%'
+>>> indicators.info("aging_rate").formula
+'A1303 / (A1301 + A1302 + A1303) × 100 (ssdse-a-2026)'
+>>> indicators.info("aging_rate@2015").year
+'2015'
+>>> indicators.resolve("高齢化率@2015")
+'aging_rate@2015'
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from regionlib._errors import AmbiguousNameError, UnknownNameError, suggest
+from regionlib._log import log
+from regionlib.data import datasets, readers
+
+__all__ = [
+    "DEFAULT_INDICATORS",
+    "POPULATION_COLUMNS",
+    "Indicator",
+    "Spec",
+    "catalogue",
+    "compute_indicators",
+    "credits",
+    "datasets_of",
+    "find",
+    "info",
+    "parse",
+    "population_column",
+    "read_source",
+    "register",
+    "resolve",
+    "search",
+    "years",
+]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """Metadata of one catalogue indicator (at one year, or a change between two).
+
+    Attributes
+    ----------
+    name
+        Column name in tables: the catalogue name, with ``@YEAR`` or ``@START-END`` when a
+        year or change was asked for.
+    label
+        Japanese label for maps, tooltips and planners' tables.
+    unit
+        Unit (``"%"``, ``"人"``, ``"人/km²"``, ``"千円"`` …; ``""`` for an index).
+    year
+        Reference year (fiscal year for fiscal items) of the value, as a string
+        (``"2015-2020"`` for a change).
+    formula
+        How the value is computed from the source items.
+    datasets
+        Registry names of the sources.
+    description
+        One or two English sentences: meaning and caveats.
+    years
+        Every year the catalogue holds this indicator for.
+    credit
+        Credit line(s) of the sources.
+    group
+        ``curated`` (hand-written), ``ssdse``, ``juki``, ``fiscal``, ``income`` (generated
+        from the raw files) or ``user`` (:func:`register`).
+    """
+
+    name: str
+    label: str
+    unit: str
+    year: str
+    formula: str
+    datasets: tuple[str, ...]
+    description: str
+    years: tuple[int, ...] = ()
+    credit: str = ""
+    group: str = ""
+
+
+#: (sign, dataset, item)
+_Term = tuple[int, str, str]
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One line of the catalogue file: an indicator at one year."""
+
+    name: str
+    year: int
+    label: str
+    unit: str
+    dataset: str
+    num: tuple[_Term, ...]
+    den: tuple[_Term, ...]
+    scale: float
+    zero_reason: str
+    group: str
+    description: str
+    credit: str
+    numerator: str
+    denominator: str
+    times: tuple[_Term, ...] = ()
+    alias: str = ""
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        if self.alias:
+            return _describe(parse(self.alias)).datasets
+        return tuple(dict.fromkeys(d for _, d, _ in self.num + self.times + self.den))
+
+    @property
+    def formula(self) -> str:
+        if self.alias:
+            return f"= {self.alias} ({_describe(parse(self.alias)).formula})"
+        num = self.numerator.replace(" * ", " × ")
+        if not self.den:
+            return f"{num} ({self.dataset})"
+        den = self.denominator if len(self.den) == 1 else f"({self.denominator})"
+        num = num if len(self.num) == 1 or self.times else f"({num})"
+        scale = f" × {self.scale:g}" if self.scale != 1 else ""
+        return f"{num} / {den}{scale} ({self.dataset})"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed indicator request: ``name``, ``name@YEAR`` or ``name@START-END[%]``.
+
+    Attributes
+    ----------
+    name
+        Catalogue name.
+    year
+        Year asked for (the end year of a change); None = the latest.
+    start
+        Start year of a change, else None.
+    relative
+        True for a change in % of the start value.
+    """
+
+    name: str
+    year: int | None = None
+    start: int | None = None
+    relative: bool = False
+
+    @property
+    def column(self) -> str:
+        """The column name of this request in tables."""
+        if self.start is not None:
+            return f"{self.name}@{self.start}-{self.year}" + ("%" if self.relative else "")
+        return self.name if self.year is None else f"{self.name}@{self.year}"
+
+
+_TERM = re.compile(r"\s*([+-])?\s*([^\s+]+)")
+
+
+def _terms(text: str, dataset: str, where: str) -> tuple[_Term, ...]:
+    out = []
+    text = text.strip()
+    if not text:
+        return ()
+    for sign, token in _TERM.findall(text):
+        ds, _, item = token.rpartition(":")
+        out.append((-1 if sign == "-" else 1, ds or dataset, item))
+    if not out:
+        raise UnknownNameError(f"{where}: cannot read the formula {text!r}")
+    return tuple(out)
+
+
+@functools.cache
+def _rows() -> dict[str, dict[int, _Row]]:
+    """Read the shipped catalogue file once: name -> year -> row."""
+    text = resources.files("regionlib").joinpath("catalogue.csv").read_text(encoding="utf-8")
+    out: dict[str, dict[int, _Row]] = {}
+    for line, rec in enumerate(csv.DictReader(text.splitlines()), start=2):
+        where = f"catalogue.csv, line {line}"
+        numerator, _, times = rec["numerator"].partition(" * ")
+        alias = numerator[1:].strip() if numerator.startswith("=") else ""
+        row = _Row(
+            name=rec["name"],
+            year=int(rec["year"]),
+            label=rec["label"],
+            unit=rec["unit"],
+            dataset=rec["dataset"],
+            num=() if alias else _terms(numerator, rec["dataset"], where),
+            times=_terms(times, rec["dataset"], where),
+            alias=alias,
+            den=_terms(rec["denominator"], rec["dataset"], where),
+            scale=float(rec["scale"] or 1),
+            zero_reason=rec["zero_reason"] or "denominator is 0",
+            group=rec["group"],
+            description=rec["description"],
+            credit=rec["credit"],
+            numerator=rec["numerator"],
+            denominator=rec["denominator"],
+        )
+        out.setdefault(row.name, {})[row.year] = row
+    return {n: dict(sorted(by_year.items())) for n, by_year in out.items()}
+
+
+#: Indicators registered by the user (:func:`register`): name -> Indicator.
+_USER: dict[str, Indicator] = {}
+
+#: Values of registered indicators that came with data: name -> Series by code.
+_USER_DATA: dict[str, pd.Series] = {}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@functools.cache
+def _labels() -> dict[str, list[str]]:
+    """Normalised label (full, and without its trailing bracketed detail) -> names."""
+    out: dict[str, list[str]] = {}
+    for name, by_year in _rows().items():
+        label = next(reversed(by_year.values())).label
+        keys = {_norm(label), _norm(re.sub(r"（[^（）]*）$", "", label))}
+        for key in keys:
+            if name not in out.setdefault(key, []):
+                out[key].append(name)
+    return out
+
+
+_SPEC = re.compile(r"^(?P<base>.+?)@(?P<a>\d{4})(?:-(?P<b>\d{4})(?P<pct>%)?)?$")
+
+
+def _base_name(text: str) -> str:
+    """Catalogue name of a name or Japanese label (without any ``@`` part)."""
+    if text in _rows() or text in _USER:
+        return text
+    hits = _labels().get(_norm(text), [])
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        listed = ", ".join(f"{h} ({_latest(h).label})" for h in hits)
+        raise AmbiguousNameError(f"indicator label '{text}' matches several indicators: {listed}")
+    names = list(_rows()) + list(_USER)
+    msg = f"unknown indicator '{text}'{suggest(text, names)} (see `regionlib indicators`)"
+    raise UnknownNameError(msg)
+
+
+def _latest(name: str) -> _Row:
+    return next(reversed(_rows()[name].values()))
+
+
+def years(name: str) -> list[int]:
+    """Return the years the catalogue holds indicator ``name`` (or label) for.
+
+    Parameters
+    ----------
+    name
+        Catalogue name or Japanese label.
+
+    Returns
+    -------
+    list of int
+        Ascending years (fiscal years for fiscal items).
+    """
+    base = _base_name(name)
+    if base in _USER:
+        return list(_USER[base].years)
+    return list(_rows()[base])
+
+
+def _check_year(name: str, year: int) -> None:
+    have = years(name)
+    if have and year not in have:
+        listed = ", ".join(map(str, have))
+        msg = f"indicator '{name}' has no value for {year}; the sources hold it for: {listed}"
+        raise UnknownNameError(msg)
+
+
+def parse(text: str) -> Spec:
+    """Parse an indicator request into a :class:`Spec`, checking name and years.
+
+    Parameters
+    ----------
+    text
+        ``name``, ``label``, ``name@YEAR``, ``name@START-END`` (change) or
+        ``name@START-END%`` (change in %).
+
+    Returns
+    -------
+    Spec
+        The request with the catalogue name.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown name (close names suggested) or a year the sources do not hold (the
+        message lists the years that exist).
+    AmbiguousNameError
+        For a label shared by several indicators.
+    """
+    text = str(text).strip()
+    match = _SPEC.match(text)
+    if match is None:
+        return Spec(_base_name(text))
+    name = _base_name(match["base"])
+    first = int(match["a"])
+    _check_year(name, first)
+    if match["b"] is None:
+        return Spec(name, first)
+    second = int(match["b"])
+    _check_year(name, second)
+    if second <= first:
+        raise UnknownNameError(f"'{text}': the end year must come after the start year")
+    return Spec(name, second, first, bool(match["pct"]))
+
+
+def resolve(text: str) -> str:
+    """Return the column name of an indicator request (``"高齢化率@2015"`` -> ``"aging_rate@2015"``).
+
+    Parameters
+    ----------
+    text
+        Any form :func:`parse` accepts.
+
+    Returns
+    -------
+    str
+        The canonical column name.
+    """
+    return parse(text).column
+
+
+def _row_for(spec: Spec, year: int | None = None) -> _Row:
+    by_year = _rows()[spec.name]
+    return by_year[year] if year is not None else next(reversed(by_year.values()))
+
+
+def _describe(spec: Spec) -> Indicator:
+    if spec.name in _USER:
+        return _USER[spec.name]
+    all_years = tuple(_rows()[spec.name])
+    row = _row_for(spec, spec.year)
+    credit = row.credit or " / ".join(datasets.info(d).credit for d in row.datasets)
+    if spec.start is None:
+        label = row.label if spec.year is None else f"{row.label}（{row.year}年）"
+        if row.label.endswith("年）") and str(row.year) in row.label:
+            label = row.label
+        return Indicator(
+            spec.column,
+            label,
+            row.unit,
+            str(row.year),
+            row.formula,
+            row.datasets,
+            row.description,
+            all_years,
+            credit,
+            row.group,
+        )
+    first = _row_for(spec, spec.start)
+    kind = "増減率" if spec.relative else "増減"
+    unit = "%" if spec.relative else ("ポイント" if row.unit in ("%", "‰") else row.unit)
+    if spec.relative:
+        formula = f"(v[{spec.year}] − v[{spec.start}]) / v[{spec.start}] × 100"
+    else:
+        formula = f"v[{spec.year}] − v[{spec.start}]"
+    formula += f", v = {row.formula}"
+    return Indicator(
+        spec.column,
+        f"{row.label}の{kind}（{spec.start}→{spec.year}年）",
+        unit,
+        f"{spec.start}-{spec.year}",
+        formula,
+        tuple(dict.fromkeys(first.datasets + row.datasets)),
+        f"Change of {spec.name} from {spec.start} to {spec.year}"
+        + (" in % of the start value." if spec.relative else "."),
+        all_years,
+        credit,
+        row.group,
+    )
+
+
+def catalogue() -> dict[str, Indicator]:
+    """Return every catalogue indicator by name (at its latest year), user ones last.
+
+    Returns
+    -------
+    dict
+        Mapping from indicator name to :class:`Indicator`, in catalogue order.
+    """
+    out = {name: _describe(Spec(name)) for name in _rows()}
+    out.update(_USER)
+    return out
+
+
+def search(query: str | None = None) -> list[Indicator]:
+    """Return the indicators whose name, label or description contains ``query``.
+
+    Parameters
+    ----------
+    query
+        Text to look for (Japanese or English, case-insensitive, NFKC-normalised); None lists
+        everything.
+
+    Returns
+    -------
+    list of Indicator
+        Matches in catalogue order.
+    """
+    entries = list(catalogue().values())
+    if not query:
+        return entries
+    key = _norm(query).lower()
+    return [
+        e
+        for e in entries
+        if key in e.name.lower() or key in _norm(e.label).lower() or key in e.description.lower()
+    ]
+
+
+def register(
+    name: str,
+    data: pd.Series | None = None,
+    *,
+    label: str,
+    unit: str = "",
+    year: int | str | None = None,
+    source: str = "",
+    credit: str = "",
+    description: str = "",
+) -> Indicator:
+    """Make a user's column a first-class indicator (label, unit, year, source, credit).
+
+    Maps, tables, peers, clusters, regions and credits then treat column ``name`` like a
+    built-in indicator. Give ``data`` (values by 5-digit code) to compute it in
+    :func:`regionlib.table.load_table` by name; otherwise join the column with
+    ``load_table(..., join="my.csv")``.
+
+    Parameters
+    ----------
+    name
+        Column name; must not shadow a built-in indicator.
+    data
+        Optional values indexed by municipality code.
+    label, unit, year, source, credit, description
+        Metadata shown in maps, tables and credit lines.
+
+    Returns
+    -------
+    Indicator
+        The registered entry.
+    """
+    if name in _rows():
+        raise UnknownNameError(f"'{name}' is a built-in indicator; choose another name")
+    if "@" in name:
+        raise UnknownNameError(f"'{name}': an indicator name cannot contain '@'")
+    entry = Indicator(
+        name,
+        label,
+        unit,
+        "" if year is None else str(year),
+        f"user data ({source})" if source else "user data",
+        (),
+        description or f"User indicator {name}.",
+        (int(year),) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else (),
+        credit or source,
+        "user",
+    )
+    _USER[name] = entry
+    if data is not None:
+        from regionlib.data.codes import normalize_codes
+
+        values = pd.to_numeric(data, errors="raise")
+        values.index = normalize_codes(pd.Series(data.index), source=name).to_numpy()
+        _USER_DATA[name] = values.astype(float)
+    else:
+        _USER_DATA.pop(name, None)
+    return entry
+
+
+#: Indicators of :func:`regionlib.table.load_table` when none are named.
+DEFAULT_INDICATORS: tuple[str, ...] = (
+    "population_2020",
+    "population_change_2015_2020",
+    "aging_rate",
+    "child_share",
+    "density_habitable",
+    "tertiary_share",
+    "unemployment_rate",
+    "fiscal_strength_index",
+    "income_per_taxpayer",
+    "doctors_per_10k",
+)
+
+
+#: Columns taken as "the population" of a table when none is named, in this order.
+POPULATION_COLUMNS = ("population", "population_2020", "population_2015")
+
+
+def population_column(table: pd.DataFrame, population: str | None = None) -> str | None:
+    """Return the population column of ``table``: ``population`` if given, else the first found.
+
+    Parameters
+    ----------
+    table
+        A municipality table.
+    population
+        Column to use; it must exist.
+
+    Returns
+    -------
+    str or None
+        The column name, or None when ``population`` is None and no column of
+        :data:`POPULATION_COLUMNS` is present.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``population`` is given and is not a column; close names are suggested.
+    """
+    if population is None:
+        return next((c for c in POPULATION_COLUMNS if c in table.columns), None)
+    if population not in table.columns:
+        msg = (
+            f"population column {population!r} is not in the table"
+            f"{suggest(population, map(str, table.columns))}"
+        )
+        raise UnknownNameError(msg)
+    return population
+
+
+def find(name: str) -> Indicator | None:
+    """Return the metadata of indicator ``name``, or None if it is not in the catalogue.
+
+    For code that labels any column: catalogue metadata where there is some, the column's own
+    name otherwise. Use :func:`info` where an unknown name is an error.
+
+    Parameters
+    ----------
+    name
+        A column or indicator name (with ``@`` year or change), or a Japanese label.
+
+    Returns
+    -------
+    Indicator or None
+        The catalogue entry.
+    """
+    try:
+        return info(name)
+    except (UnknownNameError, AmbiguousNameError):
+        return None
+
+
+def info(name: str) -> Indicator:
+    """Return the metadata of indicator ``name``.
+
+    Parameters
+    ----------
+    name
+        Indicator name (see ``regionlib indicators``), with an optional ``@YEAR`` or
+        ``@START-END[%]``, or its Japanese label.
+
+    Returns
+    -------
+    Indicator
+        Its label, unit, reference year, formula and sources.
+
+    Raises
+    ------
+    UnknownNameError
+        If there is no such indicator (the message suggests close names) or year (the message
+        lists the years that exist).
+    """
+    return _info(str(name))
+
+
+@functools.cache
+def _info_cached(name: str) -> Indicator:
+    return _describe(parse(name))
+
+
+def _info(name: str) -> Indicator:
+    spec = parse(name)
+    if spec.name in _USER:
+        return _USER[spec.name]
+    return _info_cached(name)
+
+
+def credits(names: Iterable[str]) -> list[str]:
+    """Return the credit lines of the sources behind ``names``, without repeats.
+
+    Parameters
+    ----------
+    names
+        Indicator names.
+
+    Returns
+    -------
+    list of str
+        Credit lines to print under a map or table, in order of first use.
+    """
+    lines: list[str] = []
+    for name in names:
+        entry = info(name)
+        found = [datasets.info(d).credit for d in entry.datasets] or [entry.credit]
+        for credit in found:
+            if credit and credit not in lines:
+                lines.append(credit)
+    return lines
+
+
+def datasets_of(names: Iterable[str]) -> list[str]:
+    """Return the registry datasets the indicators ``names`` are computed from, in order.
+
+    Parameters
+    ----------
+    names
+        Indicator requests (names, labels, ``@`` forms).
+
+    Returns
+    -------
+    list of str
+        Registry names without repeats.
+    """
+    return list(dict.fromkeys(d for n in names for d in info(n).datasets))
+
+
+@functools.cache
+def read_source(name: str) -> readers.SourceTable:
+    """Read the registry dataset ``name`` with the reader its format needs (once per process).
+
+    Parameters
+    ----------
+    name
+        Registry name of an indicator source (``ssdse-a-*``, ``juki-*``, ``income-*``,
+        ``fiscal-*``).
+
+    Returns
+    -------
+    SourceTable
+        What the reader returns. Do not modify it: it is shared.
+    """
+    entry = datasets.info(name)
+    if name == "fiscal-archive":
+        return readers.read_fiscal(2021)
+    reader = {
+        "ssdse-csv": readers.read_ssdse,
+        "juki-csv": readers.read_juki,
+        "sugata-csv": readers.read_income,
+        "fiscal-xls": readers.read_fiscal,
+    }.get(entry.format)
+    if reader is None:
+        msg = f"dataset '{name}' (format {entry.format}) is not an indicator source"
+        raise UnknownNameError(msg)
+    return reader(name)
+
+
+def _term(table: readers.SourceTable, item: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``item`` at the row positions ``pos`` (-1: absent) and each missing reason."""
+    if item not in table.values.columns:
+        msg = f"catalogue: item '{item}' is not in {table.source} (columns: {list(table.values)})"
+        raise UnknownNameError(msg)
+    present = pos >= 0
+    source = table.values[item].to_numpy(dtype=float)
+    values = np.where(present, source[np.where(present, pos, 0)], np.nan)
+    reasons = np.full(len(pos), None, dtype=object)
+    why = table.reasons[item].to_numpy(dtype=object)[pos[present]]
+    has = ~pd.isna(why)
+    reasons[np.flatnonzero(present)[has]] = [f"{item}: {w}" for w in why[has]]
+    reasons[~present] = f"not in {table.source}"
+    return values, reasons
+
+
+class _Positions(dict):
+    """Row positions of ``codes`` in each source table, computed once per table."""
+
+    def __init__(self, tables: dict[str, readers.SourceTable], codes: pd.Index) -> None:
+        super().__init__()
+        self.tables, self.codes = tables, pd.Index(codes, dtype=object)
+
+    def __missing__(self, dataset: str) -> np.ndarray:
+        index = pd.Index(self.tables[dataset].values.index, dtype=object)
+        self[dataset] = index.get_indexer(self.codes)
+        return self[dataset]
+
+
+def _evaluate_row(
+    row: _Row, tables: dict[str, readers.SourceTable], positions: _Positions
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(positions.codes)
+    reason = np.full(n, None, dtype=object)
+
+    def total(terms) -> np.ndarray:
+        acc = np.zeros(n)
+        for sign, dataset, item in terms:
+            values, why = _term(tables[dataset], item, positions[dataset])
+            acc = acc + sign * values
+            fill = pd.isna(reason) & ~pd.isna(why)
+            reason[fill] = why[fill]
+        return acc
+
+    numerator = total(row.num)
+    if row.times:  # a share of a total: sum(num) × sum(times) / sum(den)
+        numerator = numerator * total(row.times)
+    if row.den:
+        denominator = total(row.den)
+        zero = denominator == 0
+        reason[zero & pd.isna(reason)] = row.zero_reason
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(zero, np.nan, numerator / np.where(zero, 1.0, denominator))
+    else:
+        out = numerator
+    out = out * row.scale
+    out[~pd.isna(reason)] = np.nan
+    return out, reason
+
+
+def _evaluate(
+    name: str, tables: dict[str, readers.SourceTable], positions: _Positions
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and missing reasons of the request ``name`` on the codes of ``positions``."""
+    spec = parse(name)
+    codes = positions.codes
+    if spec.name in _USER:
+        data = _USER_DATA.get(spec.name)
+        if data is None:
+            msg = (
+                f"user indicator '{spec.name}' was registered without data: join its file "
+                "with load_table(..., join=PATH)"
+            )
+            raise UnknownNameError(msg)
+        values = data.reindex(codes).to_numpy(dtype=float)
+        reason = np.where(np.isnan(values), "not in the user's data", None).astype(object)
+        return values, reason
+    row = _row_for(spec, spec.year)
+    if row.alias and spec.start is None:  # defined as another request (a change, say)
+        return _evaluate(row.alias, tables, positions)
+    end, why_end = _evaluate_row(row, tables, positions)
+    if spec.start is None:
+        return end, why_end
+    start, why_start = _evaluate_row(_row_for(spec, spec.start), tables, positions)
+    reason = np.full(len(codes), None, dtype=object)
+    for year, why in ((spec.start, why_start), (spec.year, why_end)):
+        has = ~pd.isna(why) & pd.isna(reason)
+        reason[has] = [f"{year}: {w}" for w in why[has]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if spec.relative:
+            zero = start == 0
+            reason[zero & pd.isna(reason)] = f"value in {spec.start} is 0"
+            out = np.where(zero, np.nan, (end - start) / np.where(zero, 1.0, start) * 100)
+        else:
+            out = end - start
+    out[~pd.isna(reason)] = np.nan
+    return out, reason
+
+
+def _compute(
+    names: list[str], codes: pd.Index, tables: dict[str, readers.SourceTable]
+) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    values = {}
+    missing: dict[str, dict[str, str]] = {}
+    positions = _Positions(tables, codes)
+    for name in names:
+        out, reason = _evaluate(name, tables, positions)
+        values[name] = out
+        has = ~pd.isna(reason)
+        missing[name] = {str(c): str(r) for c, r in zip(codes[has], reason[has], strict=True)}
+        if has.any():
+            log(f"{name}: {int(has.sum())} missing values")
+    frame = pd.DataFrame(values, index=pd.Index(codes, name="code", dtype="str"))
+    return frame, missing
+
+
+def compute_indicators(
+    names: Iterable[str] | None = None, *, codes: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Compute catalogue indicators from their sources (codes as in the sources, not joined).
+
+    For a table joined to boundaries, with code changes and a join report, use
+    :func:`regionlib.table.load_table`.
+
+    Parameters
+    ----------
+    names
+        Indicator requests; default :data:`DEFAULT_INDICATORS`.
+    codes
+        Municipality codes to compute for; default the codes of the first source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``code``, one float column per indicator (named as :func:`resolve` names it).
+        ``attrs["missing_reasons"]`` maps each indicator to ``{code: reason}`` for its missing
+        values.
+
+    Raises
+    ------
+    UnknownNameError
+        If a name is not in the catalogue.
+    """
+    names = [resolve(n) for n in (DEFAULT_INDICATORS if names is None else names)]
+    needed = datasets_of(names)
+    tables = {d: read_source(d) for d in needed}
+    if codes is not None:
+        index = pd.Index(list(codes), dtype="str")
+    elif needed:
+        index = tables[needed[0]].values.index
+    else:
+        index = pd.Index(sorted(set().union(*(_USER_DATA[n].index for n in names))), dtype="str")
+    frame, missing = _compute(names, index, tables)
+    frame.attrs["missing_reasons"] = missing
+    return frame

@@ -1,0 +1,476 @@
+"""One table per municipality: boundaries joined with catalogue indicators, every join reported.
+
+:func:`load_table` returns the 1,741 municipalities of the boundaries (index ``code``) with
+``pref_code``, ``prefecture``, ``name``, one float column per indicator and the geometry. Each
+indicator source is read by :mod:`regionlib.readers`; its retired codes are mapped to the
+boundaries' vintage through :func:`regionlib.codes.update_codes`; then it is joined on the code.
+Nothing is dropped silently: :class:`JoinReport` (``result.attrs["join_report"]``) lists, per
+source, the rows set aside (prefecture totals, designated-city wards, 郡 totals), the codes
+changed, the source codes without a boundary, the municipalities absent from the source, and
+per indicator the number of missing values by reason (``result.attrs["missing_reasons"]``
+maps indicator -> code -> reason).
+
+The joined table is cached as GeoParquet in ``settings.cache_folder / "derived"``, keyed by the
+sha256 of every input file, the parameters and the code that builds it: a second call with the
+same arguments reads one file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from logging import WARNING
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from regionlib._log import log
+from regionlib.data import _cache, codes, datasets, indicators, readers
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["JoinReport", "SourceReport", "flag_notes", "load_table"]
+
+#: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
+BOUNDARY_VINTAGE = "2021-01-01"
+_EXAMPLES = 5
+_KINDS = {
+    "ward": "designated-city ward",
+    "district": "郡 total",
+    "prefecture": "prefecture total",
+    "total": "national total",
+    "unresolved": "unresolved name",
+    "subtotal": "subtotal (東京都島しょ)",
+}
+
+
+@dataclass
+class SourceReport:
+    """How one source file was joined.
+
+    Attributes
+    ----------
+    dataset
+        Registry name.
+    source
+        File name.
+    rows
+        Municipality rows read (after setting aside non-municipality rows).
+    matched
+        Rows joined to a municipality of the table.
+    set_aside
+        Non-municipality rows by kind (``prefecture``, ``ward``, ``district`` = 郡 total,
+        ``total``, ``unresolved``): ``[count, examples]``.
+    code_changes
+        Codes mapped to the boundaries' vintage: ``"old name_old -> new name_new"``.
+    unmatched_source
+        Source codes with no municipality in the table (after code changes), with names.
+    missing_in_source
+        Table municipalities the source has no row for.
+    merged
+        Current codes that combine several source rows (municipalities merged since):
+        ``"new <- old1, old2"``; counts are summed, indices left missing.
+    splits
+        Source codes of municipalities split since: left unmatched, never guessed.
+    """
+
+    dataset: str
+    source: str
+    rows: int
+    matched: int
+    set_aside: dict[str, list] = field(default_factory=dict)
+    code_changes: list[str] = field(default_factory=list)
+    unmatched_source: list[str] = field(default_factory=list)
+    missing_in_source: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    splits: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JoinReport:
+    """Everything :func:`load_table` joined, changed or set aside.
+
+    Attributes
+    ----------
+    n_rows
+        Rows of the table (municipalities of the boundaries).
+    sources
+        One :class:`SourceReport` per source file.
+    missing
+        Per indicator: ``{reason: [count, example codes]}``.
+    """
+
+    n_rows: int
+    sources: list[SourceReport] = field(default_factory=list)
+    missing: dict[str, dict[str, list]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Return the report as plain JSON-serialisable data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JoinReport:
+        """Rebuild a report from :meth:`to_dict` output."""
+        sources = [SourceReport(**s) for s in data.get("sources", [])]
+        return cls(data["n_rows"], sources, dict(data.get("missing", {})))
+
+    def __str__(self) -> str:
+        lines = [f"join report: {self.n_rows} municipalities"]
+        for s in self.sources:
+            lines.append(f"- {s.dataset} ({s.source}): {s.rows} rows read, {s.matched} matched")
+            for kind, (count, examples) in s.set_aside.items():
+                if count:
+                    what = _KINDS.get(kind, kind)
+                    lines.append(f"    set aside {count} {what} rows (e.g. {', '.join(examples)})")
+            if s.code_changes:
+                lines.append(f"    {len(s.code_changes)} code changes applied:")
+                lines.extend(f"      {c}" for c in s.code_changes)
+            if s.unmatched_source:
+                lines.append(
+                    f"    {len(s.unmatched_source)} source codes without a municipality: "
+                    + ", ".join(s.unmatched_source[:10])
+                )
+            if s.merged:
+                lines.append(f"    {len(s.merged)} municipalities combine merged rows:")
+                lines.extend(f"      {m}" for m in s.merged[:20])
+            if s.splits:
+                lines.append(f"    {len(s.splits)} split municipalities left unmatched:")
+                lines.extend(f"      {m}" for m in s.splits)
+            if s.missing_in_source:
+                lines.append(
+                    f"    {len(s.missing_in_source)} municipalities not in the source: "
+                    + ", ".join(s.missing_in_source[:10])
+                )
+        for name, reasons in self.missing.items():
+            for reason, (count, examples) in reasons.items():
+                lines.append(f"- {name}: {count} missing ({reason}; e.g. {', '.join(examples)})")
+        return "\n".join(lines)
+
+
+def _merge(
+    table: readers.SourceTable, new_index: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    """Combine rows that map to the same current code: counts summed, ratios left missing."""
+    values, reasons, names = table.values, table.reasons, table.names
+    additive = (
+        table.items["additive"].reindex(values.columns).fillna(True).astype(bool).to_numpy()
+        if "additive" in table.items
+        else np.ones(values.shape[1], dtype=bool)
+    )
+    positions = pd.Series(np.arange(len(new_index)), index=new_index)
+    groups = positions.groupby(level=0).agg(list)
+    keep = [g[0] for g in groups]
+    out_values = values.iloc[keep].to_numpy(copy=True)
+    out_reasons = reasons.iloc[keep].astype(object).to_numpy(copy=True)
+    merged = []
+    for k, (code, members) in enumerate(groups.items()):
+        if len(members) < 2:
+            continue
+        olds = [str(values.index[m]) for m in members]
+        merged.append(f"{code} <- {', '.join(olds)}")
+        block = values.iloc[members].to_numpy()
+        why = reasons.iloc[members].astype(object).to_numpy()
+        out_values[k] = np.where(additive, block.sum(axis=0), np.nan)
+        first_reason = [
+            next((f"{olds[i]}: {w}" for i, w in enumerate(col) if not pd.isna(w)), None)
+            for col in why.T
+        ]
+        combined = np.where(
+            additive,
+            np.array(first_reason, dtype=object),
+            "municipalities merged since: an index or ratio cannot be combined",
+        )
+        out_values[k][~pd.isna(combined)] = np.nan
+        out_reasons[k] = combined
+    index = pd.Index(groups.index, name="code", dtype="str")
+    out = pd.DataFrame(out_values, index=index, columns=values.columns)
+    why_out = pd.DataFrame(out_reasons, index=index, columns=values.columns).astype("string")
+    names_out = names.iloc[keep].set_axis(index)
+    return out, why_out, names_out, merged
+
+
+def _align(
+    table: readers.SourceTable, dataset: str, base: pd.Index
+) -> tuple[readers.SourceTable, SourceReport]:
+    """Map the source's retired codes to the table's vintage and report the join.
+
+    Codes of municipalities that merged since are mapped to their successor; where several
+    rows land on one current code, counts are summed (a rate is then recomputed from the
+    summed numerator and denominator) and indices or ratios are left missing with the reason.
+    A code whose municipality was split is kept unmatched and reported: never guessed.
+    """
+    values, reasons, names = table.values, table.reasons, table.names
+    changes: list[str] = []
+    merged: list[str] = []
+    splits: list[str] = []
+    outside = values.index[~values.index.isin(base)]
+    if len(outside):
+        update = codes.update_codes(list(outside), as_of=BOUNDARY_VINTAGE)
+        mapping = {}
+        for row in update.changes.itertuples():
+            if row.new in base:
+                mapping[row.old] = row.new
+                changes.append(f"{row.old} {row.name_old} -> {row.new} {row.name_new}")
+        for row in update.unresolved.itertuples():
+            if str(row.reason).startswith("split"):
+                splits.append(f"{row.code} {names.at[row.code, 'name']}: {row.reason}")
+        if mapping:
+            renamed = pd.Index(values.index.map(lambda c: mapping.get(c, c)), dtype="str")
+            if renamed.is_unique:
+                values, reasons, names = (f.set_axis(renamed) for f in (values, reasons, names))
+            else:
+                values, reasons, names, merged = _merge(table, renamed)
+            values.index.name = reasons.index.name = names.index.name = "code"
+    unmatched = values.index[~values.index.isin(base)]
+    report = SourceReport(
+        dataset=dataset,
+        source=table.source,
+        rows=len(table.values),
+        matched=int(values.index.isin(base).sum()),
+        set_aside={k: [len(v), v[:_EXAMPLES]] for k, v in table.set_aside.items() if v},
+        code_changes=changes,
+        unmatched_source=[
+            f"{c} {names.at[c, 'prefecture']}{names.at[c, 'name']}" for c in unmatched
+        ],
+        missing_in_source=[str(c) for c in base[~base.isin(values.index)]],
+        merged=merged,
+        splits=splits,
+    )
+    for line in changes:
+        log(f"{table.source}: code changed {line}")
+    if merged:
+        log(f"{table.source}: {len(merged)} current municipalities combine several source rows")
+    if splits:
+        log(
+            f"{table.source}: {len(splits)} split municipalities left unmatched",
+            level=WARNING,
+            ja=f"{table.source}: 分割された {len(splits)} 市区町村の値がありません",
+        )
+    if len(unmatched):
+        log(f"{table.source}: {len(unmatched)} codes without a municipality in the table")
+    aligned = readers.SourceTable(
+        values, reasons, table.items, names, table.set_aside, table.source, table.dataset
+    )
+    return aligned, report
+
+
+#: regionlib's own files that build the table: part of the identity of a cached table
+_CODE_FILES = (
+    "readers.py",
+    "indicators.py",
+    "table.py",
+    "boundaries.py",
+    "codes.py",
+    "catalogue.csv",
+    "flags.csv",
+)
+
+
+@functools.cache
+def _code_hashes() -> tuple[str, ...]:
+    """Return the sha256 of every file of :data:`_CODE_FILES`, read once per process."""
+    here = Path(__file__).parent
+    paths = [here / f if f.endswith(".py") else here.parent / f for f in _CODE_FILES]
+    return tuple(_cache.file_sha256(p) for p in paths)
+
+
+def _input_hashes(names: list[str]) -> list[str]:
+    """Return the hashes a table's cache key is made of: data files, code, user indicators.
+
+    The data files' sha256 come from the registry (every file read is verified against it),
+    so no data file is read here.
+    """
+    needed = set(indicators.datasets_of(names))
+    boundary_sets = {n for n, e in datasets.registry().items() if e.group == "boundaries"}
+    hashes = [datasets.info(d).sha256 for d in sorted(needed | boundary_sets | {"code-history"})]
+    hashes.extend(_code_hashes())
+    for name in names:  # registered user indicators with data
+        data = indicators._USER_DATA.get(name)
+        if data is not None:
+            digest = pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes()
+            hashes.append(hashlib.sha256(digest).hexdigest())
+    return hashes
+
+
+def compute_aligned(
+    names: list[str], base: pd.Index
+) -> tuple[pd.DataFrame, dict[str, dict[str, str]], list[SourceReport]]:
+    """Compute indicator requests ``names`` on the codes ``base`` (current municipalities).
+
+    Every source is read once, its codes mapped to ``base`` (:func:`_align`), and each
+    indicator evaluated on the aligned sources.
+
+    Parameters
+    ----------
+    names
+        Canonical indicator requests (:func:`regionlib.indicators.resolve`).
+    base
+        The municipality codes of the result.
+
+    Returns
+    -------
+    tuple
+        Values (index ``code``), missing reasons by indicator and code, one
+        :class:`SourceReport` per source.
+    """
+    tables, reports = {}, []
+    for dataset in indicators.datasets_of(names):
+        tables[dataset], report = _align(indicators.read_source(dataset), dataset, base)
+        reports.append(report)
+    values, missing = indicators._compute(names, base, tables)
+    return values, missing, reports
+
+
+def summarize_missing(
+    missing: dict[str, dict[str, str]], names: pd.Series
+) -> dict[str, dict[str, list]]:
+    """Group missing values by indicator and reason: ``{reason: [count, examples]}``."""
+    summary: dict[str, dict[str, list]] = {}
+    for name, by_code in missing.items():
+        grouped: dict[str, list] = {}
+        for code, reason in by_code.items():
+            entry = grouped.setdefault(reason, [0, []])
+            entry[0] += 1
+            if len(entry[1]) < _EXAMPLES:
+                entry[1].append(f"{code} {names.get(code, '')}".strip())
+        if grouped:
+            summary[name] = grouped
+    return summary
+
+
+def _build(names: list[str], detail: str, prefectures: list[str] | None) -> gpd.GeoDataFrame:
+    from regionlib.data import boundaries, flags
+
+    base = boundaries.load_boundaries(detail=detail, prefectures=prefectures)
+    values, missing, reports = compute_aligned(names, base.index)
+    out = base[["pref_code", "prefecture", "name"]].join(values)
+    import geopandas as gpd
+
+    out = gpd.GeoDataFrame(out, geometry=base.geometry, crs=base.crs)
+    report = JoinReport(len(out), reports, summarize_missing(missing, base["name"]))
+    out.attrs = {
+        "join_report": report.to_dict(),
+        "missing_reasons": missing,
+        "flags": flags.flags_for(names, out.index),
+    }
+    return out
+
+
+def load_table(
+    indicators: Iterable[str] | None = None,
+    *,
+    geometry: bool = True,
+    detail: str = "prefecture",
+    prefectures: Iterable[str] | None = None,
+    join: str | Path | None = None,
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Return one row per municipality with its boundary and the chosen indicators.
+
+    Parameters
+    ----------
+    indicators
+        Catalogue names or Japanese labels (``regionlib indicators``), each optionally with a
+        year (``aging_rate@2015``) or a change (``aging_rate@2015-2020``,
+        ``population_registered@2016-2022%``); without a year, the latest. Default
+        :data:`regionlib.indicators.DEFAULT_INDICATORS`. Columns are named as
+        :func:`regionlib.indicators.resolve` names them.
+    geometry
+        Keep the geometry (GeoDataFrame); ``False`` returns a DataFrame.
+    detail
+        Boundary layer, as in :func:`regionlib.boundaries.load_boundaries`.
+    prefectures
+        Restrict to these prefectures (codes or names); default all.
+    join
+        A user's CSV (UTF-8 or Shift-JIS) or XLSX file whose numeric columns are joined by
+        municipality code or name (see :func:`regionlib.userdata.join_user_table`); its join
+        report is ``attrs["user_join_report"]``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        Index ``code``; columns ``pref_code``, ``prefecture``, ``name``, one float column per
+        indicator (NaN = missing, reason in ``attrs["missing_reasons"]``), ``geometry``.
+        ``attrs["join_report"]`` is a :class:`JoinReport`; ``attrs["flags"]`` maps indicator
+        -> code -> reason for values that are correct arithmetic but misleading (evacuation
+        orders, Tokyo's special wards), see :mod:`regionlib.flags`.
+
+    Raises
+    ------
+    UnknownNameError
+        If an indicator is not in the catalogue (the message suggests close names).
+
+    Examples
+    --------
+    >>> from regionlib.data.table import load_table
+    >>> t = load_table(["aging_rate"], geometry=False)  # doctest: +SKIP
+    >>> print(t.attrs["join_report"])  # doctest: +SKIP
+    """
+    from regionlib.data import indicators as catalogue
+
+    requested = list(catalogue.DEFAULT_INDICATORS if indicators is None else indicators)
+    user_columns: set[str] = set()
+    if join is not None:
+        from regionlib.data import userdata
+
+        user = userdata.read_user_table(join)  # read once: its columns, then the join
+        user_columns = set(user.columns)
+    names = list(
+        dict.fromkeys(catalogue.resolve(n) for n in requested if str(n) not in user_columns)
+    )
+    prefs = None if prefectures is None else sorted({str(p) for p in prefectures})
+    params = {"indicators": names, "detail": detail, "prefectures": prefs}
+    product = _cache.cached(
+        "table",
+        _input_hashes(names),
+        params,
+        lambda: _build(names, detail, prefs),
+        geometry=geometry,
+    )
+    attrs = dict(product.attrs)
+    report = JoinReport.from_dict(attrs["join_report"])
+    if not geometry and type(product) is not pd.DataFrame:  # built just now, with geometry
+        product = pd.DataFrame(product.drop(columns=product.geometry.name))
+    product.attrs = {
+        "join_report": report,
+        "missing_reasons": attrs.get("missing_reasons", {}),
+        "flags": attrs.get("flags", {}),
+    }
+    if join is not None:
+        from regionlib.data import userdata
+
+        product = userdata.join_user_table(product, join, raw=user)
+    return product
+
+
+def flag_notes(frame: pd.DataFrame) -> pd.Series:
+    """Return, per municipality, the reasons its values are flagged (empty when none).
+
+    ``"避難指示の影響：…（population_change_2015_2020, aging_rate@2015）"``: one reason per
+    kind, with the columns it applies to, from ``frame.attrs["flags"]``.
+
+    Parameters
+    ----------
+    frame
+        A table from :func:`load_table`.
+
+    Returns
+    -------
+    pandas.Series
+        Strings on the table's index.
+    """
+    by_code: dict[str, dict[str, list[str]]] = {}
+    for column, flagged in frame.attrs.get("flags", {}).items():
+        if column not in frame.columns:
+            continue
+        for code, reason in flagged.items():
+            by_code.setdefault(code, {}).setdefault(reason, []).append(column)
+    notes = {
+        code: "; ".join(f"{reason}（{', '.join(cols)}）" for reason, cols in reasons.items())
+        for code, reasons in by_code.items()
+    }
+    return pd.Series([notes.get(str(c), "") for c in frame.index], index=frame.index, dtype=str)

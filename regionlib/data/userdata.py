@@ -1,0 +1,365 @@
+"""The user's own data: a CSV (UTF-8 or Shift-JIS) or XLSX file joined to the municipalities.
+
+The file has one row per municipality, identified by a code column (``code``, ``コード``,
+``団体コード``, ``市区町村コード`` …: 5 digits, 6 digits with check digit, or an integer whose
+leading zero a spreadsheet dropped) or by a name column (``name``, ``市区町村``, ``市区町村名``,
+``団体名``), with a prefecture column (``prefecture``, ``都道府県``) where names repeat. Every
+other column must be numeric (thousands separators and the official missing-value markers
+``***``, ``-``, ``X`` are understood; anything else is an error naming row and column).
+
+Codes retired since are mapped through the code history; designated-city wards, prefecture
+rows and names that match nothing are set aside and listed in the :class:`UserJoinReport`;
+a duplicate code, a code that does not exist, an ambiguous name (the candidates are listed) or
+an unreadable file is an error.
+
+Examples
+--------
+>>> from regionlib import table
+>>> t = table.load_table(["aging_rate"], join="my.csv")  # doctest: +SKIP
+>>> print(t.attrs["user_join_report"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from regionlib._errors import AmbiguousNameError, DataFormatError, UnknownNameError
+from regionlib._log import log
+from regionlib.data import codes as _codes
+from regionlib.data import readers
+
+__all__ = ["UserJoinReport", "join_user_table", "read_user_table"]
+
+_CODE_COLUMNS = (
+    "code",
+    "コード",
+    "団体コード",
+    "市区町村コード",
+    "地域コード",
+    "全国地方公共団体コード",
+)
+_NAME_COLUMNS = ("name", "市区町村", "市区町村名", "団体名", "municipality", "自治体名")
+_PREF_COLUMNS = ("prefecture", "都道府県", "都道府県名", "pref")
+#: the official tables' missing-value markers (:data:`regionlib.readers.MARKERS`) as cells read
+#: after NFKC (``－`` -> ``-``, ``…`` -> ``...``), and the ``nan`` software writes for a blank
+_MARKERS = {unicodedata.normalize("NFKC", m) for m in readers.MARKERS} | {"nan", "NaN"}
+
+
+@dataclass
+class UserJoinReport:
+    """How a user's file was joined.
+
+    Attributes
+    ----------
+    source
+        File name.
+    key
+        ``"code"`` or ``"name"``: how rows were matched.
+    rows
+        Data rows in the file.
+    matched
+        Rows joined to a municipality.
+    columns
+        The numeric columns joined.
+    code_changes
+        Retired codes mapped to current ones (``"row N: old -> new name"``).
+    restored
+        Codes whose lost leading zero was restored (``"row N: 1100 -> 01100"``).
+    set_aside
+        Rows that are not municipalities or match none (``"row N: value (reason)"``).
+    missing_in_file
+        Municipalities of the table the file has no row for.
+    """
+
+    source: str
+    key: str
+    rows: int
+    matched: int
+    columns: list[str] = field(default_factory=list)
+    code_changes: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+    missing_in_file: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [
+            f"join report ({self.source}, by {self.key}): {self.rows} rows, "
+            f"{self.matched} matched; columns {', '.join(self.columns)}"
+        ]
+        if self.restored:
+            lines.append(f"  {len(self.restored)} codes with their leading zero restored")
+        if self.code_changes:
+            lines.append(f"  {len(self.code_changes)} codes mapped through the code history:")
+            lines.extend(f"    {c}" for c in self.code_changes)
+        if self.set_aside:
+            lines.append(f"  {len(self.set_aside)} rows not joined:")
+            lines.extend(f"    {c}" for c in self.set_aside)
+        if self.missing_in_file:
+            shown = ", ".join(self.missing_in_file[:10])
+            more = (
+                f" and {len(self.missing_in_file) - 10} more"
+                if len(self.missing_in_file) > 10
+                else ""
+            )
+            lines.append(
+                f"  {len(self.missing_in_file)} municipalities not in the file: {shown}{more}"
+            )
+        return "\n".join(lines)
+
+
+def read_user_table(path: str | Path) -> pd.DataFrame:
+    """Read a user's CSV (UTF-8 or Shift-JIS) or XLSX file as strings.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All cells as stripped strings (empty for blanks); the index is the file's line number
+        (CSV) or row number (XLSX), for messages.
+
+    Raises
+    ------
+    DataFormatError
+        If the file is missing, empty, of an unknown type or in an unreadable encoding.
+    """
+    path = Path(path)
+    where = path.name
+    if not path.is_file():
+        raise DataFormatError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+        except Exception as exc:
+            raise DataFormatError(f"{where}: not a readable XLSX workbook ({exc})") from exc
+    elif suffix in (".csv", ".txt", ".tsv"):
+        text = readers._decode(path.read_bytes(), where, None)  # UTF-8, else Shift-JIS
+        sep = "\t" if suffix == ".tsv" else ","
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False)
+        except pd.errors.ParserError as exc:
+            raise DataFormatError(f"{where}: not a readable CSV ({exc})") from exc
+    else:
+        raise DataFormatError(f"{where}: join a .csv or .xlsx file, not {suffix or 'no suffix'}")
+    if frame.empty:
+        raise DataFormatError(f"{where}: no data rows below the header")
+    frame = frame.fillna("").map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
+    frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
+def _find(columns: list[str], wanted: tuple[str, ...]) -> str | None:
+    lowered = {c.lower(): c for c in columns}
+    for name in wanted:
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return None
+
+
+def _numeric(frame: pd.DataFrame, columns: list[str], where: str) -> pd.DataFrame:
+    out = {}
+    for column in columns:
+        values = np.full(len(frame), np.nan)
+        for i, (line, raw) in enumerate(frame[column].items()):
+            text = raw.replace(",", "")
+            if readers._NUMBER.match(text):
+                values[i] = float(text)
+            elif text not in _MARKERS:
+                msg = (
+                    f"{where}, line {line}, column '{column}': '{raw}' is not a number; every "
+                    "column other than code, name and prefecture must be numeric"
+                )
+                raise DataFormatError(msg)
+        out[column] = values
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _code_of(raw: str, base: set[str], where: str, line: int) -> tuple[str, str | None]:
+    """Return (5-digit code, restoration note or None)."""
+    text = raw.strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    try:
+        code = _codes.normalize_code(text, source=f"{where}, line {line}")
+    except DataFormatError:
+        if text.isdigit() and len(text) == 5:  # a 6-digit code that lost its leading zero
+            code = _codes.normalize_code(text.zfill(6), source=f"{where}, line {line}")
+            return code, f"line {line}: {raw} -> {code}"
+        raise
+    if code not in base and text.isdigit() and len(text) == 5:
+        candidate = text.zfill(6)
+        if int(candidate[5]) == _codes.check_digit(candidate[:5]) and candidate[:5] in base:
+            return candidate[:5], f"line {line}: {raw} -> {candidate[:5]}"
+    note = f"line {line}: {raw} -> {code}" if text.isdigit() and len(text) < 5 else None
+    return code, note
+
+
+def _match_codes(
+    frame: pd.DataFrame, column: str, base: pd.DataFrame, where: str, report: UserJoinReport
+) -> pd.Series:
+    known = set(base.index)
+    found: dict[int, str] = {}
+    outside: dict[int, str] = {}
+    for line, raw in frame[column].items():
+        if not raw:
+            report.set_aside.append(f"line {line}: no code")
+            continue
+        code, note = _code_of(raw, known, where, line)
+        if note:
+            report.restored.append(note)
+        if code in known:
+            found[line] = code
+        elif code.endswith("000"):
+            report.set_aside.append(f"line {line}: {raw} (prefecture or national row)")
+        else:
+            outside[line] = code
+    if outside:
+        update = _codes.update_codes(list(outside.values()), as_of="2021-01-01")
+        new = dict(zip(outside, update.codes, strict=True))
+        unresolved = dict(zip(update.unresolved["code"], update.unresolved["reason"], strict=True))
+        names = _codes._default_candidates()
+        for line, old in outside.items():
+            code = new[line]
+            if code in known:
+                found[line] = code
+                report.code_changes.append(f"line {line}: {old} -> {code} {base.at[code, 'name']}")
+            elif old in names.index and names.at[old, "level"] == "ward":
+                report.set_aside.append(f"line {line}: {old} {names.at[old, 'name']} (ward)")
+            elif old in unresolved and unresolved[old].startswith("unknown"):
+                msg = (
+                    f"{where}, line {line}: code {old} does not exist (not a current or past "
+                    "municipal code); fix the code or remove the row"
+                )
+                raise DataFormatError(msg)
+            else:
+                why = unresolved.get(old, "no municipality of the table")
+                report.set_aside.append(f"line {line}: {old} ({why})")
+    return pd.Series(found, dtype="str")
+
+
+def _match_names(
+    frame: pd.DataFrame,
+    column: str,
+    pref_column: str | None,
+    base: pd.DataFrame,
+    where: str,
+    report: UserJoinReport,
+) -> pd.Series:
+    found: dict[int, str] = {}
+    for line, raw in frame[column].items():
+        text = (frame.at[line, pref_column] if pref_column else "") + raw
+        if not raw:
+            report.set_aside.append(f"line {line}: no name")
+            continue
+        try:
+            found[line] = _codes.resolve_municipality(text, candidates=base)
+        except AmbiguousNameError as exc:
+            raise AmbiguousNameError(f"{where}, line {line}: {exc}") from exc
+        except UnknownNameError as exc:
+            report.set_aside.append(f"line {line}: {text} ({exc})")
+    return pd.Series(found, dtype="str")
+
+
+def join_user_table(
+    table: pd.DataFrame, path: str | Path, *, raw: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Join the numeric columns of a user's file to a municipality table.
+
+    Parameters
+    ----------
+    table
+        A table from :func:`regionlib.table.load_table` (index ``code``, columns
+        ``prefecture`` and ``name``).
+    path
+        The user's CSV (UTF-8 or Shift-JIS) or XLSX file.
+    raw
+        The file as :func:`read_user_table` returned it, when the caller has read it
+        already: it is not read again.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        A copy of ``table`` with the file's numeric columns (NaN where the file has no row);
+        ``attrs["user_join_report"]`` is a :class:`UserJoinReport`, and ``attrs["missing_reasons"]``
+        gains the user's columns.
+
+    Raises
+    ------
+    DataFormatError
+        Unreadable file, no code or name column, a non-numeric value, a duplicate
+        municipality, a code that does not exist, or a column already in the table.
+    AmbiguousNameError
+        A name that matches several municipalities (the candidates are listed).
+    """
+    path = Path(path)
+    where = path.name
+    if raw is None:
+        raw = read_user_table(path)
+    columns = list(raw.columns)
+    code_col = _find(columns, _CODE_COLUMNS)
+    name_col = _find(columns, _NAME_COLUMNS)
+    pref_col = _find(columns, _PREF_COLUMNS)
+    if code_col is None and name_col is None:
+        msg = (
+            f"{where}: no code or name column; name one column 'code' (or コード, 団体コード) "
+            "or 'name' (or 市区町村名), found: " + ", ".join(columns)
+        )
+        raise DataFormatError(msg)
+    value_cols = [c for c in columns if c not in (code_col, name_col, pref_col)]
+    if not value_cols:
+        raise DataFormatError(f"{where}: no value columns besides the code and name columns")
+    clash = [c for c in value_cols if c in table.columns]
+    if clash:
+        msg = f"{where}: column(s) {', '.join(clash)} already in the table; rename them"
+        raise DataFormatError(msg)
+    values = _numeric(raw, value_cols, where)
+    base = pd.DataFrame(table[["prefecture", "name"]])
+    report = UserJoinReport(where, "code" if code_col else "name", len(raw), 0, value_cols)
+    if code_col is not None:
+        matched = _match_codes(raw, code_col, base, where, report)
+    else:
+        matched = _match_names(raw, name_col, pref_col, base, where, report)
+    duplicated = matched[matched.duplicated(keep=False)]
+    if len(duplicated):
+        code = duplicated.iloc[0]
+        lines = ", ".join(str(i) for i in duplicated[duplicated == code].index)
+        msg = (
+            f"{where}: municipality {code} {base.at[code, 'name']} appears on several lines "
+            f"({lines}); keep one row per municipality"
+        )
+        raise DataFormatError(msg)
+    joined = values.loc[matched.index].set_axis(pd.Index(matched.to_numpy(), name="code"))
+    report.matched = len(joined)
+    out = table.copy()
+    attrs = dict(table.attrs)
+    for column in value_cols:
+        out[column] = joined[column].reindex(out.index).to_numpy()
+    report.missing_in_file = [
+        f"{c} {base.at[c, 'name']}" for c in base.index if c not in set(joined.index)
+    ]
+    missing = dict(attrs.get("missing_reasons", {}))
+    for column in value_cols:
+        col = out[column]
+        missing[column] = {
+            str(c): ("not in " + where if c not in joined.index else "blank or marker in " + where)
+            for c in col.index[col.isna()]
+        }
+    attrs["missing_reasons"] = missing
+    attrs["user_join_report"] = report
+    out.attrs = attrs
+    log(
+        f"{where}: {report.matched} of {report.rows} rows joined by {report.key}; "
+        f"{len(report.set_aside)} set aside"
+    )
+    return out

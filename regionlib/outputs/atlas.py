@@ -1,0 +1,300 @@
+"""An offline atlas: a static site of municipality profiles, prefecture rankings and an index.
+
+:func:`write_atlas` writes into one folder::
+
+    index.html        search box (name or code; hiragana and katakana match) and a map
+    p/01.html         one page per prefecture: its municipalities ranked on every indicator
+    m/01209.html      one profile page per municipality (see :mod:`regionlib.report`)
+
+Every page is self-contained (inline CSS, SVG and a few lines of script), links the others by
+relative paths, and opens by double-click from a USB stick or a file share without a network.
+The national analyses are computed once; pages are rendered in parallel processes where there
+are enough of them to pay. The folder is written atomically: an existing folder that holds
+other files is refused unless ``overwrite``.
+
+Examples
+--------
+>>> from regionlib import atlas
+>>> atlas.write_atlas("atlas", prefectures=["北海道"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from regionlib._errors import RegionlibError
+from regionlib._log import log
+from regionlib.data import codes as _codes
+from regionlib.outputs._mapstyle import fmt
+
+__all__ = ["AtlasSummary", "write_atlas"]
+
+#: indicator of the index map
+INDEX_MAP_INDICATOR = "aging_rate"
+_PARALLEL_MIN = 60  # fewer pages than this are rendered in this process
+_CONTEXT = None  # the shared context, inherited by forked workers
+
+
+@dataclass
+class AtlasSummary:
+    """What :func:`write_atlas` wrote.
+
+    Attributes
+    ----------
+    folder
+        The atlas folder.
+    municipalities, prefectures
+        Pages written of each kind.
+    bytes
+        Total size of the folder.
+    seconds
+        Time taken.
+    """
+
+    folder: Path
+    municipalities: int
+    prefectures: int
+    bytes: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.folder}: index + {self.prefectures} 都道府県 + {self.municipalities} 市区町村 "
+            f"({self.bytes / 1e6:.1f} MB, {self.seconds:.0f} s)"
+        )
+
+
+def _readings() -> pd.Series:
+    """Return the readings for the search box (none without the code history: names only)."""
+    try:
+        return _codes.readings()
+    except RegionlibError as exc:
+        log(f"atlas: no readings for the search ({exc})", level=logging.WARNING)
+        return pd.Series(dtype=str)
+
+
+def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str, int]]:
+    """Render the profile pages of ``codes`` into ``folder``; return (code, size) pairs."""
+    from regionlib.outputs import report
+
+    codes, folder, links = args
+    out = []
+    for code in codes:
+        page = report.profile(None, code, context=_CONTEXT)
+        pref = page.data["maps"] and _CONTEXT.table.at[code, "pref_code"]
+        nav = [
+            {"href": "../index.html", "label": "索引"},
+            {"href": f"../p/{pref}.html", "label": page.prefecture},
+            {"href": f"{code}.html", "label": page.name},
+        ]
+        html = report.render(page, links=links, nav=nav)
+        path = Path(folder) / "m" / f"{code}.html"
+        path.write_text(html, encoding="utf-8")
+        out.append((code, path.stat().st_size))
+    return out
+
+
+def _pref_rows(context, codes: list[str]) -> tuple[list[dict], list[dict]]:
+    from regionlib.analysis import features
+    from regionlib.data import indicators
+    from regionlib.outputs import report
+
+    table = context.table.loc[codes]
+    names = [n for n in report.HEADLINE_INDICATORS if n in table.columns]
+    columns = [
+        {
+            "name": n,
+            "label": features.indicator_label(n, short=True),
+            "unit": indicators.info(n).unit,
+        }
+        for n in names
+    ]
+    ranks = {n: table[n].rank(ascending=False, method="min") for n in names}
+    decimals = {n: report._decimals(context.table[n].to_numpy(dtype=float)) for n in names}
+    order = (
+        table["population_2020"].sort_values(ascending=False).index
+        if "population_2020" in table
+        else codes
+    )
+    rows = []
+    for code in order:
+        cells = []
+        for n in names:
+            value = float(table.at[code, n])
+            rank = ranks[n][code]
+            cells.append(
+                {
+                    "value": fmt(value, decimals[n]),
+                    "rank": "" if not np.isfinite(rank) else int(rank),
+                    "missing": not np.isfinite(value),
+                }
+            )
+        rows.append({"code": code, "name": table.at[code, "name"], "cells": cells})
+    return columns, rows
+
+
+def _index_map(context, codes: list[str]) -> dict:
+    """Return an SVG choropleth of the chosen municipalities, each linked to its page."""
+    import shapely
+
+    from regionlib import settings
+    from regionlib.data import indicators
+    from regionlib.outputs import report
+    from regionlib.outputs._mapstyle import MISSING_COLOR, classify
+
+    frame = context.table.loc[codes]
+    geoms = frame.geometry.to_crs(settings.area_crs)
+    main = shapely.box(*report._NATIONAL_FRAME)
+    bounds = (
+        report._main_bounds(geoms)
+        if len(codes) < 1000
+        else shapely.intersection(shapely.union_all(geoms.to_numpy()), main).bounds
+    )
+    paths, _, w, h = report._svg_paths(
+        geoms.to_numpy(), bounds, width=700, max_height=700, pixel=1.0
+    )
+    classes = classify(frame[INDEX_MAP_INDICATOR], k=5)
+    shapes = []
+    for code, d, cls in zip(frame.index, paths, classes.cls, strict=True):
+        if d:
+            color = classes.colors[cls] if cls >= 0 else MISSING_COLOR
+            shapes.append({"code": code, "d": d, "fill": color, "name": frame.at[code, "name"]})
+    lower = classes.lower
+    legend = []
+    for color, upper in zip(classes.colors, classes.upper, strict=True):
+        legend.append({"color": color, "text": f"{lower:.1f}–{upper:.1f}"})
+        lower = upper
+    entry = indicators.info(INDEX_MAP_INDICATOR)
+    return {
+        "width": round(w),
+        "height": round(h),
+        "shapes": shapes,
+        "legend": legend,
+        "title": f"{entry.label}（{entry.unit}、{entry.year}年）",
+    }
+
+
+def write_atlas(
+    folder: str | os.PathLike,
+    *,
+    prefectures: Iterable[str] | None = None,
+    overwrite: bool = False,
+    jobs: int | None = None,
+    table: pd.DataFrame | None = None,
+) -> AtlasSummary:
+    """Write the offline atlas into ``folder`` (see the module docstring).
+
+    Parameters
+    ----------
+    folder
+        The atlas folder; an existing folder holding other files is refused unless
+        ``overwrite``.
+    prefectures
+        Only these prefectures' pages (names or codes); the analyses stay national (peers
+        anywhere in Japan). Default all.
+    overwrite
+        Replace a folder that holds files regionlib did not write.
+    jobs
+        Processes rendering the pages; default the number of CPUs (one for small atlases).
+    table
+        The table the pages are made from (with geometry); default every indicator a
+        profile shows.
+
+    Returns
+    -------
+    AtlasSummary
+        Counts, size and time.
+    """
+    global _CONTEXT
+    from regionlib._write import atomic_directory, check_directory
+    from regionlib.data import codes as codes_module
+    from regionlib.outputs import report
+
+    started = time.perf_counter()
+    check_directory(folder, overwrite=overwrite)
+    context = report.build_context(table)
+    tbl = context.table
+    if prefectures:
+        wanted = {codes_module.prefecture_code(str(p)) for p in prefectures}
+        chosen = [c for c in tbl.index if tbl.at[c, "pref_code"] in wanted]
+    else:
+        chosen = list(tbl.index)
+    prefs = sorted({tbl.at[c, "pref_code"] for c in chosen})
+    links = {c: f"{c}.html" for c in chosen}
+    for pref in prefs:  # built once here, inherited by the workers
+        report._prefecture_svg(context, pref)
+    report._japan_svg(context)
+    jobs = jobs or os.cpu_count() or 1
+    if len(chosen) < _PARALLEL_MIN:
+        jobs = 1
+    with atomic_directory(folder, overwrite=overwrite) as tmp:
+        (tmp / "m").mkdir()
+        (tmp / "p").mkdir()
+        _CONTEXT = context
+        try:
+            chunks = [chosen[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [chosen]
+            work = [(chunk, str(tmp), links) for chunk in chunks if chunk]
+            if jobs > 1:
+                import multiprocessing
+
+                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                    sizes = [s for part in pool.map(_render_pages, work) for s in part]
+            else:
+                sizes = [s for part in map(_render_pages, work) for s in part]
+        finally:
+            _CONTEXT = None
+        entries = []
+        kana = _readings()
+        for code in chosen:
+            entries.append(
+                {
+                    "code": code,
+                    "name": tbl.at[code, "name"],
+                    "prefecture": tbl.at[code, "prefecture"],
+                    "key": _codes.to_hiragana(
+                        f"{tbl.at[code, 'prefecture']}{tbl.at[code, 'name']}{kana.get(code, '')}"
+                    ),
+                }
+            )
+        for pref in prefs:
+            pref_codes = [c for c in chosen if tbl.at[c, "pref_code"] == pref]
+            columns, rows = _pref_rows(context, pref_codes)
+            name = tbl.at[pref_codes[0], "prefecture"]
+            html = report.render_template(
+                "atlas_prefecture.html.j2",
+                name=name,
+                columns=columns,
+                rows=rows,
+                nav=[
+                    {"href": "../index.html", "label": "索引"},
+                    {"href": f"{pref}.html", "label": name},
+                ],
+                credits=report.credit_lines_for(tbl),
+            )
+            (tmp / "p" / f"{pref}.html").write_text(html, encoding="utf-8")
+        html = report.render_template(
+            "atlas_index.html.j2",
+            entries=entries,
+            prefs=[
+                {"code": p, "name": tbl.loc[tbl["pref_code"] == p, "prefecture"].iloc[0]}
+                for p in prefs
+            ],
+            map=_index_map(context, chosen),
+            nav=None,
+            credits=report.credit_lines_for(tbl),
+        )
+        (tmp / "index.html").write_text(html, encoding="utf-8")
+        total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+    summary = AtlasSummary(
+        Path(folder), len(sizes), len(prefs), total, time.perf_counter() - started
+    )
+    log(f"atlas: {summary}")
+    return summary

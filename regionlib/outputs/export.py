@@ -1,0 +1,565 @@
+"""Tables for planners: CSV (UTF-8 with BOM), Excel workbooks, GeoPackage and GeoJSON.
+
+:func:`write_table` chooses the format from the file suffix:
+
+``.csv``
+    UTF-8 with BOM (spreadsheets show the Japanese headers), fixed float format and line
+    ending, so that the same inputs give byte-identical files.
+``.xlsx``
+    One sheet of data with Japanese headers and units, municipal codes stored as text (the
+    leading zero of ``01100`` is kept), national and prefectural ranks beside every indicator,
+    numbers as numbers with a sensible format, a frozen header row, an autofilter and column
+    widths; a second sheet ``出典`` with the indicator definitions and the credit line of every
+    source.
+``.gpkg`` / ``.geojson``
+    The municipality polygons with every column as attribute, for QGIS. A table without
+    geometry is joined to the boundaries on its municipal codes.
+
+:func:`check_output` refuses an unsupported suffix before any work starts, listing those
+regionlib writes.
+
+Examples
+--------
+>>> from regionlib import export, table
+>>> t = table.load_table(["aging_rate"], geometry=False)  # doctest: +SKIP
+>>> export.write_table(t, "aging.xlsx")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from regionlib import _write
+from regionlib._errors import RegionlibError
+from regionlib._log import log
+
+__all__ = [
+    "SUFFIXES",
+    "check_output",
+    "column_header",
+    "write_csv",
+    "write_table",
+    "write_table_csv",
+]
+
+#: suffixes :func:`write_table` writes
+SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson")
+_SPATIAL = (".gpkg", ".geojson")
+_CODE = re.compile(r"^\d{5}$")
+
+#: Japanese headers of the columns regionlib tables share (indicators use the catalogue)
+HEADERS: dict[str, str] = {
+    "code": "市区町村コード",
+    "pref_code": "都道府県コード",
+    "prefecture": "都道府県",
+    "name": "市区町村名",
+    "rank": "順位",
+    "distance": "距離",
+    "population": "人口（人）",
+    "cluster": "クラスター",
+    "description": "特徴",
+    "region": "リージョン番号",
+    "region_name": "リージョン名",
+    "note": "備考",
+    "label": "指標",
+    "unit": "単位",
+    "value": "値",
+    "peers_median": "類似団体の中央値",
+    "prefecture_median": "都道府県の中央値",
+    "national_median": "全国の中央値",
+    "n": "値のある市区町村数",
+    "percentile": "パーセンタイル（%）",
+    "size": "市区町村数",
+    "medoid": "代表（メドイド）コード",
+    "medoid_name": "代表（メドイド）",
+    "code_a": "市区町村コードA",
+    "code_b": "市区町村コードB",
+    "kind": "種類",
+    "border_km": "境界の長さ（km）",
+    "distance_km": "距離（km）",
+}
+
+
+def check_output(
+    path: str | os.PathLike, suffixes: Sequence[str] = SUFFIXES, *, what: str = "table"
+) -> Path:
+    """Refuse an output file regionlib cannot write, before any work starts.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    suffixes
+        The suffixes accepted (default :data:`SUFFIXES`).
+    what
+        What the file is, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+        The path.
+
+    Raises
+    ------
+    OutputError
+        The suffix is not one of ``suffixes`` (the message lists them), or the place cannot
+        take the file (see :func:`regionlib._write.check_output`).
+    """
+    return _write.check_output(path, suffixes, what=what)
+
+
+def column_header(column: str) -> str:
+    """Return the Japanese header of a column: label and unit for indicators.
+
+    Parameters
+    ----------
+    column
+        Column name of a regionlib table.
+
+    Returns
+    -------
+    str
+        ``"高齢化率（65歳以上人口割合）（%）"`` for ``aging_rate``, ``"市区町村コード"`` for
+        ``code``, ``"高齢化率の寄与"`` for ``contrib_aging_rate``; other names unchanged.
+    """
+    from regionlib.data import indicators
+
+    if column in HEADERS:
+        return HEADERS[column]
+    if column.startswith("contrib_"):
+        entry = indicators.find(column.removeprefix("contrib_"))
+        if entry is not None:
+            return f"{re.sub(r'（[^）]*）', '', entry.label) or entry.label}の距離への寄与"
+    entry = indicators.find(column)
+    if entry is not None:
+        return f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
+    return column
+
+
+def _plain(frame: pd.DataFrame, *, index: bool) -> pd.DataFrame:
+    """Return the frame without geometry, its index (``code`` if unnamed codes) first."""
+    out = pd.DataFrame(frame.drop(columns=_geometry_columns(frame), errors="ignore"))
+    if index:
+        name = out.index.name
+        if name is None and len(out) and out.index.astype(str).str.fullmatch(r"\d{5}").all():
+            name = "code"
+        out = out.rename_axis(name or "index").reset_index()
+    return out
+
+
+def _geometry_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if str(frame[c].dtype) == "geometry"]
+
+
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    index: bool = True,
+    decimals: int | None = None,
+) -> Path:
+    """Write a table as a CSV for planners: geometry left out, codes as the first column.
+
+    The format is regionlib's one CSV format (:func:`regionlib._write.write_csv`): UTF-8 with
+    BOM, whole-number columns as integers (1973395, not 1973395.0), other floats with 10
+    significant digits, missing values as empty cells, so the same inputs give byte-identical
+    files.
+
+    Parameters
+    ----------
+    frame
+        Any table.
+    path
+        The file to write (written atomically: nothing half-written on failure).
+    index
+        Write the index as the first column.
+    decimals
+        Round floats to this many decimals (default: 10 significant digits).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    out = _plain(frame, index=index)
+    if decimals is not None:
+        floats = out.select_dtypes("float").columns
+        out[floats] = out[floats].round(decimals)
+    _write.write_csv(out, path, index=False)
+    log(f"wrote {path}")
+    return path
+
+
+def _indicator_columns(frame: pd.DataFrame) -> list[str]:
+    from regionlib.data import indicators
+
+    return [
+        c
+        for c in frame.columns
+        if indicators.find(str(c)) is not None and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+
+
+def _with_ranks(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Insert national and prefectural rank columns (1 = highest value) after each indicator."""
+    nationwide = len(frame) >= 1700
+    group = frame["pref_code"] if "pref_code" in frame else frame.get("prefecture")
+    out = frame.copy()
+    for column in reversed(columns):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        pos = out.columns.get_loc(column) + 1
+        if group is not None:
+            pref = values.groupby(group).rank(ascending=False, method="min")
+            out.insert(pos, f"{column}__rank_pref", pref.astype("Int64"))
+        rank = values.rank(ascending=False, method="min").astype("Int64")
+        out.insert(pos, f"{column}__rank", rank)
+    out.attrs["nationwide"] = nationwide
+    return out
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def _number_format(values: pd.Series) -> str:
+    from regionlib.outputs._mapstyle import decimals_for
+
+    finite = values.dropna().to_numpy(dtype=float)
+    if len(finite) and (finite % 1 == 0).all():
+        return "#,##0"
+    decimals = decimals_for(finite)
+    return "#,##0." + "0" * max(decimals, 1)
+
+
+def write_xlsx(
+    frame: pd.DataFrame | Mapping[str, pd.DataFrame],
+    path: str | os.PathLike,
+    *,
+    index: bool = True,
+    ranks: bool | None = None,
+    sheet: str = "データ",
+    credits: Sequence[str] = (),
+    cited: Sequence[str] = (),
+) -> Path:
+    """Write an Excel workbook for planners (see the module docstring for its layout).
+
+    Parameters
+    ----------
+    frame
+        Any table; catalogue indicator columns get Japanese headers with units. A mapping of
+        sheet name -> table writes one data sheet per table (a profile's indicators, peers and
+        series), before the one ``出典`` sheet.
+    path
+        The ``.xlsx`` file to write (atomically).
+    index
+        Write the index as the first column.
+    ranks
+        Add national and prefectural ranks after each indicator column; default when the
+        table has a ``prefecture`` column and more than 50 rows.
+    sheet
+        Name of the data sheet (a single table).
+    credits
+        Extra credit lines for the ``出典`` sheet.
+    cited
+        Catalogue indicators the tables show in their rows rather than as columns; they are
+        listed on the ``出典`` sheet too.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    from openpyxl import Workbook
+
+    path = Path(path)
+    sheets = dict(frame) if isinstance(frame, Mapping) else {sheet: frame}
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: list[str] = []
+    ranked = False
+    for name, table in sheets.items():
+        names, with_ranks = _data_sheet(wb.create_sheet(name), table, index=index, ranks=ranks)
+        used += names
+        ranked = ranked or with_ranks
+    _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked)
+    with _write.atomic_path(path, what="table") as tmp:
+        wb.save(tmp)
+    log(f"wrote {path}")
+    return path
+
+
+_BOLD = {"bold": True}
+_FILL = {"fill_type": "solid", "fgColor": "DDEBF7"}
+
+
+def _data_sheet(ws, frame: pd.DataFrame, *, index: bool, ranks: bool | None):
+    """Fill one data sheet; return the catalogue indicators it shows and whether it is ranked."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from regionlib.data import indicators
+
+    # a column holding several indicators (a profile's 値) gives the decimals of each row
+    cell_decimals = dict(frame.attrs.get("cell_decimals", {}))
+    out = _plain(frame, index=index)
+    ind_cols = _indicator_columns(out)
+    if ranks is None:
+        ranks = "prefecture" in out.columns and len(out) > 50
+    ranks = bool(ranks and ind_cols)
+    if ranks:
+        out = _with_ranks(out, ind_cols)
+    nationwide = out.attrs.get("nationwide", False)
+
+    headers = []
+    for column in out.columns:
+        base, _, kind = str(column).partition("__")
+        if kind == "rank":
+            headers.append(f"{column_header(base)} {'全国順位' if nationwide else '順位'}")
+        elif kind == "rank_pref":
+            headers.append(f"{column_header(base)} 都道府県内順位")
+        else:
+            headers.append(column_header(str(column)))
+
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(**_BOLD)
+        cell.fill = PatternFill(**_FILL)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    formats: list[str | None] = []
+    text_cols: list[bool] = []
+    for column in out.columns:
+        values = out[column]
+        is_code = str(column) in ("code", "pref_code", "medoid", "core", "code_a", "code_b") or (
+            values.dtype == object
+            and values.dropna().astype(str).str.fullmatch(r"\d{2,6}").all()
+            and len(values.dropna())
+        )
+        text_cols.append(bool(is_code) or not pd.api.types.is_numeric_dtype(values))
+        if pd.api.types.is_numeric_dtype(values) and not is_code:
+            formats.append(_number_format(pd.to_numeric(values, errors="coerce")))
+        else:
+            formats.append(None)
+
+    columns = list(out.columns)
+    for row in out.to_numpy(dtype=object):
+        cells = []
+        for j, value in enumerate(row):
+            if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+                cells.append(None)
+            elif text_cols[j]:
+                cells.append(str(value))
+            elif isinstance(value, np.integer | int) and not isinstance(value, bool):
+                cells.append(int(value))
+            elif isinstance(value, np.floating | float):
+                cells.append(float(value))
+            else:
+                cells.append(value)
+        ws.append(cells)
+    for j, column in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        fmt = "@" if text_cols[j - 1] else formats[j - 1]
+        per_row = cell_decimals.get(column)
+        if per_row is not None:
+            for (cell,), decimals in zip(
+                ws.iter_rows(min_row=2, min_col=j, max_col=j), per_row, strict=True
+            ):
+                cell.number_format = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+        elif fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = fmt
+        sample = [headers[j - 1][:24], *(str(v) for v in out[column].head(200).tolist())]
+        width = max(_text_width(s) for s in sample)
+        ws.column_dimensions[letter].width = min(max(width + 2, 8), 48)
+    ws.row_dimensions[1].height = 48
+    first_value = next(
+        (j for j, c in enumerate(columns) if c not in ("code", "pref_code", "prefecture", "name")),
+        0,
+    )
+    ws.freeze_panes = ws.cell(row=2, column=first_value + 1).coordinate
+    ws.auto_filter.ref = ws.dimensions
+    base_cols = [str(c).partition("__")[0] for c in columns]
+    return [c for c in dict.fromkeys(base_cols) if indicators.find(c) is not None], ranks
+
+
+def _sources_sheet(wb, used: list[str], credits: Sequence[str], ranked: bool) -> None:
+    """Add the ``出典`` sheet: every indicator shown, its formula and sources, and the credits."""
+    from openpyxl.styles import Font, PatternFill
+
+    from regionlib.data import indicators
+    from regionlib.outputs._mapstyle import credit_lines
+
+    src = wb.create_sheet("出典")
+    src.append(["指標名", "指標", "単位", "年", "算出方法", "出典データ"])
+    for cell in src[1]:
+        cell.font = Font(**_BOLD)
+        cell.fill = PatternFill(**_FILL)
+    for name in used:
+        entry = indicators.info(name)
+        src.append(
+            [
+                entry.name,
+                entry.label,
+                entry.unit,
+                entry.year,
+                entry.formula,
+                ", ".join(entry.datasets),
+            ]
+        )
+    src.append([])
+    src.append(["出典・クレジット"])
+    src.cell(row=src.max_row, column=1).font = Font(**_BOLD)
+    for line in credit_lines(used, list(credits)):
+        src.append([line])
+    if ranked:
+        src.append([])
+        src.append(["順位は値の大きい順（1 = 最大）。値のない市区町村は順位なし。"])
+    for letter, width in zip("ABCDEF", (28, 36, 10, 10, 60, 28), strict=True):
+        src.column_dimensions[letter].width = width
+    src.freeze_panes = "A2"
+
+
+def _with_geometry(frame: pd.DataFrame, *, index: bool):
+    """Return a GeoDataFrame: the frame's geometry, else the boundaries joined on the codes."""
+    import geopandas as gpd
+
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        gdf = frame
+    else:
+        from regionlib.data import boundaries
+
+        codes = frame["code"] if "code" in frame.columns else pd.Series(frame.index, frame.index)
+        codes = codes.astype(str)
+        if not codes.str.fullmatch(r"\d{5}").all():
+            msg = "a .gpkg/.geojson file needs geometry or 5-digit municipal codes to join it to"
+            raise RegionlibError(msg)
+        shapes = boundaries.load_boundaries()
+        missing = sorted(set(codes) - set(shapes.index))
+        if missing:
+            msg = f"codes without a boundary: {', '.join(missing[:10])}"
+            raise RegionlibError(msg)
+        gdf = gpd.GeoDataFrame(
+            frame, geometry=shapes.geometry.reindex(codes.to_numpy()).to_numpy(), crs=shapes.crs
+        )
+    out = _plain(gdf, index=index)
+    for column in out.columns:  # GDAL has no nullable integer: keep integers, NaN as null
+        if str(out[column].dtype) in ("Int64", "Int32", "boolean"):
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+        elif out[column].dtype == object:
+            out[column] = out[column].where(out[column].isna(), out[column].astype(str))
+    return gpd.GeoDataFrame(out, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+
+
+def write_vector(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = True) -> Path:
+    """Write a GeoPackage or GeoJSON file with every column as attribute.
+
+    Parameters
+    ----------
+    frame
+        A table with geometry, or with municipal codes (index or ``code`` column) to join
+        to the boundaries.
+    path
+        ``.gpkg`` (layer named after the file) or ``.geojson`` (WGS 84, as RFC 7946 asks).
+    index
+        Write the index as the first attribute.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    gdf = _with_geometry(frame, index=index)
+    driver = "GPKG" if path.suffix.lower() == ".gpkg" else "GeoJSON"
+    if driver == "GeoJSON":
+        gdf = gdf.to_crs("EPSG:4326")
+    with _write.atomic_path(path, what="table") as tmp:
+        gdf.to_file(tmp, driver=driver, layer=path.stem, engine="pyogrio")
+    log(f"wrote {path} ({len(gdf)} features)")
+    return path
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    index: bool = True,
+    decimals: int | None = None,
+    ranks: bool | None = None,
+    credits: Sequence[str] = (),
+) -> Path:
+    """Write a table in the format its suffix names: ``.csv``, ``.xlsx``, ``.gpkg``, ``.geojson``.
+
+    Parameters
+    ----------
+    frame
+        Any regionlib table (index ``code`` for municipality tables).
+    path
+        The file to write; nothing is left half-written on failure.
+    index
+        Write the index as the first column.
+    decimals
+        CSV only: round floats to this many decimals.
+    ranks
+        Excel only: national and prefectural ranks after each indicator (default: for
+        municipality tables of more than 50 rows).
+    credits
+        Excel only: extra credit lines.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    RegionlibError
+        The suffix is not one of :data:`SUFFIXES`.
+    """
+    path = check_output(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return write_csv(frame, path, index=index, decimals=decimals)
+    if suffix == ".xlsx":
+        return write_xlsx(frame, path, index=index, ranks=ranks, credits=credits)
+    return write_vector(frame, path, index=index)
+
+
+def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a municipality table as a CSV for planners.
+
+    Columns ``code``, ``prefecture``, ``name``, then the indicators; counts are written as
+    integers (1973395, not 1973395.0), other values rounded to 4 decimals, missing values
+    empty; a last column ``注記`` gives the reasons of flagged values (evacuation artefacts,
+    Tokyo's special wards' fiscal strength) when there are any. UTF-8 with BOM, so that
+    spreadsheet software shows the Japanese headers. For Excel, GeoPackage or GeoJSON use
+    :func:`write_table`.
+
+    Parameters
+    ----------
+    frame
+        A table from :func:`load_table` (with or without geometry).
+    path
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    from regionlib.data.table import flag_notes
+
+    out = frame.drop(columns=["pref_code"], errors="ignore")
+    notes = flag_notes(frame)
+    if notes.any():
+        out = out.assign(注記=notes.to_numpy())
+    return write_csv(out, path, decimals=4)

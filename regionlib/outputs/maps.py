@@ -1,0 +1,773 @@
+"""Interactive choropleth maps that open anywhere: small, readable, offline HTML.
+
+:func:`choropleth` draws one or more indicator columns of a municipality GeoDataFrame on a
+:class:`folium.Map`: class breaks from mapclassify, colour-blind-safe palettes, a Japanese
+legend (title, unit, reference year, class counts, missing values), Japanese tooltips (value,
+rank, percentile), prefecture borders on top and the source credits. Several columns share one
+copy of the geometry and are switched with a layer control. :func:`add_region_outlines` and
+:func:`add_peers` overlay region outlines and a municipality with its peers. :func:`save_html`
+writes a single offline file: Leaflet inlined, no tiles, nothing fetched when it is opened.
+
+The geometry is simplified once as a coverage (shared borders stay shared: no gaps or
+overlaps), quantised to ~10 m and encoded compactly; borders thin out at national zoom so that
+the fill colours dominate.
+
+Examples
+--------
+>>> from regionlib import maps
+>>> m = maps.choropleth(gdf, ["aging_rate", "population_2020"], k=5)  # doctest: +SKIP
+>>> maps.save_html(m, "map.html")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, Figure, MacroElement
+
+from regionlib import settings
+from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
+from regionlib._log import log
+from regionlib._write import write_text
+from regionlib.outputs._html import (
+    CSS,
+    LEAFLET_CSS_URL,
+    LEAFLET_JS_URL,
+    RUNTIME_JS,
+    js_literal,
+    make_offline,
+    stable_ids,
+)
+from regionlib.outputs._mapstyle import (
+    BOUNDARY_CREDIT,
+    CENTRED_LABEL,
+    MISSING_COLOR,
+    MISSING_LABEL,
+    SCHEMES,
+    change_centre,
+    classify,
+    column_meta,
+    credit_lines,
+    decimals_for,
+    fmt,
+    names_of,
+    pooled_classes,
+)
+from regionlib.outputs._simplify import (
+    auto_tolerance,
+    encode_lines,
+    encode_polygons,
+    simplify_coverage,
+)
+
+__all__ = [
+    "BOUNDARY_CREDIT",
+    "SCHEMES",
+    "add_peers",
+    "add_region_outlines",
+    "choropleth",
+    "choropleth_years",
+    "display_geometry",
+    "save_html",
+    "show",
+    "to_html",
+]
+
+_PRECISION = 10_000  # 1e-4 degree, about 10 m
+
+
+class _Raw(Element):
+    """Text put into the page as is (branca would parse an Element's text as a Jinja template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("")
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _Call(MacroElement):
+    """Calls ``RL.<fn>(map, payload)`` of the page runtime; adds the runtime to the page once."""
+
+    def __init__(self, fn: str, payload: dict) -> None:
+        super().__init__()
+        self._name = "RegionlibLayer"
+        self.fn = fn
+        self.payload = js_literal(payload)
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):  # pragma: no cover - folium maps always have one
+            raise RegionlibError("add regionlib layers to a folium.Map")
+        figure.header.add_child(
+            _Raw(f"<style>{CSS}</style>\n<script>{RUNTIME_JS}</script>"), name="regionlib_runtime"
+        )
+        call = f"RL.{self.fn}({self._parent.get_name()}, {self.payload});"
+        figure.script.add_child(_Raw(call), name=self.get_name())
+
+
+def _as_list(columns: str | Sequence[str]) -> list[str]:
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+def _per_column(value: str | Mapping[str, str] | None, column: str, n: int) -> str | None:
+    if value is None or isinstance(value, str):
+        return value if n == 1 else None
+    return value.get(column)
+
+
+def _check_frame(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise DataFormatError(
+            "maps need a GeoDataFrame with municipality geometry "
+            "(load one with table.load_table(...) or boundaries.load_boundaries())"
+        )
+    for col in columns:
+        if col not in gdf.columns:
+            raise UnknownNameError(
+                f"column {col!r} is not in the table" + suggest(col, map(str, gdf.columns))
+            )
+    if gdf.crs is None:
+        raise DataFormatError("the GeoDataFrame has no CRS; set it (EPSG:6668 for regionlib data)")
+    if gdf.index.has_duplicates:
+        dup = gdf.index[gdf.index.duplicated()][:5].tolist()
+        raise DataFormatError(f"duplicate codes in the index: {dup}; dissolve them first")
+    out = gdf.to_crs(settings.default_crs) if gdf.crs != settings.default_crs else gdf
+    empty = out.geometry.isna() | out.geometry.is_empty
+    if empty.any():
+        log(
+            f"map: left out {int(empty.sum())} rows without geometry: {list(out.index[empty][:10])}",
+            level=logging.WARNING,
+            ja=f"境界のない {int(empty.sum())} 行を地図から除きました",
+        )
+        out = out[~empty]
+    if len(out) == 0:
+        raise DataFormatError("nothing to draw: no row has a geometry")
+    return out
+
+
+def display_geometry(gdf: gpd.GeoDataFrame, *, tolerance: float | None = None) -> gpd.GeoSeries:
+    """Return the geometry simplified for display, once, as a coverage.
+
+    Shared borders are simplified identically on both sides (``shapely.coverage_simplify``),
+    so neighbours never show gaps or overlaps; municipalities the simplifier would collapse keep
+    their original shape.
+
+    Parameters
+    ----------
+    gdf
+        Municipality polygons (a coverage: no overlaps), in EPSG:6668.
+    tolerance
+        Tolerance in degrees; default: about 1/4000 of the map extent (0.004° ≈ 400 m for
+        the whole country).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Simplified geometry on the same index.
+    """
+    tol = auto_tolerance(tuple(gdf.total_bounds)) if tolerance is None else float(tolerance)
+    geoms = simplify_coverage(gdf.geometry.to_numpy(), tol)
+    return gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+
+
+def _view_bounds(geoms: gpd.GeoSeries) -> list[list[float]]:
+    """Bounds that leave out far outliers (Okinotorishima, Minamitorishima) when there are many."""
+    b = geoms.bounds
+    if len(b) >= 200:
+        lo = b[["minx", "miny"]].quantile(0.003)
+        hi = b[["maxx", "maxy"]].quantile(0.997)
+        return [[float(lo["miny"]), float(lo["minx"])], [float(hi["maxy"]), float(hi["maxx"])]]
+    minx, miny, maxx, maxy = geoms.total_bounds
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def _group_lines(
+    geoms: gpd.GeoSeries, keys: pd.Series, *, inner: bool = False
+) -> tuple[shapely.Geometry, dict]:
+    """Outline of each group (dissolved coverage) as one deduplicated linework, and the unions.
+
+    With ``inner``, only the borders between groups: the coastline and the edge of the mapped
+    area are left to the choropleth, so that bold region borders do not turn islands into blots.
+    """
+    unions = {}
+    for key, idx in keys.groupby(keys, sort=True).groups.items():
+        unions[key] = shapely.coverage_union_all(geoms.loc[idx].to_numpy())
+    boundaries = shapely.boundary(np.array(list(unions.values()), dtype=object))
+    # union nodes the shared borders so each is stored once
+    lines = shapely.union_all(boundaries)
+    if inner:
+        outer = shapely.boundary(shapely.coverage_union_all(geoms.to_numpy()))
+        lines = shapely.line_merge(shapely.difference(lines, outer))
+    return lines, unions
+
+
+def _legend_html(meta, classes, decimals: int, n_missing: int, pref_borders: bool) -> str:
+    e = html.escape
+    parts = [f'<div class="rl-lt">{e(meta.title)}</div>']
+    sub = [f"{meta.year}年" if meta.year and meta.year[:1].isdigit() else meta.year]
+    sub.append(f"{SCHEMES.get(classes.scheme, CENTRED_LABEL)}・{len(classes.upper)}階級")
+    parts.append(f'<div class="rl-sub">{e("　".join(s for s in sub if s))}</div>')
+    lower = classes.lower
+    for color, upper, count in zip(classes.colors, classes.upper, classes.counts, strict=True):
+        text = f"{fmt(lower, decimals)} – {fmt(upper, decimals)}"
+        parts.append(
+            f'<div class="rl-row"><span class="rl-sw" style="background:{color}"></span>'
+            f'{e(text)} <span class="rl-n">({count:,})</span></div>'
+        )
+        lower = upper
+    if n_missing:
+        parts.append(
+            '<div class="rl-row"><span class="rl-sw rl-na"></span>'
+            f'{MISSING_LABEL} <span class="rl-n">({n_missing:,})</span></div>'
+        )
+    if pref_borders:
+        parts.append('<div class="rl-row"><span class="rl-line"></span>都道府県界</div>')
+    return "".join(parts)
+
+
+def _new_map(online: bool, tiles: str | None) -> folium.Map:
+    m = folium.Map(location=[36.5, 137.0], zoom_start=5, tiles=None)
+    # regionlib maps need Leaflet only (no jQuery/Bootstrap/awesome-markers from CDNs)
+    m.default_js = [("leaflet", LEAFLET_JS_URL)]
+    m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+    if tiles is None and online:
+        tiles = "OpenStreetMap"
+    if tiles is not None:
+        folium.TileLayer(tiles, name="背景地図", control=False, opacity=0.6).add_to(m)
+    return m
+
+
+def choropleth(
+    gdf: gpd.GeoDataFrame,
+    columns: str | Sequence[str],
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | Mapping[str, Sequence[float]] | None = None,
+    palette: str | Mapping[str, str] | None = None,
+    label: str | Mapping[str, str] | None = None,
+    unit: str | Mapping[str, str] | None = None,
+    year: str | Mapping[str, str] | None = None,
+    credits: Sequence[str] | None = None,
+    title: str | None = None,
+    prefecture_borders: bool = True,
+    regions: pd.Series | None = None,
+    focus: str | None = None,
+    peers: Sequence[str] | None = None,
+    tolerance: float | None = None,
+    tiles: str | None = None,
+    online: bool = False,
+) -> folium.Map:
+    """Draw one or more value columns of municipalities as a choropleth.
+
+    Parameters
+    ----------
+    gdf
+        Municipalities: index ``code``, optional ``prefecture``/``name``/``pref_code`` columns,
+        the value columns and polygon geometry. Not modified.
+    columns
+        One column name or several; several are switched with a layer control and share one
+        copy of the geometry.
+    scheme
+        Class breaks: ``quantiles``, ``natural_breaks`` (Fisher-Jenks), ``equal_interval``,
+        ``std_mean`` (mean ± standard deviations) or ``user_defined`` (with ``bins``).
+    k
+        Number of classes.
+    bins
+        Upper class bounds for ``user_defined`` (one list, or a list per column).
+    palette
+        Colour-blind-safe palette (``YlGnBu`` default, ``Blues``, ``viridis``, … or diverging
+        ``RdBu``, ``PuOr``, ``BrBG``, ``PRGn``; ``_r`` reverses), or one per column. A change
+        (``aging_rate@2015-2020``, or a column named ``…change…``) with values of both signs
+        is classed on each side of 0 with a diverging palette unless a palette or bins are
+        given, as print maps do (:func:`regionlib._mapstyle.change_centre`). Values flagged
+        in ``gdf.attrs["flags"]`` show the reason in their tooltip.
+    label, unit, year
+        Legend metadata; default from ``regionlib.indicators.info(column)`` when the column is
+        a catalogue indicator, else the column name. A string applies to a single column; pass
+        a mapping for several.
+    credits
+        Credit lines added to the boundaries credit and the indicators' credits.
+    title
+        Title box in the top left corner.
+    prefecture_borders
+        Draw prefecture borders on top (needs ``pref_code`` or ``prefecture``).
+    regions
+        Labels of regions per code: outlines and names are overlaid (see
+        :func:`add_region_outlines`).
+    focus, peers
+        A municipality code and the codes of its peers to outline (see :func:`add_peers`).
+    tolerance
+        Simplification tolerance in degrees (default: from the extent).
+    tiles
+        A background tile layer (folium name or xyzservices provider); default none, or
+        ``OpenStreetMap`` when ``online``. Tiles are fetched from the internet.
+    online
+        Build for online use (adds default tiles); pass the same to :func:`save_html`.
+
+    Returns
+    -------
+    folium.Map
+        The map; save it with :func:`save_html`.
+
+    Raises
+    ------
+    UnknownNameError
+        A column, scheme or palette is not known.
+    DataFormatError
+        No geometry, no CRS, duplicate codes, or a column without numeric values.
+    """
+    cols = _as_list(columns)
+    if not cols:
+        raise RegionlibError("name at least one column to map")
+    frame = _check_frame(gdf, cols)
+    flags = dict(gdf.attrs.get("flags", {}))
+    geoms = display_geometry(frame, tolerance=tolerance)
+    prefs, names = names_of(frame)
+    layers = []
+    for col in cols:
+        meta = column_meta(
+            col,
+            label=_per_column(label, col, len(cols)),
+            unit=_per_column(unit, col, len(cols)),
+            year=_per_column(year, col, len(cols)),
+        )
+        col_bins = bins.get(col) if isinstance(bins, Mapping) else bins
+        col_palette = palette.get(col) if isinstance(palette, Mapping) else palette
+        values = pd.to_numeric(frame[col], errors="coerce").astype(float)
+        values = values.where(np.isfinite(values))
+        centre = change_centre(col, palette=col_palette, bins=col_bins)
+        classes = classify(
+            frame[col], scheme=scheme, k=k, bins=col_bins, palette=col_palette, centre=centre
+        )
+        flagged = flags.get(col, {})
+        positions = {code: i for i, code in enumerate(frame.index.astype(str))}
+        n_missing = int(values.isna().sum())
+        if n_missing:
+            log(f"map {col}: {n_missing} municipalities have no value (drawn grey)")
+        decimals = decimals_for(values.to_numpy())
+        rank = values.rank(ascending=False, method="min")
+        layers.append(
+            {
+                "title": meta.title,
+                "label": meta.label,
+                "unit": meta.unit,
+                "year": meta.year,
+                "colors": classes.colors,
+                "cls": classes.cls.tolist(),
+                "vals": [fmt(v, decimals) for v in values],
+                "rank": [int(r) if np.isfinite(r) else 0 for r in rank],
+                "n": int(values.notna().sum()),
+                "flags": {positions[c]: r for c, r in flagged.items() if c in positions},
+                "legend": _legend_html(meta, classes, decimals, n_missing, prefecture_borders),
+            }
+        )
+    pref_key = None
+    if prefecture_borders:
+        pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
+        if pref_key is None:
+            log("map: no pref_code/prefecture column, so no prefecture borders")
+    pref_lines: list[str] = []
+    if pref_key is not None:
+        lines, _ = _group_lines(geoms, frame[pref_key].astype(str))
+        pref_lines = encode_lines(lines, precision=_PRECISION)
+    payload = {
+        "precision": _PRECISION,
+        "prefs": prefs,
+        "names": names,
+        "geoms": encode_polygons(geoms.to_numpy(), precision=_PRECISION),
+        "prefLines": pref_lines,
+        "layers": layers,
+        "missing": MISSING_COLOR,
+        "line": "#ffffff",
+        "bounds": _view_bounds(geoms),
+        "title": html.escape(title) if title else "",
+        "credits": [html.escape(c) for c in credit_lines(cols, list(credits or []))],
+        "leafletPrefix": '<a href="https://leafletjs.com">Leaflet</a>',
+    }
+    if regions is not None:  # the region name in every tooltip
+        names_by_code = pd.Series(regions)
+        names_by_code.index = names_by_code.index.astype(str)
+        payload["regions"] = [
+            "" if pd.isna(v) else str(v) for v in names_by_code.reindex(frame.index)
+        ]
+    m = _new_map(online, tiles)
+    _Call("choropleth", payload).add_to(m)
+    # the overlays reuse the simplified geometry: simplifying once keeps borders identical
+    if regions is not None:
+        _add_region_outlines(m, frame, geoms, regions)
+    if focus is not None:
+        _add_peers(m, frame, geoms, focus, peers or [])
+    return m
+
+
+def choropleth_years(
+    gdf: gpd.GeoDataFrame,
+    indicator: str,
+    years: Sequence[int],
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str | None = None,
+    **kwargs,
+) -> folium.Map:
+    """Draw one indicator over several years, with a year switcher and one shared class scheme.
+
+    The class breaks are computed once from the values of every year together, so a colour
+    means the same value in every year; the layer control switches years.
+
+    Parameters
+    ----------
+    gdf
+        Municipalities with the columns ``INDICATOR@YEAR`` (for example
+        ``load_table(["aging_rate@2015", "aging_rate@2020"])``).
+    indicator
+        Catalogue name (or label).
+    years
+        The years to show, in order.
+    scheme, k, palette
+        As in :func:`choropleth`, applied to the pooled values.
+    **kwargs
+        Passed on to :func:`choropleth`.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    frame = _check_frame(gdf, [])
+    name, cols, _, shared = pooled_classes(
+        frame, indicator, years, scheme=scheme, k=k, palette=palette
+    )
+    bins = {c: list(shared.upper) for c in cols}
+    log(f"map {name}: {len(cols)} years on one class scheme ({SCHEMES[shared.scheme]})")
+    return choropleth(gdf, cols, scheme="user_defined", bins=bins, palette=palette, **kwargs)
+
+
+def add_region_outlines(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    labels: pd.Series,
+    *,
+    name: str = "広域圏の境界",
+    tolerance: float | None = None,
+    color: str = "#000000",
+    weight: float = 2.2,
+    label_style: str = "",
+) -> folium.Map:
+    """Overlay the outlines and names of regions (groups of municipalities).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`choropleth` (it is modified and returned).
+    gdf
+        The municipalities drawn on the map (same simplification is applied).
+    labels
+        Region label per municipality code; codes without a label are left out.
+    name
+        Name of the overlay in the layer control.
+    tolerance
+        Simplification tolerance, as given to :func:`choropleth`.
+    color
+        Outline colour.
+    weight
+        Outline width in pixels.
+    label_style
+        CSS for the region names, e.g. ``"color:#c0392b;font-size:15px"``. Names of all the
+        outline layers of a map never overlap: where they would, the layer with fewer regions
+        keeps its name, and the others appear as the reader zooms in.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    frame = _check_frame(gdf, [])
+    return _add_region_outlines(
+        m,
+        frame,
+        display_geometry(frame, tolerance=tolerance),
+        labels,
+        name=name,
+        color=color,
+        weight=weight,
+        label_style=label_style,
+    )
+
+
+def _add_region_outlines(
+    m: folium.Map,
+    frame: gpd.GeoDataFrame,
+    geoms: gpd.GeoSeries,
+    labels: pd.Series,
+    *,
+    name: str = "広域圏の境界",
+    color: str = "#000000",
+    weight: float = 2.2,
+    label_style: str = "",
+) -> folium.Map:
+    """:func:`add_region_outlines` on geometry already simplified for display."""
+    labels = pd.Series(labels)
+    labels.index = labels.index.astype(str)
+    common = frame.index.intersection(labels.dropna().index)
+    if len(common) == 0:
+        raise DataFormatError("region labels share no code with the map's municipalities")
+    if len(common) < len(frame):
+        log(f"region outlines: {len(frame) - len(common)} municipalities have no region label")
+    geoms = geoms.loc[common]
+    lines, unions = _group_lines(geoms, labels.loc[common].astype(str), inner=True)
+    label_points = []
+    for key, union in unions.items():
+        parts = shapely.get_parts(union)
+        biggest = parts[np.argmax(shapely.area(parts))]
+        pt = shapely.point_on_surface(biggest)
+        label_points.append((-float(shapely.area(union)), str(key), round(pt.y, 4), round(pt.x, 4)))
+    # largest regions first: where labels collide on screen, the map keeps the earlier one
+    label_points = [list(p[1:]) for p in sorted(label_points)]
+    payload = {
+        "precision": _PRECISION,
+        "lines": encode_lines(lines, precision=_PRECISION),
+        "labels": label_points,
+        "name": name,
+        "color": color,
+        "weight": weight,
+        "dash": None,
+        "labelClass": "",
+        "labelStyle": label_style,
+    }
+    _Call("outlines", payload).add_to(m)
+    return m
+
+
+def add_peers(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    code: str,
+    peers: Sequence[str],
+    *,
+    tolerance: float | None = None,
+) -> folium.Map:
+    """Outline one municipality (thick black) and its peers (dark blue, with names).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`choropleth` (it is modified and returned).
+    gdf
+        The municipalities drawn on the map.
+    code
+        Code of the municipality in focus.
+    peers
+        Codes of its peers (similar municipalities).
+    tolerance
+        Simplification tolerance, as given to :func:`choropleth`.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    frame = _check_frame(gdf, [])
+    return _add_peers(m, frame, display_geometry(frame, tolerance=tolerance), code, peers)
+
+
+def _add_peers(
+    m: folium.Map, frame: gpd.GeoDataFrame, geoms: gpd.GeoSeries, code: str, peers: Sequence[str]
+) -> folium.Map:
+    """:func:`add_peers` on geometry already simplified for display."""
+    wanted = [str(code), *[str(p) for p in peers]]
+    missing = [c for c in wanted if c not in frame.index]
+    if missing:
+        raise UnknownNameError(
+            f"codes not on the map: {missing}" + suggest(missing[0], frame.index.astype(str))
+        )
+    _, names = names_of(frame)
+    name_of = dict(zip(frame.index, names, strict=True))
+    for codes, label, color, weight, dash, cls in (
+        ([wanted[0]], f"{name_of[wanted[0]]}", "#000000", 3.5, None, ""),
+        (wanted[1:], f"{name_of[wanted[0]]}の類似市区町村", "#08306b", 2.5, "6 4", "rl-peer"),
+    ):
+        if not codes:
+            continue
+        sub = geoms.loc[codes]
+        pts = shapely.point_on_surface(sub.to_numpy())
+        payload = {
+            "precision": _PRECISION,
+            "lines": encode_lines(shapely.union_all(sub.boundary.to_numpy()), precision=_PRECISION),
+            "labels": [
+                [name_of[c], round(p.y, 4), round(p.x, 4)] for c, p in zip(codes, pts, strict=True)
+            ],
+            "name": label,
+            "color": color,
+            "weight": weight,
+            "dash": dash,
+            "labelClass": cls,
+        }
+        _Call("outlines", payload).add_to(m)
+    return m
+
+
+#: Outline colour, width and name size of the levels on the map, from the coarsest down (greys,
+#: readable on every palette of the choropleth beneath): the coarsest level is drawn boldest,
+#: and its names win where names of two levels would overlap.
+_LEVEL_STYLES = (
+    ("#111111", 3.8, 15),
+    ("#3d3d3d", 2.0, 12),
+    ("#6b6b6b", 1.0, 11),
+    ("#8a8a8a", 0.8, 10),
+    ("#a0a0a0", 0.6, 10),
+)
+
+
+def proposal_map(proposal, *, online: bool = False) -> folium.Map:
+    """Return a map of a region proposal's indicators with the region outlines and names.
+
+    Parameters
+    ----------
+    proposal
+        A :class:`regionlib.proposals.Proposal` (from ``propose_regions``).
+    online
+        Add background tiles (needs internet when the page is opened).
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`save_html`.
+    """
+    if "geometry" not in proposal.table:
+        raise RegionlibError(
+            "提案の表に境界がありません。境界付きで読み込んでください / "
+            "the proposal's table has no geometry: load it with geometry"
+        )
+    return choropleth(
+        proposal.table,
+        proposal.columns,
+        regions=proposal.region_names,
+        title=proposal.title,
+        online=online,
+    )
+
+
+def nested_map(result, *, online: bool = False) -> folium.Map:
+    """Return a map of the first indicator with one outline layer per level of a nested proposal.
+
+    Parameters
+    ----------
+    result
+        A :class:`regionlib.nested.NestedProposal` (from ``propose_levels``).
+    online
+        Add background tiles (needs internet when the page is opened).
+
+    Returns
+    -------
+    folium.Map
+        The coarsest level is drawn boldest and its names win where names overlap.
+    """
+    if "geometry" not in result.table:
+        raise RegionlibError(
+            "提案の表に境界がありません。境界付きで読み込んでください / "
+            "the proposal's table has no geometry: load it with geometry"
+        )
+    m = choropleth(result.table, result.columns, title=result.title, online=online)
+    depth = len(result.levels)
+    for k, level in enumerate(result.levels):
+        color, weight, size = _LEVEL_STYLES[min(depth - 1 - k, len(_LEVEL_STYLES) - 1)]
+        add_region_outlines(
+            m,
+            result.table,
+            result.labels[level.spec],
+            name=f"第{k + 1}階層: {level.label}",
+            color=color,
+            weight=weight,
+            label_style=f"color:{color};font-size:{size}px",
+        )
+    return m
+
+
+def show(m: folium.Map, *, height: int = 520):
+    """Display a map inside a notebook from its offline HTML (no CDN, no tiles needed).
+
+    ``folium.Map`` displays itself by loading Leaflet from the internet; this embeds the
+    offline document of :func:`to_html` instead, so the map also appears in exported notebook
+    HTML and on machines without internet.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`choropleth`.
+    height
+        Height of the frame in pixels.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The frame to display (the last expression of a cell).
+    """
+    from IPython.display import HTML
+
+    doc = html.escape(to_html(m, offline=True), quote=True)
+    style = f"width:100%;height:{int(height)}px;border:1px solid #ccc"
+    # wrapped in a <div>: IPython warns about HTML that starts with an <iframe>
+    return HTML(f'<div><iframe srcdoc="{doc}" style="{style}"></iframe></div>')
+
+
+def to_html(m: folium.Map, *, offline: bool = True) -> str:
+    """Render a map as one HTML document.
+
+    Parameters
+    ----------
+    m
+        The map.
+    offline
+        Inline Leaflet so the page makes no network request (default). ``False`` keeps
+        folium's CDN links.
+
+    Returns
+    -------
+    str
+        The document.
+    """
+    text = m.get_root().render()
+    if offline:
+        text = make_offline(text)
+        if "L.tileLayer(" in text:
+            log("offline map: it has a tile layer, which loads from the internet when opened")
+    return stable_ids(text)
+
+
+def save_html(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
+    """Write a map as a single HTML file that opens anywhere.
+
+    Parameters
+    ----------
+    m
+        The map (from :func:`choropleth` or any folium map using only Leaflet).
+    path
+        Output file (``.html``).
+    offline
+        Inline Leaflet's JS/CSS (default): the file makes no network request when opened.
+        ``False`` links them from CDNs (smaller, needs internet).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise RegionlibError(f"{path}: a web map is saved as .html")
+    text = to_html(m, offline=offline)
+    write_text(path, text, what="map")
+    log(f"map saved: {path} ({path.stat().st_size / 1e6:.2f} MB{', offline' if offline else ''})")
+    return path

@@ -1,0 +1,943 @@
+"""Print maps: matplotlib choropleths as PNG, PDF or SVG, laid out for A4 or A3 paper.
+
+The font is IPAexGothic from the ``matplotlib-fontja`` package (a dependency), so Japanese text
+never turns into tofu boxes, whatever fonts the machine has. A map is laid out on a page
+(A4 or A3; portrait or landscape chosen from the shape of the area unless given):
+
+- the legend never covers data: it goes into an empty corner of the map (sea) when one is
+  large enough, else beside or below the map, whichever leaves the map larger;
+- national maps carry insets for Okinawa and the Ogasawara islands, one per island group,
+  each large enough to show its municipalities, with its own scale bar; a regional map moves
+  islands that would shrink it (伊豆諸島 and 小笠原村 on a 東京都 map, 奄美群島 on a 鹿児島県 map)
+  to insets the same way (:func:`default_insets`);
+- a scale bar under the map; municipality names on maps of one or two prefectures, where a
+  name fits inside its municipality without touching another;
+- changes (indicators whose name says ``change``) are classed on each side of 0 with a
+  diverging palette whose classes next to 0 are tinted, never white; borders are grey, so a
+  light class never loses its outline;
+- legend entries run from the lowest class to the highest.
+
+:func:`plot_regions` draws a region proposal the same way: regions coloured so that
+neighbours differ, their names on the map.
+
+Examples
+--------
+>>> from regionlib import printmaps
+>>> fig = printmaps.plot_choropleth(gdf, "aging_rate", page="A4")  # doctest: +SKIP
+>>> printmaps.save_figure(fig, "aging.pdf")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from regionlib import settings
+from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
+from regionlib._log import log
+from regionlib._write import atomic_write
+from regionlib.outputs._mapstyle import (
+    CENTRED_LABEL,
+    MISSING_COLOR,
+    MISSING_LABEL,
+    SCHEMES,
+    change_centre,
+    classify,
+    column_meta,
+    credit_lines,
+    decimals_for,
+    fmt,
+    pooled_classes,
+)
+from regionlib.outputs._simplify import simplify_coverage
+
+__all__ = [
+    "FORMATS",
+    "PAGES",
+    "default_insets",
+    "page_size",
+    "plot_choropleth",
+    "plot_regions",
+    "plot_small_multiples",
+    "save_figure",
+]
+
+FORMATS = (".png", ".pdf", ".svg")
+#: paper sizes in inches, portrait (width, height)
+PAGES: dict[str, tuple[float, float]] = {"A4": (8.27, 11.69), "A3": (11.69, 16.54)}
+_OGASAWARA = "13421"
+_EDGE = "#8c8c8c"  # municipality borders: visible around light and dark classes alike
+_HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+_GROUP_KM = 150.0  # island parts closer than this share an inset
+_REGION_COLORS = (
+    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3",
+    "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd",
+)  # fmt: skip
+
+
+@functools.cache
+def _font_name() -> str:
+    """Register IPAexGothic from matplotlib-fontja without changing the global rcParams."""
+    with matplotlib.rc_context():
+        import matplotlib_fontja  # noqa: F401  (importing it registers the font)
+        from matplotlib_fontja.matplotlib_fontja import FONT_NAME
+    return FONT_NAME
+
+
+def _rc() -> dict:
+    return {"font.family": _font_name(), "pdf.fonttype": 42, "svg.fonttype": "path"}
+
+
+def page_size(page: str | None, aspect: float) -> tuple[float, float]:
+    """Return the figure size in inches of a page.
+
+    Parameters
+    ----------
+    page
+        ``"A4"`` or ``"A3"``, optionally with ``-portrait`` or ``-landscape`` (``"A3-landscape"``);
+        None means A4. Without an orientation the page is turned to fit the area.
+    aspect
+        Width / height of the area drawn.
+
+    Returns
+    -------
+    tuple of float
+        (width, height) in inches.
+    """
+    text = (page or "A4").strip().replace(" ", "-").replace("_", "-")
+    size, _, orientation = text.partition("-")
+    size = size.upper()
+    if size not in PAGES or orientation.lower() not in ("", "portrait", "landscape"):
+        msg = f"page {page!r}: choose A4 or A3, optionally -portrait or -landscape"
+        raise RegionlibError(msg)
+    width, height = PAGES[size]
+    landscape = orientation.lower() == "landscape" or (not orientation and aspect > 1.15)
+    return (height, width) if landscape else (width, height)
+
+
+#: Names of island groups that regional maps move to insets, by a member's code.
+_ARCHIPELAGOS = {
+    "13361": "伊豆諸島",
+    "13401": "伊豆諸島",
+    "46222": "奄美群島",
+    "46529": "奄美群島",
+    "46530": "奄美群島",
+    "46535": "奄美群島",
+    "42209": "対馬",
+    "47214": "宮古諸島",
+    "47207": "八重山諸島",
+    "47382": "八重山諸島",
+    "47357": "大東諸島",
+}
+_LAND_GAP_KM = 15.0  # municipalities closer than this count as one piece of land
+_FAR_GROWTH = 2.0  # a group that would more than double the main map's frame goes to an inset
+
+
+def default_insets(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    """Return the insets a map needs, so that far islands do not shrink the main map.
+
+    On a national map (more than five prefectures): 沖縄県 and 小笠原村. On a regional map:
+    every group of municipalities more than 15 km from the others whose place on the main map
+    would more than double its frame (伊豆諸島 on a 東京都 map, 奄美群島 on a 鹿児島県 map, 対馬
+    on a 長崎県 map); nearer islands (壱岐, 五島, 甑島, 隠岐) stay on the main map.
+
+    Parameters
+    ----------
+    gdf
+        The municipalities to draw (index: codes; a projected or geographic CRS).
+
+    Returns
+    -------
+    dict
+        Inset title -> codes drawn in that inset instead of the main map.
+    """
+    codes = pd.Index(gdf.index.astype(str))
+    insets: dict[str, list[str]] = {}
+    if codes.str[:2].nunique() > 5:
+        okinawa = codes[codes.str.startswith("47")].tolist()
+        if okinawa and len(okinawa) < len(codes):
+            insets["沖縄県"] = okinawa
+        if _OGASAWARA in codes and len(codes) > 1:
+            insets["小笠原村"] = [_OGASAWARA]
+        return insets
+    return _far_groups(gdf)
+
+
+def _far_groups(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    """Find the groups of municipalities (15 km from the rest) that would blow up the frame."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if len(gdf) < 2 or not isinstance(gdf, gpd.GeoDataFrame):
+        return {}
+    geoms = gdf.geometry
+    if geoms.crs is not None and geoms.crs.is_geographic:
+        geoms = geoms.to_crs(settings.area_crs)
+    arr = geoms.to_numpy()
+    left, right = shapely.STRtree(arr).query(arr, predicate="dwithin", distance=_LAND_GAP_KM * 1e3)
+    n = len(arr)
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    _, group = connected_components(graph, directed=False)
+    if group.max() == 0:
+        return {}
+    area = shapely.area(arr)
+    main = int(np.bincount(group, weights=area).argmax())
+
+    def frame_area(mask: np.ndarray) -> float:
+        minx, miny, maxx, maxy = shapely.total_bounds(arr[mask])
+        return max(maxx - minx, 1.0) * max(maxy - miny, 1.0)
+
+    base = frame_area(group == main)
+    far = [
+        g
+        for g in np.unique(group)
+        if g != main and frame_area((group == g) | (group == main)) > _FAR_GROWTH * base
+    ]
+    if not far:
+        return {}
+    # one inset per island group within 150 km, as national insets are split (_island_groups):
+    # the 伊豆諸島 chain is one inset, 小笠原村 another
+    frame = gdf.set_geometry(geoms)
+    frame = frame.set_axis(frame.index.astype(str))
+    far_codes = frame.index[np.isin(group, far)]
+    out = {}
+    for panel in _island_groups(frame, "", far_codes):
+        members = frame.index[panel.mask].tolist()
+        out[_group_title(frame, members)] = members
+    return out
+
+
+def _group_title(frame: pd.DataFrame, members: Sequence[str]) -> str:
+    """Title of an island group: its archipelago's name, else its first municipalities' names."""
+    known = list(dict.fromkeys(_ARCHIPELAGOS[c] for c in members if c in _ARCHIPELAGOS))
+    if known:
+        return "・".join(known)
+    names = frame.loc[frame.index.astype(str).isin(members), "name"] if "name" in frame else []
+    names = list(map(str, names)) or list(members)
+    return "・".join(names) if len(names) <= 2 else f"{names[0]}・{names[1]}ほか"
+
+
+@dataclass
+class _Panel:
+    """One inset: its title, the rows it draws and the extent it shows (area CRS, metres)."""
+
+    title: str
+    mask: np.ndarray
+    extent: tuple[float, float, float, float]
+
+
+def _island_groups(frame: gpd.GeoDataFrame, title: str, codes: Sequence[str]) -> list[_Panel]:
+    """Split an inset into island groups: parts closer than 150 km share a panel.
+
+    A group becomes a panel when it holds the largest part of at least one municipality, so
+    every municipality shows at a readable scale; far specks (沖ノ鳥島, 尖閣諸島) stay outside.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    mask = frame.index.isin(list(codes))
+    sub = frame.geometry[mask]
+    parts = sub.explode(index_parts=False)
+    area = parts.area.to_numpy()
+    owner = parts.index.to_numpy()
+    if len(parts) == 1:
+        group = np.array([1])
+    else:
+        xy = np.column_stack([parts.centroid.x, parts.centroid.y])
+        group = fcluster(linkage(xy, "single"), _GROUP_KM * 1000, criterion="distance")
+    largest = pd.Series(area).groupby(owner).idxmax()  # municipality -> its largest part
+    home = pd.Series(group[largest.to_numpy()], index=largest.index)
+    keep = sorted(set(home), key=lambda g: -area[group == g].sum())
+    panels = []
+    for rank, g in enumerate(keep):
+        members = sorted(home.index[home == g])
+        in_group = np.flatnonzero(group == g)
+        minx, miny, maxx, maxy = shapely.total_bounds(parts.to_numpy()[in_group])
+        pad = 0.08 * max(maxx - minx, maxy - miny, 5_000.0)
+        extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+        name = _group_title(frame, members) if rank else title
+        panels.append(_Panel(name, frame.index.isin(members), extent))
+    return panels
+
+
+def _draw(ax, frame: gpd.GeoDataFrame, colors, pref_key: str | None, *, edge=_EDGE, width=0.1):
+    frame.plot(ax=ax, color=colors, linewidth=width, edgecolor=edge)
+    if pref_key is not None and frame[pref_key].nunique() > 1:
+        outlines = frame.dissolve(pref_key)
+        outlines.boundary.plot(ax=ax, color="#222222", linewidth=0.5)
+    ax.set_axis_off()
+    ax.set_aspect("equal", adjustable="datalim")
+
+
+def _nice_length(span_m: float) -> float:
+    """Return a round length (1, 2 or 5 × 10^n km, in metres) near a fifth of ``span_m``."""
+    target = max(span_m / 5, 1.0)
+    exp = 10 ** math.floor(math.log10(target))
+    return max(m * exp for m in (1, 2, 5) if m * exp <= target)
+
+
+def _scale_bar(fig: Figure, ax, *, x: float, y: float, fontsize: float = 7) -> None:
+    """Draw a scale bar at figure fraction (x, y), measured on ``ax`` (metres)."""
+    x0, x1 = ax.get_xlim()
+    bbox = ax.get_position()
+    length = _nice_length(x1 - x0)
+    frac = length / (x1 - x0) * bbox.width
+    km = length / 1000
+    label = f"{km:g} km"
+    for xs, ys in (
+        ([x, x + frac], [y, y]),
+        ([x, x], [y, y + 0.004]),
+        ([x + frac] * 2, [y, y + 0.004]),
+    ):
+        fig.add_artist(Line2D(xs, ys, transform=fig.transFigure, color="#222222", linewidth=1.0))
+    fig.text(x + frac + 0.006, y, label, fontsize=fontsize, va="center", color="#222222")
+
+
+def _data_box(ax, extent_px) -> shapely.Geometry:
+    inv = ax.transData.inverted()
+    (x0, y0), (x1, y1) = inv.transform([[extent_px.x0, extent_px.y0], [extent_px.x1, extent_px.y1]])
+    return shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def _free(box: shapely.Geometry, tree: shapely.STRtree, others: list) -> bool:
+    if len(tree.query(box, predicate="intersects")):
+        return False
+    return not any(box.intersects(o) for o in others)
+
+
+def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel]) -> list:
+    """Stack the inset panels in the top-left corner of ``ax``; return their axes.
+
+    The main group of each inset (沖縄本島) gets the most room; the others are drawn at
+    least an inch large, so that their municipalities can be told apart.
+    """
+    if not panels:
+        return []
+    bbox = ax.get_position()
+    fig_w, fig_h = fig.get_size_inches()
+    ax_w, ax_h = bbox.width * fig_w, bbox.height * fig_h  # inches
+    col_w = min(0.3 * ax_w, 2.6)
+    gap = 0.3  # inches, room for the panel title
+    sizes = []
+    main_titles = {panels[0].title}
+    for i, panel in enumerate(panels):
+        if i and panel.title in ("沖縄県", "小笠原村"):
+            main_titles.add(panel.title)
+        minx, miny, maxx, maxy = panel.extent
+        aspect = (maxy - miny) / (maxx - minx)
+        # the longest side, inches: the main island group largest, small groups an inch
+        side = (
+            1.9
+            if panel.title in main_titles
+            else 1.1
+            if max(maxx - minx, maxy - miny) < 80e3
+            else 1.8
+        )
+        w, h = (side, side * aspect) if aspect <= 1 else (side / aspect, side)
+        if w > col_w:
+            w, h = col_w, col_w * aspect
+        sizes.append((w, h))
+    total = sum(h + gap for _, h in sizes)
+    shrink = min(1.0, 0.62 * ax_h / total)
+    top = ax_h - 0.05
+    axes = []
+    for panel, (w, h) in zip(panels, sizes, strict=True):
+        w, h = w * shrink, h * shrink
+        top -= gap * shrink
+        iax = ax.inset_axes((0.0, (top - h) / ax_h, w / ax_w, h / ax_h))
+        top -= h
+        _draw(iax, frame[panel.mask], colors[panel.mask], None, edge="#555555", width=0.3)
+        minx, miny, maxx, maxy = panel.extent
+        iax.set_xlim(minx, maxx)
+        iax.set_ylim(miny, maxy)
+        iax.set_aspect("auto")
+        iax.set_axis_on()
+        iax.set_xticks([])
+        iax.set_yticks([])
+        iax.set_xlabel("")
+        iax.set_ylabel("")
+        for spine in iax.spines.values():
+            spine.set_edgecolor("#666666")
+            spine.set_linewidth(0.6)
+        iax.set_facecolor("white")
+        iax.set_title(panel.title, fontsize=8, pad=2)
+        length = _nice_length(maxx - minx)
+        x0, y0 = minx + 0.05 * (maxx - minx), miny + 0.07 * (maxy - miny)
+        iax.plot([x0, x0 + length], [y0, y0], color="#222222", linewidth=1.0)
+        iax.text(x0 + length, y0, f" {length / 1000:g} km", fontsize=6, va="center")
+        axes.append(iax)
+    return axes
+
+
+def _legend_box(ax, legend, renderer) -> shapely.Geometry:
+    return _data_box(ax, legend.get_window_extent(renderer))
+
+
+def _layout_legend(fig, ax, frame, tree, handles, title, inset_axes, renderer, area) -> None:
+    """Put the legend in a free corner of the map, else beside or below it."""
+    obstacles = [_data_box(ax, i.get_tightbbox(renderer)) for i in inset_axes]
+    for loc in ("lower right", "upper right", "lower left", "upper left", "center right"):
+        legend = ax.legend(handles=handles, title=title, loc=loc, **_LEGEND)
+        if _free(_legend_box(ax, legend, renderer), tree, obstacles):
+            return
+        legend.remove()
+    # no corner is free: shrink the map and put the legend beside or below it
+    legend = fig.legend(handles=handles, title=title, loc="lower left", **_LEGEND)
+    ext = legend.get_window_extent(renderer)
+    fig_w, fig_h = fig.get_size_inches()
+    lw, lh = ext.width / fig.dpi / fig_w + 0.02, ext.height / fig.dpi / fig_h + 0.02
+    left, bottom, width, height = area
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    minx, miny, maxx, maxy = frame.total_bounds
+    dx, dy = maxx - minx, maxy - miny
+    scale_right = min((width - lw) * fig_w / dx, height * fig_h / dy)
+    scale_below = min(width * fig_w / dx, (height - lh) * fig_h / dy)
+    if scale_right >= scale_below:
+        ax.set_position((left, bottom, width - lw, height))
+        legend.set_bbox_to_anchor((left + width - lw + 0.01, bottom + 0.02), fig.transFigure)
+    else:
+        ax.set_position((left, bottom + lh, width, height - lh))
+        legend.set_bbox_to_anchor((left + 0.01, bottom), fig.transFigure)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    _apply_aspect(ax)
+
+
+def _apply_aspect(ax) -> None:
+    """Fit equal-aspect axes to their box, widening one range as ``adjustable="datalim"`` asks.
+
+    Both ranges are set on purpose (the area to show); matplotlib then widens one of them and
+    says so on its logger at every call, a note that means nothing to the reader of a map.
+    """
+    logger = logging.getLogger("matplotlib.axes._base")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        ax.apply_aspect()
+    finally:
+        logger.setLevel(level)
+
+
+_LEGEND = {
+    "fontsize": 8,
+    "title_fontsize": 9,
+    "frameon": True,
+    "framealpha": 0.95,
+    "alignment": "left",
+    "borderaxespad": 0.4,
+}
+
+
+def _label_municipalities(ax, frame: gpd.GeoDataFrame, renderer, avoid: list) -> int:
+    """Write municipality names where they fit inside their polygon; return how many."""
+    if "name" not in frame.columns:
+        return 0
+    order = np.argsort(-frame.geometry.area.to_numpy(), kind="stable")
+    placed: list[shapely.Geometry] = []
+    n = 0
+    for i in order:
+        geom = frame.geometry.iloc[i]
+        if geom is None or geom.is_empty:
+            continue
+        pt = (
+            geom.representative_point()
+            if geom.geom_type == "Polygon"
+            else max(shapely.get_parts(geom), key=lambda g: g.area).representative_point()
+        )
+        text = ax.text(
+            pt.x, pt.y, str(frame["name"].iloc[i]), fontsize=6, ha="center", va="center",
+            color="#111111", path_effects=_HALO, zorder=5,
+        )  # fmt: skip
+        box = _data_box(ax, text.get_window_extent(renderer))
+        fits = geom.buffer(0.15 * box.bounds[3] - 0.15 * box.bounds[1]).covers(box)
+        if fits and not any(box.intersects(p) for p in placed + avoid):
+            placed.append(box)
+            n += 1
+        else:
+            text.remove()
+    return n
+
+
+def _prepare(gdf: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
+        raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
+    frame = gdf.to_crs(settings.default_crs)
+    empty = frame.geometry.isna() | frame.geometry.is_empty
+    if empty.any():
+        log(
+            f"print map: left out {int(empty.sum())} rows without geometry",
+            level=logging.WARNING,
+            ja=f"境界のない {int(empty.sum())} 行を地図から除きました",
+        )
+        frame = frame[~empty]
+    if tolerance:
+        frame = frame.set_geometry(simplify_coverage(frame.geometry.to_numpy(), tolerance))
+    return frame.to_crs(settings.area_crs)
+
+
+def _compose(
+    frame: gpd.GeoDataFrame,
+    colors: np.ndarray,
+    *,
+    handles: list,
+    legend_title: str,
+    title: str,
+    credits: list[str],
+    insets: Mapping[str, Sequence[str]] | str | None,
+    page: str | None,
+    figsize: tuple[float, float] | None,
+    names: bool | None,
+    edge_width: float | None = None,
+    overlay=None,
+) -> Figure:
+    """Lay out a map page: title, map, insets, legend, names, scale bar, credits."""
+    if isinstance(insets, str) and insets != "auto":
+        raise RegionlibError(f"insets={insets!r}: use 'auto', None or a mapping title -> codes")
+    inset_map = default_insets(frame) if insets == "auto" else dict(insets or {})
+    in_inset = frame.index.isin([c for codes in inset_map.values() for c in codes])
+    if in_inset.all():
+        inset_map, in_inset = {}, np.zeros(len(frame), dtype=bool)
+    panels = [p for t, c in inset_map.items() for p in _island_groups(frame, t, c)]
+    main = frame[~in_inset]
+    minx, miny, maxx, maxy = main.total_bounds
+    if figsize is None:
+        figsize = page_size(page, (maxx - minx) / max(maxy - miny, 1.0))
+    pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
+    n_prefs = frame[pref_key].nunique() if pref_key else 1
+    local = n_prefs <= 2 and len(frame) <= 400
+    if names is None:
+        names = local
+    if edge_width is None:
+        edge_width = 0.35 if local else 0.1
+
+    fig_w, fig_h = figsize
+    fig = Figure(figsize=figsize, layout="none")
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    margin_x = 0.35 / fig_w
+    top_band, bottom_band = 0.65 / fig_h, 0.75 / fig_h
+    area = (margin_x, bottom_band, 1 - 2 * margin_x, 1 - top_band - bottom_band)
+    ax = fig.add_axes(area)
+    _draw(ax, main, colors[~in_inset], pref_key, width=edge_width)
+    if overlay is not None:
+        overlay(ax, main)
+        ax.set_xlim(minx - 0.02 * (maxx - minx), maxx + 0.02 * (maxx - minx))
+        ax.set_ylim(miny - 0.02 * (maxy - miny), maxy + 0.02 * (maxy - miny))
+    _apply_aspect(ax)
+    tree = shapely.STRtree(main.geometry.to_numpy())
+    inset_axes: list = []
+    for step in range(6):  # widen the frame to the west until the insets cover no data
+        inset_axes = _place_insets(fig, ax, frame, colors, panels)
+        boxes = [_data_box(ax, i.get_tightbbox(renderer)) for i in inset_axes]
+        if all(_free(b, tree, []) for b in boxes) or step == 5:
+            break
+        for iax in inset_axes:
+            iax.remove()
+        x0, x1 = ax.get_xlim()
+        ax.set_xlim(x0 - 0.1 * (x1 - x0), x1)
+        _apply_aspect(ax)
+    _layout_legend(fig, ax, main, tree, handles, legend_title, inset_axes, renderer, area)
+    if names:
+        legends = [a for a in (ax.get_legend(), *fig.legends) if a is not None]
+        avoid = [_data_box(ax, a.get_window_extent(renderer)) for a in legends]
+        n = _label_municipalities(ax, main, renderer, avoid)
+        log(f"print map: {n} of {len(main)} municipality names fit on the map")
+    fig.suptitle(title, fontsize=15, y=1 - 0.3 / fig_h)
+    _scale_bar(fig, ax, x=margin_x + 0.01, y=0.5 / fig_h)
+    fig.text(
+        margin_x,
+        0.2 / fig_h,
+        "出典: " + "／".join(credits),
+        fontsize=6.5,
+        color="#333333",
+        wrap=True,
+    )
+    return fig
+
+
+def _class_handles(classes, decimals: int, *, counts: bool) -> list[Patch]:
+    """Legend entries of a class scheme: one per class, and one for missing values.
+
+    With ``counts`` each entry says how many municipalities it holds and the missing entry is
+    shown only when some are missing (one map); without, the missing entry is always shown
+    (small multiples share one legend over several years).
+    """
+    handles, lower = [], classes.lower
+    for color, upper, count in zip(classes.colors, classes.upper, classes.counts, strict=True):
+        text = f"{fmt(lower, decimals)} – {fmt(upper, decimals)}"
+        text += f"  ({count:,})" if counts else ""
+        handles.append(Patch(facecolor=color, edgecolor="#555555", linewidth=0.5, label=text))
+        lower = upper
+    n_missing = int((classes.cls < 0).sum())
+    if n_missing or not counts:
+        label = f"{MISSING_LABEL}  ({n_missing:,})" if counts else MISSING_LABEL
+        handles.append(
+            Patch(
+                facecolor=MISSING_COLOR,
+                edgecolor="#555555",
+                hatch="////",
+                linewidth=0.5,
+                label=label,
+            )
+        )
+    return handles
+
+
+def plot_choropleth(
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    palette: str | None = None,
+    label: str | None = None,
+    unit: str | None = None,
+    year: str | None = None,
+    credits: Sequence[str] | None = None,
+    title: str | None = None,
+    insets: Mapping[str, Sequence[str]] | str | None = "auto",
+    tolerance: float | None = 0.002,
+    page: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    names: bool | None = None,
+) -> Figure:
+    """Draw one value column of municipalities as a print choropleth on an A4 or A3 page.
+
+    Parameters
+    ----------
+    gdf
+        Municipalities: index ``code``, optional ``prefecture``/``name``/``pref_code``, the
+        value column and polygon geometry. Not modified.
+    column
+        The column to map.
+    scheme, k, bins, palette
+        Class breaks and colours, as in :func:`regionlib.maps.choropleth`. Without ``bins`` and
+        ``palette``, a change (a catalogue change between two years, or a column named
+        ``…change…``) with values on both sides of 0 is classed on each side of 0 with a
+        diverging palette, as web maps do (:func:`regionlib._mapstyle.change_centre`).
+    label, unit, year
+        Legend metadata; default from the indicator catalogue, else the column name.
+    credits
+        Extra credit lines (the boundaries and indicator credits are always printed).
+    title
+        Figure title; default the legend title.
+    insets
+        ``"auto"`` (:func:`default_insets`: 沖縄県 and 小笠原村 on national maps, far island
+        groups on regional maps), ``None`` (no inset), or a mapping inset title -> codes.
+        Each island group of an inset gets its own panel.
+    tolerance
+        Coverage simplification tolerance in degrees (``None`` or 0: none).
+    page
+        ``"A4"`` (default) or ``"A3"``, optionally ``-portrait``/``-landscape``; without an
+        orientation the page is turned to fit the area. See :func:`page_size`.
+    figsize
+        Figure size in inches, instead of a page.
+    names
+        Write municipality names where they fit; default on maps of one or two prefectures.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; save it with :func:`save_figure`.
+    """
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
+        raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
+    if column not in gdf.columns:
+        raise UnknownNameError(
+            f"column {column!r} is not in the table" + suggest(column, map(str, gdf.columns))
+        )
+    frame = _prepare(gdf, tolerance)
+    meta = column_meta(column, label=label, unit=unit, year=year)
+    centre = change_centre(column, palette=palette, bins=bins)
+    classes = classify(frame[column], scheme=scheme, k=k, bins=bins, palette=palette, centre=centre)
+    colors = np.array([classes.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
+    decimals = decimals_for(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float))
+    handles = _class_handles(classes, decimals, counts=True)
+    scheme_label = SCHEMES.get(classes.scheme, CENTRED_LABEL)
+    sub = [f"{meta.year}年" if meta.year[:1].isdigit() else meta.year, scheme_label]
+    with matplotlib.rc_context(_rc()):
+        return _compose(
+            frame,
+            colors,
+            handles=handles,
+            legend_title=f"{meta.title}\n{'　'.join(s for s in sub if s)}",
+            title=title or meta.title,
+            credits=credit_lines([column], list(credits or [])),
+            insets=insets,
+            page=page,
+            figsize=figsize,
+            names=names,
+        )
+
+
+def region_colors(gdf: gpd.GeoDataFrame, labels: pd.Series) -> dict:
+    """Colour regions so that neighbouring regions differ (greedy graph colouring).
+
+    Two regions are neighbours where a municipality of one touches a municipality of the
+    other, so the regions are not dissolved here (:func:`plot_regions` dissolves them once,
+    for their outlines).
+
+    Parameters
+    ----------
+    gdf
+        Municipalities with geometry (index ``code``).
+    labels
+        Region per code.
+
+    Returns
+    -------
+    dict
+        Region -> hex colour from a 10-colour qualitative palette.
+    """
+    labels = labels.reindex(gdf.index)
+    ok = labels.notna().to_numpy()
+    regions = pd.Index(labels[ok].unique()).sort_values()
+    member = regions.get_indexer(labels[ok])  # region of every municipality with one
+    # two regions are neighbours where two of their municipalities touch: no dissolving needed
+    geoms = shapely.make_valid(gdf.geometry[ok].to_numpy())
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    neighbours: dict[int, set[int]] = {i: set() for i in range(len(regions))}
+    for a, b in zip(member[left], member[right], strict=True):
+        if a != b:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    order = sorted(neighbours, key=lambda i: (-len(neighbours[i]), str(regions[i])))
+    chosen: dict[int, int] = {}
+    for i in order:
+        used = {chosen[j] for j in neighbours[i] if j in chosen}
+        chosen[i] = next(c for c in range(len(regions) + 1) if c not in used)
+    if max(chosen.values(), default=0) >= len(_REGION_COLORS):
+        log("region map: more colours needed than the palette has; some neighbours repeat")
+    return {regions[i]: _REGION_COLORS[c % len(_REGION_COLORS)] for i, c in chosen.items()}
+
+
+def plot_regions(
+    gdf: gpd.GeoDataFrame,
+    labels: pd.Series,
+    *,
+    title: str = "広域リージョン案",
+    credits: Sequence[str] | None = None,
+    insets: Mapping[str, Sequence[str]] | str | None = "auto",
+    tolerance: float | None = 0.002,
+    page: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw regions (groups of municipalities) as a print map, named on the map.
+
+    Parameters
+    ----------
+    gdf
+        Municipalities with geometry (index ``code``).
+    labels
+        Region name per code (for example ``RegionProposal.region_names``); codes without one
+        are drawn grey.
+    title, credits, insets, tolerance, page, figsize
+        As in :func:`plot_choropleth`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    frame = _prepare(gdf, tolerance)
+    labels = pd.Series(labels)
+    labels.index = labels.index.astype(str)
+    labels = labels.reindex(frame.index)
+    palette = region_colors(frame, labels)
+    colors = np.array(
+        [palette.get(v, MISSING_COLOR) if pd.notna(v) else MISSING_COLOR for v in labels]
+    )
+    handles = [
+        Patch(facecolor="white", edgecolor="#000000", linewidth=1.2, label="リージョン境界"),
+    ]
+    if labels.isna().any():
+        handles.append(
+            Patch(
+                facecolor=MISSING_COLOR,
+                edgecolor="#555555",
+                label=f"{MISSING_LABEL}  ({int(labels.isna().sum())})",
+            )
+        )
+    dissolved: dict = {}
+
+    def outlines(ax, main: gpd.GeoDataFrame) -> None:
+        named = main.assign(region=labels.reindex(main.index).to_numpy())
+        regions = named[named["region"].notna()].dissolve("region")
+        regions.boundary.plot(ax=ax, color="#000000", linewidth=0.6)
+        dissolved["regions"] = regions
+
+    with matplotlib.rc_context(_rc()):
+        fig = _compose(
+            frame,
+            colors,
+            handles=handles,
+            legend_title=f"{labels.nunique()} リージョン",
+            title=title,
+            credits=credit_lines([], list(credits or [])),
+            insets=insets,
+            page=page,
+            figsize=figsize,
+            names=False,
+            overlay=outlines,
+        )
+        ax = fig.axes[0]
+        regions = dissolved["regions"]
+        renderer = fig.canvas.get_renderer()
+        legends = [a for a in (ax.get_legend(), *fig.legends) if a is not None]
+        placed = [_data_box(ax, a.get_window_extent(renderer)) for a in legends]
+        order = np.argsort(-regions.geometry.area.to_numpy(), kind="stable")
+        for i in order:
+            biggest = max(shapely.get_parts(regions.geometry.iloc[i]), key=lambda g: g.area)
+            pt = biggest.representative_point()
+            text = ax.text(
+                pt.x, pt.y, str(regions.index[i]), fontsize=6, ha="center", va="center",
+                path_effects=_HALO, zorder=6,
+            )  # fmt: skip
+            box = _data_box(ax, text.get_window_extent(renderer))
+            if any(box.intersects(p) for p in placed):
+                text.remove()
+            else:
+                placed.append(box)
+    return fig
+
+
+def plot_small_multiples(
+    gdf: gpd.GeoDataFrame,
+    indicator: str,
+    years: Sequence[int],
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str | None = None,
+    ncols: int | None = None,
+    title: str | None = None,
+    credits: Sequence[str] | None = None,
+    tolerance: float | None = 0.002,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw one indicator over several years as small multiples on one shared class scheme.
+
+    The class breaks are computed once from the values of every year together, so that a colour
+    means the same value in every panel; one legend serves them all.
+
+    Parameters
+    ----------
+    gdf
+        Municipalities with the columns ``INDICATOR@YEAR`` (for example
+        ``load_table(["aging_rate@2015", "aging_rate@2020"])``).
+    indicator
+        Catalogue name (or label).
+    years
+        The years, one panel each, in order.
+    scheme, k, palette
+        Class breaks and colours of the pooled values, as in :func:`plot_choropleth`.
+    ncols
+        Panels per row; default up to 4.
+    title, credits
+        Figure title (default the indicator's label) and extra credit lines.
+    tolerance
+        Coverage simplification tolerance in degrees (``None`` or 0: none).
+    figsize
+        Figure size in inches; default from the grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; save it with :func:`save_figure`.
+    """
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
+        raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
+    # classes from the table's values; an absent year fails before the geometry work
+    name, columns, pooled, shared = pooled_classes(
+        gdf, indicator, years, scheme=scheme, k=k, palette=palette
+    )
+    frame = _prepare(gdf, tolerance)
+    pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
+    meta = column_meta(name)
+    national = pref_key is not None and frame[pref_key].nunique() > 10
+    borders = None if national else pref_key  # at this size, prefecture lines hide the colours
+    main = ~frame.index.isin([_OGASAWARA]) if national else np.zeros(0, dtype=bool)
+    ncols = ncols or min(4, len(columns))
+    nrows = -(-len(columns) // ncols)
+    size = figsize or (4.2 * ncols, 4.4 * nrows + 1.4)
+    with matplotlib.rc_context(_rc()):
+        fig = Figure(figsize=size, layout="none")
+        grid = fig.add_gridspec(nrows, ncols, left=0.02, right=0.98, top=0.9, bottom=0.16)
+        for i, (column, year) in enumerate(zip(columns, years, strict=True)):
+            classes = classify(frame[column], scheme="user_defined", bins=list(shared.upper))
+            colors = np.array([shared.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
+            ax = fig.add_subplot(grid[i // ncols, i % ncols])
+            _draw(ax, frame, colors, borders)
+            if len(main):  # far islands (小笠原村) would shrink every panel: view the rest
+                minx, miny, maxx, maxy = frame.geometry[main].total_bounds
+                ax.set_xlim(minx, maxx)
+                ax.set_ylim(miny, maxy)
+            ax.set_title(f"{int(year)}年", fontsize=11)
+        decimals = decimals_for(pooled.to_numpy(dtype=float))
+        handles = _class_handles(shared, decimals, counts=False)
+        fig.legend(
+            handles=handles,
+            title=f"{meta.title}（全年共通の{SCHEMES[shared.scheme]}）",
+            loc="lower center",
+            ncols=min(len(handles), 6),
+            fontsize=8,
+            title_fontsize=9,
+            bbox_to_anchor=(0.5, 0.04),
+        )
+        fig.suptitle(title or meta.label, fontsize=14, y=0.975)
+        lines = credit_lines(columns, list(credits or []))
+        fig.text(0.02, 0.008, "出典: " + "／".join(lines), fontsize=6, color="#333333", wrap=True)
+    return fig
+
+
+#: file metadata without a creation date, so that the same map gives the same bytes
+_METADATA: dict[str, dict] = {
+    "png": {"Software": "regionlib"},
+    "pdf": {"Creator": "regionlib", "CreationDate": None, "ModDate": None},
+    "svg": {"Creator": "regionlib", "Date": None},
+}
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
+    """Save a print map as PNG, PDF or SVG (fonts embedded in PDF).
+
+    Parameters
+    ----------
+    fig
+        A figure from :func:`plot_choropleth` or :func:`plot_regions`.
+    path
+        Output file; the suffix chooses the format (``.png``, ``.pdf``, ``.svg``).
+    dpi
+        Resolution of PNG output.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise RegionlibError(f"{path}: print maps are saved as {', '.join(FORMATS)}")
+    kind = path.suffix.lower()[1:]
+    # stable clip-path and glyph ids: same map, same bytes
+    rc = {**_rc(), "svg.hashsalt": "regionlib"}
+    with matplotlib.rc_context(rc), atomic_write(path, what="print map") as f:
+        fig.savefig(f, format=kind, dpi=dpi, facecolor="white", metadata=_METADATA[kind])
+    log(f"print map saved: {path}")
+    return path
