@@ -630,6 +630,15 @@ _LEVEL_STYLES = (
 )
 
 
+def _require_geometry(table: pd.DataFrame) -> None:
+    """Refuse a proposal whose table was loaded without boundaries."""
+    if "geometry" not in table:
+        raise RegionlibError(
+            "提案の表に境界がありません。境界付きで読み込んでください / "
+            "the proposal's table has no geometry: load it with geometry"
+        )
+
+
 def proposal_map(proposal, *, online: bool = False) -> folium.Map:
     """Return a map of a region proposal's indicators with the region outlines and names.
 
@@ -645,11 +654,7 @@ def proposal_map(proposal, *, online: bool = False) -> folium.Map:
     folium.Map
         Save it with :func:`save_html`.
     """
-    if "geometry" not in proposal.table:
-        raise RegionlibError(
-            "提案の表に境界がありません。境界付きで読み込んでください / "
-            "the proposal's table has no geometry: load it with geometry"
-        )
+    _require_geometry(proposal.table)
     return choropleth(
         proposal.table,
         proposal.columns,
@@ -674,11 +679,7 @@ def nested_map(result, *, online: bool = False) -> folium.Map:
     folium.Map
         The coarsest level is drawn boldest and its names win where names overlap.
     """
-    if "geometry" not in result.table:
-        raise RegionlibError(
-            "提案の表に境界がありません。境界付きで読み込んでください / "
-            "the proposal's table has no geometry: load it with geometry"
-        )
+    _require_geometry(result.table)
     m = choropleth(result.table, result.columns, title=result.title, online=online)
     depth = len(result.levels)
     for k, level in enumerate(result.levels):
