@@ -63,6 +63,7 @@ __all__ = [
     "Indicator",
     "Spec",
     "catalogue",
+    "changes_in_percent",
     "compute_indicators",
     "credits",
     "datasets_of",
@@ -107,6 +108,12 @@ class Indicator:
     group
         ``curated`` (hand-written), ``ssdse``, ``juki``, ``fiscal``, ``income`` (generated
         from the raw files) or ``user`` (:func:`register`).
+    kind
+        What the value is, which decides how it changes: ``count`` (people, households,
+        establishments, events), ``amount`` (money, area), ``average`` (per person, household
+        or area), ``rate`` (shares, ratios, per 1,000 or 10,000), ``index`` or ``net`` (a signed
+        balance, such as natural change or a change between two years); ``""`` if unknown.
+        See :func:`changes_in_percent`.
     """
 
     name: str
@@ -119,7 +126,15 @@ class Indicator:
     years: tuple[int, ...] = ()
     credit: str = ""
     group: str = ""
+    kind: str = ""
 
+
+#: The kinds of value the catalogue's ``kind`` column may hold (see :class:`Indicator`).
+KINDS = ("count", "amount", "average", "rate", "index", "net")
+
+#: Kinds whose change between two years is given in % of the start value (the others in
+#: points or their own unit): see :func:`changes_in_percent`.
+PERCENT_CHANGE_KINDS = ("count", "amount", "average")
 
 #: (sign, dataset, item)
 _Term = tuple[int, str, str]
@@ -145,6 +160,7 @@ class _Row:
     denominator: str
     times: tuple[_Term, ...] = ()
     alias: str = ""
+    kind: str = ""
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -236,6 +252,7 @@ def _rows() -> dict[str, dict[int, _Row]]:
             credit=rec["credit"],
             numerator=rec["numerator"],
             denominator=rec["denominator"],
+            kind=rec.get("kind") or "",
         )
         out.setdefault(row.name, {})[row.year] = row
     return {n: dict(sorted(by_year.items())) for n, by_year in out.items()}
@@ -394,6 +411,7 @@ def _describe(spec: Spec) -> Indicator:
             all_years,
             credit,
             row.group,
+            row.kind,
         )
     first = _row_for(spec, spec.start)
     kind = "増減率" if spec.relative else "増減"
@@ -415,7 +433,33 @@ def _describe(spec: Spec) -> Indicator:
         all_years,
         credit,
         row.group,
+        "rate" if spec.relative else "net",
     )
+
+
+def changes_in_percent(name: str) -> bool:
+    """Whether a change of indicator ``name`` is best told in % of its start value.
+
+    Counts, amounts and averages (population, households, 千円, 人/km²) change in %; rates,
+    shares, indices and balances change in points or their own unit. The choice follows the
+    catalogue's ``kind``, not the unit string.
+
+    Parameters
+    ----------
+    name
+        Any form :func:`parse` accepts.
+
+    Returns
+    -------
+    bool
+        True for a count, an amount or an average.
+
+    Examples
+    --------
+    >>> changes_in_percent("A110101"), changes_in_percent("aging_rate")
+    (True, False)
+    """
+    return info(name).kind in PERCENT_CHANGE_KINDS
 
 
 def catalogue() -> dict[str, Indicator]:
@@ -466,6 +510,7 @@ def register(
     source: str = "",
     credit: str = "",
     description: str = "",
+    kind: str = "",
 ) -> Indicator:
     """Make a user's column a first-class indicator (label, unit, year, source, credit).
 
@@ -482,6 +527,9 @@ def register(
         Optional values indexed by municipality code.
     label, unit, year, source, credit, description
         Metadata shown in maps, tables and credit lines.
+    kind
+        ``count``, ``amount``, ``average``, ``rate``, ``index`` or ``net`` (see
+        :class:`Indicator`); decides whether changes are told in % or in points.
 
     Returns
     -------
@@ -492,6 +540,8 @@ def register(
         raise UnknownNameError(f"'{name}' is a built-in indicator; choose another name")
     if "@" in name:
         raise UnknownNameError(f"'{name}': an indicator name cannot contain '@'")
+    if kind and kind not in KINDS:
+        raise UnknownNameError(f"'{name}': kind {kind!r} is not one of {', '.join(KINDS)}")
     entry = Indicator(
         name,
         label,
@@ -503,6 +553,7 @@ def register(
         (int(year),) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else (),
         credit or source,
         "user",
+        kind,
     )
     _USER[name] = entry
     if data is not None:
