@@ -125,6 +125,27 @@ def test_change_flags_and_features():
     assert kept.matrix.at["07564", "population_change_2015_2020"] > 1 and not kept.report.flagged
 
 
+def test_2020_evacuation_remnants_are_flagged_with_the_reason():
+    # every municipality whose 2020 census population is a remnant (under 60 % of the
+    # registered residents on 1 January 2021), computed from the raw files, is flagged for 2020
+    census = readers.read_ssdse("ssdse-a-2026").values["A1101"]
+    juki = readers.read_juki("juki-2021").values["population"]
+    ratio = (census / juki.reindex(census.index)).dropna()
+    remnants = set(ratio[ratio < 0.6].index)
+    assert {"07545", "07546", "07547", "07543"} <= remnants and len(remnants) <= 10
+    t = table.load_table(["aging_rate", "working_age_share@2020"], geometry=False)
+    assert t.at["07545", "aging_rate"] == pytest.approx(
+        10.33, abs=0.01
+    )  # 大熊町: correct, misleading
+    for column in ("aging_rate", "working_age_share@2020"):
+        flags = t.attrs["flags"][column]
+        assert remnants <= set(flags), column
+        assert set(flags) <= remnants | {"07542"}, column
+    assert "2020年国勢調査の人口は847人" in t.attrs["flags"]["aging_rate"]["07545"]
+    assert "避難指示" in t.attrs["flags"]["aging_rate"]["07546"]
+    assert "01100" not in t.attrs["flags"]["aging_rate"]
+
+
 # ----------------------------------------------------------------- series
 
 
