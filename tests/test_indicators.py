@@ -282,6 +282,31 @@ def test_unknown_indicator_suggests_close_names():
         indicators.info("aging_rat")
 
 
+def test_unknown_indicators_get_close_names_from_labels_names_and_readings():
+    assert indicators.similar("高齢率")[0] == "aging_rate"  # a label with a character left out
+    assert indicators.similar("こうれいかりつ")[0] == "aging_rate"  # its reading
+    assert indicators.similar("ザイセイリョク")[0].startswith("fiscal_strength_index")
+    assert indicators.similar("unemployment")[0] == "unemployment_rate"
+    assert indicators.similar("まったく関係ない言葉") == []
+    with pytest.raises(UnknownNameError) as err:
+        indicators.parse("高齢率@2020")
+    assert str(err.value).startswith(
+        "指標 '高齢率' は見つかりません。もしかして: 高齢化率 (aging_rate)"
+    )
+
+
+def test_map_with_an_unknown_indicator_answers_before_reading_data(monkeypatch, tmp_path, capsys):
+    from regionlib.cli import main
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("data read before the names were checked")
+
+    monkeypatch.setattr(datasets, "get_path", no_data)
+    assert main(["map", "高齢率", "-o", str(tmp_path / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert "指標 '高齢率' は見つかりません。もしかして: 高齢化率 (aging_rate)" in err
+
+
 def test_credits_are_deduplicated():
     lines = indicators.credits(["aging_rate", "child_share", "income_per_taxpayer"])
     assert len(lines) == len(set(lines)) == 2

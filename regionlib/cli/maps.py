@@ -89,7 +89,12 @@ def _map(args: argparse.Namespace) -> int:
     out = check_output(args.output, MAP_SUFFIXES, what="map")
     suffix = out.suffix.lower()
     requested = split_names(args.indicators)
-    from regionlib.data import indicators, table
+    from regionlib.data import indicators
+
+    if not args.join:  # unknown names are told (with close ones) before any data is read
+        for name in requested:
+            indicators.parse(name)
+    from regionlib.data import table
     from regionlib.outputs import maps, printmaps
 
     years = None

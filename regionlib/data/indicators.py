@@ -75,6 +75,7 @@ __all__ = [
     "register",
     "resolve",
     "search",
+    "similar",
     "years",
 ]
 
@@ -295,9 +296,167 @@ def _base_name(text: str) -> str:
     if len(hits) > 1:
         listed = ", ".join(f"{h} ({_latest(h).label})" for h in hits)
         raise AmbiguousNameError(f"indicator label '{text}' matches several indicators: {listed}")
-    names = list(_rows()) + list(_USER)
-    msg = f"unknown indicator '{text}'{suggest(text, names)} (see `regionlib indicators`)"
-    raise UnknownNameError(msg)
+    close = similar(text)
+    ja = f"指標 '{text}' は見つかりません"
+    if close:
+        ja += "。もしかして: " + "、".join(f"{_short_label(n)} ({n})" for n in close)
+    en = f"unknown indicator '{text}'"
+    en += f"; did you mean: {', '.join(close)}?" if close else ""
+    raise UnknownNameError(f"{ja} / {en} (see `regionlib indicators`)")
+
+
+def _short_label(name: str) -> str:
+    if name in _USER:
+        return _USER[name].label
+    label = _latest(name).label
+    return re.sub(r"（[^（）]*）$", "", label) or label
+
+
+def _kana(text: str) -> str:
+    """NFKC, no spaces, lower case, katakana as hiragana (so readings typed either way match)."""
+    text = _norm(text).lower().replace("_", "")
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+#: Readings of the words indicator labels are made of, longest first when applied: a label's
+#: reading is the label with these words read (``高齢化率`` -> ``こうれいかりつ``), so that a
+#: request typed in kana finds it.
+_READINGS = {
+    "高齢化率": "こうれいかりつ",
+    "高齢": "こうれい",
+    "人口密度": "じんこうみつど",
+    "総人口": "そうじんこう",
+    "日本人": "にほんじん",
+    "外国人": "がいこくじん",
+    "人口": "じんこう",
+    "年少": "ねんしょう",
+    "生産年齢": "せいさんねんれい",
+    "老年": "ろうねん",
+    "割合": "わりあい",
+    "増減率": "ぞうげんりつ",
+    "増減": "ぞうげん",
+    "自然": "しぜん",
+    "社会": "しゃかい",
+    "出生": "しゅっしょう",
+    "死亡": "しぼう",
+    "転入": "てんにゅう",
+    "転出": "てんしゅつ",
+    "婚姻": "こんいん",
+    "離婚": "りこん",
+    "世帯": "せたい",
+    "財政力指数": "ざいせいりょくしすう",
+    "経常収支比率": "けいじょうしゅうしひりつ",
+    "実質公債費比率": "じっしつこうさいひひりつ",
+    "将来負担比率": "しょうらいふたんひりつ",
+    "完全失業率": "かんぜんしつぎょうりつ",
+    "失業": "しつぎょう",
+    "課税対象所得": "かぜいたいしょうしょとく",
+    "所得": "しょとく",
+    "納税義務者": "のうぜいぎむしゃ",
+    "可住地面積": "かじゅうちめんせき",
+    "面積": "めんせき",
+    "医師": "いし",
+    "病院": "びょういん",
+    "診療所": "しんりょうじょ",
+    "事業所": "じぎょうしょ",
+    "従業者": "じゅうぎょうしゃ",
+    "就業者": "しゅうぎょうしゃ",
+    "第1次産業": "だいいちじさんぎょう",
+    "第2次産業": "だいにじさんぎょう",
+    "第3次産業": "だいさんじさんぎょう",
+    "産業": "さんぎょう",
+    "保育所": "ほいくしょ",
+    "幼稚園": "ようちえん",
+    "小学校": "しょうがっこう",
+    "中学校": "ちゅうがっこう",
+    "高等学校": "こうとうがっこう",
+    "図書館": "としょかん",
+    "公民館": "こうみんかん",
+    "歳入": "さいにゅう",
+    "歳出": "さいしゅつ",
+    "地方税": "ちほうぜい",
+    "住民基本台帳": "じゅうみんきほんだいちょう",
+    "数": "すう",
+    "率": "りつ",
+}
+
+
+def _reading(label: str) -> str:
+    """Return the label with the words of :data:`_READINGS` read; other characters kept."""
+    text = _kana(re.sub(r"（[^（）]*）", "", label))
+    for word in sorted(_READINGS, key=len, reverse=True):
+        text = text.replace(_kana(word), _READINGS[word])
+    return text
+
+
+@functools.cache
+def _suggestion_keys() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per catalogue name: its comparable forms (name, labels, reading of the label)."""
+    out = []
+    for name in _rows():
+        label = _latest(name).label
+        forms = {_kana(name), _kana(label), _kana(_short_label(name)), _reading(label)}
+        out.append((name, tuple(sorted(forms))))
+    return tuple(out)
+
+
+def similar(text: str, *, n: int = 3) -> list[str]:
+    """Return up to ``n`` catalogue names close to ``text``, closest first.
+
+    Compares the request with every name, Japanese label (full, and without its bracketed
+    detail) and reading of the label (``こうれいかりつ``), after Unicode normalisation, with
+    katakana read as hiragana, by edit distance
+    relative to the longer string; a label that contains the request, or is contained in it,
+    counts as close. Hand-written (curated) indicators come first among equals. Reads only the
+    catalogue file: no data is loaded.
+
+    Parameters
+    ----------
+    text
+        What the user typed (a name or label, without ``@YEAR``).
+    n
+        How many names at most.
+
+    Returns
+    -------
+    list of str
+        Catalogue names (``[]`` when nothing is close).
+
+    Examples
+    --------
+    >>> similar("高齢率")[0], similar("aging_rat")[0], similar("コウレイカリツ")[0]
+    ('aging_rate', 'aging_rate', 'aging_rate')
+    """
+    query = _kana(str(text).partition("@")[0])
+    if not query:
+        return []
+    keys = list(_suggestion_keys()) + [
+        (name, (_kana(name), _kana(entry.label))) for name, entry in _USER.items()
+    ]
+    scored = []
+    for name, forms in keys:
+        best = 1.0
+        for form in forms:
+            if not form:
+                continue
+            score = _edit_distance(query, form) / max(len(query), len(form))
+            if len(query) >= 2 and (query in form or form in query):
+                score = min(score, 0.4)
+            best = min(best, score)
+        if best <= 0.5:
+            curated = name in _rows() and _latest(name).group == "curated"
+            scored.append((best, not curated, name))
+    return [name for _, _, name in sorted(scored)[:n]]
 
 
 def _latest(name: str) -> _Row:
