@@ -187,12 +187,10 @@ def test_gravity_flows_give_contiguous_zones_around_large_cities(mirror_dir):
 
 
 def test_cli_functional_on_a_partial_table(mirror_dir, tmp_path, capsys, caplog):
-    from regionlib import boundaries
     from regionlib.cli import main
+    from regionlib.data import names
 
-    codes = (
-        boundaries.load_names().query("pref_code == '01' and level == 'municipality'").index[:24]
-    )
+    codes = names.load_names().query("pref_code == '01' and level == 'municipality'").index[:24]
     flows, truth = planted_flows(4, 6)
     rename = dict(zip(truth.index, codes, strict=True))
     flows = flows.replace({"origin": rename, "destination": rename})

@@ -60,11 +60,11 @@ def _functional(args: argparse.Namespace) -> int:
 
     from regionlib._write import check_output, write_csv
     from regionlib.analysis.regions import functional
-    from regionlib.data import boundaries, table
+    from regionlib.data import names, table
 
     check_output(args.output, (".csv",), what="CSV")
     flows = functional.read_flows(args.flows)
-    munis = boundaries.load_names()
+    munis = names.load_names()
     munis = munis[munis["level"] == "municipality"]
     if args.uea:
         pop = table.load_table(["population_2020"], geometry=False)["population_2020"].fillna(0)
