@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
 
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
@@ -105,6 +103,9 @@ def palette_colors(palette: str, k: int) -> list[str]:
             f"unknown palette {palette!r}; colour-blind-safe choices: "
             f"{', '.join(SEQUENTIAL + DIVERGING)}" + suggest(base, SEQUENTIAL + DIVERGING)
         )
+    from matplotlib import colormaps  # here: the tables and pages that only format numbers
+    from matplotlib.colors import to_hex  # do not pay for importing matplotlib
+
     cmap = colormaps[palette]
     lo, hi = (0.05, 0.95) if base in DIVERGING else (0.12, 0.95)
     if base in ("viridis", "cividis"):
@@ -357,6 +358,9 @@ def _centred(y: np.ndarray, ok: np.ndarray, *, k: int, centre: float, palette: s
     cls[ok] = bin_values(yv, upper)
     n_below = int((upper <= centre).sum())
     n_above = len(upper) - n_below
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
     cmap = colormaps[palette]
     # 0.5 is the white middle of a diverging palette: the classes next to the centre stay
     # visibly tinted, the extremes reach the palette's ends
