@@ -42,6 +42,75 @@ def test_planted_structure_recovered():
     assert again.equals(zones)
 
 
+def flows_on_zones(frame, zones, population, *, seed=0, cross=0.015, k_cross=4):
+    """Realistic flows planted on real zones.
+
+    Each municipality keeps at least half of its workers at home (strong self-containment);
+    one in 20 to one in 4 of a suburb's workers commute to the zone's core (its most populous
+    member), 1-5 % of the core's flow comes back, 1-5 % go to the zone's other members by size;
+    weak ties (up to ``cross`` of the smaller side's workers in all) reach the ``k_cross``
+    nearest municipalities of other zones.
+    """
+    from regionlib import settings
+
+    rng = np.random.default_rng(seed)
+    codes = zones.index.to_numpy()
+    xy = frame.geometry.to_crs(settings.area_crs).centroid.reindex(codes)
+    xy = np.column_stack([xy.x, xy.y]) / 1000
+    workers = np.maximum(0.5 * population.reindex(codes).fillna(0).to_numpy(float), 20)
+    z = zones.to_numpy()
+    core = {zone: np.flatnonzero(z == zone)[np.argmax(workers[z == zone])] for zone in set(z)}
+    flows: dict[tuple[int, int], float] = {}
+
+    def add(i, j, v):
+        flows[(i, j)] = flows.get((i, j), 0.0) + v
+        return v
+
+    for i in range(len(codes)):
+        c, out = core[z[i]], 0.0
+        if c != i:
+            out += add(i, c, rng.uniform(0.05, 0.25) * workers[i])
+            add(c, i, rng.uniform(0.01, 0.05) * workers[i])
+        others = np.flatnonzero((z == z[i]) & (np.arange(len(z)) != i) & (np.arange(len(z)) != c))
+        if len(others):
+            weight = workers[others] * rng.uniform(0.5, 1.5, len(others))
+            share = rng.uniform(0.01, 0.05) * workers[i] * weight / weight.sum()
+            for j, v in zip(others, share, strict=True):
+                out += add(i, j, min(v, 0.05 * workers[j]))
+        d = np.hypot(*(xy - xy[i]).T)
+        d[z == z[i]] = np.inf
+        near = np.argsort(d)[:k_cross]
+        tie = rng.uniform(0.1, 1) * cross * rng.dirichlet(np.ones(k_cross))
+        for j, t in zip(near, tie, strict=True):
+            out += add(i, j, t * min(workers[i], workers[j]))
+        add(i, i, max(workers[i] - out, 0.5 * workers[i]))
+    rows = [(codes[i], codes[j], round(v)) for (i, j), v in flows.items() if round(v) > 0]
+    return pd.DataFrame(rows, columns=["origin", "destination", "flow"])
+
+
+def test_planted_flows_on_the_2020_commuting_zones_are_recovered(mirror_dir, caplog):
+    from regionlib import boundaries, references, table
+
+    frame = boundaries.load_boundaries()
+    population = table.load_table(["population_2020"], geometry=False)["population_2020"]
+    truth = references.load_commuting_zones(2020)  # 1,740 municipalities in 258 zones
+    flows = flows_on_zones(frame, truth, population)
+    with caplog.at_level("WARNING", logger="regionlib"):
+        zones = functional.commuting_zones(flows, codes=frame.index)
+    assert "1 of 1741 municipalities are not in the flows" in caplog.text  # 双葉町
+    assert len(zones) == 1740 and "07546" not in zones.index
+    ari = adjusted_rand_score(truth.loc[zones.index], zones)
+    assert ari >= 0.95, ari
+    assert abs(zones.nunique() - 258) <= 10
+    # the papers' average linkage splits the zones whose suburbs commute to the core only
+    average = functional.commuting_zones(flows, linkage="average")
+    assert adjusted_rand_score(truth.loc[average.index], average) < ari
+    assert average.nunique() > 350
+    # the zone of 札幌市 is named after it (the member where most of its people work)
+    centres = functional.zone_centres(flows, zones)
+    assert centres[zones["01100"]] == "01100"
+
+
 def test_urban_employment_areas_rules():
     # core A (60,000) with suburb B (15 % of B's workers go to A) and secondary C (via B)
     flows = pd.DataFrame(
@@ -102,11 +171,14 @@ def test_gravity_flows_give_contiguous_zones_around_large_cities(mirror_dir):
     frame["population"] = table.load_table(["population_2020"])["population_2020"].fillna(0)
     flows = functional.gravity_flows(frame)
     zones = functional.commuting_zones(flows, codes=frame.index)
-    assert zones.index.equals(frame.index)
-    assert 100 <= zones.nunique() <= 800
-    # functional zones cross straits (明石海峡大橋 joins 淡路 to 神戸): contiguity up to 5 km of water
-    g = Graph.build_fuzzy_contiguity(frame.to_crs("EPSG:6933").geometry, buffer=2500)
-    contiguous = evaluate.check_contiguity(zones, g)
+    assert zones.index.equals(frame.index.drop("07546"))  # 双葉町: no residents in 2020
+    assert 80 <= zones.nunique() <= 800
+    # functional zones cross straits (明石海峡大橋 joins 淡路 to 神戸), and gravity flows ignore the
+    # sea (富津 is 7 km from 横須賀 across the 浦賀水道, 壱岐 20 km from 福岡's coast): contiguity
+    # up to 8 km of water, islands further out set aside
+    g = Graph.build_fuzzy_contiguity(frame.to_crs("EPSG:6933").geometry, buffer=4000)
+    mainland = zones.index.difference(g.isolates)
+    contiguous = evaluate.check_contiguity(zones[mainland], g.subgraph(mainland))
     largest = frame["population"].nlargest(10).index
     for code in largest:
         zone = zones[code]
@@ -114,23 +186,34 @@ def test_gravity_flows_give_contiguous_zones_around_large_cities(mirror_dir):
         assert (zones == zone).sum() > 1, f"{code} has no commuter belt"
 
 
-def test_cli_functional(mirror_dir, tmp_path, capsys):
-    from regionlib import boundaries
+def test_cli_functional_on_a_partial_table(mirror_dir, tmp_path, capsys, caplog):
     from regionlib.cli import main
+    from regionlib.data import names
 
-    codes = boundaries.load_boundaries().index[:24]
+    codes = names.load_names().query("pref_code == '01' and level == 'municipality'").index[:24]
     flows, truth = planted_flows(4, 6)
     rename = dict(zip(truth.index, codes, strict=True))
     flows = flows.replace({"origin": rename, "destination": rename})
     path = tmp_path / "od.csv"
     flows.to_csv(path, index=False)
     out = tmp_path / "cz.csv"
-    assert main(["-q", "functional", "--flows", str(path), "-o", str(out)]) == 0
+    with caplog.at_level("WARNING", logger="regionlib"):
+        assert main(["functional", "--flows", str(path), "-o", str(out)]) == 0
+    warned = [r for r in caplog.records if "not in the flows" in r.getMessage()]
+    assert len(warned) == 1 and "1717 of 1741 municipalities" in warned[0].getMessage()
     frame = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig")
-    assert list(frame.columns) == ["code", "name", "zone"]
-    assert len(frame) == 1741  # every municipality; those without flows are zones of their own
+    assert list(frame.columns) == ["code", "name", "zone", "zone_name"]
+    assert sorted(frame["code"]) == sorted(codes)  # only the municipalities of the table
     zones = frame.set_index("code").loc[codes, "zone"]
     assert adjusted_rand_score(truth.to_numpy(), zones.to_numpy()) == 1.0
+    # each zone is named after one of its members
+    for _, zone in frame.groupby("zone"):
+        assert zone["zone_name"].nunique() == 1 and zone["zone_name"].iloc[0] in set(zone["name"])
+    # urban employment areas, too, only where there are flows
+    uea = tmp_path / "uea.csv"
+    assert main(["-q", "functional", "--flows", str(path), "--uea", "-o", str(uea)]) == 0
+    areas = pd.read_csv(uea, dtype={"code": str, "zone": str}, encoding="utf-8-sig")
+    assert sorted(areas["code"]) == sorted(codes) and "zone_name" in areas
     bad = flows.copy()
     bad.loc[0, "origin"] = "99999"
     bad.to_csv(path, index=False)

@@ -27,6 +27,15 @@ def test_ranked_by_change_never_itself(yubari):
     assert yubari.target_row["value_start"] == pytest.approx(9056)
 
 
+def test_a_count_without_a_people_unit_string_ranks_by_percent(mirror_dir):
+    # A110101 (men) is a count of people: ranked by % change, not by absolute change
+    gp = goodpractice.good_practice("夕張市", "A110101", since=2015)
+    assert gp.measure == "change_pct"
+    assert gp.table["change_pct"].is_monotonic_decreasing
+    rate = goodpractice.good_practice("夕張市", "aging_rate", since=2015)
+    assert rate.measure == "change"
+
+
 def test_peers_are_those_of_the_start_year(yubari):
     from regionlib import features, similarity, table
 

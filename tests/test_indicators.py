@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -59,9 +60,251 @@ def test_catalogue_has_required_indicators_with_metadata():
     assert set(indicators.DEFAULT_INDICATORS) <= set(cat)
 
 
+# What every SSDSE-A item counts, written out from the item definitions of 統計でみる市区町村のすがた
+# (one entry per item code, independent of the catalogue tool's own table).
+ITEM_UNITS = {
+    **dict.fromkeys(
+        [
+            "A1101",
+            "A110101",
+            "A110102",
+            "A1102",
+            "A110201",
+            "A110202",
+            "A1301",
+            "A130101",
+            "A130102",
+            "A1302",
+            "A130201",
+            "A130202",
+            "A1303",
+            "A130301",
+            "A130302",
+            "A1419",
+            "A141901",
+            "A141902",
+            "A1700",
+            "A4101",
+            "A4200",
+            "A5101",
+            "A5102",
+            "A710201",
+            "C2207",
+            "C220703",
+            "C220708",
+            "C220709",
+            "C220710",
+            "C220711",
+            "C220712",
+            "C220713",
+            "C220716",
+            "C220717",
+            "C220718",
+            "C220719",
+            "C220720",
+            "C220721",
+            "C220722",
+            "C220723",
+            "C220724",
+            "C220725",
+            "C2208",
+            "C220832",
+            "C220833",
+            "C220835",
+            "C220836",
+            "C220837",
+            "C220838",
+            "C220839",
+            "C220840",
+            "C220841",
+            "C220844",
+            "C220845",
+            "C220846",
+            "C220847",
+            "C220848",
+            "C220849",
+            "C220850",
+            "C220851",
+            "C220852",
+            "C2210",
+            "C2211",
+            "C2212",
+            "D1202",
+            "E1501",
+            "E2401",
+            "E2501",
+            "E3401",
+            "E3501",
+            "E3904",
+            "E3905",
+            "E3906",
+            "E4501",
+            "F1102",
+            "F110201",
+            "F110202",
+            "F1107",
+            "F110701",
+            "F110702",
+            "F1108",
+            "F110801",
+            "F110802",
+            "F2201",
+            "F2211",
+            "F2221",
+            "H5507",
+            "H550701",
+            "I6100",
+            "I6200",
+            "I6300",
+            "J2506",
+        ],
+        "人",
+    ),
+    **dict.fromkeys(
+        ["A7101", "A710101", "A810102", "A810105", "A811102", "A8201", "A8301"], "世帯"
+    ),
+    **dict.fromkeys(
+        [
+            "C2107",
+            "C210703",
+            "C210708",
+            "C210709",
+            "C210710",
+            "C210711",
+            "C210712",
+            "C210713",
+            "C210716",
+            "C210717",
+            "C210718",
+            "C210719",
+            "C210720",
+            "C210721",
+            "C210722",
+            "C210723",
+            "C210724",
+            "C210725",
+            "C2108",
+            "C210832",
+            "C210833",
+            "C210835",
+            "C210836",
+            "C210837",
+            "C210838",
+            "C210839",
+            "C210840",
+            "C210841",
+            "C210844",
+            "C210845",
+            "C210846",
+            "C210847",
+            "C210848",
+            "C210849",
+            "C210850",
+            "C210851",
+            "C210852",
+            "C2110",
+            "C2111",
+            "C2112",
+        ],
+        "事業所",
+    ),
+    **dict.fromkeys(["A9101", "A9201"], "件"),
+    **dict.fromkeys(["B1101", "B1103"], "ha"),
+    **dict.fromkeys(["C310201", "C310202"], "戸"),
+    **dict.fromkeys(["D2203", "D2211"], "%"),
+    **dict.fromkeys(
+        ["D3201", "D320101", "D3203", "D320303", "D320308", "D320310", "D320311"], "千円"
+    ),
+    "E1101": "園",
+    **dict.fromkeys(["E2101", "E3101", "E3901", "E4101"], "校"),
+    **dict.fromkeys(["G1201", "G1401"], "館"),
+    **dict.fromkeys(["H6130", "H6131", "H6132"], "店"),
+    **dict.fromkeys(["I510120", "I5102", "I5103"], "施設"),
+    **dict.fromkeys(["J2503", "J250302"], "所"),
+}
+
+
+def _catalogue_rows() -> list[dict]:
+    import csv
+    from importlib import resources
+
+    text = resources.files("regionlib").joinpath("catalogue.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def test_every_ssdse_row_has_the_unit_of_its_item():
+    rows = [r for r in _catalogue_rows() if r["group"] == "ssdse"]
+    assert len(rows) > 800
+    checked = 0
+    for r in rows:
+        unit = ITEM_UNITS[r["numerator"]]  # KeyError: an item nobody checked
+        where = f"{r['name']} ({r['year']}, {r['label']})"
+        if not r["denominator"]:
+            assert r["unit"] == unit, where
+            assert r["kind"] == {"%": "rate", "千円": "amount", "ha": "amount"}.get(unit, "count")
+        else:  # a rate of the item: per 1,000 or 10,000 of it, a share, or per person
+            assert r["unit"] in ("‰", "%", f"{unit}/万人", f"{unit}/人", f"{unit}/世帯"), where
+            assert r["kind"] == (
+                "average" if "/人" in r["unit"] or "/世帯" in r["unit"] else "rate"
+            )
+        checked += 1
+    assert checked == len(rows)
+    assert len({r["numerator"] for r in rows}) == len(ITEM_UNITS)
+
+
+def test_no_row_counts_people_in_places_and_every_row_has_a_kind():
+    rows = _catalogue_rows()
+    assert not [r["name"] for r in rows if "か所" in r["unit"]]
+    assert {r["kind"] for r in rows} <= set(indicators.KINDS)
+    people = re.compile(r"(人口|者数|人員数|児童数|生徒数|教員数|職員数|医師数|師数)(（[^）]*）)*$")
+    for r in rows:
+        if r["group"] == "ssdse" and not r["denominator"] and people.search(r["label"]):
+            assert r["unit"] == "人", r["label"]
+
+
+def test_change_in_percent_for_counts_in_points_for_rates():
+    assert indicators.info("A110101").unit == "人"
+    assert indicators.info("A110101").kind == "count"
+    for name in ("A110101", "population_registered", "C120110", "B1103", "income_per_taxpayer"):
+        assert indicators.changes_in_percent(name), name
+    for name in ("aging_rate", "fiscal_strength_index", "natural_change", "doctors_per_10k"):
+        assert not indicators.changes_in_percent(name), name
+    assert indicators.info("A110101@2015-2020").kind == "net"
+    assert indicators.info("A110101@2015-2020%").kind == "rate"
+    entry = indicators.register("my_count", label="私の件数", unit="件", kind="count")
+    assert indicators.changes_in_percent(entry.name)
+    with pytest.raises(UnknownNameError, match="kind"):
+        indicators.register("my_odd", label="私の", kind="people")
+
+
 def test_unknown_indicator_suggests_close_names():
     with pytest.raises(UnknownNameError, match="aging_rate"):
         indicators.info("aging_rat")
+
+
+def test_unknown_indicators_get_close_names_from_labels_names_and_readings():
+    assert indicators.similar("高齢率")[0] == "aging_rate"  # a label with a character left out
+    assert indicators.similar("こうれいかりつ")[0] == "aging_rate"  # its reading
+    assert indicators.similar("ザイセイリョク")[0].startswith("fiscal_strength_index")
+    assert indicators.similar("unemployment")[0] == "unemployment_rate"
+    assert indicators.similar("まったく関係ない言葉") == []
+    with pytest.raises(UnknownNameError) as err:
+        indicators.parse("高齢率@2020")
+    assert str(err.value).startswith(
+        "指標 '高齢率' は見つかりません。もしかして: 高齢化率 (aging_rate)"
+    )
+
+
+def test_map_with_an_unknown_indicator_answers_before_reading_data(monkeypatch, tmp_path, capsys):
+    from regionlib.cli import main
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("data read before the names were checked")
+
+    monkeypatch.setattr(datasets, "get_path", no_data)
+    assert main(["map", "高齢率", "-o", str(tmp_path / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert "指標 '高齢率' は見つかりません。もしかして: 高齢化率 (aging_rate)" in err
 
 
 def test_credits_are_deduplicated():

@@ -160,6 +160,37 @@ def test_schemes(grid, scheme, kwargs, n_classes):
     assert sum(c.counts) == len(grid)
 
 
+def test_breaks_and_classes_equal_mapclassify():
+    import mapclassify
+
+    from regionlib.outputs import _mapstyle
+
+    rng = np.random.default_rng(3)
+    samples = [
+        rng.lognormal(8, 1.5, 1741),  # a skewed count, like population
+        rng.normal(30, 6, 500),  # a rate
+        np.round(rng.uniform(0, 10, 300)),  # many ties
+        np.array([1.0, 2.0, 2.0, 3.0, 100.0]),
+    ]
+    for y in samples:
+        for k in (2, 3, 5, 7):
+            mine = _mapstyle.equal_interval_bins(y, k)
+            np.testing.assert_array_equal(mine, mapclassify.EqualInterval(y, k=k).bins)
+            np.testing.assert_array_equal(
+                _mapstyle.bin_values(y, mine), mapclassify.UserDefined(y, bins=list(mine)).yb
+            )
+        mine = _mapstyle.std_mean_bins(y)
+        np.testing.assert_array_equal(mine, mapclassify.StdMean(y).bins)
+        np.testing.assert_array_equal(
+            _mapstyle.bin_values(y, mine), mapclassify.UserDefined(y, bins=list(mine)).yb
+        )
+        quantiles = np.unique(np.quantile(y, np.arange(1, 6) / 5))
+        np.testing.assert_array_equal(
+            _mapstyle.bin_values(y, quantiles),
+            mapclassify.UserDefined(y, bins=list(quantiles)).yb,
+        )
+
+
 def test_natural_breaks_finds_gaps():
     y = pd.Series([1.0, 1.1, 1.2, 5.0, 5.1, 5.2, 9.0, 9.1])
     c = classify(y, scheme="natural_breaks", k=3)

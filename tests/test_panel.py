@@ -125,7 +125,39 @@ def test_change_flags_and_features():
     assert kept.matrix.at["07564", "population_change_2015_2020"] > 1 and not kept.report.flagged
 
 
+def test_2020_evacuation_remnants_are_flagged_with_the_reason():
+    # every municipality whose 2020 census population is a remnant (under 60 % of the
+    # registered residents on 1 January 2021), computed from the raw files, is flagged for 2020
+    census = readers.read_ssdse("ssdse-a-2026").values["A1101"]
+    juki = readers.read_juki("juki-2021").values["population"]
+    ratio = (census / juki.reindex(census.index)).dropna()
+    remnants = set(ratio[ratio < 0.6].index)
+    assert {"07545", "07546", "07547", "07543"} <= remnants and len(remnants) <= 10
+    t = table.load_table(["aging_rate", "working_age_share@2020"], geometry=False)
+    assert t.at["07545", "aging_rate"] == pytest.approx(
+        10.33, abs=0.01
+    )  # 大熊町: correct, misleading
+    for column in ("aging_rate", "working_age_share@2020"):
+        flags = t.attrs["flags"][column]
+        assert remnants <= set(flags), column
+        assert set(flags) <= remnants | {"07542"}, column
+    assert "2020年国勢調査の人口は847人" in t.attrs["flags"]["aging_rate"]["07545"]
+    assert "避難指示" in t.attrs["flags"]["aging_rate"]["07546"]
+    assert "01100" not in t.attrs["flags"]["aging_rate"]
+
+
 # ----------------------------------------------------------------- series
+
+
+def test_series_years_no_source_holds_are_one_japanese_line(tmp_path, capsys):
+    out = tmp_path / "s.csv"
+    argv = ["series", "population_registered", "births", "--years", "2016-2022", "-o", str(out)]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("births")]
+    assert len(lines) == 1 and "2020〜2022年は値なし" in lines[0] and "2015〜2019年のみ" in lines[0]
+    assert "住基" in lines[0] and "no source" not in err
+    assert panel.year_spans([2019, 2015, 2016, 2017]) == "2015〜2017、2019"
 
 
 def test_series_population_registered_cli(tmp_path, capsys):

@@ -90,6 +90,7 @@ def test_cli_constants_match_the_library():
 
     assert tuple(maps.SCHEMES) == cli_maps.SCHEME_NAMES
     assert set(cli_maps.MAP_SUFFIXES) == {".html", ".htm", *printmaps.FORMATS}
+    assert set(cli_maps.PRINT_SUFFIXES) == set(printmaps.FORMATS)
     assert tuple(similarity.METHODS) == cli_similarity.CLUSTER_METHODS
 
 

@@ -18,7 +18,6 @@ Run ``python tools/build_catalogue.py`` after adding a source to the registry; r
 from __future__ import annotations
 
 import csv
-import re
 import unicodedata
 from pathlib import Path
 
@@ -38,6 +37,7 @@ COLUMNS = [
     "group",
     "description",
     "credit",
+    "kind",
 ]
 GENERATED = ("ssdse", "juki", "fiscal", "income")
 EDITIONS = range(2018, 2027)
@@ -93,26 +93,66 @@ _RATES: dict[str, tuple] = {
 _ZERO = {"A1101": "population is 0", "A710101": "no general households"}
 
 
-def _unit(item: str, label: str) -> str:
-    if item in ("D2203", "D2211"):
-        return "%"
-    if item.startswith("D32"):
-        return "千円"
-    if item.startswith("B11"):
-        return "ha"
-    if label.endswith("世帯数"):
-        return "世帯"
-    if label.endswith("件数"):
-        return "件"
-    if label.endswith("農家数"):
-        return "戸"
-    if re.search(
-        r"(人口|人員数|者数|員数|生徒数|児童数|在園者数|在所児数|師数|人口）|生数|亡数)$", label
-    ):
-        return "人"
-    if re.search(r"(学校|幼稚園|小学校|中学校)数", label):
-        return "校"
-    return "か所"
+# What each SSDSE-A item counts, from the item definitions of 統計でみる市区町村のすがた (the item
+# code's first five characters name the item; the two digits after them name a breakdown by sex,
+# industry or type, counted in the same unit). A new item must be added here: no guessing.
+_ITEM_UNITS: dict[str, str] = {
+    **dict.fromkeys(["A1101", "A1102", "A1301", "A1302", "A1303", "A1419", "A1700"], "人"),
+    **dict.fromkeys(["A4101", "A4200", "A5101", "A5102", "A7102"], "人"),
+    **dict.fromkeys(["A7101", "A8101", "A8111", "A8201", "A8301"], "世帯"),
+    **dict.fromkeys(["A9101", "A9201"], "件"),
+    **dict.fromkeys(["B1101", "B1103"], "ha"),
+    **dict.fromkeys(["C2107", "C2108", "C2110", "C2111", "C2112"], "事業所"),
+    **dict.fromkeys(["C2207", "C2208", "C2210", "C2211", "C2212"], "人"),
+    "C3102": "戸",
+    "D1202": "人",
+    **dict.fromkeys(["D2203", "D2211"], "%"),
+    **dict.fromkeys(["D3201", "D3203"], "千円"),
+    "E1101": "園",
+    **dict.fromkeys(["E2101", "E3101", "E3901", "E4101"], "校"),
+    **dict.fromkeys(["E1501", "E2401", "E2501", "E3401", "E3501"], "人"),
+    **dict.fromkeys(["E3904", "E3905", "E3906", "E4501"], "人"),
+    **dict.fromkeys(["F1102", "F1107", "F1108", "F2201", "F2211", "F2221"], "人"),
+    **dict.fromkeys(["G1201", "G1401"], "館"),
+    "H5507": "人",
+    **dict.fromkeys(["H6130", "H6131", "H6132"], "店"),
+    **dict.fromkeys(["I5101", "I5102", "I5103"], "施設"),
+    **dict.fromkeys(["I6100", "I6200", "I6300"], "人"),
+    "J2503": "所",
+    "J2506": "人",
+}
+
+#: The kind of a value, which decides how it changes and adds up: ``count`` (people,
+#: households, establishments, events: percent change), ``amount`` (money, area: percent
+#: change), ``average`` (an amount or count per person, household or area: percent change),
+#: ``rate`` (shares, ratios, per 1,000 or 10,000: change in points), ``index`` (an index
+#: number: absolute change) and ``net`` (a signed balance such as natural change: absolute
+#: change).
+KINDS = ("count", "amount", "average", "rate", "index", "net")
+_KIND_OF_UNIT = {
+    "": "index",
+    "%": "rate",
+    "‰": "rate",
+    "千円": "amount",
+    "円": "amount",
+    "ha": "amount",
+}
+
+
+def _unit(item: str) -> str:
+    try:
+        return _ITEM_UNITS[item[:5]]
+    except KeyError:
+        msg = f"SSDSE item {item}: its unit is not in _ITEM_UNITS; add it from the item definition"
+        raise SystemExit(msg) from None
+
+
+def _kind(unit: str) -> str:
+    if unit.endswith("/万人"):
+        return "rate"
+    if "/" in unit:
+        return "average"
+    return _KIND_OF_UNIT.get(unit, "count")
 
 
 def _label(text: str) -> str:
@@ -136,7 +176,7 @@ def _ssdse_rows() -> list[dict]:
                 item,
                 year,
                 label,
-                _unit(item, label),
+                _unit(item),
                 dataset,
                 item,
                 group="ssdse",
@@ -147,7 +187,7 @@ def _ssdse_rows() -> list[dict]:
         if item in _RATES:
             den, scale, unit, suffix, label_suffix = _RATES[item]
             if unit == "/万人":
-                unit = _unit(item, label) + "/万人"
+                unit = _unit(item) + "/万人"
             zero = _ZERO.get(den, f"{den} is 0")
             rows.append(
                 _row(
@@ -182,6 +222,7 @@ def _row(
     group="",
     description="",
     credit="",
+    kind="",
 ) -> dict:
     return {
         "name": name,
@@ -196,6 +237,7 @@ def _row(
         "group": group,
         "description": description,
         "credit": credit,
+        "kind": kind or _kind(unit),
     }
 
 
@@ -233,6 +275,7 @@ def _juki_rows() -> list[dict]:
                     group="juki",
                     description=f"住民基本台帳 ({dataset}), {when}.",
                     credit=credit,
+                    kind="net" if str(item).endswith("_change") else "",
                 )
             )
             if flow and item in ("births", "deaths", "moves_in", "moves_out"):
@@ -315,6 +358,10 @@ def main() -> None:
     """Rewrite the catalogue: kept rows first, then the generated groups."""
     with CATALOGUE.open(encoding="utf-8", newline="") as f:
         kept = [r for r in csv.DictReader(f) if r["group"] not in GENERATED]
+    for row in kept:
+        if row.get("kind") not in KINDS:
+            msg = f"catalogue.csv: hand-written row {row['name']} ({row['year']}) needs a kind ({', '.join(KINDS)})"
+            raise SystemExit(msg)
     rows = kept + _ssdse_rows() + _juki_rows() + _fiscal_rows() + _income_rows()
     with CATALOGUE.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")

@@ -63,8 +63,10 @@ __all__ = [
 #: Columns of a regionlib table that are not indicators.
 META_COLUMNS = ("pref_code", "prefecture", "name", "geometry")
 
-#: Units whose values are counts or densities: skewed over Japan's municipalities, logged.
-_COUNT_UNITS = {"人", "人/km²", "世帯", "所", "事業所", "km²", "ha", "百万円"}
+#: Kinds of indicator whose values are skewed over Japan's municipalities (counts, amounts such
+#: as area and money, and densities), logged; the other kinds (rates, averages per person,
+#: indices) are not.
+_SKEWED_KINDS = ("count", "amount")
 _MISSING_POLICIES = ("drop", "impute", "raise")
 
 
@@ -182,7 +184,7 @@ def choose_transforms(table: pd.DataFrame, indicators: Sequence[str]) -> dict[st
         nonneg = bool((values.dropna() >= 0).all())
         entry = _catalogue.find(name)
         if entry is not None:
-            skewed = entry.unit in _COUNT_UNITS
+            skewed = entry.kind in _SKEWED_KINDS or entry.unit == "人/km²"
         else:
             skewed = bool(values.skew() > 2) if values.notna().sum() > 2 else False
         out[name] = "log" if (skewed and nonneg) else "none"

@@ -37,7 +37,6 @@ PEER_INDICATORS: tuple[str, ...] = (
     "fiscal_strength_index",
     "doctors_per_10k",
 )
-_COUNT_UNITS = ("人", "世帯", "千円", "百万円", "所")
 
 
 @dataclass
@@ -57,7 +56,8 @@ class GoodPractice:
     indicator, since, until
         What was compared.
     measure
-        ``"change_pct"`` (counts) or ``"change"`` (rates, points).
+        ``"change_pct"`` (counts, amounts, averages) or ``"change"`` (rates in points,
+        indices): by the indicator's kind (:func:`regionlib.indicators.changes_in_percent`).
     peer_columns
         The start-year columns the peers were found on (``aging_rate@2015`` …).
     """
@@ -154,8 +154,7 @@ def inputs(indicator: str, *, since: int, until: int | None = None) -> Inputs:
     feats = features.prepare_features(start, [c.partition("@")[0] for c in columns])
     outcome = panel.change(name, since, until)
     outcome.attrs = {}
-    unit = indicators.info(name).unit
-    measure = "change_pct" if unit in _COUNT_UNITS else "change"
+    measure = "change_pct" if indicators.changes_in_percent(name) else "change"
     return Inputs(feats, outcome, name, since, until, measure, columns)
 
 

@@ -29,14 +29,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "average-linkage clustering cut at tree height 0.98 (Tolbert & Sizer 1996; Adachi, "
         "Fukai, Kawaguchi & Saito 2020), or with --uea the urban employment area rules (cores "
         "of at least --core-population, suburbs sending at least --share of their workers). "
-        "Writes code, name, zone.",
+        "Only the municipalities the flows name get a zone (the others are counted in one "
+        "warning). Writes code, name, zone, zone_name (the zone's centre: where most of its "
+        "people work; for --uea the core).",
     )
     p.add_argument(
         "--flows",
         required=True,
         help="CSV with columns origin,destination,flow (5-digit codes; origin = residence)",
     )
-    p.add_argument("-o", "--output", required=True, help="CSV to write (code, name, zone)")
+    p.add_argument(
+        "-o", "--output", required=True, help="CSV to write (code, name, zone, zone_name)"
+    )
     p.add_argument("--height", type=float, default=0.98, help="tree height of the cut (0.98)")
     p.add_argument("--uea", action="store_true", help="urban employment area rules instead")
     p.add_argument(
@@ -56,32 +60,32 @@ def _functional(args: argparse.Namespace) -> int:
 
     from regionlib._write import check_output, write_csv
     from regionlib.analysis.regions import functional
-    from regionlib.data import boundaries, table
+    from regionlib.data import names, table
 
     check_output(args.output, (".csv",), what="CSV")
     flows = functional.read_flows(args.flows)
-    munis = boundaries.load_boundaries()
+    munis = names.load_names()
+    munis = munis[munis["level"] == "municipality"]
     if args.uea:
-        pop = table.load_table(["population_2020"])["population_2020"].fillna(0)
+        pop = table.load_table(["population_2020"], geometry=False)["population_2020"].fillna(0)
         zones = functional.urban_employment_areas(
             flows, pop, core_population=args.core_population, share=args.share
         )
-        names = munis["name"].reindex(zones.index)
-        zone_names = zones.map(names)
+        centres = zones
         kind = "都市雇用圏"
     else:
         zones = functional.commuting_zones(flows, codes=munis.index, height=args.height)
-        zone_names = None
+        centres = zones.map(functional.zone_centres(flows, zones))
         kind = "通勤圏"
+    names = munis["name"].reindex(zones.index)
     out = pd.DataFrame(
         {
             "code": zones.index,
-            "name": munis["name"].reindex(zones.index).to_numpy(),
+            "name": names.to_numpy(),
             "zone": zones.to_numpy(),
+            "zone_name": centres.map(munis["name"]).to_numpy(),
         }
     )
-    if zone_names is not None:
-        out["zone_name"] = zone_names.to_numpy()
     write_csv(out, args.output, index=False)
     n_out = int(out["zone"].isna().sum())
     outside = f"（{n_out} 市区町村は圏外）" if n_out else ""

@@ -12,8 +12,10 @@ from regionlib.cli._common import add_detail_argument, add_pref_argument, split_
 #: class-break schemes of :data:`regionlib.maps.SCHEMES` (kept here so ``--help`` stays light;
 #: a test checks that both lists agree)
 SCHEME_NAMES = ("quantiles", "natural_breaks", "equal_interval", "std_mean", "user_defined")
-#: output suffixes: web map, then :data:`regionlib.printmaps.FORMATS`
-MAP_SUFFIXES = (".html", ".htm", ".png", ".pdf", ".svg")
+#: output suffixes of print maps (:data:`regionlib.printmaps.FORMATS`; a test checks they agree)
+PRINT_SUFFIXES = (".png", ".pdf", ".svg")
+#: output suffixes: web map, then print maps
+MAP_SUFFIXES = (".html", ".htm", *PRINT_SUFFIXES)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,8 +91,12 @@ def _map(args: argparse.Namespace) -> int:
     out = check_output(args.output, MAP_SUFFIXES, what="map")
     suffix = out.suffix.lower()
     requested = split_names(args.indicators)
-    from regionlib.data import indicators, table
-    from regionlib.outputs import maps, printmaps
+    from regionlib.data import indicators
+
+    if not args.join:  # unknown names are told (with close ones) before any data is read
+        for name in requested:
+            indicators.parse(name)
+    from regionlib.data import table
 
     years = None
     if args.years:
@@ -106,7 +112,9 @@ def _map(args: argparse.Namespace) -> int:
     names = [n if n in frame.columns else indicators.resolve(n) for n in requested]
     if args.join:
         print(frame.attrs["user_join_report"], file=sys.stderr)
-    if suffix in printmaps.FORMATS:
+    if suffix in PRINT_SUFFIXES:  # import only the kind of map drawn
+        from regionlib.outputs import printmaps
+
         if len(names) > 1 and not years:
             from regionlib._log import log
 
@@ -140,6 +148,8 @@ def _map(args: argparse.Namespace) -> int:
         )
         printmaps.save_figure(fig, out)
     else:
+        from regionlib.outputs import maps
+
         options = {
             "scheme": args.scheme,
             "k": args.k,

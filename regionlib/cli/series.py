@@ -44,8 +44,16 @@ def _series(args: argparse.Namespace) -> int:
     # one row per municipality and year: ranks across years would mislead, so none
     export.write_table(frame, args.output, index=False, ranks=False)
     for name, by_year in frame.attrs.get("missing", {}).items():
+        absent = [int(y) for y, reasons in by_year.items() if panel.not_held(name) in reasons]
+        if absent:  # the years no source holds: one line
+            print(
+                f"{name}: {panel.year_spans(absent)}年は値なし：{panel.not_held(name)}",
+                file=sys.stderr,
+            )
         for year, reasons in by_year.items():
             for reason, (count, examples) in reasons.items():
+                if int(year) in absent:
+                    continue
                 shown = f" (e.g. {', '.join(examples)})" if examples else ""
                 print(f"{name} {year}: {count} missing: {reason}{shown}", file=sys.stderr)
     n_codes = frame["code"].nunique()

@@ -6,7 +6,10 @@ matched against an indicator's column name and reference year (``"aging_rate@201
 
 - the Fukushima towns and villages under evacuation orders at the 2015 census (飯舘村 +3,115 %
   population 2015→2020, 葛尾村, 楢葉町, 富岡町, 大熊町, 双葉町, 浪江町): every indicator of or
-  since 2015 (双葉町 also 2020);
+  since 2015; and of 2020 as well, since their 2020 census population is a remnant of the
+  registered one (under 60 % of the 住民基本台帳 population of 1 January 2021: 大熊町 847 of
+  10,265 residents, with an aging rate of 10.3 % and 89.5 % of working age; 双葉町 0); the
+  reason names both figures;
 - Tokyo's 23 special wards: the fiscal strength index is not comparable with cities'.
 
 :func:`regionlib.table.load_table` puts ``attrs["flags"]`` (indicator -> code -> reason) on

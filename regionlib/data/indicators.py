@@ -63,6 +63,7 @@ __all__ = [
     "Indicator",
     "Spec",
     "catalogue",
+    "changes_in_percent",
     "compute_indicators",
     "credits",
     "datasets_of",
@@ -74,6 +75,7 @@ __all__ = [
     "register",
     "resolve",
     "search",
+    "similar",
     "years",
 ]
 
@@ -107,6 +109,12 @@ class Indicator:
     group
         ``curated`` (hand-written), ``ssdse``, ``juki``, ``fiscal``, ``income`` (generated
         from the raw files) or ``user`` (:func:`register`).
+    kind
+        What the value is, which decides how it changes: ``count`` (people, households,
+        establishments, events), ``amount`` (money, area), ``average`` (per person, household
+        or area), ``rate`` (shares, ratios, per 1,000 or 10,000), ``index`` or ``net`` (a signed
+        balance, such as natural change or a change between two years); ``""`` if unknown.
+        See :func:`changes_in_percent`.
     """
 
     name: str
@@ -119,7 +127,15 @@ class Indicator:
     years: tuple[int, ...] = ()
     credit: str = ""
     group: str = ""
+    kind: str = ""
 
+
+#: The kinds of value the catalogue's ``kind`` column may hold (see :class:`Indicator`).
+KINDS = ("count", "amount", "average", "rate", "index", "net")
+
+#: Kinds whose change between two years is given in % of the start value (the others in
+#: points or their own unit): see :func:`changes_in_percent`.
+PERCENT_CHANGE_KINDS = ("count", "amount", "average")
 
 #: (sign, dataset, item)
 _Term = tuple[int, str, str]
@@ -145,6 +161,7 @@ class _Row:
     denominator: str
     times: tuple[_Term, ...] = ()
     alias: str = ""
+    kind: str = ""
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -236,6 +253,7 @@ def _rows() -> dict[str, dict[int, _Row]]:
             credit=rec["credit"],
             numerator=rec["numerator"],
             denominator=rec["denominator"],
+            kind=rec.get("kind") or "",
         )
         out.setdefault(row.name, {})[row.year] = row
     return {n: dict(sorted(by_year.items())) for n, by_year in out.items()}
@@ -278,9 +296,167 @@ def _base_name(text: str) -> str:
     if len(hits) > 1:
         listed = ", ".join(f"{h} ({_latest(h).label})" for h in hits)
         raise AmbiguousNameError(f"indicator label '{text}' matches several indicators: {listed}")
-    names = list(_rows()) + list(_USER)
-    msg = f"unknown indicator '{text}'{suggest(text, names)} (see `regionlib indicators`)"
-    raise UnknownNameError(msg)
+    close = similar(text)
+    ja = f"指標 '{text}' は見つかりません"
+    if close:
+        ja += "。もしかして: " + "、".join(f"{_short_label(n)} ({n})" for n in close)
+    en = f"unknown indicator '{text}'"
+    en += f"; did you mean: {', '.join(close)}?" if close else ""
+    raise UnknownNameError(f"{ja} / {en} (see `regionlib indicators`)")
+
+
+def _short_label(name: str) -> str:
+    if name in _USER:
+        return _USER[name].label
+    label = _latest(name).label
+    return re.sub(r"（[^（）]*）$", "", label) or label
+
+
+def _kana(text: str) -> str:
+    """NFKC, no spaces, lower case, katakana as hiragana (so readings typed either way match)."""
+    text = _norm(text).lower().replace("_", "")
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+#: Readings of the words indicator labels are made of, longest first when applied: a label's
+#: reading is the label with these words read (``高齢化率`` -> ``こうれいかりつ``), so that a
+#: request typed in kana finds it.
+_READINGS = {
+    "高齢化率": "こうれいかりつ",
+    "高齢": "こうれい",
+    "人口密度": "じんこうみつど",
+    "総人口": "そうじんこう",
+    "日本人": "にほんじん",
+    "外国人": "がいこくじん",
+    "人口": "じんこう",
+    "年少": "ねんしょう",
+    "生産年齢": "せいさんねんれい",
+    "老年": "ろうねん",
+    "割合": "わりあい",
+    "増減率": "ぞうげんりつ",
+    "増減": "ぞうげん",
+    "自然": "しぜん",
+    "社会": "しゃかい",
+    "出生": "しゅっしょう",
+    "死亡": "しぼう",
+    "転入": "てんにゅう",
+    "転出": "てんしゅつ",
+    "婚姻": "こんいん",
+    "離婚": "りこん",
+    "世帯": "せたい",
+    "財政力指数": "ざいせいりょくしすう",
+    "経常収支比率": "けいじょうしゅうしひりつ",
+    "実質公債費比率": "じっしつこうさいひひりつ",
+    "将来負担比率": "しょうらいふたんひりつ",
+    "完全失業率": "かんぜんしつぎょうりつ",
+    "失業": "しつぎょう",
+    "課税対象所得": "かぜいたいしょうしょとく",
+    "所得": "しょとく",
+    "納税義務者": "のうぜいぎむしゃ",
+    "可住地面積": "かじゅうちめんせき",
+    "面積": "めんせき",
+    "医師": "いし",
+    "病院": "びょういん",
+    "診療所": "しんりょうじょ",
+    "事業所": "じぎょうしょ",
+    "従業者": "じゅうぎょうしゃ",
+    "就業者": "しゅうぎょうしゃ",
+    "第1次産業": "だいいちじさんぎょう",
+    "第2次産業": "だいにじさんぎょう",
+    "第3次産業": "だいさんじさんぎょう",
+    "産業": "さんぎょう",
+    "保育所": "ほいくしょ",
+    "幼稚園": "ようちえん",
+    "小学校": "しょうがっこう",
+    "中学校": "ちゅうがっこう",
+    "高等学校": "こうとうがっこう",
+    "図書館": "としょかん",
+    "公民館": "こうみんかん",
+    "歳入": "さいにゅう",
+    "歳出": "さいしゅつ",
+    "地方税": "ちほうぜい",
+    "住民基本台帳": "じゅうみんきほんだいちょう",
+    "数": "すう",
+    "率": "りつ",
+}
+
+
+def _reading(label: str) -> str:
+    """Return the label with the words of :data:`_READINGS` read; other characters kept."""
+    text = _kana(re.sub(r"（[^（）]*）", "", label))
+    for word in sorted(_READINGS, key=len, reverse=True):
+        text = text.replace(_kana(word), _READINGS[word])
+    return text
+
+
+@functools.cache
+def _suggestion_keys() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per catalogue name: its comparable forms (name, labels, reading of the label)."""
+    out = []
+    for name in _rows():
+        label = _latest(name).label
+        forms = {_kana(name), _kana(label), _kana(_short_label(name)), _reading(label)}
+        out.append((name, tuple(sorted(forms))))
+    return tuple(out)
+
+
+def similar(text: str, *, n: int = 3) -> list[str]:
+    """Return up to ``n`` catalogue names close to ``text``, closest first.
+
+    Compares the request with every name, Japanese label (full, and without its bracketed
+    detail) and reading of the label (``こうれいかりつ``), after Unicode normalisation, with
+    katakana read as hiragana, by edit distance
+    relative to the longer string; a label that contains the request, or is contained in it,
+    counts as close. Hand-written (curated) indicators come first among equals. Reads only the
+    catalogue file: no data is loaded.
+
+    Parameters
+    ----------
+    text
+        What the user typed (a name or label, without ``@YEAR``).
+    n
+        How many names at most.
+
+    Returns
+    -------
+    list of str
+        Catalogue names (``[]`` when nothing is close).
+
+    Examples
+    --------
+    >>> similar("高齢率")[0], similar("aging_rat")[0], similar("コウレイカリツ")[0]
+    ('aging_rate', 'aging_rate', 'aging_rate')
+    """
+    query = _kana(str(text).partition("@")[0])
+    if not query:
+        return []
+    keys = list(_suggestion_keys()) + [
+        (name, (_kana(name), _kana(entry.label))) for name, entry in _USER.items()
+    ]
+    scored = []
+    for name, forms in keys:
+        best = 1.0
+        for form in forms:
+            if not form:
+                continue
+            score = _edit_distance(query, form) / max(len(query), len(form))
+            if len(query) >= 2 and (query in form or form in query):
+                score = min(score, 0.4)
+            best = min(best, score)
+        if best <= 0.5:
+            curated = name in _rows() and _latest(name).group == "curated"
+            scored.append((best, not curated, name))
+    return [name for _, _, name in sorted(scored)[:n]]
 
 
 def _latest(name: str) -> _Row:
@@ -394,6 +570,7 @@ def _describe(spec: Spec) -> Indicator:
             all_years,
             credit,
             row.group,
+            row.kind,
         )
     first = _row_for(spec, spec.start)
     kind = "増減率" if spec.relative else "増減"
@@ -415,7 +592,33 @@ def _describe(spec: Spec) -> Indicator:
         all_years,
         credit,
         row.group,
+        "rate" if spec.relative else "net",
     )
+
+
+def changes_in_percent(name: str) -> bool:
+    """Whether a change of indicator ``name`` is best told in % of its start value.
+
+    Counts, amounts and averages (population, households, 千円, 人/km²) change in %; rates,
+    shares, indices and balances change in points or their own unit. The choice follows the
+    catalogue's ``kind``, not the unit string.
+
+    Parameters
+    ----------
+    name
+        Any form :func:`parse` accepts.
+
+    Returns
+    -------
+    bool
+        True for a count, an amount or an average.
+
+    Examples
+    --------
+    >>> changes_in_percent("A110101"), changes_in_percent("aging_rate")
+    (True, False)
+    """
+    return info(name).kind in PERCENT_CHANGE_KINDS
 
 
 def catalogue() -> dict[str, Indicator]:
@@ -466,6 +669,7 @@ def register(
     source: str = "",
     credit: str = "",
     description: str = "",
+    kind: str = "",
 ) -> Indicator:
     """Make a user's column a first-class indicator (label, unit, year, source, credit).
 
@@ -482,6 +686,9 @@ def register(
         Optional values indexed by municipality code.
     label, unit, year, source, credit, description
         Metadata shown in maps, tables and credit lines.
+    kind
+        ``count``, ``amount``, ``average``, ``rate``, ``index`` or ``net`` (see
+        :class:`Indicator`); decides whether changes are told in % or in points.
 
     Returns
     -------
@@ -492,6 +699,8 @@ def register(
         raise UnknownNameError(f"'{name}' is a built-in indicator; choose another name")
     if "@" in name:
         raise UnknownNameError(f"'{name}': an indicator name cannot contain '@'")
+    if kind and kind not in KINDS:
+        raise UnknownNameError(f"'{name}': kind {kind!r} is not one of {', '.join(KINDS)}")
     entry = Indicator(
         name,
         label,
@@ -503,6 +712,7 @@ def register(
         (int(year),) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else (),
         credit or source,
         "user",
+        kind,
     )
     _USER[name] = entry
     if data is not None:

@@ -136,10 +136,7 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
         by_year: dict[str, dict[str, list]] = {}
         for year in years:
             if year not in ys:
-                held = ", ".join(map(str, ys))
-                by_year[str(year)] = {
-                    f"no source holds {name} for {year} (years: {held})": [len(base), []]
-                }
+                by_year[str(year)] = {not_held(name): [len(base), []]}
                 continue
             if f"{name}@{year}" in summary:
                 by_year[str(year)] = summary[f"{name}@{year}"]
@@ -150,6 +147,50 @@ def _build(plan: dict[str, list[int]], years: list[int], base: pd.DataFrame) -> 
     # attrs as JSON text: pandas deep-copies attrs on every column access (to_parquet too)
     out.attrs = {"report_json": json.dumps({"missing": report, "flags": flagged})}
     return out
+
+
+def year_spans(years: Iterable[int]) -> str:
+    """Return years as runs for a Japanese message: ``[2015, 2016, 2017, 2019]`` -> ``"2015〜2017、2019"``.
+
+    Parameters
+    ----------
+    years
+        Years, in any order.
+
+    Returns
+    -------
+    str
+        The runs, joined by ``、``.
+    """
+    out: list[list[int]] = []
+    for y in sorted(set(years)):
+        if out and y == out[-1][-1] + 1:
+            out[-1].append(y)
+        else:
+            out.append([y])
+    return "、".join(f"{r[0]}〜{r[-1]}" if len(r) > 1 else str(r[0]) for r in out)
+
+
+#: Why the 住基 flows stop: the files of 2021 and later hold population and households only.
+_JUKI_FLOWS = "住基の人口ファイルは前年の出生・死亡・転入・転出を2020年版まで載せています"
+
+
+def not_held(name: str) -> str:
+    """Return the reason given for a year the sources do not hold ``name`` for (Japanese).
+
+    Parameters
+    ----------
+    name
+        Catalogue name.
+
+    Returns
+    -------
+    str
+        For example ``"出典は2015〜2019年のみ（住基の人口ファイルは…）"``.
+    """
+    entry = _catalogue.info(name)
+    why = f"（{_JUKI_FLOWS}）" if entry.group == "juki" and "calendar" in entry.description else ""
+    return f"出典は{year_spans(entry.years)}年のみ{why}"
 
 
 @functools.cache

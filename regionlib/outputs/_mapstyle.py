@@ -5,11 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
 
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
@@ -106,12 +103,48 @@ def palette_colors(palette: str, k: int) -> list[str]:
             f"unknown palette {palette!r}; colour-blind-safe choices: "
             f"{', '.join(SEQUENTIAL + DIVERGING)}" + suggest(base, SEQUENTIAL + DIVERGING)
         )
+    from matplotlib import colormaps  # here: the tables and pages that only format numbers
+    from matplotlib.colors import to_hex  # do not pay for importing matplotlib
+
     cmap = colormaps[palette]
     lo, hi = (0.05, 0.95) if base in DIVERGING else (0.12, 0.95)
     if base in ("viridis", "cividis"):
         lo, hi = 0.0, 1.0
     xs = np.linspace(lo, hi, k) if k > 1 else np.array([hi])
     return [to_hex(cmap(x)) for x in xs]
+
+
+# The class breaks of mapclassify, computed here with numpy: importing mapclassify compiles its
+# numba functions in every process (about 5 s on a 2-core machine, most of a command's time).
+# tests/test_maps.py checks that the breaks and classes equal mapclassify's.
+
+
+def equal_interval_bins(y: np.ndarray, k: int) -> np.ndarray:
+    """Return the upper bounds of ``k`` equal intervals (as ``mapclassify.EqualInterval``)."""
+    max_y, min_y = max(y), min(y)
+    width = (max_y - min_y) * 1.0 / k
+    cuts = np.arange(min_y + width, max_y + width, width)
+    if len(cuts) > k:  # np.arange can overshoot by one
+        cuts = cuts[0:k]
+    cuts[-1] = max_y
+    return cuts.copy()
+
+
+def std_mean_bins(y: np.ndarray) -> np.ndarray:
+    """Return mean − 2, − 1, + 1, + 2 standard deviations and the maximum (``mapclassify.StdMean``)."""
+    s, m = y.std(ddof=1), y.mean()
+    cuts = [m + s * w for w in (-2, -1, 1, 2)]
+    if cuts[-1] < y.max():
+        cuts.append(y.max())
+    return np.array(cuts)
+
+
+def bin_values(y: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Return the class of each value: the first upper bound it does not exceed.
+
+    As ``mapclassify.UserDefined(y, bins=upper).yb`` for bounds that reach the maximum.
+    """
+    return np.searchsorted(np.asarray(upper, dtype=float), y, side="left").astype(np.int64)
 
 
 def _fisher_jenks(y: np.ndarray, k: int) -> np.ndarray:
@@ -157,7 +190,7 @@ def classify(
     palette: str | None = None,
     centre: float | None = None,
 ) -> Classes:
-    """Classify ``values`` with mapclassify; NaN stays unclassified (class -1).
+    """Classify ``values`` (mapclassify's schemes and breaks); NaN stays unclassified (class -1).
 
     Parameters
     ----------
@@ -205,11 +238,11 @@ def classify(
     elif scheme == "natural_breaks":
         upper = _fisher_jenks(yv, min(k, len(np.unique(yv))))
     elif scheme == "std_mean":
-        upper = mapclassify.StdMean(yv).bins
+        upper = std_mean_bins(yv)
         # mean + 2 sd can lie above the maximum: end the last class at the maximum
         upper = np.append(upper[upper < yv.max()], yv.max())
     elif scheme == "equal_interval":
-        upper = mapclassify.EqualInterval(yv, k=k).bins
+        upper = equal_interval_bins(yv, k)
     else:
         # same breaks as mapclassify.Quantiles, which warns on ties instead of merging classes
         upper = np.unique(np.quantile(yv, np.arange(1, k + 1) / k))
@@ -219,7 +252,7 @@ def classify(
             )
     upper = np.asarray(upper, dtype=float)
     cls = np.full(len(y), -1, dtype=np.int64)
-    cls[ok] = mapclassify.UserDefined(yv, bins=list(upper)).yb
+    cls[ok] = bin_values(yv, upper)
     n = len(upper)
     if palette is None:
         palette = "RdBu" if scheme == "std_mean" else "YlGnBu"
@@ -322,9 +355,12 @@ def _centred(y: np.ndarray, ok: np.ndarray, *, k: int, centre: float, palette: s
         [*np.round([*cuts_below, centre, *cuts_above], decimals).tolist(), float(yv.max())]
     )
     cls = np.full(len(y), -1, dtype=np.int64)
-    cls[ok] = mapclassify.UserDefined(yv, bins=list(upper)).yb
+    cls[ok] = bin_values(yv, upper)
     n_below = int((upper <= centre).sum())
     n_above = len(upper) - n_below
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
     cmap = colormaps[palette]
     # 0.5 is the white middle of a diverging palette: the classes next to the centre stay
     # visibly tinted, the extremes reach the palette's ends

@@ -888,10 +888,11 @@ def _good_practice(context: Context, code: str, n: int = 5) -> dict | None:
         code, prepared.indicator, since=prepared.since, prepared=prepared
     )
     digits = 0 if result.measure == "change_pct" else 2
+    span = f"{prepared.indicator}@{prepared.since}-{prepared.until}"
+    unit = "%" if result.measure == "change_pct" else indicators.info(span).unit
 
     def row(c: str, r: pd.Series) -> dict:
         change = r["change_pct"] if result.measure == "change_pct" else r["change"]
-        unit = "%" if result.measure == "change_pct" else "ポイント"
         return {
             "code": c,
             "name": r["name"],

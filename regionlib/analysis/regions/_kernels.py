@@ -12,8 +12,22 @@ gives the same labels whatever the thread scheduling.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
+
+from regionlib import settings
+
+# Compiled kernels are cached (cache=True) in the regionlib cache folder, so a process loads
+# them instead of compiling them again (an installed package's folder may be read-only). The
+# variable is read when numba is first imported; CACHE_DIR is set too in case it already was.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(settings.cache_folder) / "numba"))
+
+from numba import config as _numba_config
 from numba import njit
+
+_numba_config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -9,7 +9,13 @@ Discussion Paper 20-E-021, 2020) were built: the dissimilarity of two municipali
 where :math:`f_{ij}` is the number of residents of *i* working (or studying) in *j* and
 :math:`\mathrm{rlf}_i` the resident labour force of *i* (all its residents who work, wherever);
 average-linkage hierarchical clustering on *D* is cut at the tree height 0.98 (the height both
-papers prefer). The zones need not be contiguous: they follow the flows.
+papers prefer). The papers average *D* over pairs of municipalities; a zone whose many small
+suburbs commute to its core rather than to each other is then split, as the suburb pairs without
+flows dilute each suburb's tie to the core. Here the average is over pairs of workers (each
+municipality weighted by its resident workers, ``linkage="workers"``), so a tie to a core
+weighs what the core weighs; ``linkage="average"`` gives the papers' rule. The zones need not be
+contiguous: they follow the flows. Municipalities the flows do not name get no
+zone (one warning counts them): a table of one region gives that region's zones.
 
 :func:`urban_employment_areas` applies the rules of the 都市雇用圏 (Kanemoto & Tokuoka 2002) on
 request: municipalities whose population reaches ``core_population`` are cores (the original
@@ -43,6 +49,7 @@ Designated cities appear with their wards in some tables: sum the wards to the c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,7 +67,13 @@ from regionlib.data import codes as _codes
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["commuting_zones", "gravity_flows", "read_flows", "urban_employment_areas"]
+__all__ = [
+    "commuting_zones",
+    "gravity_flows",
+    "read_flows",
+    "urban_employment_areas",
+    "zone_centres",
+]
 
 #: Tree height of Tolbert & Sizer (1996), also preferred by Adachi et al. (2020).
 DEFAULT_HEIGHT = 0.98
@@ -171,7 +184,12 @@ def gravity_flows(
 def _flow_matrix(
     flows: pd.DataFrame, codes: Iterable[str] | None
 ) -> tuple[pd.Index, sparse.csr_matrix]:
-    """Validate the flows and return the codes and the origin x destination matrix."""
+    """Validate the flows and return the codes they cover and the origin x destination matrix.
+
+    The codes are those named in the flows (as origin or destination); with ``codes`` given,
+    flows naming any other code are refused, and the ``codes`` the flows do not name are
+    counted in one warning (they get no zone).
+    """
     if not isinstance(flows, pd.DataFrame) or not {"origin", "destination", "flow"} <= set(
         flows.columns
     ):
@@ -190,11 +208,9 @@ def _flow_matrix(
             f"{d_uni[d_key[r]]} = {value[r]:g}; flows are counts of people"
         )
     present = pd.Index(o_uni).union(pd.Index(d_uni))
-    if codes is None:
-        index = present
-    else:
-        index = pd.Index(pd.unique(pd.Index([str(c) for c in codes])), name="code")
-        unknown = present.difference(index)
+    if codes is not None:
+        wanted = pd.Index(pd.unique(pd.Index([str(c) for c in codes])))
+        unknown = present.difference(wanted)
         if len(unknown):
             more = f" … ({len(unknown)} in all)" if len(unknown) > 10 else ""
             raise RegionlibError(
@@ -202,6 +218,16 @@ def _flow_matrix(
                 f"{', '.join(unknown[:10])}{more}; update old codes (codes.update_codes) or sum "
                 "wards to their city"
             )
+        absent = wanted.difference(present)
+        if len(absent):
+            log(
+                f"functional: {len(absent)} of {len(wanted)} municipalities are not in the flows "
+                "and get no zone",
+                level=logging.WARNING,
+                ja=f"流動表に無い {len(absent)} 市区町村（{len(wanted)} 中）は圏域を割り当てません",
+            )
+        present = wanted[wanted.isin(present)]
+    index = pd.Index(present, name="code")
     i = index.get_indexer(o_uni)[o_key]
     j = index.get_indexer(d_uni)[d_key]
     if not ((i != j) & (value > 0)).any():
@@ -211,7 +237,79 @@ def _flow_matrix(
         )
     n = len(index)
     matrix = sparse.csr_matrix((value, (i, j)), shape=(n, n))  # duplicates are summed
-    return pd.Index(index, name="code"), matrix
+    return index, matrix
+
+
+def _resident_workers(f: sparse.csr_matrix) -> np.ndarray:
+    """Resident labour force per code; unknown (inf) for codes that are destinations only.
+
+    A code that sends no flow is not covered as a place of residence (a partial table names
+    the places its commuters work in): its strength to others is then measured on their
+    workers alone, ``min(rlf_i, inf) = rlf_i``.
+    """
+    rlf = np.asarray(f.sum(axis=1)).ravel().astype(float)
+    return np.where(rlf > 0, rlf, np.inf)
+
+
+def _dissimilarity(f: sparse.csr_matrix) -> np.ndarray:
+    """Return the dense matrix of :math:`D_{ij}` (1 where two municipalities share no commuter)."""
+    n = f.shape[0]
+    rlf = _resident_workers(f)
+    mutual = (f + f.T).tocoo()
+    keep = mutual.row < mutual.col
+    rows, cols, both = mutual.row[keep], mutual.col[keep], mutual.data[keep]
+    denom = np.minimum(rlf[rows], rlf[cols])
+    ok = np.isfinite(denom)
+    strength = np.where(ok, both / np.where(ok, denom, 1.0), 0.0)
+    dist = np.ones((n, n))
+    dist[rows, cols] = 1.0 - np.clip(strength, 0.0, 1.0)
+    dist[cols, rows] = dist[rows, cols]
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
+def _worker_linkage(dist: np.ndarray, weight: np.ndarray, height: float) -> np.ndarray:
+    """Average linkage with members weighted by their workers; a cluster id per row.
+
+    The dissimilarity of two clusters is the mean of :math:`D` over pairs of their workers,
+    ``sum(w_i w_j D_ij) / (W_A W_B)``; the closest two merge while it is below ``height``
+    (Lance-Williams update ``D(A+B, C) = (W_A D(A, C) + W_B D(B, C)) / (W_A + W_B)``). Each
+    cluster keeps its nearest partner; a merge recomputes the rows that pointed to either
+    part and offers the merged cluster to every other row: O(n²) in all.
+    """
+    n = len(weight)
+    d = dist.copy()
+    np.fill_diagonal(d, np.inf)
+    w = weight.astype(float).copy()
+    alive = np.ones(n, dtype=bool)
+    label = np.arange(n)
+    partner = d.argmin(axis=1)
+    best = d[np.arange(n), partner]
+    while True:
+        a = int(np.where(alive, best, np.inf).argmin())
+        if not alive[a] or best[a] > height:
+            break
+        a, b = sorted((a, int(partner[a])))
+        row = (w[a] * d[a] + w[b] * d[b]) / (w[a] + w[b])
+        row[~alive] = np.inf
+        row[[a, b]] = np.inf
+        d[a], d[:, a] = row, row
+        d[b], d[:, b] = np.inf, np.inf
+        w[a] += w[b]
+        alive[b] = False
+        best[b] = np.inf
+        label[label == b] = a
+        partner[a] = int(row.argmin())
+        best[a] = row[partner[a]]
+        for i in np.flatnonzero(alive & ((partner == a) | (partner == b))):
+            if i != a:
+                partner[i] = int(d[i].argmin())
+                best[i] = d[i, partner[i]]
+        better = alive & (row < best)
+        better[a] = False
+        best[better] = row[better]
+        partner[better] = a
+    return label
 
 
 def commuting_zones(
@@ -219,6 +317,7 @@ def commuting_zones(
     *,
     codes: Iterable[str] | None = None,
     height: float = DEFAULT_HEIGHT,
+    linkage: str = "workers",
 ) -> pd.Series:
     """Delineate commuting zones from flows (Tolbert & Sizer 1996; Adachi et al. 2020).
 
@@ -228,50 +327,75 @@ def commuting_zones(
         Table with ``origin`` (residence), ``destination`` (workplace) and ``flow`` (people),
         self-flows included (see :func:`read_flows`).
     codes
-        The municipalities to partition (e.g. the boundaries' index). Codes of the flows outside
-        them are refused (listed); codes without any flow become zones of their own. Default:
-        the codes in the flows.
+        The municipalities the flows may name (e.g. the boundaries' index). Codes of the flows
+        outside them are refused (listed); codes the flows do not name get no zone and are
+        counted in one warning. Default: the codes in the flows.
     height
-        Tree height at which the average-linkage tree is cut (0.98 by default; lower gives
-        more, smaller zones).
+        Tree height at which the tree is cut (0.98 by default; lower gives more, smaller
+        zones).
+    linkage
+        ``"workers"`` (default): average linkage over pairs of workers, each municipality
+        weighted by its resident workers. ``"average"``: over pairs of municipalities, as in
+        the papers; it splits zones whose suburbs commute to the core rather than to each
+        other (the many suburb pairs without flows dilute each suburb's tie to the core): on
+        flows planted on the 2020 zones it recovers them with an adjusted Rand index of about
+        0.77 (some 460 zones for 258), against 0.99 with ``"workers"``.
 
     Returns
     -------
     pandas.Series
-        Zone number (1, 2, … in code order of the zones' first member) per code, named
-        ``zone``.
+        Zone number (1, 2, … in code order of the zones' first member) per code the flows
+        name, named ``zone``.
 
     Raises
     ------
     RegionlibError
-        Unknown codes, negative flows, no flow between municipalities, a height outside (0, 1].
+        Unknown codes, negative flows, no flow between municipalities, a height outside (0, 1],
+        an unknown linkage.
     """
     if not 0 < float(height) <= 1:
         raise RegionlibError(f"height must be in (0, 1], got {height}")
+    if linkage not in ("workers", "average"):
+        raise RegionlibError(f"linkage must be 'workers' or 'average', got {linkage!r}")
     index, f = _flow_matrix(flows, codes)
     n = len(index)
-    rlf = np.asarray(f.sum(axis=1)).ravel()
-    mutual = (f + f.T).tocoo()
-    keep = mutual.row < mutual.col
-    rows, cols, both = mutual.row[keep], mutual.col[keep], mutual.data[keep]
-    denom = np.minimum(rlf[rows], rlf[cols])
-    strength = np.where(denom > 0, both / np.where(denom > 0, denom, 1.0), 0.0)
-    dist = np.ones((n, n))
-    dist[rows, cols] = 1.0 - np.clip(strength, 0.0, 1.0)
-    dist[cols, rows] = dist[rows, cols]
-    np.fill_diagonal(dist, 0.0)
     if n == 1:
         labels = np.ones(1, dtype=np.int64)
+    elif linkage == "workers":
+        workers = np.asarray(f.sum(axis=1)).ravel()
+        labels = _worker_linkage(_dissimilarity(f), np.maximum(workers, 1.0), float(height))
     else:
-        tree = hierarchy.linkage(squareform(dist, checks=False), method="average")
+        tree = hierarchy.linkage(squareform(_dissimilarity(f), checks=False), method="average")
         labels = hierarchy.fcluster(tree, t=float(height), criterion="distance")
     zones = pd.Series(labels, index=index, name="zone")
-    first = {}
+    first: dict = {}
     for value in zones.to_numpy():
         first.setdefault(value, len(first) + 1)
     zones = zones.map(first).astype(np.int64)
     log(f"functional: {zones.nunique()} commuting zones from {n} municipalities (height {height})")
     return zones
+
+
+def zone_centres(flows: pd.DataFrame, zones: pd.Series) -> pd.Series:
+    """Return the centre of each zone: its member where the most people work.
+
+    Parameters
+    ----------
+    flows
+        The flows the zones were drawn from.
+    zones
+        Zone per code (:func:`commuting_zones`).
+
+    Returns
+    -------
+    pandas.Series
+        Code of the centre per zone (index: zone), named ``centre``; ties go to the first code.
+    """
+    jobs = pd.to_numeric(flows["flow"], errors="coerce").groupby(flows["destination"]).sum()
+    jobs = jobs.reindex(zones.index, fill_value=0.0)
+    frame = pd.DataFrame({"zone": zones.to_numpy(), "jobs": jobs.to_numpy()}, index=zones.index)
+    centre = frame.sort_values("jobs", ascending=False, kind="stable").groupby("zone").head(1)
+    return pd.Series(centre.index, index=centre["zone"], name="centre").sort_index()
 
 
 def urban_employment_areas(
@@ -288,8 +412,9 @@ def urban_employment_areas(
     flows
         Table ``origin``, ``destination``, ``flow`` with self-flows (see :func:`read_flows`).
     population
-        Population per code (every code of the result; the DID population of the original rule
-        where available). Municipalities of this Series are the ones partitioned.
+        Population per code (the DID population of the original rule where available): the
+        municipalities the flows may name. Those the flows do not name get no area and are
+        counted in one warning (a table of one region gives that region's areas).
     core_population
         A municipality with at least this population is a core (50,000: 大都市雇用圏; use 10,000
         for the 小都市雇用圏 as well).
@@ -301,7 +426,8 @@ def urban_employment_areas(
     -------
     pandas.Series
         Code of the core whose area the municipality belongs to (the core itself for a core),
-        missing for municipalities in no urban employment area; named ``zone``.
+        missing for municipalities in no urban employment area; named ``zone``; one row per
+        code the flows name.
 
     Raises
     ------

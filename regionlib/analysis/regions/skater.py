@@ -11,11 +11,11 @@ subtrees already cut away.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from scipy import sparse
 from scipy.sparse import csgraph
 
 from regionlib._errors import RegionlibError
+from regionlib.analysis.regions._kernels import njit  # cached in the regionlib cache folder
 from regionlib.analysis.regions._problem import Problem
 
 
