@@ -291,8 +291,7 @@ def write_xlsx(
         used += names
         ranked = ranked or with_ranks
     _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked)
-    with _write.atomic_path(path, what="table") as tmp:
-        wb.save(tmp)
+    _write.save_workbook(wb, path, what="table")  # text stays text: no formula is written
     log(f"wrote {path}")
     return path
 
@@ -483,7 +482,12 @@ def write_vector(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = 
     if driver == "GeoJSON":
         gdf = gdf.to_crs("EPSG:4326")
     with _write.atomic_path(path, what="table") as tmp:
-        gdf.to_file(tmp, driver=driver, layer=path.stem, engine="pyogrio")
+        try:
+            gdf.to_file(tmp, driver=driver, layer=path.stem[:63], engine="pyogrio")
+        except Exception as exc:  # GDAL says a full disk in its own words and classes
+            if type(exc).__module__.startswith("pyogrio"):
+                raise _write.gdal_error(path, exc, "table") from exc
+            raise
     log(f"wrote {path} ({len(gdf)} features)")
     return path
 
