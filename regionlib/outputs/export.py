@@ -193,7 +193,10 @@ def write_csv(
     out = _plain(frame, index=index)
     if decimals is not None:
         floats = out.select_dtypes("float").columns
-        out[floats] = out[floats].round(decimals)
+        values = out[floats]
+        # beyond 1e15 a float has no decimals to round, and 1e308 * 10**decimals overflows
+        small = values.abs() < 1e15
+        out[floats] = values.where(small, 0).round(decimals).where(small, values)
     _write.write_csv(out, path, index=False)
     log(f"wrote {path}")
     return path
