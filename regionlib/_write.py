@@ -64,6 +64,7 @@ __all__ = [
     "defuse",
     "save_workbook",
     "sweep_temporary",
+    "temp_owner",
     "write_bytes",
     "write_csv",
     "write_text",
@@ -154,6 +155,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def temp_owner(name: str) -> int | None:
+    """Return the process id a temporary name carries, or None (not one, or an older name)."""
+    found = _PID.search(name)
+    return int(found.group(1)) if found else None
+
+
 def sweep_temporary(folder: str | os.PathLike) -> int:
     """Remove the temporary files and folders of killed regionlib processes from ``folder``.
 
@@ -177,8 +184,8 @@ def sweep_temporary(folder: str | os.PathLike) -> int:
     except OSError:
         return 0
     for name in names:
-        found = _PID.search(name)
-        if found is None or _pid_alive(int(found.group(1))):
+        pid = temp_owner(name)
+        if pid is None or _pid_alive(pid):
             continue
         target = folder / name
         try:
