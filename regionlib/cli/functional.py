@@ -59,6 +59,8 @@ def _functional(args: argparse.Namespace) -> int:
     from regionlib.data import boundaries, table
 
     check_output(args.output, (".csv",), what="CSV")
+    if args.uea:
+        functional.check_uea_options(args.core_population, args.share)
     flows = functional.read_flows(args.flows)
     munis = boundaries.load_boundaries()
     if args.uea:

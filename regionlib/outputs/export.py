@@ -140,7 +140,8 @@ def column_header(column: str) -> str:
             return f"{re.sub(r'（[^）]*）', '', entry.label) or entry.label}の距離への寄与"
     entry = indicators.find(column)
     if entry is not None:
-        return f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
+        header = f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
+        return f"{header}［利用者データ］" if entry.group == "user" else header
     return column
 
 
@@ -293,6 +294,8 @@ def write_xlsx(
         names, with_ranks = _data_sheet(wb.create_sheet(name), table, index=index, ranks=ranks)
         used += names
         ranked = ranked or with_ranks
+    users = [t.attrs.get("user_join_report") for t in sheets.values()]
+    credits = [*credits, *(f"利用者データ / user data: {r.source}" for r in users if r is not None)]
     _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked)
     _write.save_workbook(wb, path, what="table")  # text stays text: no formula is written
     log(f"wrote {path}")

@@ -61,7 +61,13 @@ from regionlib.data import codes as _codes
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["commuting_zones", "gravity_flows", "read_flows", "urban_employment_areas"]
+__all__ = [
+    "check_uea_options",
+    "commuting_zones",
+    "gravity_flows",
+    "read_flows",
+    "urban_employment_areas",
+]
 
 #: Tree height of Tolbert & Sizer (1996), also preferred by Adachi et al. (2020).
 DEFAULT_HEIGHT = 0.98
@@ -283,6 +289,24 @@ def commuting_zones(
     return zones
 
 
+def check_uea_options(core_population: float, share: float) -> None:
+    """Refuse urban-employment-area options that cannot mean anything (before any work).
+
+    Raises
+    ------
+    RegionlibError
+        For a share outside (0, 1) or a core population that is not a positive number.
+    """
+    if not 0 < float(share) < 1:
+        raise RegionlibError(f"share must be between 0 and 1, got {share}")
+    if not (math.isfinite(float(core_population)) and float(core_population) > 0):
+        msg = (
+            f"中心都市の人口は正の数にしてください / core_population must be a positive number "
+            f"of people, got {core_population:g}"
+        )
+        raise RegionlibError(msg)
+
+
 def urban_employment_areas(
     flows: pd.DataFrame,
     population: pd.Series,
@@ -318,14 +342,7 @@ def urban_employment_areas(
         As :func:`commuting_zones`, and for a share outside (0, 1), a core population that is
         not positive or a missing population.
     """
-    if not 0 < float(share) < 1:
-        raise RegionlibError(f"share must be between 0 and 1, got {share}")
-    if not (math.isfinite(float(core_population)) and float(core_population) > 0):
-        msg = (
-            f"中心都市の人口は正の数にしてください / core_population must be a positive number "
-            f"of people, got {core_population}"
-        )
-        raise RegionlibError(msg)
+    check_uea_options(core_population, share)
     population = pd.Series(population)
     population.index = population.index.astype(str)
     if population.isna().any():
