@@ -116,25 +116,13 @@ def _error(path: Path, exc: OSError, what: str) -> OutputError:
     return OutputError(f"{path}: cannot write the {what}: {reason}")
 
 
-def gdal_error(path: Path, exc: Exception, what: str) -> OutputError:
-    """Return GDAL's failure to write ``path`` (a pyogrio error) as one :class:`OutputError`."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    lowered = text.lower()
-    for code, words in (
-        (errno.ENOSPC, ("no space", "disk full", "database or disk is full")),
-        (errno.EROFS, ("read-only",)),
-        (errno.EACCES, ("permission denied",)),
-        (errno.ENAMETOOLONG, ("name too long",)),
-    ):
-        if any(w in lowered for w in words):
-            return OutputError(f"{path}: cannot write the {what}: {_REASONS[code]}")
-    return OutputError(f"{path}: cannot write the {what}: {text}")
-
-
 def _nearest_existing(path: Path) -> Path:
     for parent in path.parents:
-        if parent.exists():
-            return parent
+        try:
+            if parent.exists():
+                return parent
+        except OSError:  # a name too long: a parent further up exists
+            continue
     return Path(path.anchor or ".")
 
 
@@ -261,6 +249,7 @@ def check_output(
         shown = f"'{suffix}'" if suffix else "no extension"
         msg = f"{path}: unsupported {what} format ({shown}); use {', '.join(sorted(suffixes))}"
         raise OutputError(msg)
+    _check_name(path, _nearest_existing(path), what)  # before any stat of the path itself
     if path.is_dir():
         raise OutputError(f"{path}: cannot write the {what}: it is a folder")
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
@@ -268,7 +257,6 @@ def check_output(
     existing = _nearest_existing(path)
     if not existing.is_dir():
         raise OutputError(f"{path}: cannot write the {what}: {existing} is a file, not a folder")
-    _check_name(path, existing, what)
     _probe(existing, path, what)
     return path
 
@@ -396,6 +384,7 @@ def check_directory(path: str | os.PathLike, *, overwrite: bool = False) -> Path
         or cannot be written.
     """
     path = Path(path).expanduser()
+    _check_name(path, _nearest_existing(path), "output folder")
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path}: cannot write the output folder: it is a file")
     if path.is_dir():
@@ -415,7 +404,6 @@ def check_directory(path: str | os.PathLike, *, overwrite: bool = False) -> Path
     existing = _nearest_existing(path / "x")
     if not existing.is_dir():
         raise OutputError(f"{path}: cannot write the output folder: {existing} is a file")
-    _check_name(path, existing, "output folder")
     _probe(existing, path, "output folder")
     return path
 

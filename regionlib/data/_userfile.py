@@ -153,11 +153,12 @@ def _read_workbook(path: Path, where: str) -> list[list[str]]:
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         values_book = load_workbook(path, read_only=True, data_only=True)
         formula_book = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         msg = f"{where}: 読めないブックです / not a readable XLSX workbook ({type(exc).__name__})"
         raise DataFormatError(msg) from exc
     try:
@@ -229,7 +230,7 @@ def read_user_file(
     if not head.strip() and (path.stat().st_size == 0 or not path.read_bytes().strip()):
         raise DataFormatError(f"{where}: 空のファイルです / the {what} is empty")
     kind = _binary(head)
-    if suffix in _WORKBOOKS or (kind is not None and kind.startswith("a ZIP")):
+    if suffix in _WORKBOOKS:
         if kind is None or not kind.startswith("a ZIP"):
             msg = f"{where}: 読めないブックです / not a readable XLSX workbook ({kind or 'text'})"
             raise DataFormatError(msg)

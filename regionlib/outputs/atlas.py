@@ -32,6 +32,7 @@ import pandas as pd
 
 from regionlib._errors import RegionlibError
 from regionlib._log import log
+from regionlib._process import parent_gone, stop_with_parent
 from regionlib.data import codes as _codes
 from regionlib.outputs._mapstyle import fmt
 
@@ -41,7 +42,6 @@ __all__ = ["AtlasSummary", "write_atlas"]
 INDEX_MAP_INDICATOR = "aging_rate"
 _PARALLEL_MIN = 60  # fewer pages than this are rendered in this process
 _CONTEXT = None  # the shared context, inherited by forked workers
-_PARENT: int | None = None  # in a worker: the process id of the atlas run
 
 
 @dataclass
@@ -82,22 +82,6 @@ def _readings() -> pd.Series:
         return pd.Series(dtype=str)
 
 
-def _stop_with_parent(parent: int) -> None:
-    """Pool initializer: a worker ends when the process that started it dies (killed)."""
-    global _PARENT
-    _PARENT = parent
-    try:  # Linux: the kernel sends SIGTERM the moment the parent dies
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # it died before the call above
-        os._exit(1)
-
-
 def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str, int]]:
     """Render the profile pages of ``codes`` into ``folder``; return (code, size) pairs."""
     from regionlib.outputs import report
@@ -105,8 +89,8 @@ def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str
     codes, folder, links = args
     out = []
     for code in codes:
-        if _PARENT is not None and os.getppid() != _PARENT:
-            os._exit(1)  # the parent was killed: stop writing into its temporary folder
+        if parent_gone():
+            os._exit(1)  # the atlas run was killed: stop writing into its temporary folder
         page = report.profile(None, code, context=_CONTEXT)
         pref = page.data["maps"] and _CONTEXT.table.at[code, "pref_code"]
         nav = [
@@ -265,7 +249,7 @@ def write_atlas(
                 import multiprocessing
 
                 pool = multiprocessing.get_context("fork").Pool(
-                    jobs, initializer=_stop_with_parent, initargs=(os.getpid(),)
+                    jobs, initializer=stop_with_parent, initargs=(os.getpid(),)
                 )
                 with pool:
                     sizes = [s for part in pool.map(_render_pages, work) for s in part]

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -487,15 +488,38 @@ def write_vector(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = 
     driver = "GPKG" if path.suffix.lower() == ".gpkg" else "GeoJSON"
     if driver == "GeoJSON":
         gdf = gdf.to_crs("EPSG:4326")
-    with _write.atomic_path(path, what="table") as tmp:
-        try:
-            gdf.to_file(tmp, driver=driver, layer=path.stem[:63], engine="pyogrio")
-        except Exception as exc:  # GDAL says a full disk in its own words and classes
-            if type(exc).__module__.startswith("pyogrio"):
-                raise _write.gdal_error(path, exc, "table") from exc
-            raise
+    save_geodata(gdf, path, driver=driver, what="table")
     log(f"wrote {path} ({len(gdf)} features)")
     return path
+
+
+def save_geodata(gdf, path: str | os.PathLike, *, driver: str, what: str = "table") -> Path:
+    """Write a GeoDataFrame with GDAL ``driver`` (``"GPKG"``, ``"GeoJSON"``) atomically.
+
+    The file is built in memory, then written as every regionlib file is: a full disk is one
+    clear error (GDAL reports it as whatever failed next, "no such table: gpkg_contents"),
+    and nothing half-written is left.
+
+    Parameters
+    ----------
+    gdf
+        The features.
+    path
+        The file; its stem names the layer.
+    driver
+        The GDAL driver.
+    what
+        What the file is, for error messages.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    buffer = io.BytesIO()
+    gdf.to_file(buffer, driver=driver, layer=path.stem[:63], engine="pyogrio")
+    return _write.write_bytes(path, buffer.getvalue(), what=what)
 
 
 def write_table(
