@@ -277,7 +277,9 @@ def test_user_csv_joins_by_code_with_report(tmp_path, capsys):
             == 0
         )
         assert "空き家率（独自調査）" in html.read_text(encoding="utf-8")
-        assert indicators.credits(["空き家率"]) == ["市独自調査"]
+        assert indicators.credits(["空き家率"]) == [
+            "利用者データ / user data: 市独自調査"
+        ]  # credited as the user's
     finally:
         indicators._USER.pop("空き家率", None)
 
