@@ -563,7 +563,7 @@ def test_projected_or_swapped_boundary_files_are_refused(tmp_path, transform, hi
 
 
 def test_bins_below_the_smallest_value_leave_no_reversed_class(fresh_log, capsys):
-    from regionlib._mapstyle import classify
+    from regionlib.outputs._mapstyle import classify
 
     classes = classify(pd.Series([25.0, 30.0, 35.0, 40.0]), bins=[10, 30, 50], k=5)
     assert list(classes.upper) == [30.0, 50.0] and classes.lower == 25.0
@@ -592,8 +592,9 @@ def test_bins_below_the_smallest_value_leave_no_reversed_class(fresh_log, capsys
     ],
 )
 def test_meaningless_options_are_refused_before_work(tmp_path, monkeypatch, capsys, argv, message):
-    from regionlib import table
     from regionlib.regions import functional
+
+    from regionlib import table
 
     monkeypatch.setattr(table, "load_table", _no_work)
     monkeypatch.setattr(functional, "read_flows", _no_work)
@@ -680,7 +681,7 @@ def test_temp_files_of_dead_processes_are_removed_by_the_next_run(tmp_path, monk
 
 _ORPHAN = """
 import os, sys, time, multiprocessing
-from regionlib import _process
+from regionlib.outputs import _process
 
 def work(path):
     while True:

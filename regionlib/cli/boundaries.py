@@ -103,7 +103,7 @@ def _export(args: argparse.Namespace) -> int:
         with atomic_path(out, what="boundary file") as tmp:
             gdf.to_parquet(tmp)
     else:
-        from regionlib import export
+        from regionlib.outputs import export
 
         export.save_geodata(gdf, out, driver=_DRIVERS[suffix], what="boundary file")
     print(f"{len(gdf)} 市区町村 -> {out}", file=sys.stderr)

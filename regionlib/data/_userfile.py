@@ -91,7 +91,7 @@ def _binary(head: bytes) -> str | None:
 
 def _decode(raw: bytes, where: str) -> str:
     """Decode a user's text file: UTF-16 by its byte-order mark, else UTF-8 or Shift-JIS."""
-    from regionlib import readers
+    from regionlib.data import readers
 
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:

@@ -178,7 +178,7 @@ def check_clashes(frame: pd.DataFrame, where: str, *, rename: bool = False) -> p
     DataFormatError
         A clashing column, without ``rename`` (the message suggests a new name).
     """
-    from regionlib import indicators
+    from regionlib.data import indicators
 
     clashes = {c: indicators.built_in_match(c) for c in frame.columns}
     clashes = {c: n for c, n in clashes.items() if n is not None}

@@ -32,9 +32,9 @@ import pandas as pd
 
 from regionlib._errors import RegionlibError
 from regionlib._log import log
-from regionlib._process import parent_gone, stop_with_parent
 from regionlib.data import codes as _codes
 from regionlib.outputs._mapstyle import fmt
+from regionlib.outputs._process import parent_gone, stop_with_parent
 
 __all__ = ["AtlasSummary", "write_atlas"]
 
