@@ -4,11 +4,15 @@ Real-data tests read the shared open data through regionlib's own download-and-v
 ``REGIONLIB_MIRROR`` names the mirror (CI sets it); if it is unset and a ``shared/data/github``
 folder sits beside the checkout, that folder is used. The download cache is
 ``REGIONLIB_CACHE`` if set, else ``.cache/test-data`` in the checkout (kept between runs).
+
+Every test's stderr is scanned for a Python traceback (:func:`pytest_runtest_call`): whatever
+a test does to the command line or the library, the user never sees one.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +29,36 @@ if not os.environ.get("REGIONLIB_MIRROR") and _SIBLING_MIRROR.is_dir():
 if not os.environ.get("REGIONLIB_CACHE"):
     settings.cache_folder = ROOT / ".cache" / "test-data"
 settings.progress = False
+
+
+class _Tee:
+    """A stderr that keeps a copy of what is written to it."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.text = stream, []
+
+    def write(self, text: str) -> int:
+        self.text.append(text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a test whose stderr (CLI errors, warnings, "Exception ignored") holds a traceback."""
+    tee = _Tee(sys.stderr)
+    sys.stderr = tee
+    try:
+        result = yield
+    finally:
+        if sys.stderr is tee:
+            sys.stderr = tee.stream
+    written = "".join(tee.text)
+    if "Traceback (most recent call last)" in written or "Exception ignored" in written:
+        raise AssertionError(f"a traceback reached stderr:\n{written[-2000:]}")
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -167,11 +167,13 @@ def test_directory_with_foreign_files_is_refused(tmp_path):
         _write.check_directory(out)
     with _write.atomic_directory(out, overwrite=True) as tmp:
         (tmp / "a.csv").write_text("a")
-    assert sorted(p.name for p in out.iterdir()) == [_write.MARKER, "a.csv"]
-    # a folder regionlib wrote is replaced as a whole, without --overwrite
-    with _write.atomic_directory(out) as tmp:
+    # --overwrite keeps the user's files: only regionlib's own are replaced
+    assert sorted(p.name for p in out.iterdir()) == [_write.MARKER, "a.csv", "thesis.docx"]
+    assert (out / "thesis.docx").read_text() == "mine"
+    # regionlib's own files are replaced, the user's kept (still with --overwrite)
+    with _write.atomic_directory(out, overwrite=True) as tmp:
         (tmp / "b.csv").write_text("b")
-    assert sorted(p.name for p in out.iterdir()) == [_write.MARKER, "b.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [_write.MARKER, "b.csv", "thesis.docx"]
     assert _leftovers(tmp_path) == []
 
 
@@ -388,11 +390,11 @@ SMALL = "commuting-zones-2020-original"
 
 
 class _Trickle(http.server.BaseHTTPRequestHandler):
-    """Promise 1 MB, then send one byte every 0.2 s (at most 40 bytes, so the thread ends)."""
+    """Promise 1000 bytes, then send one byte every 0.2 s (at most 40, so the thread ends)."""
 
     def do_GET(self) -> None:
         self.send_response(200)
-        self.send_header("Content-Length", str(1 << 20))
+        self.send_header("Content-Length", "1000")
         self.end_headers()
         for _ in range(40):
             try:

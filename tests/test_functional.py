@@ -152,7 +152,9 @@ def test_bad_flows_one_line(tmp_path):
         functional.commuting_zones(selfonly)
     path = tmp_path / "od.csv"
     path.write_text("origin,destination,flow\n01001,01002,x\n", encoding="utf-8")
-    with pytest.raises(DataFormatError, match="row 2: flow 'x' is not a number"):
+    with pytest.raises(
+        DataFormatError, match="row 2: flow 'x' は数値ではありません / is not a number"
+    ):
         functional.read_flows(path)
     path.write_text("origin,destination,flow\n011002,011003,5\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match="wrong check digit in municipal code '011003'"):

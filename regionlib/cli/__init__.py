@@ -3,16 +3,25 @@
 Each subcommand lives in its own module of this package, exposes ``register(subparsers)`` and
 calls only regionlib's public functions. Errors regionlib raises on bad input are printed as one
 line and give exit code 2; unexpected errors keep their traceback.
+
+Before a command runs, an output that is one of its input files (``--flows od.csv -o od.csv``)
+is refused. While it runs, warnings of the libraries underneath (numpy, pandas, GDAL) are
+collected and said once each in regionlib's words; with ``-q`` nothing but an error line
+reaches stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
+import logging
 import os
 import pkgutil
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 
 import regionlib
 from regionlib import settings
@@ -127,6 +136,73 @@ def configure_output(*, verbose: bool = False, quiet: bool = False) -> None:
         settings.progress = False
 
 
+#: options naming files a command reads, and files or folders it writes
+_INPUT_OPTIONS = ("join", "flows", "blocks", "input", "levels")
+_OUTPUT_OPTIONS = ("output", "csv", "compare", "profiles", "evidence", "report")
+
+
+def _option_paths(args: argparse.Namespace, names: Sequence[str]) -> list[str]:
+    paths = []
+    for name in names:
+        value = getattr(args, name, None)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v and v != "-":
+                paths += v.split(",") if name == "levels" else [v]
+    return paths
+
+
+#: what common library warnings mean, in regionlib's words (Japanese first)
+_LIBRARY_WARNINGS = (
+    (
+        ("divide by zero", "invalid value encountered"),
+        "計算の途中に0による割り算か欠損があり、その値は空欄です / a computation divided by zero "
+        "or met a missing value; those results are blank",
+    ),
+    (
+        ("overflow encountered",),
+        "大きすぎて計算できない値がありました / a value was too large to compute",
+    ),
+    (
+        ("Mean of empty slice", "All-NaN", "Degrees of freedom <= 0"),
+        "値のない集計があり、その結果は空欄です / a summary had no values; it is blank",
+    ),
+)
+
+
+def _library_warning(message: warnings.WarningMessage) -> str:
+    text = str(message.message).strip().splitlines()[0] if str(message.message).strip() else ""
+    for needles, said in _LIBRARY_WARNINGS:
+        if any(n in text for n in needles):
+            return said
+    return f"ライブラリの警告 / a library warned ({message.category.__name__}): {text}"
+
+
+@contextlib.contextmanager
+def _library_warnings() -> Iterator[None]:
+    """Collect the warnings of the libraries; say each once as a regionlib warning."""
+    from regionlib._log import log
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            said = []
+            for message in caught:
+                if issubclass(message.category, DeprecationWarning | PendingDeprecationWarning):
+                    continue  # for developers, not users
+                line = _library_warning(message)
+                if line not in said:
+                    said.append(line)
+    for message in caught:  # back to the caller's filters (tests make them errors)
+        if issubclass(message.category, DeprecationWarning | PendingDeprecationWarning):
+            warnings.warn_explicit(
+                message.message, message.category, message.filename, message.lineno
+            )
+    for line in said:
+        log(line, level=logging.WARNING, ja=line.split(" / ")[0])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code.
 
@@ -145,19 +221,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     saved = (settings.log_console, settings.log_warnings, settings.progress)
     configure_output(verbose=args.verbose, quiet=args.quiet)
+    stderr = sys.stderr  # -q: only the error line below reaches it
+    quiet = contextlib.redirect_stderr(io.StringIO()) if args.quiet else contextlib.nullcontext()
     try:
-        return int(args.func(args) or 0)
+        from regionlib._write import check_not_input
+
+        check_not_input(_option_paths(args, _OUTPUT_OPTIONS), _option_paths(args, _INPUT_OPTIONS))
+        with quiet, _library_warnings():
+            return int(args.func(args) or 0)
     except RegionlibError as exc:
-        print(f"regionlib {args.command}: error: {exc}", file=sys.stderr)
+        print(f"regionlib {args.command}: error: {_one_line(exc)}", file=stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"regionlib {args.command}: interrupted", file=sys.stderr)
+        print(f"regionlib {args.command}: interrupted", file=stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
         return 0
     finally:  # a caller in the same process (tests, scripts) keeps its own settings
         settings.log_console, settings.log_warnings, settings.progress = saved
+
+
+def _one_line(exc: BaseException) -> str:
+    """Return the error message as one line."""
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 if __name__ == "__main__":

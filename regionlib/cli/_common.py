@@ -163,6 +163,69 @@ def check_outputs(*paths: str | None) -> None:
             export.check_output(path)
 
 
+#: lines of a join report shown on stderr; the rest goes to ``--report FILE``
+REPORT_LINES = 20
+
+
+def add_join_arguments(parser: argparse.ArgumentParser, *, report: bool = True) -> None:
+    """Add ``--join FILE``, ``--rename-clashes`` and ``--report [FILE]``."""
+    parser.add_argument(
+        "--join",
+        metavar="FILE",
+        help="手元のデータを結合 / your own CSV (UTF-8/Shift-JIS/UTF-16) or XLSX, joined by code "
+        "or name (report printed)",
+    )
+    parser.add_argument(
+        "--rename-clashes",
+        action="store_true",
+        help="公式の指標と同じ名前の列を user_名前 として残す / keep your columns named like a "
+        "catalogue indicator as user_NAME (default: refuse them)",
+    )
+    if report:
+        parser.add_argument(
+            "--report",
+            nargs="?",
+            const="-",
+            metavar="FILE",
+            help="結合の記録をすべて表示、または FILE に書く / print the full join reports, or "
+            "write them to FILE",
+        )
+
+
+def say_join_report(report: object, report_file: str | None = None) -> None:
+    """Say a user join report on stderr, cut to :data:`REPORT_LINES` lines.
+
+    Parameters
+    ----------
+    report
+        The report (its ``str`` is the text).
+    report_file
+        ``--report``: ``"-"`` prints it in full on stdout, a file name receives it in full;
+        None cuts a long report with a line naming the option.
+    """
+    import sys
+
+    lines = str(report).splitlines()
+    if report_file == "-":
+        print("\n".join(lines))
+        return
+    if report_file:
+        from regionlib._write import write_text
+
+        write_text(report_file, "\n".join(lines) + "\n", what="report")
+        print(f"結合の記録 / join report -> {report_file}", file=sys.stderr)
+        return
+    shown = lines if len(lines) <= REPORT_LINES else lines[: REPORT_LINES - 1]
+    for line in shown:
+        print(line, file=sys.stderr)
+    if len(shown) < len(lines):
+        rest = len(lines) - len(shown)
+        print(
+            f"  … 残り {rest} 行は --report FILE で / {rest} more lines: --report FILE writes all",
+            file=sys.stderr,
+        )
+
+
 def write_output(frame: pd.DataFrame, path: str, *, index: bool = True) -> Path:
     """Write ``frame`` in the format the suffix of ``path`` names (see :mod:`regionlib.export`)."""
     from regionlib.outputs import export

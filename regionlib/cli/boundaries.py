@@ -99,11 +99,13 @@ def _export(args: argparse.Namespace) -> int:
             prefectures=args.pref,
             include_unassigned=args.include_unassigned,
         )
-    with atomic_path(out, what="boundary file") as tmp:
-        if suffix == ".parquet":
+    if suffix == ".parquet":
+        with atomic_path(out, what="boundary file") as tmp:
             gdf.to_parquet(tmp)
-        else:
-            gdf.to_file(tmp, driver=_DRIVERS[suffix], layer=out.stem)
+    else:
+        from regionlib.outputs import export
+
+        export.save_geodata(gdf, out, driver=_DRIVERS[suffix], what="boundary file")
     print(f"{len(gdf)} 市区町村 -> {out}", file=sys.stderr)
     print(f"出典: {boundaries.CREDIT}", file=sys.stderr)
     return 0

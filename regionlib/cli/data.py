@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="キャッシュを消す / delete derived products and leftover temporary files",
         description="加工済みデータ（境界、表）と、中断された処理の一時ファイルを消します。\n"
         "Delete the derived products (boundaries, tables) and temporary files left by "
-        "interrupted runs; with --downloads also the downloaded files.",
+        "interrupted runs (in the cache and in the current folder); with --downloads also the "
+        "downloaded files.",
     )
     p_clear.add_argument(
         "--downloads",
@@ -94,13 +95,18 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _clear(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from regionlib._write import sweep_temporary
     from regionlib.data import _cache, datasets
 
     n_products = _cache.clear()
     n_temp = datasets.clear_temporary()
+    n_killed = sweep_temporary(Path.cwd())  # outputs of killed runs in this folder
     n_downloads = datasets.clear_downloads() if args.downloads else 0
     print(
         f"removed {n_products} derived products, {n_temp} temporary downloads"
+        + (f", {n_killed} temporary files of killed runs here" if n_killed else "")
         + (f", {n_downloads} downloaded files" if args.downloads else "")
     )
     return 0

@@ -63,6 +63,8 @@ def _functional(args: argparse.Namespace) -> int:
     from regionlib.data import names, table
 
     check_output(args.output, (".csv",), what="CSV")
+    if args.uea:
+        functional.check_uea_options(args.core_population, args.share)
     flows = functional.read_flows(args.flows)
     munis = names.load_names()
     munis = munis[munis["level"] == "municipality"]

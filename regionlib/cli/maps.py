@@ -7,7 +7,13 @@ import logging
 import sys
 
 from regionlib._write import check_output
-from regionlib.cli._common import add_detail_argument, add_pref_argument, split_names
+from regionlib.cli._common import (
+    add_detail_argument,
+    add_join_arguments,
+    add_pref_argument,
+    say_join_report,
+    split_names,
+)
 
 #: class-break schemes of :data:`regionlib.maps.SCHEMES` (kept here so ``--help`` stays light;
 #: a test checks that both lists agree)
@@ -65,11 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="年の切り替え / one indicator over several years (2015,2020 or 2016-2022): a year "
         "switcher on one shared class scheme",
     )
-    p.add_argument(
-        "--join",
-        metavar="FILE",
-        help="手元のデータを結合 / your own CSV/XLSX; its columns can be mapped by name",
-    )
+    add_join_arguments(p)
     p.add_argument(
         "--page",
         metavar="SIZE",
@@ -89,6 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _map(args: argparse.Namespace) -> int:
     out = check_output(args.output, MAP_SUFFIXES, what="map")
+    if args.report not in (None, "-"):
+        check_output(args.report, (), what="report")
     suffix = out.suffix.lower()
     requested = split_names(args.indicators)
     from regionlib.data import indicators
@@ -99,7 +103,7 @@ def _map(args: argparse.Namespace) -> int:
     from regionlib.data import table
 
     years = None
-    if args.years:
+    if args.years is not None:  # --years '' is refused, not ignored
         from regionlib._errors import RegionlibError
         from regionlib.data import panel
 
@@ -108,10 +112,16 @@ def _map(args: argparse.Namespace) -> int:
         base = indicators.parse(requested[0]).name
         years = panel.parse_years(args.years)
         requested = [f"{base}@{y}" for y in years]
-    frame = table.load_table(requested, detail=args.detail, prefectures=args.pref, join=args.join)
+    frame = table.load_table(
+        requested,
+        detail=args.detail,
+        prefectures=args.pref,
+        join=args.join,
+        rename_clashes=args.rename_clashes,
+    )
     names = [n if n in frame.columns else indicators.resolve(n) for n in requested]
     if args.join:
-        print(frame.attrs["user_join_report"], file=sys.stderr)
+        say_join_report(frame.attrs["user_join_report"], args.report)
     if suffix in PRINT_SUFFIXES:  # import only the kind of map drawn
         from regionlib.outputs import printmaps
 

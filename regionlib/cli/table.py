@@ -7,11 +7,13 @@ import sys
 
 from regionlib.cli._common import (
     add_indicators_argument,
+    add_join_arguments,
     add_output_argument,
     add_pref_argument,
     check_outputs,
     format_table,
     indicator_names,
+    say_join_report,
 )
 
 
@@ -37,16 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_indicators_argument(p_table, default="the core set")
     add_pref_argument(p_table)
-    p_table.add_argument(
-        "--join",
-        metavar="FILE",
-        help="手元のデータを結合 / your own CSV (UTF-8/Shift-JIS) or XLSX, joined by code or name "
-        "(report printed)",
-    )
+    add_join_arguments(p_table)
     add_output_argument(p_table, required=True)
-    p_table.add_argument(
-        "--report", action="store_true", help="結合の記録を表示 / print the join report"
-    )
     p_table.set_defaults(func=_table)
 
     p_ind = sub.add_parser(
@@ -70,6 +64,10 @@ def _table(args: argparse.Namespace) -> int:
     from regionlib.outputs import export
 
     check_outputs(args.output)
+    if args.report not in (None, "-"):
+        from regionlib._write import check_output
+
+        check_output(args.report, (), what="report")
     names = indicator_names(args.indicators)
     suffix = Path(args.output).suffix.lower()
     frame = table.load_table(
@@ -77,15 +75,19 @@ def _table(args: argparse.Namespace) -> int:
         geometry=suffix in (".gpkg", ".geojson"),
         prefectures=args.pref,
         join=args.join,
+        rename_clashes=args.rename_clashes,
     )
     if suffix == ".csv":
         export.write_table_csv(frame, args.output)
     else:
         export.write_table(frame, args.output)
-    if args.report:
-        print(frame.attrs["join_report"])
-    if args.join:
-        print(frame.attrs["user_join_report"], file=sys.stderr)
+    if args.report:  # the sources' joins, then the user's file
+        reports = [str(frame.attrs["join_report"])]
+        if args.join:
+            reports.append(str(frame.attrs["user_join_report"]))
+        say_join_report("\n".join(reports), args.report)
+    elif args.join:
+        say_join_report(frame.attrs["user_join_report"])
     n_indicators = len(
         [c for c in frame.columns if c not in ("pref_code", "prefecture", "name", "geometry")]
     )

@@ -10,7 +10,8 @@ Beside each product, ``KIND-KEY.json`` holds the product's sha256 and what its b
 (rows left out, repairs), repeated on every load. The rule for both files is one: anything
 unreadable, unparsable or failing its checksum means "rebuild", said as an information line,
 never an error. A cache that cannot be written (read-only, disk full) still returns the product,
-with one warning. Temporary files left by killed processes are removed after an hour, and by
+with one warning. Temporary files left by killed processes (their names carry the process id)
+are removed by the next run and by
 :func:`clear`.
 """
 
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 from regionlib import settings
 from regionlib._errors import OutputError
 from regionlib._log import log, logger
-from regionlib._write import TEMP_TAG, atomic_path, write_text
+from regionlib._write import TEMP_TAG, atomic_path, sweep_temporary, temp_owner, write_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,17 +214,24 @@ def _write(product: pd.DataFrame, path: Path) -> None:
 
 
 def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
-    """Remove temporary files of killed processes (once per process unless ``older_than`` 0)."""
+    """Remove temporary files of killed processes (once per process unless ``older_than`` 0).
+
+    Names that carry a process id are removed when that process no longer runs
+    (:func:`regionlib._write.sweep_temporary`); names of older versions, without one, when
+    they are older than ``older_than`` seconds.
+    """
     global _swept
     if _swept and older_than > 0:
         return 0
     _swept = True
+    removed = sweep_temporary(where)
     now = time.time()
-    removed = 0
     strays = (
         [*where.glob(f"*{TEMP_TAG}*"), *where.glob(f"*{TEMP_SUFFIX}")] if where.is_dir() else []
     )
-    for tmp in strays:  # also the names of older versions
+    for tmp in strays:
+        if temp_owner(tmp.name) is not None:
+            continue  # a running process's file: sweep_temporary decided
         try:
             if now - tmp.stat().st_mtime >= older_than:
                 tmp.unlink()

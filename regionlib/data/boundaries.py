@@ -46,7 +46,7 @@ import shapely
 from regionlib import settings
 from regionlib._errors import DataFormatError, UnknownNameError, suggest
 from regionlib._log import log, logger
-from regionlib.data import _cache, datasets
+from regionlib.data import _cache, _validate, datasets
 from regionlib.data.codes import PREFECTURES, normalize_code, prefecture_code
 from regionlib.data.names import NORTHERN_TERRITORIES, quiet_gdal
 
@@ -255,8 +255,11 @@ def _standardize(frame: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
             data[col] = pd.Series(pd.NA, index=frame.index, dtype="str")
     out = gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=None)
     # N03 coordinates are JGD2011; GeoJSON files label them WGS84 by convention. The two
-    # datums differ by well under a metre in Japan, so the CRS is relabelled, not transformed.
-    return out.set_crs(settings.default_crs, allow_override=True)
+    # datums differ by well under a metre in Japan, so the CRS is relabelled, not transformed;
+    # coordinates in metres or with latitude first are refused, never relabelled.
+    out = out.set_crs(settings.default_crs, allow_override=True)
+    _validate.coordinates(out, what=label)
+    return out
 
 
 # --------------------------------------------------------------------------- dissolving

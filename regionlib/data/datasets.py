@@ -26,6 +26,7 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -253,8 +254,23 @@ def is_cached(name: str) -> bool:
     return path.is_file() and path.stat().st_size == entry.size and _sha256(path) == entry.sha256
 
 
+#: bytes a download may exceed the registry's size by before it is refused unread
+SIZE_MARGIN = 1 << 16
+
+
+def _too_large(name: str, url: str, limit: int) -> DataFetchError:
+    return DataFetchError(
+        f"dataset '{name}': {url} は登録サイズより大きいので読み込みを止めました / sends more "
+        f"than the registry's size ({limit - SIZE_MARGIN:,} bytes); stopped at {limit:,} bytes "
+        "and discarded it. Check the mirror copy."
+    )
+
+
 def _file_downloader(name: str):
-    """Return a pooch downloader that copies a ``file://`` URL, naming ``name`` on failure."""
+    """Return a pooch downloader that copies a ``file://`` URL, naming ``name`` on failure.
+
+    At most the registry's size plus :data:`SIZE_MARGIN` bytes are copied.
+    """
 
     def download(url: str, output_file, _pooch) -> None:
         source = Path(unquote(urlparse(url).path))
@@ -266,6 +282,9 @@ def _file_downloader(name: str):
                 "download from the internet"
             )
             raise DataFetchError(msg)
+        limit = info(name).size + SIZE_MARGIN
+        if source.stat().st_size > limit:
+            raise _too_large(name, url, limit)
         if isinstance(output_file, str | Path):
             shutil.copyfile(source, output_file)
         else:
@@ -280,20 +299,75 @@ def deadline_for(size: int) -> float:
     return DEADLINE_BASE + size / DEADLINE_RATE
 
 
+class _Body:
+    """The body of a response, decompressed only up to ``limit`` bytes (a gzip bomb stops)."""
+
+    def __init__(self, raw, limit: int, refuse) -> None:
+        import zlib
+
+        self.raw, self.limit, self.refuse, self.total = raw, limit, refuse, 0
+        coding = (raw.headers.get("content-encoding") or "identity").lower().strip()
+        if coding in ("gzip", "x-gzip"):
+            self.inflate = zlib.decompressobj(wbits=31)
+        elif coding == "deflate":
+            self.inflate = zlib.decompressobj()
+        elif coding == "identity":
+            self.inflate = None
+        else:
+            refuse(f"an unsupported content encoding '{coding}'")
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the body in pieces; stop at the limit, never holding more than one piece."""
+        import zlib
+
+        while raw := self.raw.read1(1 << 16, decode_content=False):
+            if self.inflate is None:
+                yield self._count(raw)
+                continue
+            try:
+                data = self.inflate.decompress(raw, self.limit - self.total + 1)
+                yield self._count(data)
+                while self.inflate.unconsumed_tail:
+                    tail = self.inflate.unconsumed_tail
+                    yield self._count(self.inflate.decompress(tail, self.limit - self.total + 1))
+            except zlib.error as exc:
+                self.refuse(f"a corrupt compressed body ({exc})")
+
+    def _count(self, data: bytes) -> bytes:
+        self.total += len(data)
+        if self.total > self.limit:
+            self.refuse(None)
+        return data
+
+
 def _http_downloader(name: str, *, deadline: float, timeout: float, progress: bool):
     """Return a pooch downloader over HTTP(S) with a per-read timeout and an overall deadline.
 
     Reads return as soon as some bytes arrive (``read1``), so a server that trickles data is
-    stopped by the deadline, not waited for byte by byte.
+    stopped by the deadline, not waited for byte by byte. At most the registry's size plus
+    :data:`SIZE_MARGIN` bytes are read (and inflated, for a compressed response); a body
+    that promises or sends more is refused.
     """
 
     def download(url: str, output_file, _pooch) -> None:
         import requests
 
+        limit = info(name).size + SIZE_MARGIN
         start = time.monotonic()
-        with requests.get(url, stream=True, timeout=(min(timeout, deadline), timeout)) as r:
+
+        def refuse(why: str | None) -> None:
+            if why is None:
+                raise _too_large(name, url, limit)
+            raise DataFetchError(f"dataset '{name}': {url} sent {why}")
+
+        headers = {"Accept-Encoding": "identity"}
+        with requests.get(
+            url, stream=True, timeout=(min(timeout, deadline), timeout), headers=headers
+        ) as r:
             r.raise_for_status()
             total = int(r.headers.get("content-length") or 0)
+            if total > limit and "content-encoding" not in r.headers:
+                refuse(None)
             bar = None
             if progress:
                 from tqdm.auto import tqdm
@@ -302,7 +376,7 @@ def _http_downloader(name: str, *, deadline: float, timeout: float, progress: bo
             own = isinstance(output_file, str | Path)
             out = open(output_file, "w+b") if own else output_file  # noqa: SIM115
             try:
-                while chunk := r.raw.read1(1 << 16, decode_content=True):
+                for chunk in _Body(r.raw, limit, refuse).chunks():
                     out.write(chunk)
                     if bar is not None:
                         bar.update(len(chunk))
@@ -323,6 +397,13 @@ def _http_downloader(name: str, *, deadline: float, timeout: float, progress: bo
 
 
 _CACHE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _urllib3_errors() -> type[Exception]:
+    """urllib3's base error: what a body read raises when a server stalls or closes mid-body."""
+    import urllib3
+
+    return urllib3.exceptions.HTTPError
 
 
 def _check_scheme(name: str, url: str) -> None:
@@ -404,7 +485,7 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
             "discarded. Check the mirror copy, or report the changed source."
         )
         raise DataFetchError(msg) from exc
-    except requests.exceptions.RequestException as exc:
+    except (requests.exceptions.RequestException, _urllib3_errors()) as exc:
         msg = (
             f"dataset '{name}': cannot download {url} ({type(exc).__name__}: {exc}). "
             "No network? Set REGIONLIB_MIRROR to a local copy of the data."

@@ -459,6 +459,34 @@ def similar(text: str, *, n: int = 3) -> list[str]:
     return [name for _, _, name in sorted(scored)[:n]]
 
 
+def built_in_match(text: str) -> str | None:
+    """Return the catalogue indicator a column or label would be taken for, or None.
+
+    The name (any case), the Japanese label with or without its bracketed detail, after
+    NFKC and without spaces, with or without an ``@`` year: ``"高齢化率"``,
+    ``"ＡＧＩＮＧ_RATE"`` and ``"aging_rate@2015"`` all give ``"aging_rate"``. Registered user
+    indicators are not built in.
+
+    Parameters
+    ----------
+    text
+        A column name or label.
+
+    Returns
+    -------
+    str or None
+        The catalogue name.
+    """
+    plain = unicodedata.normalize("NFKC", str(text)).strip()
+    match = _SPEC.match(plain)
+    base = match["base"] if match else plain
+    lowered = {n.lower(): n for n in _rows()}
+    if base.lower() in lowered:
+        return lowered[base.lower()]
+    hits = _labels().get(_norm(base), [])
+    return hits[0] if hits else None
+
+
 def _latest(name: str) -> _Row:
     return next(reversed(_rows()[name].values()))
 
@@ -697,6 +725,15 @@ def register(
     """
     if name in _rows():
         raise UnknownNameError(f"'{name}' is a built-in indicator; choose another name")
+    for text in (name, label):
+        official = built_in_match(text)
+        if official is not None:
+            msg = (
+                f"「{text}」は公式の指標 {official} と同じ名前です / '{text}' is named like the "
+                f"built-in indicator {official} ({_latest(official).label}); choose another name "
+                "or label"
+            )
+            raise UnknownNameError(msg)
     if "@" in name:
         raise UnknownNameError(f"'{name}': an indicator name cannot contain '@'")
     if kind and kind not in KINDS:
@@ -710,7 +747,7 @@ def register(
         (),
         description or f"User indicator {name}.",
         (int(year),) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else (),
-        credit or source,
+        f"利用者データ / user data: {credit or source or name}",
         "user",
         kind,
     )

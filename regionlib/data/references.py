@@ -300,12 +300,19 @@ def block_layer(
         source = "the prefectures"
         reference = "prefecture"
     elif isinstance(layer, Path) or str(layer).lower().endswith(".csv"):
+        from regionlib.data import _userfile
+
         path = Path(layer)
-        if not path.is_file():
-            raise RegionlibError(f"block layer file {path} does not exist")
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-        if not {"code", "block"} <= set(frame.columns):
-            raise DataFormatError(f"{path}: expected columns code and block, got {list(frame)}")
+
+        def header(columns: list[str]) -> None:
+            if not {"code", "block"} <= set(columns):
+                msg = (
+                    f"{path}: 列 code, block がありません / expected columns code and block, "
+                    f"got {columns[:10]}"
+                )
+                raise DataFormatError(msg)
+
+        frame = _userfile.read_user_file(path, what="block file", header=header)
         frame["code"] = _codes.normalize_codes(frame["code"], source=str(path)).to_numpy()
         if frame["code"].duplicated().any():
             dup = frame.loc[frame["code"].duplicated(), "code"].iloc[0]

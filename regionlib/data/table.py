@@ -368,6 +368,7 @@ def load_table(
     detail: str = "prefecture",
     prefectures: Iterable[str] | None = None,
     join: str | Path | None = None,
+    rename_clashes: bool = False,
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Return one row per municipality with its boundary and the chosen indicators.
 
@@ -388,7 +389,10 @@ def load_table(
     join
         A user's CSV (UTF-8 or Shift-JIS) or XLSX file whose numeric columns are joined by
         municipality code or name (see :func:`regionlib.userdata.join_user_table`); its join
-        report is ``attrs["user_join_report"]``.
+        report is ``attrs["user_join_report"]``. A column named like a catalogue indicator
+        (``aging_rate``, ``高齢化率``) is refused: it would pass for the official values.
+    rename_clashes
+        Keep such columns as ``user_NAME`` instead of refusing them.
 
     Returns
     -------
@@ -417,7 +421,8 @@ def load_table(
     if join is not None:
         from regionlib.data import userdata
 
-        user = userdata.read_user_table(join)  # read once: its columns, then the join
+        # read once: its columns, then the join
+        user = userdata.read_user_table(join, rename_clashes=rename_clashes)
         user_columns = set(user.columns)
     names = list(
         dict.fromkeys(catalogue.resolve(n) for n in requested if str(n) not in user_columns)

@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-import io
+import logging
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,13 +113,16 @@ class UserJoinReport:
         return "\n".join(lines)
 
 
-def read_user_table(path: str | Path) -> pd.DataFrame:
-    """Read a user's CSV (UTF-8 or Shift-JIS) or XLSX file as strings.
+def read_user_table(path: str | Path, *, rename_clashes: bool = False) -> pd.DataFrame:
+    """Read a user's CSV (UTF-8, Shift-JIS or UTF-16) or XLSX file as strings.
 
     Parameters
     ----------
     path
         The file.
+    rename_clashes
+        Keep a column named like a catalogue indicator as ``user_NAME`` instead of refusing
+        it (see :func:`check_clashes`).
 
     Returns
     -------
@@ -130,33 +133,76 @@ def read_user_table(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataFormatError
-        If the file is missing, empty, of an unknown type or in an unreadable encoding.
+        If the file is missing, empty, binary, of an unknown type or in an unreadable
+        encoding, or a column is named like a catalogue indicator.
     """
+    from regionlib.data import _userfile
+
     path = Path(path)
-    where = path.name
-    if not path.is_file():
-        raise DataFormatError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        except Exception as exc:
-            raise DataFormatError(f"{where}: not a readable XLSX workbook ({exc})") from exc
-    elif suffix in (".csv", ".txt", ".tsv"):
-        text = readers._decode(path.read_bytes(), where, None)  # UTF-8, else Shift-JIS
-        sep = "\t" if suffix == ".tsv" else ","
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False)
-        except pd.errors.ParserError as exc:
-            raise DataFormatError(f"{where}: not a readable CSV ({exc})") from exc
-    else:
-        raise DataFormatError(f"{where}: join a .csv or .xlsx file, not {suffix or 'no suffix'}")
-    if frame.empty:
-        raise DataFormatError(f"{where}: no data rows below the header")
-    frame = frame.fillna("").map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
-    frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return frame
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
+        suffix = path.suffix.lower()
+        raise DataFormatError(
+            f"{path.name}: join a .csv or .xlsx file, not {suffix or 'no suffix'}"
+        )
+    frame = _userfile.read_user_file(path, what="file")
+    return check_clashes(frame, path.name, rename=rename_clashes)
+
+
+#: prefix of a user's column kept beside the catalogue indicator it is named like
+USER_PREFIX = "user_"
+
+
+def check_clashes(frame: pd.DataFrame, where: str, *, rename: bool = False) -> pd.DataFrame:
+    """Refuse (or rename) the user's columns named like a catalogue indicator.
+
+    A column whose name or label (after NFKC) is a catalogue indicator's name or Japanese
+    label would otherwise replace the official values and be titled, ranked and credited as
+    them.
+
+    Parameters
+    ----------
+    frame
+        The user's table.
+    where
+        The file name, for the message.
+    rename
+        Keep such columns as ``user_NAME`` (with one warning) instead of refusing them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame``, its clashing columns renamed when ``rename``.
+
+    Raises
+    ------
+    DataFormatError
+        A clashing column, without ``rename`` (the message suggests a new name).
+    """
+    from regionlib.data import indicators
+
+    clashes = {c: indicators.built_in_match(c) for c in frame.columns}
+    clashes = {c: n for c, n in clashes.items() if n is not None}
+    if not clashes:
+        return frame
+    column, name = next(iter(clashes.items()))
+    if not rename:
+        msg = (
+            f"{where}: 列「{column}」は公式の指標 {name} と同じ名前です。名前を変えてください "
+            f"/ column '{column}' is named like the catalogue indicator {name}; rename it "
+            f"(e.g. {USER_PREFIX}{column}) or pass --rename-clashes"
+        )
+        raise DataFormatError(msg)
+    renamed = {c: f"{USER_PREFIX}{c}" for c in clashes}
+    taken = [new for new in renamed.values() if new in frame.columns]
+    if taken:
+        raise DataFormatError(f"{where}: column '{taken[0]}' already exists; rename the columns")
+    shown = ", ".join(f"{c} -> {n}" for c, n in renamed.items())
+    log(
+        f"{where}: columns named like catalogue indicators kept as the user's: {shown}",
+        level=logging.WARNING,
+        ja=f"{where}: 公式の指標と同じ名前の列を利用者の列として改名しました（{shown}）",
+    )
+    return frame.rename(columns=renamed)
 
 
 def _find(columns: list[str], wanted: tuple[str, ...]) -> str | None:
@@ -168,14 +214,16 @@ def _find(columns: list[str], wanted: tuple[str, ...]) -> str | None:
 
 
 def _numeric(frame: pd.DataFrame, columns: list[str], where: str) -> pd.DataFrame:
+    from regionlib.data import _userfile
+
     out = {}
     for column in columns:
         values = np.full(len(frame), np.nan)
         for i, (line, raw) in enumerate(frame[column].items()):
-            text = raw.replace(",", "")
-            if readers._NUMBER.match(text):
-                values[i] = float(text)
-            elif text not in _MARKERS:
+            number = _userfile.to_number(raw, f"{where}, line {line}, column '{column}'")
+            if number is not None:
+                values[i] = number
+            elif raw.replace(",", "") not in _MARKERS:
                 msg = (
                     f"{where}, line {line}, column '{column}': '{raw}' is not a number; every "
                     "column other than code, name and prefecture must be numeric"
@@ -272,7 +320,11 @@ def _match_names(
 
 
 def join_user_table(
-    table: pd.DataFrame, path: str | Path, *, raw: pd.DataFrame | None = None
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    raw: pd.DataFrame | None = None,
+    rename_clashes: bool = False,
 ) -> pd.DataFrame:
     """Join the numeric columns of a user's file to a municipality table.
 
@@ -286,6 +338,9 @@ def join_user_table(
     raw
         The file as :func:`read_user_table` returned it, when the caller has read it
         already: it is not read again.
+    rename_clashes
+        Keep columns named like catalogue indicators as ``user_NAME`` instead of refusing
+        them.
 
     Returns
     -------
@@ -305,7 +360,7 @@ def join_user_table(
     path = Path(path)
     where = path.name
     if raw is None:
-        raw = read_user_table(path)
+        raw = read_user_table(path, rename_clashes=rename_clashes)
     columns = list(raw.columns)
     code_col = _find(columns, _CODE_COLUMNS)
     name_col = _find(columns, _NAME_COLUMNS)

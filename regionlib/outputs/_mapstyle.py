@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -232,8 +233,17 @@ def classify(
     if scheme == "user_defined":
         if not bins:
             raise RegionlibError("scheme 'user_defined' needs bins=[upper bounds …]")
-        upper = np.asarray(sorted(float(b) for b in bins))
-        if upper[-1] < yv.max():
+        upper = np.unique(np.asarray([float(b) for b in bins]))
+        below = upper[upper < yv.min()]
+        if len(below):  # a class ending below the smallest value is empty, its legend reversed
+            shown = ", ".join(f"{b:g}" for b in below)
+            log(
+                f"bins below the smallest value ({yv.min():g}) left out: {shown}",
+                level=logging.WARNING,
+                ja=f"最小値 {yv.min():g} より小さい区分（{shown}）は空の階級になるので省きました",
+            )
+            upper = upper[upper >= yv.min()]
+        if not len(upper) or upper[-1] < yv.max():
             upper = np.append(upper, yv.max())
     elif scheme == "natural_breaks":
         upper = _fisher_jenks(yv, min(k, len(np.unique(yv))))

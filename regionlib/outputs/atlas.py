@@ -34,6 +34,7 @@ from regionlib._errors import RegionlibError
 from regionlib._log import log
 from regionlib.data import codes as _codes
 from regionlib.outputs._mapstyle import fmt
+from regionlib.outputs._process import parent_gone, stop_with_parent
 
 __all__ = ["AtlasSummary", "write_atlas"]
 
@@ -88,6 +89,8 @@ def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str
     codes, folder, links = args
     out = []
     for code in codes:
+        if parent_gone():
+            os._exit(1)  # the atlas run was killed: stop writing into its temporary folder
         page = report.profile(None, code, context=_CONTEXT)
         pref = page.data["maps"] and _CONTEXT.table.at[code, "pref_code"]
         nav = [
@@ -245,7 +248,10 @@ def write_atlas(
             if jobs > 1:
                 import multiprocessing
 
-                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                pool = multiprocessing.get_context("fork").Pool(
+                    jobs, initializer=stop_with_parent, initargs=(os.getpid(),)
+                )
+                with pool:
                     sizes = [s for part in pool.map(_render_pages, work) for s in part]
             else:
                 sizes = [s for part in map(_render_pages, work) for s in part]

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -140,7 +141,8 @@ def column_header(column: str) -> str:
             return f"{re.sub(r'（[^）]*）', '', entry.label) or entry.label}の距離への寄与"
     entry = indicators.find(column)
     if entry is not None:
-        return f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
+        header = f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
+        return f"{header}［利用者データ］" if entry.group == "user" else header
     return column
 
 
@@ -193,7 +195,10 @@ def write_csv(
     out = _plain(frame, index=index)
     if decimals is not None:
         floats = out.select_dtypes("float").columns
-        out[floats] = out[floats].round(decimals)
+        values = out[floats]
+        # beyond 1e15 a float has no decimals to round, and 1e308 * 10**decimals overflows
+        small = values.abs() < 1e15
+        out[floats] = values.where(small, 0).round(decimals).where(small, values)
     _write.write_csv(out, path, index=False)
     log(f"wrote {path}")
     return path
@@ -290,9 +295,10 @@ def write_xlsx(
         names, with_ranks = _data_sheet(wb.create_sheet(name), table, index=index, ranks=ranks)
         used += names
         ranked = ranked or with_ranks
+    users = [t.attrs.get("user_join_report") for t in sheets.values()]
+    credits = [*credits, *(f"利用者データ / user data: {r.source}" for r in users if r is not None)]
     _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked)
-    with _write.atomic_path(path, what="table") as tmp:
-        wb.save(tmp)
+    _write.save_workbook(wb, path, what="table")  # text stays text: no formula is written
     log(f"wrote {path}")
     return path
 
@@ -482,10 +488,38 @@ def write_vector(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = 
     driver = "GPKG" if path.suffix.lower() == ".gpkg" else "GeoJSON"
     if driver == "GeoJSON":
         gdf = gdf.to_crs("EPSG:4326")
-    with _write.atomic_path(path, what="table") as tmp:
-        gdf.to_file(tmp, driver=driver, layer=path.stem, engine="pyogrio")
+    save_geodata(gdf, path, driver=driver, what="table")
     log(f"wrote {path} ({len(gdf)} features)")
     return path
+
+
+def save_geodata(gdf, path: str | os.PathLike, *, driver: str, what: str = "table") -> Path:
+    """Write a GeoDataFrame with GDAL ``driver`` (``"GPKG"``, ``"GeoJSON"``) atomically.
+
+    The file is built in memory, then written as every regionlib file is: a full disk is one
+    clear error (GDAL reports it as whatever failed next, "no such table: gpkg_contents"),
+    and nothing half-written is left.
+
+    Parameters
+    ----------
+    gdf
+        The features.
+    path
+        The file; its stem names the layer.
+    driver
+        The GDAL driver.
+    what
+        What the file is, for error messages.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    buffer = io.BytesIO()
+    gdf.to_file(buffer, driver=driver, layer=path.stem[:63], engine="pyogrio")
+    return _write.write_bytes(path, buffer.getvalue(), what=what)
 
 
 def write_table(

@@ -50,6 +50,7 @@ Designated cities appear with their wards in some tables: sum the wards to the c
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "check_uea_options",
     "commuting_zones",
     "gravity_flows",
     "read_flows",
@@ -97,17 +99,20 @@ def read_flows(path: str | Path) -> pd.DataFrame:
     DataFormatError
         Missing columns, a code that is not a municipal code, or a flow that is not a number.
     """
+    from regionlib.data import _userfile
+
     path = Path(path)
-    if not path.is_file():
-        raise RegionlibError(f"flows file {path} does not exist")
-    try:
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", engine="pyarrow")
-    except Exception:  # pyarrow refuses some files pandas reads (ragged rows): let pandas say why
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    raw.columns = [str(c).strip() for c in raw.columns]
     needed = ["origin", "destination", "flow"]
-    if not set(needed) <= set(raw.columns):
-        raise DataFormatError(f"{path}: expected columns origin,destination,flow, got {list(raw)}")
+
+    def header(columns: list[str]) -> None:
+        if not set(needed) <= set(columns):
+            msg = (
+                f"{path}: 列 origin,destination,flow がありません / expected columns "
+                f"origin,destination,flow, got {columns[:10]}"
+            )
+            raise DataFormatError(msg)
+
+    raw = _userfile.read_user_file(path, what="OD file", header=header)
     flows = pd.DataFrame(index=raw.index)
     for col in ("origin", "destination"):
         # validate and normalise each distinct code once, not millions of rows
@@ -117,7 +122,7 @@ def read_flows(path: str | Path) -> pd.DataFrame:
         if bad.any():
             row = int(np.flatnonzero(np.isin(key, np.flatnonzero(bad)))[0])
             raise DataFormatError(
-                f"{path}: row {row + 2}: {col} {raw[col].iloc[row]!r} is not a municipal code"
+                f"{path}: row {raw.index[row]}: {col} {raw[col].iloc[row]!r} is not a municipal code"
             )
         # 6-digit codes carry a check digit (validated); 4-digit ones lost their leading zero
         where = f"{path}, column {col}"
@@ -125,11 +130,16 @@ def read_flows(path: str | Path) -> pd.DataFrame:
         flows[col] = fixed[key]
     text = raw["flow"].astype(str).str.replace(",", "", regex=False)
     values = pd.to_numeric(text, errors="coerce")
-    if values.isna().any():
-        row = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise DataFormatError(
-            f"{path}: row {row + 2}: flow {raw['flow'].iloc[row]!r} is not a number"
-        )
+    bad = values.isna().to_numpy() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        line = raw.index[row]
+        cell = raw["flow"].iloc[row]
+        if _userfile.to_number(cell, f"{path}, line {line}, flow") is None:
+            msg = f"{path}: row {line}: flow {cell!r} は数値ではありません / is not a number"
+        else:
+            msg = f"{path}: row {line}: flow {cell!r} は有限の数値ではありません / is not finite"
+        raise DataFormatError(msg)
     flows["flow"] = values.astype(float).to_numpy()
     return flows
 
@@ -398,6 +408,24 @@ def zone_centres(flows: pd.DataFrame, zones: pd.Series) -> pd.Series:
     return pd.Series(centre.index, index=centre["zone"], name="centre").sort_index()
 
 
+def check_uea_options(core_population: float, share: float) -> None:
+    """Refuse urban-employment-area options that cannot mean anything (before any work).
+
+    Raises
+    ------
+    RegionlibError
+        For a share outside (0, 1) or a core population that is not a positive number.
+    """
+    if not 0 < float(share) < 1:
+        raise RegionlibError(f"share must be between 0 and 1, got {share}")
+    if not (math.isfinite(float(core_population)) and float(core_population) > 0):
+        msg = (
+            f"中心都市の人口は正の数にしてください / core_population must be a positive number "
+            f"of people, got {core_population:g}"
+        )
+        raise RegionlibError(msg)
+
+
 def urban_employment_areas(
     flows: pd.DataFrame,
     population: pd.Series,
@@ -432,10 +460,10 @@ def urban_employment_areas(
     Raises
     ------
     RegionlibError
-        As :func:`commuting_zones`, and for a share outside (0, 1) or a missing population.
+        As :func:`commuting_zones`, and for a share outside (0, 1), a core population that is
+        not positive or a missing population.
     """
-    if not 0 < float(share) < 1:
-        raise RegionlibError(f"share must be between 0 and 1, got {share}")
+    check_uea_options(core_population, share)
     population = pd.Series(population)
     population.index = population.index.astype(str)
     if population.isna().any():
