@@ -50,6 +50,7 @@ __all__ = [
     "PREFECTURES",
     "CodeUpdate",
     "check_digit",
+    "fold_name",
     "load_code_history",
     "normalize_code",
     "normalize_codes",
@@ -502,6 +503,48 @@ def update_codes(codes: Iterable[object], *, as_of: str | pd.Timestamp | None = 
     return CodeUpdate(result, changes_df, unresolved_df.reset_index(drop=True))
 
 
+def city_of_ward(code: str) -> str | None:
+    """Return the code of the designated city a ward code belongs to, else None.
+
+    A merger into a ward (由比町 into 静岡市清水区 22103, 2008) is a merger into the city:
+    callers that work on municipalities map the ward to its city with this.
+
+    Parameters
+    ----------
+    code
+        A 5-digit code.
+
+    Returns
+    -------
+    str or None
+        The city's code (``"22100"`` for ``"22103"``), or None when ``code`` is not a ward.
+    """
+    return _ward_cities().get(str(code))
+
+
+@functools.cache
+def _ward_cities() -> dict[str, str]:
+    nodes, _ = _history_graph()
+    city = nodes["city"].astype(object)
+    is_city = city.notna() & (nodes["name"] == city)
+    cities: dict[tuple[str, str], str] = {}
+    for pref, name, code, current in zip(
+        nodes.loc[is_city, "prefecture"],
+        nodes.loc[is_city, "name"],
+        nodes.loc[is_city, "code"],
+        nodes.loc[is_city, "current"],
+        strict=True,
+    ):
+        if current or (pref, name) not in cities:  # the current city's code wins
+            cities[(str(pref), str(name))] = str(code)
+    wards = nodes[city.notna() & (nodes["name"] != city)]
+    out = {}
+    for code, pref, name in zip(wards["code"], wards["prefecture"], wards["city"], strict=True):
+        if (pref, name) in cities:
+            out[str(code)] = str(cities[(pref, name)])
+    return out
+
+
 # --------------------------------------------------------------------------- names
 
 
@@ -522,6 +565,60 @@ def normalize_name(text: str) -> str:
         The normalised name.
     """
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).replace("ケ", "ヶ")
+
+
+#: Old and variant forms of kanji written interchangeably in municipality names, folded to one
+#: form for comparison only (檜原村 / 桧原村, 下條村 / 下条村, 南木曾町 / 南木曽町, 檮原町 / 梼原町).
+_VARIANTS = str.maketrans(
+    {
+        "檜": "桧",
+        "條": "条",
+        "龍": "竜",
+        "曾": "曽",
+        "梼": "檮",
+        "\ufa11": "崎",  # 﨑 (a compatibility ideograph NFKC keeps)
+        "嵜": "崎",
+        "髙": "高",
+        "嶋": "島",
+        "嶌": "島",
+        "邊": "辺",
+        "邉": "辺",
+        "澤": "沢",
+        "濱": "浜",
+        "廣": "広",
+        "國": "国",
+        "德": "徳",
+        "惠": "恵",
+        "舘": "館",
+        "槇": "槙",
+        "眞": "真",
+        "驒": "騨",
+    }
+)
+
+
+def fold_name(text: str) -> str:
+    """Return the key two spellings of one municipality name share.
+
+    :func:`normalize_name` (NFKC, no spaces, ケ as ヶ), then old and variant kanji folded to one
+    form (檜/桧, 條/条, 龍/竜, 曾/曽, 檮/梼, 﨑/崎, 髙/高 …). For comparing names, never for showing.
+
+    Parameters
+    ----------
+    text
+        A name.
+
+    Returns
+    -------
+    str
+        The comparison key.
+
+    Examples
+    --------
+    >>> fold_name("檜原村") == fold_name("桧原村"), fold_name("下條村") == fold_name("下条村")
+    (True, True)
+    """
+    return normalize_name(text).translate(_VARIANTS)
 
 
 def to_hiragana(text: str) -> str:
@@ -624,18 +721,18 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     if "prefecture" not in table.columns:  # names alone: prefixed forms cannot match
         table = table.assign(prefecture="")
     codes = table.index.astype(str)
-    text = normalize_name(name_or_code) if isinstance(name_or_code, str) else None
+    text = fold_name(name_or_code) if isinstance(name_or_code, str) else None
     if text is None or re.fullmatch(r"[Rr]?\d{1,6}(\.0)?", text):
         code = normalize_code(name_or_code)
         if code not in set(codes):
             msg = f"municipal code {code} is not among the {len(table)} candidate municipalities"
             raise UnknownNameError(msg)
         return code
-    names = table["name"].astype(str).map(normalize_name).to_numpy()
-    prefs = table["prefecture"].astype(str).map(normalize_name).to_numpy()
+    names = table["name"].astype(str).map(fold_name).to_numpy()
+    prefs = table["prefecture"].astype(str).map(fold_name).to_numpy()
     forms = [names, np.char.add(prefs.astype(str), names.astype(str))]
     if "county" in table.columns:
-        county = table["county"].fillna("").astype(str).map(normalize_name).to_numpy()
+        county = table["county"].fillna("").astype(str).map(fold_name).to_numpy()
         forms.append(
             np.char.add(np.char.add(prefs.astype(str), county.astype(str)), names.astype(str))
         )
