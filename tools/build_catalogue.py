@@ -263,6 +263,14 @@ _FISCAL_LABELS = {
     "future_burden_ratio": "将来負担比率",
     "laspeyres_index": "ラスパイレス指数",
     "bond_restriction_ratio": "起債制限比率",
+    "future_burden_ratio_or_zero": "将来負担比率（「－」を0として）",
+}
+_FISCAL_NOTES = {
+    "fiscal_strength_index": " Tokyo's 23 special wards are not comparable with cities on this index.",
+    "future_burden_ratio": " 「－」 means the resources exceed the burden (no net burden): missing "
+    "with that reason; future_burden_ratio_or_zero reads it as 0.",
+    "future_burden_ratio_or_zero": " The same ratio with 「－」 (resources exceed the burden, no "
+    "net burden) read as 0.",
 }
 
 
@@ -273,7 +281,6 @@ def _fiscal_rows() -> list[dict]:
         table = readers.read_fiscal(year)
         dataset = "fiscal-archive" if year == 2021 else f"fiscal-fy{year}"
         for item, meta in table.items.iterrows():
-            tokyo = " Tokyo's 23 special wards are not comparable with cities on this index."
             rows.append(
                 _row(
                     item,
@@ -285,7 +292,7 @@ def _fiscal_rows() -> list[dict]:
                     group="fiscal",
                     description=f"主要財政指標一覧, FY{year} (fiscal year; codes of that year "
                     "mapped to current ones; merged municipalities have no combined value)."
-                    + (tokyo if item == "fiscal_strength_index" else ""),
+                    + _FISCAL_NOTES.get(str(item), ""),
                     credit=credit,
                 )
             )

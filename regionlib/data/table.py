@@ -45,6 +45,7 @@ _KINDS = {
     "prefecture": "prefecture total",
     "total": "national total",
     "unresolved": "unresolved name",
+    "refused": "ambiguous name (refused)",
     "subtotal": "subtotal (東京都島しょ)",
 }
 
@@ -213,9 +214,13 @@ def _align(
         update = codes.update_codes(list(outside), as_of=BOUNDARY_VINTAGE)
         mapping = {}
         for row in update.changes.itertuples():
-            if row.new in base:
-                mapping[row.old] = row.new
-                changes.append(f"{row.old} {row.name_old} -> {row.new} {row.name_new}")
+            new, note = row.new, ""
+            if new not in base and codes.city_of_ward(new) in base:
+                # merged into a ward of a designated city (由比町 -> 清水区 22103): into the city
+                new, note = codes.city_of_ward(new), f" (ward {row.new} of the city)"
+            if new in base:
+                mapping[row.old] = new
+                changes.append(f"{row.old} {row.name_old} -> {new} {row.name_new}{note}")
         for row in update.unresolved.itertuples():
             if str(row.reason).startswith("split"):
                 splits.append(f"{row.code} {names.at[row.code, 'name']}: {row.reason}")
