@@ -46,6 +46,7 @@ _KINDS = {
     "total": "national total",
     "unresolved": "unresolved name",
     "refused": "ambiguous name (refused)",
+    "special_wards": "東京都特別区 (the 23 wards together, 都区合算)",
     "subtotal": "subtotal (東京都島しょ)",
 }
 
@@ -237,7 +238,12 @@ def _align(
         source=table.source,
         rows=len(table.values),
         matched=int(values.index.isin(base).sum()),
-        set_aside={k: [len(v), v[:_EXAMPLES]] for k, v in table.set_aside.items() if v},
+        set_aside={
+            # rows a name did not match are all listed, with their reasons; others by example
+            k: [len(v), v if k in ("unresolved", "refused") else v[:_EXAMPLES]]
+            for k, v in table.set_aside.items()
+            if v
+        },
         code_changes=changes,
         unmatched_source=[
             f"{c} {names.at[c, 'prefecture']}{names.at[c, 'name']}" for c in unmatched
@@ -273,6 +279,8 @@ _CODE_FILES = (
     "codes.py",
     "catalogue.csv",
     "flags.csv",
+    "data/match.py",
+    "data/money.py",
 )
 
 
