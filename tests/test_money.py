@@ -188,3 +188,23 @@ def test_net_balance_map(tmp_path):
     assert main(["-q", "map", "furusato_net_per_capita@2020", "-o", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
     assert "ふるさと納税の収支（住民1人当たり）" in html and "円/人" in html
+
+
+def test_fiscal_strength_index_recomputed_from_demand_and_revenue():
+    from regionlib.data import money
+
+    check = money.check_fiscal_strength(range(2017, 2022))
+    summary = check.attrs["summary"]
+    for year in range(2017, 2022):
+        # tolerance 0.01 (one unit of the published two decimals)
+        assert summary[year]["compared"] == 1718  # 1,741 less Tokyo's 23 special wards
+        assert summary[year]["within_0.01"] >= 0.998
+        assert summary[year]["equal"] >= 0.88
+    off = check[check["difference"].abs() > 0.01]
+    # every larger difference is one of three towns in a window holding FY2017
+    assert set(off["code"]) <= {"09361", "17324", "47328"} and set(off["year"]) <= {
+        2017,
+        2018,
+        2019,
+    }
+    assert off["difference"].abs().max() <= 0.05

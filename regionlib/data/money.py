@@ -42,6 +42,7 @@ from regionlib.readers import MARKERS, SourceTable, _aside_kind, _check_duplicat
 
 __all__ = [
     "KOUFUZEI_WARDS_REASON",
+    "check_fiscal_strength",
     "read_furusato_deductions",
     "read_furusato_receipts",
     "read_furusato_rough",
@@ -533,3 +534,63 @@ def read_koufuzei_items(source: str | Path) -> SourceTable:
     if not needed <= {it[0] for it in items}:
         raise DataFormatError(f"{where}: no total column ({', '.join(sorted(needed))})")
     return _with_tokyo_wards(_table(records, items, where, dataset, set_aside, year))
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+def check_fiscal_strength(years: range | list[int] = range(2017, 2022)) -> pd.DataFrame:
+    """Recompute 財政力指数 from the 交付税 files and compare it with the published index.
+
+    財政力指数 is the mean over three fiscal years of 基準財政収入額 / 基準財政需要額 (一本算定,
+    需要額 after the 臨時財政対策債 transfer). The 交付税 files cover FY2015-FY2022, so the index
+    can be recomputed for FY2017 onwards; the 主要財政指標 publish it to two decimals.
+
+    Parameters
+    ----------
+    years
+        Fiscal years to check (each needs the two years before it in the 交付税 files and the
+        published index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality and year where both exist: ``code``, ``name``, ``year``,
+        ``computed`` (the three-year mean), ``published`` and ``difference`` (computed rounded
+        to two decimals minus published). ``attrs["summary"]``: per year the rows compared,
+        the share equal at two decimals and the share within 0.01.
+    """
+    from regionlib import table
+
+    years = list(years)
+    ratio_years = sorted({y - k for y in years for k in range(3)})
+    columns = [f"fiscal_revenue_demand_ratio@{y}" for y in ratio_years]
+    columns += [f"fiscal_strength_index@{y}" for y in years]
+    t = table.load_table(columns, geometry=False)
+    frames, summary = [], {}
+    for year in years:
+        ratios = [t[f"fiscal_revenue_demand_ratio@{y}"] for y in (year - 2, year - 1, year)]
+        computed = sum(ratios) / 3
+        published = t[f"fiscal_strength_index@{year}"]
+        both = computed.notna() & published.notna()
+        diff = (computed[both].round(2) - published[both]).round(2)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "code": t.index[both],
+                    "name": t.loc[both, "name"].to_numpy(),
+                    "year": year,
+                    "computed": computed[both].to_numpy(),
+                    "published": published[both].to_numpy(),
+                    "difference": diff.to_numpy(),
+                }
+            )
+        )
+        summary[year] = {
+            "compared": int(both.sum()),
+            "equal": float((diff == 0).mean()),
+            "within_0.01": float((diff.abs() <= 0.01).mean()),
+        }
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["summary"] = summary
+    return out
