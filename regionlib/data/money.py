@@ -34,11 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regionlib import codes as _codes
-from regionlib import datasets
 from regionlib._errors import DataFormatError
-from regionlib.data import match
-from regionlib.readers import MARKERS, SourceTable, _aside_kind, _check_duplicates, _finish
+from regionlib.data import codes as _codes
+from regionlib.data import datasets, match
+from regionlib.data.readers import MARKERS, SourceTable, _aside_kind, _check_duplicates, _finish
 
 __all__ = [
     "KOUFUZEI_WARDS_REASON",
@@ -560,7 +559,7 @@ def check_fiscal_strength(years: range | list[int] = range(2017, 2022)) -> pd.Da
         to two decimals minus published). ``attrs["summary"]``: per year the rows compared,
         the share equal at two decimals and the share within 0.01.
     """
-    from regionlib import table
+    from regionlib.data import table
 
     years = list(years)
     ratio_years = sorted({y - k for y in years for k in range(3)})

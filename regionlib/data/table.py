@@ -279,8 +279,8 @@ _CODE_FILES = (
     "codes.py",
     "catalogue.csv",
     "flags.csv",
-    "data/match.py",
-    "data/money.py",
+    "match.py",
+    "money.py",
 )
 
 
