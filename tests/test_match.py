@@ -126,3 +126,33 @@ def test_matcher_statuses_and_fill_down():
     amb = match.match_names(["府中市"])[0]
     assert amb.status == "refused" and "13206" in amb.reason and "34208" in amb.reason
     assert match.match_names(["富谷町"], ["宮城県"], as_of="2015-07-01")[0].code == "04423"
+
+
+def test_readings_come_from_the_code_list_for_all_1741(base):
+    from python_calamine import CalamineWorkbook
+
+    from regionlib import datasets
+
+    kana = codes.readings()
+    assert set(base.index) <= set(kana.index)  # every municipality has a reading
+    rows = (
+        CalamineWorkbook.from_path(str(datasets.get_path("municipality-readings")))
+        .get_sheet_by_name("全国地方公共団体コード")
+        .to_python()
+    )
+    raw = {str(r[0]): str(r[4]) for r in rows[1:] if r[4]}
+    assert raw["012092"] == "ﾕｳﾊﾞﾘｼ" and kana["01209"] == "ゆうばりし"
+    for code6, half in list(raw.items())[::50]:  # a sample, straight from the raw sheet
+        assert codes.kana_key(kana[code6[:5]]) == codes.kana_key(half)
+    # the list writes small kana full size; the spelling of the history is kept where it agrees
+    assert raw["064289"] == "ｼﾖｳﾅｲﾏﾁ" and kana["06428"] == "しょうないまち"
+    assert codes.resolve_municipality("しょうないまち") == codes.resolve_municipality("ｼﾖｳﾅｲﾏﾁ")
+    assert kana["01101"] == "さっぽろしちゅうおうく"  # wards: from the code history
+    order = codes.gojuon_order(["01209", "01100", "13101", "06428"])
+    assert order == ["01100", "06428", "13101", "01209"]  # さ, し, ち, ゆ
+
+
+def test_report_resolves_a_reading(tmp_path):
+    out = tmp_path / "r.html"
+    assert main(["-q", "report", "ゆうばり", "-o", str(out)]) == 0
+    assert "夕張市" in out.read_text(encoding="utf-8")

@@ -639,6 +639,53 @@ def to_hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
+_SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎ", "あいうえおつやゆよわ")
+
+
+def kana_key(text: str) -> str:
+    """Return the key readings are compared and sorted by: hiragana, small kana full size.
+
+    The 全国地方公共団体コード writes small kana full size (ｼﾖｳﾅｲﾏﾁ for 庄内町); with this key
+    ``しょうない`` and ``しようない`` are one reading, and 五十音順 sorts both alike.
+
+    Parameters
+    ----------
+    text
+        A reading in hiragana or katakana (half-width too).
+
+    Returns
+    -------
+    str
+        The comparison key.
+
+    Examples
+    --------
+    >>> kana_key("ショウナイマチ") == kana_key("ｼﾖｳﾅｲﾏﾁ")
+    True
+    """
+    return to_hiragana(text).translate(_SMALL_KANA)
+
+
+def gojuon_order(codes: Iterable[str]) -> list[str]:
+    """Return ``codes`` sorted in 五十音順 by their readings (codes without one last, by code).
+
+    Parameters
+    ----------
+    codes
+        5-digit codes.
+
+    Returns
+    -------
+    list of str
+        The codes in 五十音順.
+    """
+    kana = readings()
+    return sorted(
+        (str(c) for c in codes),
+        key=lambda c: (c not in kana.index, kana_key(kana[c]) if c in kana.index else "", c),
+    )
+
+
 #: A query written in kana only: matched against the readings.
 _KANA = re.compile(r"[ぁ-ゖァ-ヺー]+")
 #: Readings of the kinds of municipality, dropped to match a bare reading (ゆうばり).
@@ -649,25 +696,74 @@ _KIND_READINGS = ("し", "く", "ちょう", "まち", "そん", "むら")
 def readings() -> pd.Series:
     """Return the reading (hiragana) of every current municipality and designated-city ward.
 
-    From the code history (jpcity's packaging of e-Stat's 市区町村名 with their readings):
-    ``01209`` -> ``ゆうばりし``, ``01101`` (札幌市中央区) -> ``さっぽろしちゅうおうく``.
+    Municipalities from the 全国地方公共団体コード (dataset ``municipality-readings``: half-width
+    katakana, NFKC-normalised and turned into hiragana), ``01209`` -> ``ゆうばりし``; the
+    designated-city wards, which that list does not hold, from the code history
+    (``01101`` 札幌市中央区 -> ``さっぽろしちゅうおうく``).
 
     Returns
     -------
     pandas.Series
         Reading per 5-digit code, named ``kana``.
     """
+    from regionlib.data import _cache, datasets
+
+    listed = _cache.cached(
+        "municipality-readings",
+        [datasets.info("municipality-readings").sha256],
+        {},
+        _read_code_list,
+        geometry=False,
+    )
+    out = pd.Series(listed["kana"].to_numpy(), index=listed["code"].astype(str).to_numpy())
     nodes, _ = _history_graph()
-    current = nodes[nodes["current"] & nodes["kana"].notna()]
-    out = current.drop_duplicates("code", keep="last").set_index("code")["kana"]
-    out.index = out.index.astype(str)
-    return out.astype(str).rename("kana")
+    current = nodes[nodes["current"] & nodes["kana"].notna()].drop_duplicates("code", keep="last")
+    history = pd.Series(current["kana"].astype(str).to_numpy(), index=current["code"].astype(str))
+    # the code list writes small kana full size (ｼﾖｳﾅｲ for しょうない): where the history's
+    # reading is the same but for that, its spelling is kept
+    same = history.reindex(out.index)
+    keep = same.notna() & (same.fillna("").map(kana_key) == out.map(kana_key))
+    out[keep] = same[keep]
+    is_ward = current["city"].notna().to_numpy() & (current["name"] != current["city"]).to_numpy()
+    wards = history[is_ward & ~history.index.isin(out.index)]
+    return pd.concat([out, wards]).sort_index().rename("kana")
+
+
+def _read_code_list() -> pd.DataFrame:
+    """Read the codes and readings of the 全国地方公共団体コード sheet (municipalities only)."""
+    from python_calamine import CalamineWorkbook
+
+    from regionlib.data import datasets
+
+    path = datasets.get_path("municipality-readings")
+    sheet = "全国地方公共団体コード"
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    except Exception as exc:
+        msg = f"dataset 'municipality-readings' ({path.name}): no readable sheet {sheet} ({exc})"
+        raise DataFormatError(msg) from exc
+    header = [normalize_name(c) for c in rows[0]]
+    try:
+        at_code = header.index("団体コード")
+        at_kana = next(
+            i for i, h in enumerate(header) if h.startswith("市区町村名") and "カナ" in h
+        )
+    except (ValueError, StopIteration):
+        msg = f"{path.name}: sheet {sheet} has no 団体コード and 市区町村名（カナ） columns"
+        raise DataFormatError(msg) from None
+    out = []
+    for line, row in enumerate(rows[1:], start=2):
+        code6, kana = str(row[at_code]).strip(), str(row[at_kana]).strip()
+        if not code6 or not kana:
+            continue  # prefecture rows have no municipality reading
+        out.append((normalize_code(code6, source=f"{path.name}, line {line}"), to_hiragana(kana)))
+    return pd.DataFrame(out, columns=["code", "kana"])
 
 
 def _reading_hits(text: str, codes: pd.Index) -> list[str]:
     """Codes among ``codes`` whose reading is ``text``, with or without its kind (し, ちょう…)."""
-    wanted = to_hiragana(text)
-    kana = readings().reindex(codes.astype(str)).dropna()
+    wanted = kana_key(text)
+    kana = readings().reindex(codes.astype(str)).dropna().map(kana_key)
     bare = kana.str.replace(f"({'|'.join(_KIND_READINGS)})$", "", regex=True)
     return sorted(set(kana.index[(kana == wanted).to_numpy() | (bare == wanted).to_numpy()]))
 

@@ -307,6 +307,7 @@ def _readings_index() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     kinds = f"({'|'.join(_codes._KIND_READINGS)})$"
     for code, kana in _codes.readings().items():
+        kana = _codes.kana_key(kana)
         for key in {kana, re.sub(kinds, "", kana)}:
             out.setdefault(key, []).append(str(code))
     return out
@@ -338,7 +339,7 @@ def _match_one(row: object, pref_raw: str, name_raw: str, when: pd.Timestamp | N
     if not nodes and (m := _COUNTY.match(name)):
         nodes, _ = _lookup(pref, m.group(2))  # 虻田郡洞爺湖町 -> 洞爺湖町
     if not nodes and _KANA.fullmatch(name):
-        codes = _readings_index().get(_codes.to_hiragana(name), [])
+        codes = _readings_index().get(_codes.kana_key(name), [])
         if pref:
             pc = _codes.prefecture_code(pref)
             codes = [c for c in codes if c[:2] == pc]
