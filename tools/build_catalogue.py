@@ -39,7 +39,7 @@ COLUMNS = [
     "credit",
     "kind",
 ]
-GENERATED = ("ssdse", "juki", "fiscal", "income")
+GENERATED = ("ssdse", "juki", "fiscal", "income", "money")
 EDITIONS = range(2018, 2027)
 
 # SSDSE-A rates: numerator item -> (denominator, scale, unit, name suffix, label suffix)
@@ -306,6 +306,14 @@ _FISCAL_LABELS = {
     "future_burden_ratio": "将来負担比率",
     "laspeyres_index": "ラスパイレス指数",
     "bond_restriction_ratio": "起債制限比率",
+    "future_burden_ratio_or_zero": "将来負担比率（「－」を0として）",
+}
+_FISCAL_NOTES = {
+    "fiscal_strength_index": " Tokyo's 23 special wards are not comparable with cities on this index.",
+    "future_burden_ratio": " 「－」 means the resources exceed the burden (no net burden): missing "
+    "with that reason; future_burden_ratio_or_zero reads it as 0.",
+    "future_burden_ratio_or_zero": " The same ratio with 「－」 (resources exceed the burden, no "
+    "net burden) read as 0.",
 }
 
 
@@ -316,7 +324,6 @@ def _fiscal_rows() -> list[dict]:
         table = readers.read_fiscal(year)
         dataset = "fiscal-archive" if year == 2021 else f"fiscal-fy{year}"
         for item, meta in table.items.iterrows():
-            tokyo = " Tokyo's 23 special wards are not comparable with cities on this index."
             rows.append(
                 _row(
                     item,
@@ -328,7 +335,7 @@ def _fiscal_rows() -> list[dict]:
                     group="fiscal",
                     description=f"主要財政指標一覧, FY{year} (fiscal year; codes of that year "
                     "mapped to current ones; merged municipalities have no combined value)."
-                    + (tokyo if item == "fiscal_strength_index" else ""),
+                    + _FISCAL_NOTES.get(str(item), ""),
                     credit=credit,
                 )
             )
@@ -354,6 +361,192 @@ def _income_rows() -> list[dict]:
     ]
 
 
+def _population(fiscal_year: int) -> str:
+    """Registered population on 1 January within fiscal year N (N+1), or the latest file."""
+    return f"juki-{min(fiscal_year + 1, 2022)}:population"
+
+
+def _money_rows() -> list[dict]:
+    """ふるさと納税 (円), 普通交付税 and 需要額 / 収入額 (千円); per resident in 円."""
+    rows: list[dict] = []
+    furusato = datasets.info("furusato-receipts-fy2020").credit
+    koufu = datasets.info("koufuzei-fy2020").credit
+
+    def add(name, year, label, unit, dataset, num, den="", scale=1, zero="", what=""):
+        rows.append(
+            _row(name, year, label, unit, dataset, num, den, scale, zero, "money", what, "")
+        )
+
+    fy = "fiscal year (April-March)"
+    for year in range(2008, 2016):  # by name, today's municipalities
+        ds = "furusato-receipts-rough"
+        what = f"ふるさと納税 receipts in FY{year} ({fy}), from the file keyed by name."
+        add(
+            "furusato_receipts", year, "ふるさと納税受入額", "円", ds, f"receipts_{year}", what=what
+        )
+        add(
+            "furusato_donations",
+            year,
+            "ふるさと納税受入件数",
+            "件",
+            ds,
+            f"donations_{year}",
+            what=what,
+        )
+    for year in range(2016, 2021):  # by code: counts, amounts, costs
+        ds = f"furusato-receipts-fy{year}"
+        pop = _population(year)
+        what = f"ふるさと納税 receipts in FY{year} ({fy}), 決算見込, {ds}."
+        add("furusato_receipts", year, "ふるさと納税受入額", "円", ds, "receipts", what=what)
+        add("furusato_donations", year, "ふるさと納税受入件数", "件", ds, "donations", what=what)
+        add(
+            "furusato_receipts_per_capita",
+            year,
+            "ふるさと納税受入額（住民1人当たり）",
+            "円/人",
+            ds,
+            "receipts",
+            pop,
+            1,
+            "population is 0",
+            f"Receipts in FY{year} per registered resident ({pop.split(':')[0]}, 1 January).",
+        )
+        add(
+            "furusato_outside_share",
+            year,
+            "市区町村外からの寄附の割合（金額）",
+            "%",
+            ds,
+            "receipts_outside",
+            "receipts",
+            100,
+            "no receipts",
+            f"Share of FY{year} receipts given from outside the municipality (市区町村外). The "
+            "files do not say from outside the prefecture for municipalities.",
+        )
+        add(
+            "furusato_costs",
+            year,
+            "ふるさと納税の募集に要した費用",
+            "円",
+            ds,
+            "costs",
+            what=f"Costs of collecting the FY{year} donations (返礼品, 送付, 広報, 決済, 事務 …).",
+        )
+        add(
+            "furusato_cost_ratio",
+            year,
+            "募集費用の割合（受入額に対する）",
+            "%",
+            ds,
+            "costs",
+            "receipts",
+            100,
+            "no receipts",
+            f"Costs / receipts, FY{year}. Since FY2019 (the designation system) costs must stay "
+            "within 50 % of receipts (5割ルール).",
+        )
+    for tax_year in range(2016, 2022):
+        year = tax_year - 1  # the donations deducted were made in calendar year N-1
+        ds = f"furusato-deductions-fy{tax_year}"
+        add(
+            "furusato_deductions",
+            year,
+            "ふるさと納税による市町村民税控除額",
+            "円",
+            ds,
+            "deduction",
+            what=f"市町村民税 寄附金税額控除 for ふるさと納税 in the FY{tax_year} residence tax "
+            f"({ds}; estimates included), for donations residents made in calendar {year}: "
+            f"dated {year}, set against the FY{year} receipts as 総務省 does.",
+        )
+        receipts = (
+            f"furusato-receipts-rough:receipts_{year}"
+            if year < 2016
+            else f"furusato-receipts-fy{year}:receipts"
+        )
+        num = f"{receipts} - deduction"
+        what = (
+            f"FY{year} receipts minus the 市町村民税 deductions of FY{tax_year} (donations of "
+            f"calendar {year} by residents): the municipality's ふるさと納税 balance."
+        )
+        add("furusato_net", year, "ふるさと納税の収支（受入額－控除額）", "円", ds, num, what=what)
+        add(
+            "furusato_net_per_capita",
+            year,
+            "ふるさと納税の収支（住民1人当たり）",
+            "円/人",
+            ds,
+            num,
+            _population(year),
+            1,
+            "population is 0",
+            what + " Per registered resident (1 January).",
+        )
+    for year in range(2015, 2023):
+        ds = f"koufuzei-fy{year}"
+        what = (
+            f"普通交付税 決定額, FY{year}; Tokyo's special wards have none of their own (都区合算)."
+        )
+        add("koufuzei", year, "普通交付税額", "千円", ds, "koufuzei", what=what)
+        add(
+            "koufuzei_per_capita",
+            year,
+            "普通交付税額（住民1人当たり）",
+            "円/人",
+            ds,
+            "koufuzei",
+            _population(year),
+            1000,
+            "population is 0",
+            what + f" Per registered resident ({_population(year).split(':')[0]}, 1 January).",
+        )
+        demand, income = f"koufuzei-demand-fy{year}", f"koufuzei-income-fy{year}"
+        add(
+            "fiscal_demand",
+            year,
+            "基準財政需要額",
+            "千円",
+            demand,
+            "demand",
+            what=f"基準財政需要額 FY{year} (一本算定, after the 臨時財政対策債 transfer): the "
+            "denominator of 財政力指数.",
+        )
+        add(
+            "fiscal_demand_before_rinzai",
+            year,
+            "基準財政需要額（臨時財政対策債振替前）",
+            "千円",
+            demand,
+            "demand_before",
+            what=f"基準財政需要額 FY{year} before the 臨時財政対策債 transfer.",
+        )
+        add(
+            "fiscal_revenue",
+            year,
+            "基準財政収入額",
+            "千円",
+            income,
+            "revenue",
+            what=f"基準財政収入額 FY{year} (一本算定): the numerator of 財政力指数.",
+        )
+        add(
+            "fiscal_revenue_demand_ratio",
+            year,
+            "基準財政収入額／基準財政需要額（単年度）",
+            "",
+            income,
+            "revenue",
+            f"{demand}:demand",
+            1,
+            "no 基準財政需要額",
+            f"FY{year} 基準財政収入額 / 基準財政需要額; 財政力指数 is the mean of three years of it.",
+        )
+    for row in rows:
+        row["credit"] = koufu if row["dataset"].startswith("koufuzei") else furusato
+    return rows
+
+
 def main() -> None:
     """Rewrite the catalogue: kept rows first, then the generated groups."""
     with CATALOGUE.open(encoding="utf-8", newline="") as f:
@@ -362,7 +555,7 @@ def main() -> None:
         if row.get("kind") not in KINDS:
             msg = f"catalogue.csv: hand-written row {row['name']} ({row['year']}) needs a kind ({', '.join(KINDS)})"
             raise SystemExit(msg)
-    rows = kept + _ssdse_rows() + _juki_rows() + _fiscal_rows() + _income_rows()
+    rows = kept + _ssdse_rows() + _juki_rows() + _fiscal_rows() + _income_rows() + _money_rows()
     with CATALOGUE.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
         writer.writeheader()

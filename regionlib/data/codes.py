@@ -50,6 +50,7 @@ __all__ = [
     "PREFECTURES",
     "CodeUpdate",
     "check_digit",
+    "fold_name",
     "load_code_history",
     "normalize_code",
     "normalize_codes",
@@ -502,6 +503,48 @@ def update_codes(codes: Iterable[object], *, as_of: str | pd.Timestamp | None = 
     return CodeUpdate(result, changes_df, unresolved_df.reset_index(drop=True))
 
 
+def city_of_ward(code: str) -> str | None:
+    """Return the code of the designated city a ward code belongs to, else None.
+
+    A merger into a ward (由比町 into 静岡市清水区 22103, 2008) is a merger into the city:
+    callers that work on municipalities map the ward to its city with this.
+
+    Parameters
+    ----------
+    code
+        A 5-digit code.
+
+    Returns
+    -------
+    str or None
+        The city's code (``"22100"`` for ``"22103"``), or None when ``code`` is not a ward.
+    """
+    return _ward_cities().get(str(code))
+
+
+@functools.cache
+def _ward_cities() -> dict[str, str]:
+    nodes, _ = _history_graph()
+    city = nodes["city"].astype(object)
+    is_city = city.notna() & (nodes["name"] == city)
+    cities: dict[tuple[str, str], str] = {}
+    for pref, name, code, current in zip(
+        nodes.loc[is_city, "prefecture"],
+        nodes.loc[is_city, "name"],
+        nodes.loc[is_city, "code"],
+        nodes.loc[is_city, "current"],
+        strict=True,
+    ):
+        if current or (pref, name) not in cities:  # the current city's code wins
+            cities[(str(pref), str(name))] = str(code)
+    wards = nodes[city.notna() & (nodes["name"] != city)]
+    out = {}
+    for code, pref, name in zip(wards["code"], wards["prefecture"], wards["city"], strict=True):
+        if (pref, name) in cities:
+            out[str(code)] = str(cities[(pref, name)])
+    return out
+
+
 # --------------------------------------------------------------------------- names
 
 
@@ -524,6 +567,60 @@ def normalize_name(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).replace("ケ", "ヶ")
 
 
+#: Old and variant forms of kanji written interchangeably in municipality names, folded to one
+#: form for comparison only (檜原村 / 桧原村, 下條村 / 下条村, 南木曾町 / 南木曽町, 檮原町 / 梼原町).
+_VARIANTS = str.maketrans(
+    {
+        "檜": "桧",
+        "條": "条",
+        "龍": "竜",
+        "曾": "曽",
+        "梼": "檮",
+        "\ufa11": "崎",  # 﨑 (a compatibility ideograph NFKC keeps)
+        "嵜": "崎",
+        "髙": "高",
+        "嶋": "島",
+        "嶌": "島",
+        "邊": "辺",
+        "邉": "辺",
+        "澤": "沢",
+        "濱": "浜",
+        "廣": "広",
+        "國": "国",
+        "德": "徳",
+        "惠": "恵",
+        "舘": "館",
+        "槇": "槙",
+        "眞": "真",
+        "驒": "騨",
+    }
+)
+
+
+def fold_name(text: str) -> str:
+    """Return the key two spellings of one municipality name share.
+
+    :func:`normalize_name` (NFKC, no spaces, ケ as ヶ), then old and variant kanji folded to one
+    form (檜/桧, 條/条, 龍/竜, 曾/曽, 檮/梼, 﨑/崎, 髙/高 …). For comparing names, never for showing.
+
+    Parameters
+    ----------
+    text
+        A name.
+
+    Returns
+    -------
+    str
+        The comparison key.
+
+    Examples
+    --------
+    >>> fold_name("檜原村") == fold_name("桧原村"), fold_name("下條村") == fold_name("下条村")
+    (True, True)
+    """
+    return normalize_name(text).translate(_VARIANTS)
+
+
 def to_hiragana(text: str) -> str:
     """Return ``text`` (NFKC-normalised, no spaces) with katakana turned into hiragana.
 
@@ -542,6 +639,53 @@ def to_hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
+_SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎ", "あいうえおつやゆよわ")
+
+
+def kana_key(text: str) -> str:
+    """Return the key readings are compared and sorted by: hiragana, small kana full size.
+
+    The 全国地方公共団体コード writes small kana full size (ｼﾖｳﾅｲﾏﾁ for 庄内町); with this key
+    ``しょうない`` and ``しようない`` are one reading, and 五十音順 sorts both alike.
+
+    Parameters
+    ----------
+    text
+        A reading in hiragana or katakana (half-width too).
+
+    Returns
+    -------
+    str
+        The comparison key.
+
+    Examples
+    --------
+    >>> kana_key("ショウナイマチ") == kana_key("ｼﾖｳﾅｲﾏﾁ")
+    True
+    """
+    return to_hiragana(text).translate(_SMALL_KANA)
+
+
+def gojuon_order(codes: Iterable[str]) -> list[str]:
+    """Return ``codes`` sorted in 五十音順 by their readings (codes without one last, by code).
+
+    Parameters
+    ----------
+    codes
+        5-digit codes.
+
+    Returns
+    -------
+    list of str
+        The codes in 五十音順.
+    """
+    kana = readings()
+    return sorted(
+        (str(c) for c in codes),
+        key=lambda c: (c not in kana.index, kana_key(kana[c]) if c in kana.index else "", c),
+    )
+
+
 #: A query written in kana only: matched against the readings.
 _KANA = re.compile(r"[ぁ-ゖァ-ヺー]+")
 #: Readings of the kinds of municipality, dropped to match a bare reading (ゆうばり).
@@ -552,25 +696,74 @@ _KIND_READINGS = ("し", "く", "ちょう", "まち", "そん", "むら")
 def readings() -> pd.Series:
     """Return the reading (hiragana) of every current municipality and designated-city ward.
 
-    From the code history (jpcity's packaging of e-Stat's 市区町村名 with their readings):
-    ``01209`` -> ``ゆうばりし``, ``01101`` (札幌市中央区) -> ``さっぽろしちゅうおうく``.
+    Municipalities from the 全国地方公共団体コード (dataset ``municipality-readings``: half-width
+    katakana, NFKC-normalised and turned into hiragana), ``01209`` -> ``ゆうばりし``; the
+    designated-city wards, which that list does not hold, from the code history
+    (``01101`` 札幌市中央区 -> ``さっぽろしちゅうおうく``).
 
     Returns
     -------
     pandas.Series
         Reading per 5-digit code, named ``kana``.
     """
+    from regionlib.data import _cache, datasets
+
+    listed = _cache.cached(
+        "municipality-readings",
+        [datasets.info("municipality-readings").sha256],
+        {},
+        _read_code_list,
+        geometry=False,
+    )
+    out = pd.Series(listed["kana"].to_numpy(), index=listed["code"].astype(str).to_numpy())
     nodes, _ = _history_graph()
-    current = nodes[nodes["current"] & nodes["kana"].notna()]
-    out = current.drop_duplicates("code", keep="last").set_index("code")["kana"]
-    out.index = out.index.astype(str)
-    return out.astype(str).rename("kana")
+    current = nodes[nodes["current"] & nodes["kana"].notna()].drop_duplicates("code", keep="last")
+    history = pd.Series(current["kana"].astype(str).to_numpy(), index=current["code"].astype(str))
+    # the code list writes small kana full size (ｼﾖｳﾅｲ for しょうない): where the history's
+    # reading is the same but for that, its spelling is kept
+    same = history.reindex(out.index)
+    keep = same.notna() & (same.fillna("").map(kana_key) == out.map(kana_key))
+    out[keep] = same[keep]
+    is_ward = current["city"].notna().to_numpy() & (current["name"] != current["city"]).to_numpy()
+    wards = history[is_ward & ~history.index.isin(out.index)]
+    return pd.concat([out, wards]).sort_index().rename("kana")
+
+
+def _read_code_list() -> pd.DataFrame:
+    """Read the codes and readings of the 全国地方公共団体コード sheet (municipalities only)."""
+    from python_calamine import CalamineWorkbook
+
+    from regionlib.data import datasets
+
+    path = datasets.get_path("municipality-readings")
+    sheet = "全国地方公共団体コード"
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    except Exception as exc:
+        msg = f"dataset 'municipality-readings' ({path.name}): no readable sheet {sheet} ({exc})"
+        raise DataFormatError(msg) from exc
+    header = [normalize_name(c) for c in rows[0]]
+    try:
+        at_code = header.index("団体コード")
+        at_kana = next(
+            i for i, h in enumerate(header) if h.startswith("市区町村名") and "カナ" in h
+        )
+    except (ValueError, StopIteration):
+        msg = f"{path.name}: sheet {sheet} has no 団体コード and 市区町村名（カナ） columns"
+        raise DataFormatError(msg) from None
+    out = []
+    for line, row in enumerate(rows[1:], start=2):
+        code6, kana = str(row[at_code]).strip(), str(row[at_kana]).strip()
+        if not code6 or not kana:
+            continue  # prefecture rows have no municipality reading
+        out.append((normalize_code(code6, source=f"{path.name}, line {line}"), to_hiragana(kana)))
+    return pd.DataFrame(out, columns=["code", "kana"])
 
 
 def _reading_hits(text: str, codes: pd.Index) -> list[str]:
     """Codes among ``codes`` whose reading is ``text``, with or without its kind (し, ちょう…)."""
-    wanted = to_hiragana(text)
-    kana = readings().reindex(codes.astype(str)).dropna()
+    wanted = kana_key(text)
+    kana = readings().reindex(codes.astype(str)).dropna().map(kana_key)
     bare = kana.str.replace(f"({'|'.join(_KIND_READINGS)})$", "", regex=True)
     return sorted(set(kana.index[(kana == wanted).to_numpy() | (bare == wanted).to_numpy()]))
 
@@ -624,18 +817,18 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     if "prefecture" not in table.columns:  # names alone: prefixed forms cannot match
         table = table.assign(prefecture="")
     codes = table.index.astype(str)
-    text = normalize_name(name_or_code) if isinstance(name_or_code, str) else None
+    text = fold_name(name_or_code) if isinstance(name_or_code, str) else None
     if text is None or re.fullmatch(r"[Rr]?\d{1,6}(\.0)?", text):
         code = normalize_code(name_or_code)
         if code not in set(codes):
             msg = f"municipal code {code} is not among the {len(table)} candidate municipalities"
             raise UnknownNameError(msg)
         return code
-    names = table["name"].astype(str).map(normalize_name).to_numpy()
-    prefs = table["prefecture"].astype(str).map(normalize_name).to_numpy()
+    names = table["name"].astype(str).map(fold_name).to_numpy()
+    prefs = table["prefecture"].astype(str).map(fold_name).to_numpy()
     forms = [names, np.char.add(prefs.astype(str), names.astype(str))]
     if "county" in table.columns:
-        county = table["county"].fillna("").astype(str).map(normalize_name).to_numpy()
+        county = table["county"].fillna("").astype(str).map(fold_name).to_numpy()
         forms.append(
             np.char.add(np.char.add(prefs.astype(str), county.astype(str)), names.astype(str))
         )

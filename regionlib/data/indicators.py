@@ -584,7 +584,8 @@ def _describe(spec: Spec) -> Indicator:
     row = _row_for(spec, spec.year)
     credit = row.credit or " / ".join(datasets.info(d).credit for d in row.datasets)
     if spec.start is None:
-        label = row.label if spec.year is None else f"{row.label}（{row.year}年）"
+        era = "年度" if row.group in ("fiscal", "money") else "年"  # fiscal years: 年度
+        label = row.label if spec.year is None else f"{row.label}（{row.year}{era}）"
         if row.label.endswith("年）") and str(row.year) in row.label:
             label = row.label
         return Indicator(
@@ -918,7 +919,7 @@ def read_source(name: str) -> readers.SourceTable:
     ----------
     name
         Registry name of an indicator source (``ssdse-a-*``, ``juki-*``, ``income-*``,
-        ``fiscal-*``).
+        ``fiscal-*``, ``furusato-*``, ``koufuzei-*``).
 
     Returns
     -------
@@ -928,6 +929,20 @@ def read_source(name: str) -> readers.SourceTable:
     entry = datasets.info(name)
     if name == "fiscal-archive":
         return readers.read_fiscal(2021)
+    if entry.group == "money":
+        from regionlib.data import money
+
+        prefixes = {
+            "furusato-receipts-rough": money.read_furusato_rough,
+            "furusato-receipts-fy": money.read_furusato_receipts,
+            "furusato-deductions-fy": money.read_furusato_deductions,
+            "koufuzei-demand-fy": money.read_koufuzei_items,
+            "koufuzei-income-fy": money.read_koufuzei_items,
+            "koufuzei-fy": money.read_koufuzei,
+        }
+        for prefix, money_reader in prefixes.items():
+            if name.startswith(prefix):
+                return money_reader(name)
     reader = {
         "ssdse-csv": readers.read_ssdse,
         "juki-csv": readers.read_juki,

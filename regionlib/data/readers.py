@@ -16,7 +16,6 @@ codes, a 6-digit code with a wrong check digit, or text in a numeric column.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
 import tarfile
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regionlib._errors import DataFormatError, RegionlibError
+from regionlib._errors import DataFormatError
 from regionlib._log import log
 from regionlib.data import datasets
 from regionlib.data.codes import normalize_code
@@ -50,6 +49,11 @@ MARKERS: dict[str, str] = {
     "…": "not obtainable (…)",
     "": "blank in source",
 }
+
+#: The reason of 将来負担比率 「－」: the resources that can be set against the future burden
+#: exceed it (no net burden), as the 主要財政指標 notes say; ``future_burden_ratio_or_zero``
+#: reads it as 0.
+NO_NET_BURDEN = "no net burden (－: resources exceed the future burden)"
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -537,8 +541,9 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
 
     A title row sits above the header. FY2011 onwards carries 6-digit 団体コード (check digit
     validated); FY2005-FY2010 files have no code column and are keyed by prefecture and name,
-    matched to codes through :func:`regionlib.codes.resolve_municipality` when that is possible
-    (unresolved names are set aside under ``"unresolved"``). Codes are those of the fiscal year
+    matched to codes through :func:`regionlib.data.match.match_names` (variant kanji, 郡, names
+    of that year; names that match nothing are set aside under ``"unresolved"``, ambiguous ones
+    under ``"refused"``, each with its reason). Codes are those of the fiscal year
     (FY2015 and earlier use pre-2016 codes); map them with :func:`regionlib.codes.update_codes`.
 
     Parameters
@@ -589,7 +594,7 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
     has_code = "団体コード" in header
     pos_pref, pos_name = header.index("都道府県名"), header.index("団体名")
     item_pos = {j: _FISCAL_ITEMS[h] for j, h in enumerate(header) if h in _FISCAL_ITEMS}
-    set_aside: dict[str, list[str]] = {"total": [], "unresolved": []}
+    set_aside: dict[str, list[str]] = {"total": [], "unresolved": [], "refused": []}
     body, lines, codes = [], [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         row = row + [""] * (len(header) - len(row))
@@ -599,16 +604,15 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
         if "平均" in label or "全国" in row[pos_pref]:
             set_aside["total"].append(label)
             continue
-        if has_code:
-            code = _code5(row[header.index("団体コード")], f"{where}, line {i}")
-        else:
-            code = _resolve_name(row[pos_pref], row[pos_name])
-            if code is None:
-                set_aside["unresolved"].append(label)
-                continue
         body.append(row)
         lines.append(i)
-        codes.append(code)
+        codes.append(
+            _code5(row[header.index("団体コード")], f"{where}, line {i}") if has_code else ""
+        )
+    if not has_code:  # FY2005-FY2010: prefecture + name, through the matcher
+        body, lines, codes = _match_rows(
+            body, lines, pos_pref, pos_name, f"{(year or 2005) + 1}-03-31", where, set_aside
+        )
     if not body and not set_aside["unresolved"]:
         raise DataFormatError(f"{where}: no rows below the header")
     _check_duplicates(codes, lines, where)
@@ -616,11 +620,19 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
     values, reasons = _parse_cells(
         [[r[j] for j in item_pos] for r in body], columns, where, lines, codes
     )
+    labels = [header[j] for j in item_pos]
+    if "future_burden_ratio" in values:  # 「－」: resources exceed the burden, not unknown
+        dash = (reasons["future_burden_ratio"] == MARKERS["-"]).fillna(False).to_numpy(bool)
+        reasons.loc[dash, "future_burden_ratio"] = NO_NET_BURDEN
+        values["future_burden_ratio_or_zero"] = values["future_burden_ratio"].where(~dash, 0.0)
+        reasons["future_burden_ratio_or_zero"] = reasons["future_burden_ratio"].where(~dash)
+        columns.append("future_burden_ratio_or_zero")
+        labels.append("将来負担比率（「－」を0として）")
     units = {"fiscal_strength_index": "", "laspeyres_index": ""}
     items = pd.DataFrame(
         {
-            "label": [header[j] for j in item_pos],
-            "year": [str(year or "") for _ in item_pos],
+            "label": labels,
+            "year": [str(year or "") for _ in columns],
             "unit": [units.get(c, "%") for c in columns],
             "additive": False,
         },
@@ -630,72 +642,49 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
         {"prefecture": [r[pos_pref] for r in body], "name": [r[pos_name] for r in body]},
         index=values.index,
     )
-    if set_aside["unresolved"]:
-        log(f"{where}: {len(set_aside['unresolved'])} names not resolved to codes")
     return _finish(SourceTable(values, reasons, items, names, set_aside, where, name))
 
 
-def _resolve_name(prefecture: str, name: str) -> str | None:
-    """Code of ``prefecture`` + ``name`` (files without a code column), or None."""
-    from regionlib.data import codes
+def _match_rows(
+    body: list[list[str]],
+    lines: list[int],
+    pos_pref: int,
+    pos_name: int,
+    as_of: str,
+    where: str,
+    set_aside: dict[str, list[str]],
+) -> tuple[list[list[str]], list[int], list[str]]:
+    """Codes of rows keyed by prefecture and name (:mod:`regionlib.data.match`).
 
-    by_pref = _names_by_prefecture()
-    candidates = by_pref.get(prefecture)
-    if candidates is None:
-        return None
-    hits = _name_index().get(prefecture, {}).get(codes.normalize_name(name), [])
-    if len(hits) == 1:  # the common case, without searching the whole candidate table
-        return hits[0]
-    try:  # candidates of one prefecture only: much faster, and no cross-prefecture hits
-        return codes.resolve_municipality(name, candidates=candidates)
-    except RegionlibError:  # a retired name: its own code of that year, from the code history
-        return _retired_code(prefecture, name)
+    Rows that match no municipality go to ``set_aside["unresolved"]``, ambiguous ones to
+    ``set_aside["refused"]``, wards and totals to their kinds, each with the reason.
+    """
+    from regionlib.data import match
 
-
-def _retired_code(prefecture: str, name: str) -> str | None:
-    """Code a retired municipality had (e.g. 滝沢村 03305), when the history names it once."""
-    from regionlib.data import codes
-
-    hits = _retired_codes().get(codes.normalize_name(prefecture + name), [])
-    return hits[0] if len(hits) == 1 else None  # unknown or ambiguous: set aside
-
-
-@functools.cache
-def _retired_codes() -> dict[str, list[str]]:
-    """Map each cleaned 都道府県名+市区町村名 of the code history to its distinct codes."""
-    from regionlib.data import codes
-
-    history = codes.load_code_history()
-    keys = (history["from_prefecture"].astype(str) + history["from_name"].astype(str)).map(
-        codes.normalize_name
+    found = match.match_names(
+        [r[pos_name] for r in body], [r[pos_pref] for r in body], rows=lines, as_of=as_of
     )
-    out: dict[str, list[str]] = {}
-    for key, code in zip(keys, history["from_code"].astype(str), strict=True):
-        if code not in out.setdefault(key, []):
-            out[key].append(code)
-    return out
+    kept_body, kept_lines, kept_codes = [], [], []
+    for row, line, m in zip(body, lines, found, strict=True):
+        if m.status == "matched":
+            kept_body.append(row)
+            kept_lines.append(line)
+            kept_codes.append(str(m.code))
+            continue
+        kind = "refused" if m.status == "refused" else _aside_kind(m.reason)
+        set_aside.setdefault(kind, []).append(f"line {line}: {m.text} ({m.reason})")
+    n_bad = len(set_aside.get("unresolved", [])) + len(set_aside.get("refused", []))
+    if n_bad:
+        log(f"{where}: {n_bad} rows not matched to a municipality (see the join report)")
+    return kept_body, kept_lines, kept_codes
 
 
-@functools.cache
-def _name_index() -> dict[str, dict[str, list[str]]]:
-    """Prefecture -> normalised name (bare, and with its 郡) -> current codes."""
-    from regionlib.data import codes
-
-    out: dict[str, dict[str, list[str]]] = {}
-    for prefecture, frame in _names_by_prefecture().items():
-        index: dict[str, list[str]] = {}
-        county = frame["county"] if "county" in frame else pd.Series("", index=frame.index)
-        for code, name, gun in zip(frame.index, frame["name"], county.fillna(""), strict=True):
-            for key in {codes.normalize_name(name), codes.normalize_name(f"{gun}{name}")}:
-                index.setdefault(key, []).append(str(code))
-        out[prefecture] = index
-    return out
-
-
-@functools.cache
-def _names_by_prefecture() -> dict[str, pd.DataFrame]:
-    """Return the current municipality names (resolution candidates) by prefecture."""
-    from regionlib.data import names as names_module
-
-    names = names_module.load_names()
-    return {str(p): frame for p, frame in names.groupby("prefecture", sort=False)}
+def _aside_kind(reason: str) -> str:
+    """Set-aside kind of a matcher reason (the join report's categories)."""
+    if reason.startswith("designated-city ward"):
+        return "ward"
+    if reason in ("total row",):
+        return "total"
+    if reason == "prefecture row":
+        return "prefecture"
+    return "unresolved"

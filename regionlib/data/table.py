@@ -45,6 +45,8 @@ _KINDS = {
     "prefecture": "prefecture total",
     "total": "national total",
     "unresolved": "unresolved name",
+    "refused": "ambiguous name (refused)",
+    "special_wards": "東京都特別区 (the 23 wards together, 都区合算)",
     "subtotal": "subtotal (東京都島しょ)",
 }
 
@@ -213,9 +215,13 @@ def _align(
         update = codes.update_codes(list(outside), as_of=BOUNDARY_VINTAGE)
         mapping = {}
         for row in update.changes.itertuples():
-            if row.new in base:
-                mapping[row.old] = row.new
-                changes.append(f"{row.old} {row.name_old} -> {row.new} {row.name_new}")
+            new, note = row.new, ""
+            if new not in base and codes.city_of_ward(new) in base:
+                # merged into a ward of a designated city (由比町 -> 清水区 22103): into the city
+                new, note = codes.city_of_ward(new), f" (ward {row.new} of the city)"
+            if new in base:
+                mapping[row.old] = new
+                changes.append(f"{row.old} {row.name_old} -> {new} {row.name_new}{note}")
         for row in update.unresolved.itertuples():
             if str(row.reason).startswith("split"):
                 splits.append(f"{row.code} {names.at[row.code, 'name']}: {row.reason}")
@@ -232,7 +238,12 @@ def _align(
         source=table.source,
         rows=len(table.values),
         matched=int(values.index.isin(base).sum()),
-        set_aside={k: [len(v), v[:_EXAMPLES]] for k, v in table.set_aside.items() if v},
+        set_aside={
+            # rows a name did not match are all listed, with their reasons; others by example
+            k: [len(v), v if k in ("unresolved", "refused") else v[:_EXAMPLES]]
+            for k, v in table.set_aside.items()
+            if v
+        },
         code_changes=changes,
         unmatched_source=[
             f"{c} {names.at[c, 'prefecture']}{names.at[c, 'name']}" for c in unmatched
@@ -268,6 +279,8 @@ _CODE_FILES = (
     "codes.py",
     "catalogue.csv",
     "flags.csv",
+    "match.py",
+    "money.py",
 )
 
 

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regionlib._errors import AmbiguousNameError, DataFormatError, UnknownNameError
+from regionlib._errors import AmbiguousNameError, DataFormatError
 from regionlib._log import log
 from regionlib.data import codes as _codes
-from regionlib.data import readers
+from regionlib.data import match, readers
 
 __all__ = ["UserJoinReport", "join_user_table", "read_user_table"]
 
@@ -44,7 +44,7 @@ _CODE_COLUMNS = (
     "地域コード",
     "全国地方公共団体コード",
 )
-_NAME_COLUMNS = ("name", "市区町村", "市区町村名", "団体名", "municipality", "自治体名")
+_NAME_COLUMNS = match.NAME_HEADERS
 _PREF_COLUMNS = ("prefecture", "都道府県", "都道府県名", "pref")
 #: the official tables' missing-value markers (:data:`regionlib.readers.MARKERS`) as cells read
 #: after NFKC (``－`` -> ``-``, ``…`` -> ``...``), and the ``nan`` software writes for a blank
@@ -86,11 +86,30 @@ class UserJoinReport:
     restored: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)
     missing_in_file: list[str] = field(default_factory=list)
+    convention: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows matched directly, mapped through the code history, set aside and refused.
+
+        Refused rows (ambiguous codes or names) stop the join with an error, so a finished
+        join has none.
+        """
+        mapped = len(self.code_changes)
+        return {
+            "matched": self.matched - mapped,
+            "mapped": mapped,
+            "set_aside": len(self.set_aside),
+            "refused": 0,
+        }
 
     def __str__(self) -> str:
+        c = self.counts
+        how = f", codes read as {self.convention}" if self.convention else ""
         lines = [
-            f"join report ({self.source}, by {self.key}): {self.rows} rows, "
-            f"{self.matched} matched; columns {', '.join(self.columns)}"
+            f"join report ({self.source}, by {self.key}{how}): {self.rows} rows: "
+            f"{c['matched']} matched, {c['mapped']} mapped through the code history, "
+            f"{c['set_aside']} set aside, {c['refused']} refused; columns {', '.join(self.columns)}"
         ]
         if self.restored:
             lines.append(f"  {len(self.restored)} codes with their leading zero restored")
@@ -233,24 +252,15 @@ def _numeric(frame: pd.DataFrame, columns: list[str], where: str) -> pd.DataFram
     return pd.DataFrame(out, index=frame.index)
 
 
-def _code_of(raw: str, base: set[str], where: str, line: int) -> tuple[str, str | None]:
-    """Return (5-digit code, restoration note or None)."""
-    text = raw.strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    try:
-        code = _codes.normalize_code(text, source=f"{where}, line {line}")
-    except DataFormatError:
-        if text.isdigit() and len(text) == 5:  # a 6-digit code that lost its leading zero
-            code = _codes.normalize_code(text.zfill(6), source=f"{where}, line {line}")
-            return code, f"line {line}: {raw} -> {code}"
-        raise
-    if code not in base and text.isdigit() and len(text) == 5:
-        candidate = text.zfill(6)
-        if int(candidate[5]) == _codes.check_digit(candidate[:5]) and candidate[:5] in base:
-            return candidate[:5], f"line {line}: {raw} -> {candidate[:5]}"
-    note = f"line {line}: {raw} -> {code}" if text.isdigit() and len(text) < 5 else None
-    return code, note
+def _refuse(where: str, found: list[match.RowMatch], error: type[Exception]) -> None:
+    """Raise ``error`` naming the first refused row (and how many more there are)."""
+    refused = [m for m in found if m.status == "refused"]
+    if not refused:
+        return
+    first = refused[0]
+    more = f" (and {len(refused) - 1} more rows refused)" if len(refused) > 1 else ""
+    msg = f"{where}, line {first.row}: {first.text}: {first.reason}{more}"
+    raise error(msg)
 
 
 def _match_codes(
@@ -259,17 +269,27 @@ def _match_codes(
     known = set(base.index)
     found: dict[int, str] = {}
     outside: dict[int, str] = {}
-    for line, raw in frame[column].items():
-        if not raw:
-            report.set_aside.append(f"line {line}: no code")
+    rows, report.convention = match.read_code_column(frame[column], where=where)
+    for m in rows:
+        if m.status == "refused" and m.reason.startswith("does not exist"):
+            msg = (
+                f"{where}, line {m.row}: code {m.text} does not exist (not a current or past "
+                "municipal code, or a wrong check digit); fix the code or remove the row"
+            )
+            raise DataFormatError(msg)
+    _refuse(where, rows, DataFormatError)
+    for m in rows:
+        line = m.row
+        if m.status == "set_aside":
+            report.set_aside.append(f"line {line}: {m.reason}")
             continue
-        code, note = _code_of(raw, known, where, line)
-        if note:
-            report.restored.append(note)
+        code = str(m.code)
+        if m.reason:
+            report.restored.append(f"line {line}: {m.reason}")
         if code in known:
             found[line] = code
         elif code.endswith("000"):
-            report.set_aside.append(f"line {line}: {raw} (prefecture or national row)")
+            report.set_aside.append(f"line {line}: {m.text} (prefecture or national row)")
         else:
             outside[line] = code
     if outside:
@@ -279,17 +299,14 @@ def _match_codes(
         names = _codes._default_candidates()
         for line, old in outside.items():
             code = new[line]
+            city = _codes.city_of_ward(code)
+            if code not in known and city in known and old not in names.index:
+                code = city  # merged into a ward of a designated city: into the city
             if code in known:
                 found[line] = code
                 report.code_changes.append(f"line {line}: {old} -> {code} {base.at[code, 'name']}")
             elif old in names.index and names.at[old, "level"] == "ward":
                 report.set_aside.append(f"line {line}: {old} {names.at[old, 'name']} (ward)")
-            elif old in unresolved and unresolved[old].startswith("unknown"):
-                msg = (
-                    f"{where}, line {line}: code {old} does not exist (not a current or past "
-                    "municipal code); fix the code or remove the row"
-                )
-                raise DataFormatError(msg)
             else:
                 why = unresolved.get(old, "no municipality of the table")
                 report.set_aside.append(f"line {line}: {old} ({why})")
@@ -304,18 +321,29 @@ def _match_names(
     where: str,
     report: UserJoinReport,
 ) -> pd.Series:
+    prefs = frame[pref_column].tolist() if pref_column else None
+    rows = match.match_names(frame[column].tolist(), prefs, rows=list(frame.index))
+    _refuse(where, rows, AmbiguousNameError)
     found: dict[int, str] = {}
-    for line, raw in frame[column].items():
-        text = (frame.at[line, pref_column] if pref_column else "") + raw
-        if not raw:
-            report.set_aside.append(f"line {line}: no name")
+    known = set(base.index)
+    retired = {m.row: str(m.code) for m in rows if m.status == "matched" and m.code not in known}
+    update = _codes.update_codes(list(retired.values()), as_of="2021-01-01") if retired else None
+    new = dict(zip(retired, update.codes, strict=True)) if update is not None else {}
+    for m in rows:
+        if m.status != "matched":
+            report.set_aside.append(f"line {m.row}: {m.text} ({m.reason})")
             continue
-        try:
-            found[line] = _codes.resolve_municipality(text, candidates=base)
-        except AmbiguousNameError as exc:
-            raise AmbiguousNameError(f"{where}, line {line}: {exc}") from exc
-        except UnknownNameError as exc:
-            report.set_aside.append(f"line {line}: {text} ({exc})")
+        code = new.get(m.row, str(m.code))
+        city = _codes.city_of_ward(code)
+        code = city if code not in known and city in known else code
+        if code not in known:
+            report.set_aside.append(f"line {m.row}: {m.text} ({m.code}: not in the table)")
+            continue
+        if code != m.code:
+            report.code_changes.append(
+                f"line {m.row}: {m.text} {m.code} -> {code} {base.at[code, 'name']}"
+            )
+        found[m.row] = code
     return pd.Series(found, dtype="str")
 
 

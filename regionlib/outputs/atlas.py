@@ -82,6 +82,14 @@ def _readings() -> pd.Series:
         return pd.Series(dtype=str)
 
 
+def _gojuon(codes: list[str]) -> list[str]:
+    """Return ``codes`` in 五十音順 (in code order when there are no readings)."""
+    try:
+        return _codes.gojuon_order(codes)
+    except RegionlibError:
+        return list(codes)
+
+
 def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str, int]]:
     """Render the profile pages of ``codes`` into ``folder``; return (code, size) pairs."""
     from regionlib.outputs import report
@@ -259,7 +267,7 @@ def write_atlas(
             _CONTEXT = None
         entries = []
         kana = _readings()
-        for code in chosen:
+        for code in _gojuon(chosen):  # search results listed in 五十音順
             entries.append(
                 {
                     "code": code,
