@@ -1,0 +1,134 @@
+"""住基 age and dynamics files: readers of every era, the panel on today's municipalities.
+
+Values are compared with cells read straight from the raw workbooks (python-calamine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from python_calamine import CalamineWorkbook
+
+from regionlib import datasets
+from regionlib._errors import DataFormatError, UnknownNameError
+from regionlib.data import population
+
+#: one file of every layout: 80+ .xls (1995, 2005 with 修正総数, 2012), the 2013 split into
+#: two series, 100+ .xls (2016), .xlsx with a unit row (2021, 2022)
+ERAS = [
+    ("japanese", 1995),
+    ("japanese", 2005),
+    ("japanese", 2012),
+    ("japanese", 2013),
+    ("total", 2013),
+    ("japanese", 2016),
+    ("total", 2020),
+    ("japanese", 2021),
+    ("total", 2022),
+]
+
+
+def _raw_rows(dataset: str) -> list[list]:
+    book = CalamineWorkbook.from_path(str(datasets.get_path(dataset)))
+    return book.get_sheet_by_index(0).to_python()
+
+
+def _raw_cell(rows: list[list], code6: str, sex: str, header: str) -> float:
+    """The cell of area ``code6``, row 計/男/女, under the header text ``header``."""
+    head = next(r for r in rows[:6] if any(str(c).replace("歳", "") == header for c in r))
+    col = next(j for j, c in enumerate(head) if str(c).replace("歳", "") == header)
+    row = next(r for r in rows if str(r[0]) == code6 and r[3] == sex)
+    return float(row[col])
+
+
+@pytest.mark.parametrize(("series", "year"), ERAS)
+def test_age_reader_matches_raw_cells(mirror_dir, series, year):
+    dataset = population.dataset_name(series, year)
+    table = population.read_age(dataset)
+    rows = _raw_rows(dataset)
+    # 夕張市 (012092) and 横浜市 (141003), women 20-24 and men 80+ (or 100+)
+    assert table.values.at["01209", "female_20_24"] == _raw_cell(rows, "012092", "女", "20～24")
+    assert table.values.at["14100", "male_0_4"] == _raw_cell(rows, "141003", "男", "0～4")
+    top = "100以上" if year >= 2015 else "80以上"
+    item = "male_100_plus" if year >= 2015 else "male_80_plus"
+    assert table.values.at["01209", item] == _raw_cell(rows, "012092", "男", top)
+    # the national 合計 row is kept, and every municipality row adds up to it
+    national = next(r for r in rows if str(r[1]).startswith("合計") and r[3] == "計")
+    assert table.items.at["total", "national"] == float(national[4])
+    band_sum = sum(table.values[f"total_{b}"].sum() for b in population.BANDS)
+    bands_national = sum(table.items.at[f"total_{b}", "national"] for b in population.BANDS)
+    if series == "japanese":  # all residents: the 合計 bands differ from the rows (source)
+        assert band_sum == bands_national
+    # wards, prefectures, 郡 and the national row are set aside, never kept
+    assert "01101" not in table.values.index  # 札幌市中央区
+    assert table.set_aside["prefecture"] and table.set_aside["total"]
+    assert table.set_aside["district"] and table.set_aside["ward"]
+
+
+@pytest.mark.parametrize("year", [1995, 2005, 2012, 2013, 2016, 2022])
+def test_dynamics_reader_matches_raw_cells(mirror_dir, year):
+    dataset = f"juki-dynamics-{'japanese' if year <= 2012 else 'total'}-{year}"
+    table = population.read_dynamics(dataset)
+    rows = _raw_rows(dataset)
+    national = next(r for r in rows if str(r[1]).startswith("合計"))
+    # population 計 is the sixth column in every layout; the municipalities add up to it
+    assert table.items.at["population", "national"] == float(national[5])
+    assert table.values["population"].sum() == float(national[5])
+    for item in ("births", "deaths", "moves_in", "moves_out", "households"):
+        assert table.values[item].sum() == table.items.at[item, "national"], item
+    yubari = next(r for r in rows if str(r[0]) == "012092")
+    assert table.values.at["01209", "population"] == float(yubari[5])
+
+
+def test_panel_national_totals_equal_the_files(mirror_dir):
+    panel = population.age_panel("japanese")
+    assert panel.groupby("year")["code"].nunique().eq(1741).all()
+    sums = panel.groupby("year")["population"].sum()
+    for year in population.SERIES_YEARS["japanese"]:
+        rows = _raw_rows(population.dataset_name("japanese", year))
+        head = [str(c).replace("歳", "") for c in next(r for r in rows[:6] if "総数" in r)]
+        first = head.index("0～4")
+        last = max(j for j, c in enumerate(head) if "以上" in c)
+        national = next(r for r in rows if str(r[1]).startswith("合計") and r[3] == "計")
+        assert sums[year] == sum(float(v) for v in national[first : last + 1]), year
+    report = panel.attrs["report"]
+    assert report["1995"]["splits"] and not report["2022"]["splits"]
+    assert report["2000"]["national_diff"] == {}
+    # merged municipalities summed: 浜松市 2000 = its 12 predecessors
+    hamamatsu = panel[(panel.code == "22130") & (panel.year == 2000)]["population"].sum()
+    assert hamamatsu > 700_000
+
+
+def test_collapse_top_and_bad_input(mirror_dir):
+    panel = population.age_panel("japanese", years="2022")
+    short = population.collapse_top(panel, 80)
+    assert set(short["band"].astype(str)) == set(population.BANDS)
+    assert short["population"].sum() == panel["population"].sum()
+    with pytest.raises(UnknownNameError, match="1994"):
+        population.age_panel("japanese", years="1994")
+    with pytest.raises(UnknownNameError, match="total"):
+        population.age_panel("total", years="2000")
+    with pytest.raises(UnknownNameError, match="series"):
+        population.age_panel("foreign")
+
+
+def test_age_reader_rejects_a_workbook_without_bands(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["令和4年1月1日住民基本台帳年齢別人口"])
+    sheet.append(["団体コード", "都道府県名", "市区町村名", "性別", "総数", "若年", "高齢"])
+    sheet.append(["-", "合計", "-", "計", 3, 1, 2])
+    path = tmp_path / "bad.xlsx"
+    book.save(path)
+    with pytest.raises(DataFormatError, match=r"bad\.xlsx: no header row with the age bands"):
+        population.read_age(path)
+
+
+def test_band_names():
+    assert population.parse_band("0歳～4歳") == "0_4"
+    assert population.parse_band("100歳以上") == "100_plus"
+    assert population.parse_band("（修正総数）") is None
+    assert population.band_label("80_plus") == "80歳以上"
+    assert np.isclose(len(population.BANDS), 17)
