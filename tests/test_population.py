@@ -132,3 +132,44 @@ def test_band_names():
     assert population.parse_band("（修正総数）") is None
     assert population.band_label("80_plus") == "80歳以上"
     assert np.isclose(len(population.BANDS), 17)
+
+
+def test_series_women_20_39_equals_the_files_every_year(mirror_dir, tmp_path):
+    from regionlib.cli import main
+
+    out = tmp_path / "w.csv"
+    assert main(["series", "women_20_39", "--years", "1995-2022", "-o", str(out)]) == 0
+    import pandas as pd
+
+    frame = pd.read_csv(out, dtype={"code": str})
+    assert frame.groupby("year").size().eq(1741).all()
+    totals = frame.groupby("year")["women_20_39"].sum()
+    for year in population.SERIES_YEARS["japanese"]:
+        rows = _raw_rows(population.dataset_name("japanese", year))
+        head = [str(c).replace("歳", "") for c in next(r for r in rows[:6] if "総数" in r)]
+        cols = [head.index(b) for b in ("20～24", "25～29", "30～34", "35～39")]
+        national = next(r for r in rows if str(r[1]).startswith("合計") and r[3] == "女")
+        assert totals[year] == sum(float(national[j]) for j in cols), year
+
+
+def test_register_shares_and_flows_back_to_1995(mirror_dir):
+    from regionlib import indicators, panel
+
+    assert indicators.years("births")[0] == 1994
+    assert indicators.years("aging_rate_registered") == list(range(1995, 2023))
+    assert indicators.info("women_20_39_share").unit == "%"
+    assert indicators.info("women_20_39@2000-2020%").unit == "%"
+    assert indicators.resolve("高齢化率") == "aging_rate"  # the census one keeps its label
+    s = panel.series(["aging_rate_registered", "births"], years="1995,2022")
+    rows = _raw_rows("juki-dynamics-japanese-1995")
+    national = next(r for r in rows if str(r[1]).startswith("合計"))
+    assert s[s.year == 2022]["births"].isna().all()  # births of 2022 are in no file here
+    assert s.attrs["missing"]["births"]["2022"]
+    s = panel.series("births", years="1994")
+    assert s["births"].sum() == float(national[8])  # 出生者数, FY1994
+    yubari = panel.series("aging_rate_registered", years="2022").set_index("code")
+    table = population.read_age("juki-age-japanese-2022")
+    old = sum(table.values.at["01209", f"total_{b}"] for b in ("65_69", "70_74", "75_79"))
+    old += table.values.at["01209", "total_80_plus"]
+    expected = old / table.values.at["01209", "total"] * 100
+    assert np.isclose(yubari.at["01209", "aging_rate_registered"], expected)
