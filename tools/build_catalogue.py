@@ -25,7 +25,7 @@ import csv
 import unicodedata
 from pathlib import Path
 
-from regionlib import datasets, indicators, readers
+from regionlib.data import datasets, indicators, readers
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "regionlib" / "catalogue.csv"
 COLUMNS = [

@@ -34,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import unicodedata
@@ -45,9 +44,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regionlib import _cache, datasets, readers
 from regionlib._errors import DataFormatError, UnknownNameError
 from regionlib._log import log
+from regionlib.data import _cache, datasets, readers
 
 __all__ = [
     "BANDS",
@@ -521,7 +520,7 @@ def read_dynamics(source: str | Path) -> readers.SourceTable:
 
 
 def _base() -> pd.Index:
-    from regionlib import panel
+    from regionlib.data import panel
 
     return panel._base(None).index
 
@@ -604,7 +603,7 @@ def _allocate_splits(table: readers.SourceTable) -> tuple[readers.SourceTable, l
 
 
 def _build(series: str, years: list[int]) -> pd.DataFrame:
-    from regionlib import table as tables
+    from regionlib.data import table as tables
 
     base = _base()
     frames = []
@@ -649,13 +648,8 @@ def _build(series: str, years: list[int]) -> pd.DataFrame:
     return out
 
 
-@functools.cache
-def _code_hash() -> str:
-    return _cache.file_sha256(__file__)
-
-
 def _parse_years(series: str, years: str | int | Iterable[int] | None) -> list[int]:
-    from regionlib import panel
+    from regionlib.data import panel
 
     wanted = panel.parse_years(years)
     have = list(SERIES_YEARS.get(series, ()))
@@ -702,11 +696,11 @@ def age_panel(
     UnknownNameError
         For an unknown series or a year the files lack.
     """
-    from regionlib import table as tables
+    from regionlib.data import table as tables
 
     chosen = _parse_years(series, years)
     hashes = [datasets.info(dataset_name(series, y)).sha256 for y in chosen]
-    hashes += [*tables._code_hashes(), _code_hash()]
+    hashes += list(tables._code_hashes())
     product = _cache.cached(
         "age-panel",
         hashes,

@@ -288,6 +288,7 @@ def _align(
 #: regionlib's own files that build the table: part of the identity of a cached table
 _CODE_FILES = (
     "readers.py",
+    "population.py",
     "indicators.py",
     "table.py",
     "boundaries.py",
