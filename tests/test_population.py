@@ -173,3 +173,27 @@ def test_register_shares_and_flows_back_to_1995(mirror_dir):
     old += table.values.at["01209", "total_80_plus"]
     expected = old / table.values.at["01209", "total"] * 100
     assert np.isclose(yubari.at["01209", "aging_rate_registered"], expected)
+
+
+def test_pyramid_png_and_html(mirror_dir, tmp_path):
+    from regionlib.cli import main
+    from regionlib.outputs import pyramid
+
+    png = tmp_path / "p.png"
+    assert main(["pyramid", "夕張市", "--years", "1995,2022", "-o", str(png)]) == 0
+    assert png.stat().st_size > 20_000
+    fig = pyramid.pyramid("夕張市", years="1995,2022")
+    data = fig.pyramid_data
+    assert sorted(data["year"].unique()) == [1995, 2022]
+    table = population.read_age("juki-age-japanese-1995")
+    row = data[(data.year == 1995) & (data.band == "20_24")].iloc[0]
+    assert row["female"] == table.values.at["01209", "female_20_24"]
+    shares = pyramid.pyramid_data("双葉町", years="2013,2022", series="total", shares=True)
+    assert np.isclose(shares.groupby("year")[["male", "female"]].sum().sum(axis=1), 100).all()
+    assert "避難" in shares.attrs["flag"]
+    html = tmp_path / "p.html"
+    assert main(["pyramid", "夕張市", "-o", str(html)]) == 0
+    assert "数値の表" in html.read_text(encoding="utf-8")
+    assert main(["pyramid", "夕張市", "--years", "1990", "-o", str(tmp_path / "x.png")]) == 2
+    assert main(["pyramid", "夕張市", "-o", str(tmp_path / "x.csv")]) == 2
+    assert not (tmp_path / "x.png").exists()

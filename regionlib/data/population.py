@@ -624,10 +624,12 @@ def _build(series: str, years: list[int]) -> pd.DataFrame:
         )
         diff = national_check(source, aligned)
         if diff:
+            # all residents: the files' own 合計 bands differ from their prefecture rows by a
+            # few dozen people; the municipalities add up to the prefectures
             log(
-                f"{source.source}: national totals differ from the sum of municipalities "
+                f"{source.source}: the file's 合計 row differs from the sum of municipalities "
                 f"({', '.join(f'{k} {v:+,.0f}' for k, v in list(diff.items())[:3])})",
-                WARNING,
+                WARNING if series == "japanese" else None,
                 ja=f"{source.source}: 全国計と市区町村の合計が一致しません",
             )
         missing = [c for c in base if c not in aligned.values.index]
