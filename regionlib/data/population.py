@@ -730,7 +730,7 @@ def collapse_top(panel: pd.DataFrame, top: int = 80) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The same columns; bands above ``top`` summed per code, year, sex and series.
+        The same columns; bands above ``top`` summed per value of every other column.
     """
     if top % 5 or not 5 <= top <= 80:
         raise UnknownNameError(f"top band {top}: choose a multiple of 5 from 5 to 80")
@@ -739,7 +739,7 @@ def collapse_top(panel: pd.DataFrame, top: int = 80) -> pd.DataFrame:
     upper = starts >= top
     if not upper.any():
         return panel
-    keys = [c for c in ("code", "year", "sex", "series") if c in panel.columns]
+    keys = [c for c in panel.columns if c not in ("band", "population")]
     head = panel[~upper]
     tail = (
         panel[upper]
