@@ -104,6 +104,13 @@ def register_project(sub: argparse._SubParsersAction) -> None:
         "use your own (official) projection for --classes",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="出力 / output .csv or .xlsx")
+    p.add_argument(
+        "--map",
+        metavar="FILE",
+        help="--classes の地図 / map of the change of women 20-39 and the classes: .html "
+        "(both, switchable) or .png/.pdf/.svg (the change with migration, classed at -50 and "
+        "-20 %%)",
+    )
     p.set_defaults(func=_project)
 
 
@@ -117,9 +124,14 @@ def _check_table_output(path: str | None) -> None:
 
 
 def _project(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from regionlib._errors import OutputError
     from regionlib.analysis import projection
 
     _check_table_output(args.output)
+    if args.map and Path(args.map).suffix.lower() not in (".html", ".png", ".pdf", ".svg"):
+        raise OutputError(f"{args.map}: write the map as .html, .png, .pdf or .svg")
     if args.backtest:
         return _backtest(args)
     if args.classes or args.projection:
@@ -238,4 +250,68 @@ def _classes(args: argparse.Namespace) -> int:
     if args.output:
         export.write_table(classes, args.output, ranks=False)
         print(f"-> {args.output}", file=sys.stderr)
+    if args.map:
+        print(f"-> {_classes_map(classes, args.map, source)}", file=sys.stderr)
     return 0
+
+
+_CLASS_LABEL = "分類（1 自立持続可能性・2 その他・3 ブラックホール型・4 消滅可能性）"
+
+
+def _classes_map(classes, path: str, source: str):
+    from pathlib import Path
+
+    from regionlib.data import boundaries
+    from regionlib.outputs import maps, printmaps
+
+    credit = (
+        "推計: regionlib 独自のコーホート変化率法（社人研の公式推計ではない）"
+        if source == "regionlib"
+        else f"推計: {source}"
+    )
+    base = boundaries.load_boundaries()
+    table = base[["pref_code", "prefecture", "name", "geometry"]].join(
+        classes[["women_20_39_change_migration", "women_20_39_change_closed", "class_code"]]
+    )
+    label = "20～39歳女性人口の変化率（2020→2050年）"
+    if Path(path).suffix.lower() == ".html":
+        m = maps.choropleth(
+            table,
+            ["women_20_39_change_migration", "women_20_39_change_closed", "class_code"],
+            bins={
+                "women_20_39_change_migration": [-50, -20, 0, 1000],
+                "women_20_39_change_closed": [-50, -20, 0, 1000],
+                "class_code": [1, 2, 3, 4],
+            },
+            scheme="user_defined",
+            palette={
+                "women_20_39_change_migration": "RdBu",
+                "women_20_39_change_closed": "RdBu",
+                "class_code": "YlOrRd",
+            },
+            label={
+                "women_20_39_change_migration": label + "・移動仮定",
+                "women_20_39_change_closed": label + "・封鎖",
+                "class_code": _CLASS_LABEL,
+            },
+            unit={
+                "women_20_39_change_migration": "%",
+                "women_20_39_change_closed": "%",
+                "class_code": "",
+            },
+            credits=[credit],
+            title="消滅可能性の分類と20～39歳女性人口の変化（regionlib の推計）",
+        )
+        return maps.save_html(m, path)
+    fig = printmaps.plot_choropleth(
+        table,
+        "women_20_39_change_migration",
+        scheme="user_defined",
+        bins=[-50, -20, 0, 1000],
+        palette="RdBu",
+        label=label + "・移動仮定",
+        unit="%",
+        credits=[credit],
+        title="20～39歳女性人口の変化率 2020→2050年（−50%以下 = 消滅可能性自治体）",
+    )
+    return printmaps.save_figure(fig, path)
