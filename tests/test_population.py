@@ -197,3 +197,14 @@ def test_pyramid_png_and_html(mirror_dir, tmp_path):
     assert main(["pyramid", "夕張市", "--years", "1990", "-o", str(tmp_path / "x.png")]) == 2
     assert main(["pyramid", "夕張市", "-o", str(tmp_path / "x.csv")]) == 2
     assert not (tmp_path / "x.png").exists()
+
+
+def test_profile_futures_hook(mirror_dir):
+    from regionlib.outputs import pyramid, report
+
+    futures = pyramid.profile_futures("01209", ["01331", "22306"])
+    assert len(futures["bars"]) == len(population.BANDS)
+    assert [line["label"] for line in futures["lines"]][0] == "この市区町村"
+    assert futures["lines"][1]["label"].startswith("類似市区町村（2）")
+    html = report.render_template("_futures.html.j2", d={"futures": futures})
+    assert "公式推計ではありません" in html and "人口ピラミッド" in html

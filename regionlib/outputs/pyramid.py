@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 from collections.abc import Iterable
@@ -33,7 +34,7 @@ from regionlib.data import codes, datasets, panel
 from regionlib.data import population as pop
 from regionlib.outputs import printmaps
 
-__all__ = ["FORMATS", "pyramid", "pyramid_data", "save_pyramid"]
+__all__ = ["FORMATS", "profile_futures", "pyramid", "pyramid_data", "save_pyramid"]
 
 FORMATS = (*printmaps.FORMATS, ".html")
 _MALE, _FEMALE = "#4a7ab5", "#c8524f"
@@ -274,3 +275,112 @@ def save_pyramid(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
         f"<details><summary>数値の表</summary>{table}</details></body></html>"
     )
     return write_text(path, page, what="pyramid")
+
+
+# --------------------------------------------------------------------------- profile hook
+
+_ROW_PX, _HALF_PX = 13, 140
+
+
+@functools.cache
+def _profile_panel() -> pd.DataFrame:
+    frame = pop.collapse_top(pop.age_panel("japanese", years=[1995, 2022]), 80)
+    return frame.set_index("code").sort_index()
+
+
+@functools.cache
+def _profile_projection() -> pd.DataFrame:
+    from regionlib.analysis import projection
+
+    totals = projection.project(to=2050, variants=["migration"]).totals
+    return totals.set_index(["code", "year"]).sort_index()
+
+
+def profile_futures(code: str, peers: Iterable[str]) -> dict | None:
+    """Return what a profile page shows of the population's future (template ``_futures``).
+
+    The pyramid of 1995 and 2022 (register, Japanese residents) as SVG bar widths, and the
+    projection to 2050 (regionlib's own, with migration) of the municipality, the median of
+    its peers and its prefecture. Panel and projection are read once per process.
+
+    Parameters
+    ----------
+    code
+        The municipality.
+    peers
+        Its peers' codes.
+
+    Returns
+    -------
+    dict or None
+        None when the register has no one there.
+    """
+    frame = _profile_panel()
+    if code not in frame.index:
+        return None
+    rows = frame.loc[[code]]
+    wide = rows.pivot_table(
+        index="band", columns=["year", "sex"], values="population", observed=True
+    ).reindex(list(pop.BANDS))
+    peak = float(np.nanmax(wide.to_numpy())) or 1.0
+    bars = []
+    for i, band in enumerate(reversed(pop.BANDS)):
+        y = i * _ROW_PX
+        cell = wide.loc[band]
+        bars.append(
+            {
+                "label": pop.band_label(band),
+                "y": y,
+                **{
+                    f"{sex}_{year}": round(float(cell[(year, sex)]) / peak * _HALF_PX, 1)
+                    for year in (1995, 2022)
+                    for sex in pop.SEXES
+                },
+            }
+        )
+    totals = _profile_projection()
+
+    def change(codes: list[str], column: str) -> float:
+        have = [c for c in codes if (c, 2022) in totals.index]
+        if not have:
+            return float("nan")
+        first = totals.loc[[(c, 2022) for c in have], column].sum()
+        last = totals.loc[[(c, 2050) for c in have], column].sum()
+        return (last / first - 1) * 100 if first else float("nan")
+
+    peer_list = [p for p in peers if (p, 2022) in totals.index]
+    pref = [c for c in totals.index.get_level_values(0).unique() if c[:2] == code[:2]]
+    lines = []
+    for label, members in (("この市区町村", [code]), ("都道府県", pref)):
+        lines.append(
+            {
+                "label": label,
+                "population": change(members, "population"),
+                "women": change(members, "women_20_39"),
+            }
+        )
+    if peer_list:
+        lines.insert(
+            1,
+            {
+                "label": f"類似市区町村（{len(peer_list)}）の中央値",
+                "population": float(np.median([change([p], "population") for p in peer_list])),
+                "women": float(np.median([change([p], "women_20_39") for p in peer_list])),
+            },
+        )
+    return {
+        "bars": bars,
+        "height": len(bars) * _ROW_PX + 16,
+        "half": _HALF_PX,
+        "population_2050": float(totals.at[(code, 2050), "population"]),
+        "lines": [
+            {**line, "population": _pct(line["population"]), "women": _pct(line["women"])}
+            for line in lines
+        ],
+        "source": source_line("japanese", [2022]),
+        "flag": _flag(code, [2022]),
+    }
+
+
+def _pct(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:+.1f}%"
