@@ -53,7 +53,7 @@ def test_fiscal_strength_index_for_every_fiscal_year():
     assert indicators.years("fiscal_strength_index") == list(range(2005, 2022))
     for item in ("current_balance_ratio", "real_debt_service_ratio", "laspeyres_index"):
         assert 2021 in indicators.years(item)
-    assert indicators.years("population_registered") == list(range(2016, 2023))
+    assert indicators.years("population_registered") == list(range(1995, 2023))
     assert indicators.years("natural_change_rate") == list(range(2015, 2020))
 
 

@@ -8,7 +8,11 @@ this script does not know) are kept as they are; the rows of the groups ``ssdse`
   taken from the latest edition that holds that year, as the published count; and rates where
   they mean something (per 1,000 or 10,000 inhabitants, per inhabitant, shares of a total);
 - every 住民基本台帳 column (population, households, births, deaths, moves in and out, natural
-  and social change; flows are dated by the calendar year they happened in);
+  and social change; flows are dated by the year they happened in), from the CSV files
+  (2016-2022) and, before them, the 人口動態 workbooks (1995-2015);
+- the 住基 age workbooks (group ``juki_age``): population by 5-year band and sex of Japanese
+  residents every year 1995-2022, women aged 20-39 (count, share), the register's aging,
+  child and working-age shares, and women 20-39 of all residents (2013-2022);
 - every 主要財政指標 column, FY2005-FY2021 (FY2021 from the archive);
 - the すがた income items.
 
@@ -21,7 +25,7 @@ import csv
 import unicodedata
 from pathlib import Path
 
-from regionlib import datasets, readers
+from regionlib.data import datasets, indicators, readers
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "regionlib" / "catalogue.csv"
 COLUMNS = [
@@ -39,7 +43,7 @@ COLUMNS = [
     "credit",
     "kind",
 ]
-GENERATED = ("ssdse", "juki", "fiscal", "income", "money")
+GENERATED = ("ssdse", "juki", "fiscal", "income", "money", "juki_age")
 EDITIONS = range(2018, 2027)
 
 # SSDSE-A rates: numerator item -> (denominator, scale, unit, name suffix, label suffix)
@@ -254,16 +258,33 @@ _JUKI = {
 }
 
 
+def _juki_sources() -> list[tuple[int, str, str]]:
+    """(file year, dataset, flow period) of every 住基 population file, oldest first."""
+    out = []
+    for file_year in range(1995, 2016):
+        kind = "japanese" if file_year <= 2012 else "total"
+        if file_year <= 2013:
+            period = f"fiscal year {file_year - 1} (April {file_year - 1} to March {file_year})"
+        else:
+            period = f"calendar {file_year - 1}"
+        out.append((file_year, f"juki-dynamics-{kind}-{file_year}", period))
+    out += [(y, f"juki-{y}", f"calendar {y - 1}") for y in range(2016, 2023)]
+    return out
+
+
 def _juki_rows() -> list[dict]:
     rows = []
     credit = datasets.info("juki-2020").credit
-    for file_year in range(2016, 2023):
-        dataset = f"juki-{file_year}"
-        table = readers.read_juki(dataset)
+    for file_year, dataset, period in _juki_sources():
+        table = indicators.read_source(dataset)
+        when_stock = "31 March" if file_year <= 2013 else "1 January"
+        who = "Japanese residents" if file_year <= 2012 else "all residents"
         for item in table.items.index:
+            if str(item) not in _JUKI:
+                continue
             name, label, unit, flow = _JUKI[str(item)]
             year = file_year - 1 if flow else file_year
-            when = f"calendar {year}" if flow else f"1 January {year}"
+            when = period if flow else f"{when_stock} {year}"
             rows.append(
                 _row(
                     name,
@@ -273,7 +294,7 @@ def _juki_rows() -> list[dict]:
                     dataset,
                     item,
                     group="juki",
-                    description=f"住民基本台帳 ({dataset}), {when}.",
+                    description=f"住民基本台帳 ({dataset}), {when}, {who}.",
                     credit=credit,
                     kind="net" if str(item).endswith("_change") else "",
                 )
@@ -291,8 +312,129 @@ def _juki_rows() -> list[dict]:
                         1000,
                         "population is 0",
                         "juki",
-                        f"{label} in calendar {year} per 1,000 registered residents on "
-                        f"1 January {file_year}.",
+                        f"{label} in {period} per 1,000 registered residents on "
+                        f"{when_stock} {file_year} ({who}).",
+                        credit,
+                    )
+                )
+    return rows
+
+
+_SEX_JA = {"total": "", "male": "男性", "female": "女性"}
+_AGE_SHARES = {
+    # name: (label, first band, last band (None: open), description)
+    "child_share_registered": ("住基年少人口割合（15歳未満）", 0, 10, "aged 0-14"),
+    "working_age_share_registered": ("住基生産年齢人口割合（15～64歳）", 15, 60, "aged 15-64"),
+    "aging_rate_registered": ("住基高齢化率（65歳以上人口の割合）", 65, None, "aged 65 or over"),
+}
+
+
+def _bands(first: int, last: int | None) -> list[str]:
+    from regionlib.data.population import BANDS
+
+    return [
+        b
+        for b in BANDS
+        if int(b.split("_")[0]) >= first and (last is None or int(b.split("_")[0]) <= last)
+    ]
+
+
+def _sum(items: list[str]) -> str:
+    return " + ".join(items)
+
+
+def _age_rows() -> list[dict]:
+    from regionlib.data import population
+
+    credit = datasets.info("juki-age-japanese-2022").credit
+    rows = []
+    women = _sum([f"female_{b}" for b in ("20_24", "25_29", "30_34", "35_39")])
+    for series, years in population.SERIES_YEARS.items():
+        for year in years:
+            dataset = population.dataset_name(series, year)
+            when = f"{'31 March' if year <= 2013 else '1 January'} {year}"
+            if series == "total":
+                rows.append(
+                    _row(
+                        "women_20_39_all_residents",
+                        year,
+                        "20～39歳女性人口（住基・外国人住民を含む）",
+                        "人",
+                        dataset,
+                        women,
+                        group="juki_age",
+                        description=f"Women aged 20-39, all residents (Japanese and foreign), "
+                        f"住民基本台帳 ({dataset}), {when}.",
+                        credit=credit,
+                    )
+                )
+                continue
+            table = indicators.read_source(dataset)
+            what = f"Japanese residents, 住民基本台帳 ({dataset}), {when}"
+            for item in table.values.columns:
+                sex, _, band = str(item).partition("_")
+                if not band:
+                    continue
+                ja = population.band_label(band)
+                rows.append(
+                    _row(
+                        f"population_{sex}_{band}" if sex != "total" else f"population_{band}",
+                        year,
+                        f"{ja}{_SEX_JA[sex]}人口（住基・日本人）",
+                        "人",
+                        dataset,
+                        item,
+                        group="juki_age",
+                        description=f"{sex.capitalize()} population aged "
+                        f"{band.replace('_plus', ' or over').replace('_', '-')}, {what}.",
+                        credit=credit,
+                    )
+                )
+            rows.append(
+                _row(
+                    "women_20_39",
+                    year,
+                    "20～39歳女性人口（住基・日本人）",
+                    "人",
+                    dataset,
+                    women,
+                    group="juki_age",
+                    description=f"Women aged 20-39 (the measure of the 人口戦略会議 2024 report), "
+                    f"{what}.",
+                    credit=credit,
+                )
+            )
+            rows.append(
+                _row(
+                    "women_20_39_share",
+                    year,
+                    "20～39歳女性の割合（住基・日本人、総人口に占める）",
+                    "%",
+                    dataset,
+                    women,
+                    "total",
+                    100,
+                    "population is 0",
+                    "juki_age",
+                    f"Women aged 20-39 in % of the population, {what}.",
+                    credit,
+                )
+            )
+            for name, (label, first, last, desc) in _AGE_SHARES.items():
+                rows.append(
+                    _row(
+                        name,
+                        year,
+                        label,
+                        "%",
+                        dataset,
+                        _sum([f"total_{b}" for b in _bands(first, last)]),
+                        "total",
+                        100,
+                        "population is 0",
+                        "juki_age",
+                        f"Share of the population {desc}, {what} (every age is known in the "
+                        "register; the census shares leave out people of unknown age).",
                         credit,
                     )
                 )
@@ -555,7 +697,15 @@ def main() -> None:
         if row.get("kind") not in KINDS:
             msg = f"catalogue.csv: hand-written row {row['name']} ({row['year']}) needs a kind ({', '.join(KINDS)})"
             raise SystemExit(msg)
-    rows = kept + _ssdse_rows() + _juki_rows() + _fiscal_rows() + _income_rows() + _money_rows()
+    rows = (
+        kept
+        + _ssdse_rows()
+        + _juki_rows()
+        + _age_rows()
+        + _fiscal_rows()
+        + _income_rows()
+        + _money_rows()
+    )
     with CATALOGUE.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
         writer.writeheader()

@@ -107,8 +107,8 @@ class Indicator:
     credit
         Credit line(s) of the sources.
     group
-        ``curated`` (hand-written), ``ssdse``, ``juki``, ``fiscal``, ``income`` (generated
-        from the raw files) or ``user`` (:func:`register`).
+        ``curated`` (hand-written), ``ssdse``, ``juki``, ``juki_age``, ``fiscal``, ``income``
+        (generated from the raw files) or ``user`` (:func:`register`).
     kind
         What the value is, which decides how it changes: ``count`` (people, households,
         establishments, events), ``amount`` (money, area), ``average`` (per person, household
@@ -919,13 +919,16 @@ def read_source(name: str) -> readers.SourceTable:
     ----------
     name
         Registry name of an indicator source (``ssdse-a-*``, ``juki-*``, ``income-*``,
-        ``fiscal-*``, ``furusato-*``, ``koufuzei-*``).
+        ``fiscal-*``, ``furusato-*``, ``koufuzei-*``; the 住基 age and dynamics
+        workbooks ``juki-age-*`` and ``juki-dynamics-*``).
 
     Returns
     -------
     SourceTable
         What the reader returns. Do not modify it: it is shared.
     """
+    from regionlib.data import population
+
     entry = datasets.info(name)
     if name == "fiscal-archive":
         return readers.read_fiscal(2021)
@@ -948,6 +951,8 @@ def read_source(name: str) -> readers.SourceTable:
         "juki-csv": readers.read_juki,
         "sugata-csv": readers.read_income,
         "fiscal-xls": readers.read_fiscal,
+        "juki-age-xls": population.read_age,
+        "juki-dynamics-xls": population.read_dynamics,
     }.get(entry.format)
     if reader is None:
         msg = f"dataset '{name}' (format {entry.format}) is not an indicator source"

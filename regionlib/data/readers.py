@@ -314,6 +314,68 @@ _JUKI_COLUMNS = {
 _JUKI_SUBTOTALS = frozenset({"島しょ"})
 
 
+def juki_set_aside() -> dict[str, list[str]]:
+    """Return the empty lists of rows a 住基 table sets aside, by kind."""
+    return {
+        "total": [],
+        "prefecture": [],
+        "ward": [],
+        "district": [],
+        "subtotal": [],
+        "uncoded": [],
+    }
+
+
+def juki_row_code(row: list[str], set_aside: dict[str, list[str]], where: str) -> str | None:
+    """Return the 5-digit code of a 住基 data row, or None for a row that is set aside.
+
+    The one rule of every 住基 layout (CSV and workbooks, 1995-2022): the national 合計 row,
+    prefecture rows (``010006``), 郡 total rows (made-up codes), 東京都 島しょ, rows without a
+    code (the 北方領土 villages, never with residents) and designated-city wards are recorded in ``set_aside`` and never kept as municipalities.
+
+    Parameters
+    ----------
+    row
+        Cells as text: code (6 digits), prefecture, municipality name, ...
+    set_aside
+        Lists by kind (:func:`juki_set_aside`), appended to.
+    where
+        File and line, for the error of a bad code.
+
+    Returns
+    -------
+    str or None
+        The code, or None when the row was set aside.
+    """
+    raw_code = row[0]
+    pref = row[1].strip().rstrip("*").strip() if len(row) > 1 else ""
+    muni = row[2].strip().rstrip("*").strip() if len(row) > 2 else ""
+    muni = "" if muni == "-" else muni
+    if pref == "合計":
+        set_aside["total"].append(f"{raw_code or '-'} {pref}")
+        return None
+    if raw_code in ("", "-") and muni in _JUKI_SUBTOTALS:
+        set_aside["subtotal"].append(f"- {pref}{muni}")
+        return None
+    if raw_code in ("", "-"):  # 北方領土 villages (no code, no residents) and the like
+        set_aside["uncoded"].append(f"- {pref}{muni}")
+        return None
+    if len(raw_code) == 6 and raw_code[2:5] == "000":
+        set_aside["prefecture"].append(f"{raw_code[:5]} {pref}")
+        return None
+    if re.fullmatch(r".+郡", muni):  # 郡 total row: a made-up code, not a municipality
+        set_aside["district"].append(f"{raw_code} {pref}{muni}")
+        return None
+    if muni in _JUKI_SUBTOTALS:  # 東京都島しょ: the sum of the nine island municipalities
+        set_aside["subtotal"].append(f"{raw_code} {pref}{muni}")
+        return None
+    code = _code5(raw_code, where)
+    if code[2] == "1" and code[:2] != "13" and re.fullmatch(r".+市.+区", muni):
+        set_aside["ward"].append(f"{code} {muni}")
+        return None
+    return code
+
+
 def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable:
     """Read a 住民基本台帳 population CSV (``市区町村別人口_YYYY.csv``).
 
@@ -350,36 +412,15 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
     header_at = heads[-1]
     short = len(rows[header_at]) < 10  # 2021/2022 layout: code, prefecture, name, population
     spec = {3: _JUKI_COLUMNS[5]} if short else _JUKI_COLUMNS
-    set_aside: dict[str, list[str]] = {
-        "total": [],
-        "prefecture": [],
-        "ward": [],
-        "district": [],
-        "subtotal": [],
-    }
+    set_aside = juki_set_aside()
     body, lines, codes = [], [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not any(row):
             continue
         if not row[0].isdigit() and not any(row[1:]):
             continue  # a note below the table (注：…)
-        raw_code, pref, muni = row[0], row[1], (row[2] if len(row) > 2 else "")
-        muni = "" if muni == "-" else muni
-        if raw_code in ("", "-") or pref == "合計":
-            set_aside["total"].append(f"{raw_code or '-'} {pref}")
-            continue
-        if len(raw_code) == 6 and raw_code[2:5] == "000":
-            set_aside["prefecture"].append(f"{raw_code[:5]} {pref}")
-            continue
-        if re.fullmatch(r".+郡", muni):  # 郡 total row: a made-up code, not a municipality
-            set_aside["district"].append(f"{raw_code} {pref}{muni}")
-            continue
-        if muni in _JUKI_SUBTOTALS:  # 東京都島しょ: the sum of the nine island municipalities
-            set_aside["subtotal"].append(f"{raw_code} {pref}{muni}")
-            continue
-        code = _code5(raw_code, f"{where}, line {i}")
-        if code[2] == "1" and code[:2] != "13" and re.fullmatch(r".+市.+区", muni):
-            set_aside["ward"].append(f"{code} {muni}")
+        code = juki_row_code(row, set_aside, f"{where}, line {i}")
+        if code is None:
             continue
         body.append(row)
         lines.append(i)

@@ -157,39 +157,54 @@ class JoinReport:
 def _merge(
     table: readers.SourceTable, new_index: pd.Index
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
-    """Combine rows that map to the same current code: counts summed, ratios left missing."""
+    """Combine rows that map to the same current code: counts summed, ratios left missing.
+
+    Vectorised over groups (a 1995 source has 1,500 merged rows and dozens of columns).
+    """
     values, reasons, names = table.values, table.reasons, table.names
     additive = (
         table.items["additive"].reindex(values.columns).fillna(True).astype(bool).to_numpy()
         if "additive" in table.items
         else np.ones(values.shape[1], dtype=bool)
     )
-    positions = pd.Series(np.arange(len(new_index)), index=new_index)
-    groups = positions.groupby(level=0).agg(list)
-    keep = [g[0] for g in groups]
-    out_values = values.iloc[keep].to_numpy(copy=True)
-    out_reasons = reasons.iloc[keep].astype(object).to_numpy(copy=True)
+    ids, uniques = pd.factorize(pd.Index(new_index, dtype="str"), sort=True)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    sizes = np.diff(np.r_[starts, len(ids)])
+    keep = order[starts]  # the first source row of each current code
+    vals = values.to_numpy(dtype=float)
+    why = reasons.astype(object).to_numpy()
+    out_values = vals[keep].copy()
+    out_reasons = why[keep].copy()
     merged = []
-    for k, (code, members) in enumerate(groups.items()):
-        if len(members) < 2:
-            continue
-        olds = [str(values.index[m]) for m in members]
-        merged.append(f"{code} <- {', '.join(olds)}")
-        block = values.iloc[members].to_numpy()
-        why = reasons.iloc[members].astype(object).to_numpy()
-        out_values[k] = np.where(additive, block.sum(axis=0), np.nan)
-        first_reason = [
-            next((f"{olds[i]}: {w}" for i, w in enumerate(col) if not pd.isna(w)), None)
-            for col in why.T
-        ]
-        combined = np.where(
-            additive,
-            np.array(first_reason, dtype=object),
-            "municipalities merged since: an index or ratio cannot be combined",
-        )
-        out_values[k][~pd.isna(combined)] = np.nan
-        out_reasons[k] = combined
-    index = pd.Index(groups.index, name="code", dtype="str")
+    multi = np.flatnonzero(sizes > 1)
+    if len(multi):
+        v_sorted, w_sorted = vals[order], why[order]
+        olds = values.index.to_numpy(dtype=object)[order]
+        summed = np.add.reduceat(v_sorted, starts, axis=0)
+        has = ~pd.isna(w_sorted)
+        big = len(order)
+        rows = np.where(has, np.arange(big)[:, None], big)
+        first = np.minimum.reduceat(rows, starts, axis=0)
+        for k in multi:
+            members = olds[starts[k] : starts[k] + sizes[k]]
+            merged.append(f"{uniques[k]} <- {', '.join(map(str, members))}")
+            at = first[k]
+            found = at < big
+            first_reason = np.full(len(at), None, dtype=object)
+            for j in np.flatnonzero(found):
+                first_reason[j] = f"{olds[at[j]]}: {w_sorted[at[j], j]}"
+            combined = np.where(
+                additive,
+                first_reason,
+                "municipalities merged since: an index or ratio cannot be combined",
+            )
+            row = np.where(additive, summed[k], np.nan)
+            row[~pd.isna(combined)] = np.nan
+            out_values[k] = row
+            out_reasons[k] = combined
+    index = pd.Index(uniques, name="code", dtype="str")
     out = pd.DataFrame(out_values, index=index, columns=values.columns)
     why_out = pd.DataFrame(out_reasons, index=index, columns=values.columns).astype("string")
     names_out = names.iloc[keep].set_axis(index)
@@ -273,6 +288,7 @@ def _align(
 #: regionlib's own files that build the table: part of the identity of a cached table
 _CODE_FILES = (
     "readers.py",
+    "population.py",
     "indicators.py",
     "table.py",
     "boundaries.py",

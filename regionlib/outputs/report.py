@@ -1016,6 +1016,7 @@ def profile(
         "good_practice": _good_practice(context, code),
         "headline": _headline(values),
         "changes": _changes(context, code),
+        "futures": _futures(code, peer_codes),
         "peers": peer_rows,
         "peer_indicators": [indicators.info(n).label for n in context.peer_indicators],
         "peers_missing": missing_peers,
@@ -1056,6 +1057,13 @@ def profile(
         cited=used,
         make_tables=lambda: _tables(context, code, values, peer_codes, peer_table),
     )
+
+
+def _futures(code: str, peers: list[str]) -> dict | None:
+    """Return the pyramid and 2050 projection of the page (partial ``_futures.html.j2``)."""
+    from regionlib.outputs import pyramid
+
+    return pyramid.profile_futures(code, peers)
 
 
 @functools.cache
