@@ -349,28 +349,6 @@ def test_full_disk_is_one_line_for_every_format(tiny_fs, grid, capsys):
     assert "Exception ignored" not in capsys.readouterr().err
 
 
-@pytest.fixture
-def tiny_fs(tmp_path):
-    """A 64 KiB tmpfs (needs root and CAP_SYS_ADMIN)."""
-    import shutil
-
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip("mount not permitted here")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def test_a_mount_point_is_refused_before_work(tiny_fs):
     (tiny_fs / "x").write_text("x")
     with pytest.raises(OutputError, match="it is a mount point"):
