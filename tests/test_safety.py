@@ -376,6 +376,24 @@ def test_bad_od_files_are_one_line(tmp_path, capsys, content, message):
     assert message in _one_error(capsys, "functional")
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("mine.csv", b"", "mine.csv: 空のファイルです / the file is empty"),
+        ("mine.csv", b"\x00\x01\x02garbage" * 100, "mine.csv: テキストではありません"),
+        ("mine.xlsx", b"code,x\n01100,1\n", "mine.xlsx: 読めないブックです"),
+        ("mine.xlsx", b"\xd0\xcf\x11\xe0old", "an old Excel .xls workbook"),
+        ("mine.csv", b'code,x\n"01100,1\n', "mine.csv: CSV として読めません"),
+        ("mine.csv", b"code,x\n", "no data rows below the header"),
+    ],
+)
+def test_bad_join_files_are_one_line(tmp_path, capsys, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["table", "--join", str(path), "-o", str(tmp_path / "t.csv")]) == 2
+    assert message in _one_error(capsys, "table")
+
+
 def test_shift_jis_and_utf16_user_files_are_read(tmp_path):
     from regionlib.regions import functional
 
