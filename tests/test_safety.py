@@ -439,7 +439,7 @@ def test_the_header_is_checked_before_the_rest_is_read(tmp_path, monkeypatch):
         _userfile.read_user_file(path, header=header)
     assert max(decoded) <= 1 << 16
     decoded.clear()
-    with pytest.raises(DataFormatError, match="big.csv: no code or name column"):
+    with pytest.raises(DataFormatError, match=r"big\.csv: no code or name column"):
         userdata.read_user_table(path)  # a join file: its key column, looked for first
     assert max(decoded) <= 1 << 16
 
