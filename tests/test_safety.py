@@ -228,6 +228,14 @@ def test_registered_labels_and_credits_are_never_formulas(tmp_path):
     assert any("［利用者データ］" in v for v in texts)
 
 
+def test_a_joined_file_is_credited_as_the_users(tmp_path):
+    frame = pd.DataFrame({"mine": [1.0]}, index=pd.Index(["01100"], name="code"))
+    frame.attrs["user_join_report"] = userdata.UserJoinReport("mine.csv", "code", 1, 1, ["mine"])
+    assert userdata.user_credits(frame) == ["利用者データ / user data: mine.csv"]
+    texts = [v for _, _, v in _xlsx_cells(export.write_table(frame, tmp_path / "t.xlsx"))]
+    assert "利用者データ / user data: mine.csv" in texts
+
+
 # --- no impersonation ------------------------------------------------------------------------
 
 

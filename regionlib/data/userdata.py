@@ -34,7 +34,7 @@ from regionlib._log import log
 from regionlib.data import codes as _codes
 from regionlib.data import match, readers
 
-__all__ = ["UserJoinReport", "join_user_table", "read_user_table"]
+__all__ = ["UserJoinReport", "join_user_table", "read_user_table", "user_credits"]
 
 _CODE_COLUMNS = (
     "code",
@@ -225,6 +225,16 @@ def check_clashes(frame: pd.DataFrame, where: str, *, rename: bool = False) -> p
         ja=f"{where}: 公式の指標と同じ名前の列を利用者の列として改名しました（{shown}）",
     )
     return frame.rename(columns=renamed)
+
+
+def user_credits(frame: pd.DataFrame) -> list[str]:
+    """Return the credit line of the user's file joined to ``frame`` (none if none was).
+
+    Maps and workbooks print it, so the user's values are credited as the user's, never as a
+    catalogue source's.
+    """
+    report = frame.attrs.get("user_join_report")
+    return [f"利用者データ / user data: {report.source}"] if report is not None else []
 
 
 def _key_columns(columns: list[str], where: str) -> None:
