@@ -47,7 +47,7 @@ class _Tee:
         return getattr(self.stream, name)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, trylast=True)  # inside the capture: sees what it captures
 def pytest_runtest_call(item):
     """Fail a test whose stderr (CLI errors, warnings, "Exception ignored") holds a traceback."""
     tee = _Tee(sys.stderr)
