@@ -12,6 +12,8 @@ a test does to the command line or the library, the user never sees one.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,7 +47,7 @@ class _Tee:
         return getattr(self.stream, name)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, trylast=True)  # inside the capture: sees what it captures
 def pytest_runtest_call(item):
     """Fail a test whose stderr (CLI errors, warnings, "Exception ignored") holds a traceback."""
     tee = _Tee(sys.stderr)
@@ -59,6 +61,26 @@ def pytest_runtest_call(item):
     if "Traceback (most recent call last)" in written or "Exception ignored" in written:
         raise AssertionError(f"a traceback reached stderr:\n{written[-2000:]}")
     return result
+
+
+@pytest.fixture
+def tiny_fs(tmp_path):
+    """A 64 KiB tmpfs mounted at a temporary folder (needs root and CAP_SYS_ADMIN)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mount not permitted here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 @pytest.fixture(scope="session")

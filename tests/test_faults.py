@@ -602,29 +602,6 @@ def test_print_maps_are_byte_identical_between_runs(grid, tmp_path, suffix):
 # --- a real small file system: full, then read-only (skipped where mounting is not allowed) ----
 
 
-@pytest.fixture
-def tiny_fs(tmp_path):
-    """A 64 KiB tmpfs mounted at a temporary folder (needs root and CAP_SYS_ADMIN)."""
-    import shutil
-    import subprocess
-
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"mount not permitted here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def test_full_then_read_only_file_system(tiny_fs):
     import subprocess
 

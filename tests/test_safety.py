@@ -228,6 +228,14 @@ def test_registered_labels_and_credits_are_never_formulas(tmp_path):
     assert any("［利用者データ］" in v for v in texts)
 
 
+def test_a_joined_file_is_credited_as_the_users(tmp_path):
+    frame = pd.DataFrame({"mine": [1.0]}, index=pd.Index(["01100"], name="code"))
+    frame.attrs["user_join_report"] = userdata.UserJoinReport("mine.csv", "code", 1, 1, ["mine"])
+    assert userdata.user_credits(frame) == ["利用者データ / user data: mine.csv"]
+    texts = [v for _, _, v in _xlsx_cells(export.write_table(frame, tmp_path / "t.xlsx"))]
+    assert "利用者データ / user data: mine.csv" in texts
+
+
 # --- no impersonation ------------------------------------------------------------------------
 
 
@@ -349,28 +357,6 @@ def test_full_disk_is_one_line_for_every_format(tiny_fs, grid, capsys):
     assert "Exception ignored" not in capsys.readouterr().err
 
 
-@pytest.fixture
-def tiny_fs(tmp_path):
-    """A 64 KiB tmpfs (needs root and CAP_SYS_ADMIN)."""
-    import shutil
-
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip("mount not permitted here")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def test_a_mount_point_is_refused_before_work(tiny_fs):
     (tiny_fs / "x").write_text("x")
     with pytest.raises(OutputError, match="it is a mount point"):
@@ -396,6 +382,24 @@ def test_bad_od_files_are_one_line(tmp_path, capsys, content, message):
     path.write_bytes(content)
     assert main(["functional", "--flows", str(path), "-o", str(tmp_path / "cz.csv")]) == 2
     assert message in _one_error(capsys, "functional")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("mine.csv", b"", "mine.csv: 空のファイルです / the file is empty"),
+        ("mine.csv", b"\x00\x01\x02garbage" * 100, "mine.csv: テキストではありません"),
+        ("mine.xlsx", b"code,x\n01100,1\n", "mine.xlsx: 読めないブックです"),
+        ("mine.xlsx", b"\xd0\xcf\x11\xe0old", "an old Excel .xls workbook"),
+        ("mine.csv", b'code,x\n"01100,1\n', "mine.csv: CSV として読めません"),
+        ("mine.csv", b"code,x\n", "no data rows below the header"),
+    ],
+)
+def test_bad_join_files_are_one_line(tmp_path, capsys, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["table", "--join", str(path), "-o", str(tmp_path / "t.csv")]) == 2
+    assert message in _one_error(capsys, "table")
 
 
 def test_shift_jis_and_utf16_user_files_are_read(tmp_path):
@@ -441,6 +445,10 @@ def test_the_header_is_checked_before_the_rest_is_read(tmp_path, monkeypatch):
 
     with pytest.raises(DataFormatError, match=r"no code column in \['a', 'b', 'c'\]"):
         _userfile.read_user_file(path, header=header)
+    assert max(decoded) <= 1 << 16
+    decoded.clear()
+    with pytest.raises(DataFormatError, match=r"big\.csv: no code or name column"):
+        userdata.read_user_table(path)  # a join file: its key column, looked for first
     assert max(decoded) <= 1 << 16
 
 

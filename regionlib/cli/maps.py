@@ -120,8 +120,12 @@ def _map(args: argparse.Namespace) -> int:
         rename_clashes=args.rename_clashes,
     )
     names = [n if n in frame.columns else indicators.resolve(n) for n in requested]
+    credits = []
     if args.join:
+        from regionlib.data.userdata import user_credits
+
         say_join_report(frame.attrs["user_join_report"], args.report)
+        credits = user_credits(frame)  # the user's values, credited as the user's
     if suffix in PRINT_SUFFIXES:  # import only the kind of map drawn
         from regionlib.outputs import printmaps
 
@@ -155,6 +159,7 @@ def _map(args: argparse.Namespace) -> int:
             palette=args.palette,
             title=args.title,
             page=args.page,
+            credits=credits,
         )
         printmaps.save_figure(fig, out)
     else:
@@ -170,7 +175,7 @@ def _map(args: argparse.Namespace) -> int:
         if years:
             m = maps.choropleth_years(frame, base, years, **options)
         else:
-            m = maps.choropleth(frame, names, bins=args.bins, **options)
+            m = maps.choropleth(frame, names, bins=args.bins, credits=credits, **options)
         maps.save_html(m, out, offline=not args.online)
     print(f"{out} ({out.stat().st_size / 1e6:.2f} MB, {len(frame)} 市区町村)", file=sys.stderr)
     return 0

@@ -34,7 +34,7 @@ from regionlib._log import log
 from regionlib.data import codes as _codes
 from regionlib.data import match, readers
 
-__all__ = ["UserJoinReport", "join_user_table", "read_user_table"]
+__all__ = ["UserJoinReport", "join_user_table", "read_user_table", "user_credits"]
 
 _CODE_COLUMNS = (
     "code",
@@ -163,7 +163,10 @@ def read_user_table(path: str | Path, *, rename_clashes: bool = False) -> pd.Dat
         raise DataFormatError(
             f"{path.name}: join a .csv or .xlsx file, not {suffix or 'no suffix'}"
         )
-    frame = _userfile.read_user_file(path, what="file")
+    # the key column is looked for in the header, before a large file is read whole
+    frame = _userfile.read_user_file(
+        path, what="file", header=lambda columns: _key_columns(columns, path.name)
+    )
     return check_clashes(frame, path.name, rename=rename_clashes)
 
 
@@ -222,6 +225,26 @@ def check_clashes(frame: pd.DataFrame, where: str, *, rename: bool = False) -> p
         ja=f"{where}: 公式の指標と同じ名前の列を利用者の列として改名しました（{shown}）",
     )
     return frame.rename(columns=renamed)
+
+
+def user_credits(frame: pd.DataFrame) -> list[str]:
+    """Return the credit line of the user's file joined to ``frame`` (none if none was).
+
+    Maps and workbooks print it, so the user's values are credited as the user's, never as a
+    catalogue source's.
+    """
+    report = frame.attrs.get("user_join_report")
+    return [f"利用者データ / user data: {report.source}"] if report is not None else []
+
+
+def _key_columns(columns: list[str], where: str) -> None:
+    """Refuse a file with neither a code nor a name column."""
+    if _find(columns, _CODE_COLUMNS) is None and _find(columns, _NAME_COLUMNS) is None:
+        msg = (
+            f"{where}: no code or name column; name one column 'code' (or コード, 団体コード) "
+            "or 'name' (or 市区町村名), found: " + ", ".join(columns)
+        )
+        raise DataFormatError(msg)
 
 
 def _find(columns: list[str], wanted: tuple[str, ...]) -> str | None:
@@ -394,11 +417,7 @@ def join_user_table(
     name_col = _find(columns, _NAME_COLUMNS)
     pref_col = _find(columns, _PREF_COLUMNS)
     if code_col is None and name_col is None:
-        msg = (
-            f"{where}: no code or name column; name one column 'code' (or コード, 団体コード) "
-            "or 'name' (or 市区町村名), found: " + ", ".join(columns)
-        )
-        raise DataFormatError(msg)
+        _key_columns(columns, where)  # raises, naming the columns found
     value_cols = [c for c in columns if c not in (code_col, name_col, pref_col)]
     if not value_cols:
         raise DataFormatError(f"{where}: no value columns besides the code and name columns")

@@ -295,8 +295,9 @@ def write_xlsx(
         names, with_ranks = _data_sheet(wb.create_sheet(name), table, index=index, ranks=ranks)
         used += names
         ranked = ranked or with_ranks
-    users = [t.attrs.get("user_join_report") for t in sheets.values()]
-    credits = [*credits, *(f"利用者データ / user data: {r.source}" for r in users if r is not None)]
+    from regionlib.data.userdata import user_credits
+
+    credits = [*credits, *(line for t in sheets.values() for line in user_credits(t))]
     _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked)
     _write.save_workbook(wb, path, what="table")  # text stays text: no formula is written
     log(f"wrote {path}")
