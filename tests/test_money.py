@@ -208,3 +208,17 @@ def test_fiscal_strength_index_recomputed_from_demand_and_revenue():
         2019,
     }
     assert off["difference"].abs().max() <= 0.05
+
+
+@pytest.mark.slow
+def test_profile_money_section_by_reading(tmp_path):
+    from regionlib.cli import main
+
+    out = tmp_path / "r.html"
+    assert main(["-q", "report", "ゆうばり", "-o", str(out)]) == 0  # resolved by its reading
+    html = out.read_text(encoding="utf-8")
+    assert "夕張市" in html and "お金の流れ" in html and "類似団体の中央値" in html
+    raw = next(r for r in _xlsx_rows("koufuzei-fy2015") if r[2] == "夕張市")[3]  # 千円
+    population = readers.read_juki("juki-2016").values.at["01209", "population"]
+    assert f"{raw * 1000 / population:,.0f}" in html  # 交付税 per resident, FY2015
+    assert "総務省「普通交付税の算定結果」" in html and "ふるさと納税に関する現況調査結果" in html
