@@ -446,8 +446,8 @@ def read_koufuzei(source: str | Path) -> SourceTable:
     for i in range(top + 1, len(rows)):
         row = rows[i]
         pref = _text(row[1]) or pref  # merged cells: the prefecture on its first row only
-        if not _text(row[2]) or (not _text(row[1]) and not isinstance(row[col], int | float)):
-            continue  # the year row under the header, notes
+        if not _text(row[2]):
+            continue  # the year row under the header, blank rows
         if _text(row[2]) == "特別区":  # the 23 wards together (都区合算), not a municipality
             wards_row.append(f"line {i + 1}: 東京都特別区")
             continue
