@@ -150,9 +150,3 @@ def test_readings_come_from_the_code_list_for_all_1741(base):
     assert kana["01101"] == "さっぽろしちゅうおうく"  # wards: from the code history
     order = codes.gojuon_order(["01209", "01100", "13101", "06428"])
     assert order == ["01100", "06428", "13101", "01209"]  # さ, し, ち, ゆ
-
-
-def test_report_resolves_a_reading(tmp_path):
-    out = tmp_path / "r.html"
-    assert main(["-q", "report", "ゆうばり", "-o", str(out)]) == 0
-    assert "夕張市" in out.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from regionlib import datasets, readers, table
+from regionlib._errors import DataFormatError
 
 
 def _xls_rows(dataset: str) -> list[list]:
@@ -208,3 +209,50 @@ def test_fiscal_strength_index_recomputed_from_demand_and_revenue():
         2019,
     }
     assert off["difference"].abs().max() <= 0.05
+
+
+@pytest.mark.slow
+def test_profile_money_section_by_reading(tmp_path):
+    from regionlib.cli import main
+
+    out = tmp_path / "r.html"
+    assert main(["-q", "report", "ゆうばり", "-o", str(out)]) == 0  # resolved by its reading
+    html = out.read_text(encoding="utf-8")
+    assert "夕張市" in html and "お金の流れ" in html and "類似団体の中央値" in html
+    raw = next(r for r in _xlsx_rows("koufuzei-fy2015") if r[2] == "夕張市")[3]  # 千円
+    population = readers.read_juki("juki-2016").values.at["01209", "population"]
+    assert f"{raw * 1000 / population:,.0f}" in html  # 交付税 per resident, FY2015
+    assert "総務省「普通交付税の算定結果」" in html and "ふるさと納税に関する現況調査結果" in html
+
+
+def test_bad_cells_and_names_in_a_source_are_listed_with_reasons(tmp_path):
+    import openpyxl
+
+    from regionlib.data import money
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["令和２年度　市町村別普通交付税決定額"])
+    sheet.append([None, None, "市町村", "普通交付税", None])
+    sheet.append([None, None, None, "R２", "（参考）"])
+    sheet.append([None, "北海道", "札幌市", 100.0, 1.0])
+    sheet.append([None, None, "函館市", "※1,234", 1.0])  # a footnote mark in a number
+    sheet.append([None, None, "小樽市", -5.0, 1.0])  # a negative amount
+    sheet.append([None, None, "存在しない村", 7.0, 1.0])  # matches no municipality
+    sheet.append([None, "東京都", "府中市", 8.0, 1.0])
+    sheet.append([None, "高知県", "檮原町", 9.0, 1.0])  # variant kanji
+    path = tmp_path / "2020.xlsx"
+    book.save(path)
+    t = money.read_koufuzei(path)
+    assert t.values.at["01100", "koufuzei"] == 100.0 and t.values.at["39405", "koufuzei"] == 9.0
+    assert "not a number: '※1,234'" in t.reasons.at["01202", "koufuzei"]
+    assert "line 5" in t.reasons.at["01202", "koufuzei"]
+    assert "negative amount" in t.reasons.at["01203", "koufuzei"]
+    (unresolved,) = t.set_aside["unresolved"]
+    assert "line 7" in unresolved and "存在しない村" in unresolved
+    assert "matches no municipality" in unresolved
+    assert t.values.at["13206", "koufuzei"] == 8.0
+    renamed = tmp_path / "koufuzei.xlsx"
+    renamed.write_bytes(path.read_bytes())
+    with pytest.raises(DataFormatError, match=r"koufuzei\.xlsx: cannot tell the fiscal year"):
+        money.read_koufuzei(renamed)

@@ -63,7 +63,9 @@ _COUNTY = re.compile(r"^(.+?郡)(.+[町村])$")
 _KANA = re.compile(r"[ぁ-ゖァ-ヺー]+")
 #: The 北方領土 villages: codes without statistics; a name they share (泊村) means the other one.
 _NORTHERN = frozenset(NORTHERN_TERRITORIES)
-_PREFS_BY_LENGTH = sorted(_codes.PREFECTURES.values(), key=len, reverse=True)
+_PREFIX = re.compile(
+    "^(" + "|".join(sorted(_codes.PREFECTURES.values(), key=len, reverse=True)) + ")"
+)
 
 
 @dataclass
@@ -286,10 +288,8 @@ def _choose(nodes: list[_Node], when: pd.Timestamp | None) -> tuple[list[str], s
 
 
 def _split_prefecture(text: str) -> tuple[str, str]:
-    for pref in _PREFS_BY_LENGTH:
-        if text.startswith(pref):
-            return pref, text[len(pref) :]
-    return "", text
+    m = _PREFIX.match(text)
+    return (m.group(1), text[m.end() :]) if m else ("", text)
 
 
 def _lookup(pref: str, text: str) -> tuple[list[_Node], str]:
@@ -314,6 +314,21 @@ def _readings_index() -> dict[str, list[str]]:
 
 
 def _match_one(row: object, pref_raw: str, name_raw: str, when: pd.Timestamp | None) -> RowMatch:
+    """Match one row (the same name in the same prefecture is matched once per process)."""
+    text, code, status, reason = _match_cached(pref_raw, name_raw, when)
+    return RowMatch(row, text, code, status, reason)
+
+
+@functools.lru_cache(maxsize=65536)
+def _match_cached(
+    pref_raw: str, name_raw: str, when: pd.Timestamp | None
+) -> tuple[str, str | None, str, str]:
+    m = _match_uncached(pref_raw, name_raw, when)
+    return m.text, m.code, m.status, m.reason
+
+
+def _match_uncached(pref_raw: str, name_raw: str, when: pd.Timestamp | None) -> RowMatch:
+    row = None
     name = _codes.fold_name(name_raw)
     pref_given = _codes.fold_name(pref_raw)
     text = f"{pref_raw}{name_raw}" if pref_raw and not name_raw.startswith(pref_raw) else name_raw

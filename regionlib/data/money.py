@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -69,21 +70,29 @@ def _path(source: str | Path) -> tuple[Path, str | None]:
     return path, None
 
 
-def _sheets(path: Path) -> dict[str, list[list]]:
-    """Every sheet of a workbook (.xls or .xlsx) as rows of cell values."""
+def _sheets(path: Path) -> Iterator[list[list]]:
+    """Yield the sheets of a workbook (.xls or .xlsx) as rows of cell values, one at a time."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        return {s: book.get_sheet_by_name(s).to_python() for s in book.sheet_names}
+        names = book.sheet_names
     except Exception as exc:
         if path.is_file() and path.stat().st_size == 0:
             raise DataFormatError(f"{path.name}: the file is empty") from exc
         raise DataFormatError(f"{path.name}: not a readable workbook ({exc})") from exc
+    for name in names:
+        try:
+            rows = book.get_sheet_by_name(name).to_python()
+        except Exception as exc:
+            raise DataFormatError(f"{path.name}: sheet {name} is not readable ({exc})") from exc
+        yield rows
 
 
 def _text(cell: object) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(cell if cell is not None else "")))
+    if cell is None or cell == "":
+        return ""
+    return "".join(unicodedata.normalize("NFKC", str(cell)).split())
 
 
 def _cell(value: object) -> tuple[float, str | None]:
@@ -141,13 +150,17 @@ def _table(
     lines = [r[1] for r in records]
     _check_duplicates(codes, lines, where)
     n, k = len(records), len(items)
-    values = np.full((n, k), np.nan)
+    raw = pd.DataFrame([r[4] for r in records], columns=range(k), dtype=object)
+    values = raw.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
+    values = values.reshape(n, k)
     reasons = np.full((n, k), None, dtype=object)
-    for i, (_, _line, _, _, cells) in enumerate(records):
-        for j, cell in enumerate(cells):
-            v, why = _cell(cell)
-            values[i, j] = v * items[j][3] if why is None else np.nan
-            reasons[i, j] = None if why is None else f"{why} (line {_line})"
+    # numbers are taken as read; every other cell (text, markers, blanks, negatives) by _cell
+    for i, j in zip(*np.nonzero(~(values >= 0)), strict=True):
+        v, why = _cell(raw.iat[i, j])
+        values[i, j] = v
+        if why is not None:
+            reasons[i, j] = f"{why} (line {lines[i]})"
+    values = values * np.array([it[3] for it in items], dtype=float)
     index = pd.Index(codes, name="code", dtype="str")
     columns = [it[0] for it in items]
     table = SourceTable(
@@ -226,7 +239,7 @@ def read_furusato_receipts(source: str | Path) -> SourceTable:
     path, dataset = _path(source)
     where = path.name
     year = _year_of(path, r"([HR])(\d+)_gain")
-    rows = next(iter(_sheets(path).values()))
+    rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:30]) if "団体コード" in _text(r[0])), None)
     if top is None:
         raise DataFormatError(f"{where}: no header row with 団体コード in its first column")
@@ -303,7 +316,7 @@ def read_furusato_rough(source: str | Path = "furusato-receipts-rough") -> Sourc
     """
     path, dataset = _path(source)
     where = path.name
-    rows = next(iter(_sheets(path).values()))
+    rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:10]) if _text(r[0]) == "団体名"), None)
     if top is None:
         raise DataFormatError(f"{where}: no header row starting with 団体名")
@@ -362,7 +375,7 @@ def read_furusato_deductions(source: str | Path) -> SourceTable:
     where = path.name
     tax_year = _year_of(path, r"([HR])(\d+)_loss")
     top, rows = None, []
-    for rows in _sheets(path).values():  # R2_loss.xlsx opens with the blank survey form
+    for rows in _sheets(path):  # R2_loss.xlsx opens with the blank survey form
         top = next((i for i, r in enumerate(rows[:20]) if r and _text(r[0]) == "都道府県"), None)
         if top is not None:
             break
@@ -424,7 +437,7 @@ def read_koufuzei(source: str | Path) -> SourceTable:
     path, dataset = _path(source)
     where = path.name
     year = _year_of(path, r"^(\d{4})\.xlsx?$")
-    rows = next(iter(_sheets(path).values()))
+    rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:10]) if "普通交付税" in map(_text, r)), None)
     if top is None:
         raise DataFormatError(f"{where}: no header row with 普通交付税")
@@ -433,8 +446,8 @@ def read_koufuzei(source: str | Path) -> SourceTable:
     for i in range(top + 1, len(rows)):
         row = rows[i]
         pref = _text(row[1]) or pref  # merged cells: the prefecture on its first row only
-        if not _text(row[2]) or (not _text(row[1]) and not isinstance(row[col], int | float)):
-            continue  # the year row under the header, notes
+        if not _text(row[2]):
+            continue  # the year row under the header, blank rows
         if _text(row[2]) == "特別区":  # the 23 wards together (都区合算), not a municipality
             wards_row.append(f"line {i + 1}: 東京都特別区")
             continue
@@ -497,7 +510,7 @@ def read_koufuzei_items(source: str | Path) -> SourceTable:
     if m is None:
         raise DataFormatError(f"{where}: expected a name like 2020-demand.xlsx or 2020-income.xls")
     year, kind = int(m.group(1)), m.group(2)
-    rows = next(iter(_sheets(path).values()))
+    rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:10]) if _text(r[0]) == "コード"), None)
     first = next((i for i in range(len(rows)) if re.fullmatch(r"C\d{12}", _text(rows[i][0]))), None)
     if top is None or first is None:

@@ -748,6 +748,65 @@ def _chart(title: str, points: Sequence[tuple[str, float]], medians: Sequence[fl
     }
 
 
+#: The money section: indicator -> (unit shown, divisor). Amounts in 百万円 for reading.
+MONEY_INDICATORS: dict[str, tuple[str, float]] = {
+    "furusato_receipts": ("百万円", 1e6),
+    "furusato_net": ("百万円", 1e6),
+    "furusato_net_per_capita": ("円/人", 1.0),
+    "koufuzei_per_capita": ("円/人", 1.0),
+    "fiscal_strength_index": ("", 1.0),
+    "fiscal_demand": ("百万円", 1e3),
+    "fiscal_revenue": ("百万円", 1e3),
+}
+_MONEY_YEARS = "2015-2022"
+
+
+@functools.cache
+def _money_series() -> dict[str, pd.DataFrame]:
+    """Return code × fiscal-year tables of the money section's indicators, once per process."""
+    from regionlib.data import indicators, panel
+
+    names = [n for n in MONEY_INDICATORS if indicators.find(n) is not None]
+    if not names:
+        return {}
+    long = panel.series(names, years=_MONEY_YEARS)
+    return {
+        n: long.pivot(index="code", columns="year", values=n).dropna(axis=1, how="all")
+        for n in names
+    }
+
+
+def _money(code: str, peers: list[str]) -> dict | None:
+    """Return the money section: each indicator by fiscal year, own value and peers' median.
+
+    ふるさと納税 receipts and net balance (receipts − the residents' deductions), 普通交付税 per
+    resident, 財政力指数 with the 需要額 and 収入額 behind it; None when no source holds them.
+    """
+    from regionlib.data import indicators
+
+    series = _money_series()
+    years = sorted({int(y) for wide in series.values() for y in wide.columns})
+    rows = []
+    for name, wide in series.items():
+        if code not in wide.index:
+            continue
+        unit, divisor = MONEY_INDICATORS[name]
+        decimals = 2 if name == "fiscal_strength_index" else 0
+        members = wide.index.intersection(peers)
+        own, med = [], []
+        for year in years:
+            if year not in wide.columns:
+                own.append("")
+                med.append("")
+                continue
+            own.append(fmt(float(wide.at[code, year]) / divisor, decimals))
+            med.append(fmt(float(wide.loc[members, year].median()) / divisor, decimals))
+        rows.append({"label": indicators.info(name).label, "unit": unit, "own": own, "peers": med})
+    if not rows:
+        return None
+    return {"years": years, "rows": rows, "indicators": list(series)}
+
+
 def _changes(context: Context, code: str) -> list[dict]:
     from regionlib.data import indicators
 
@@ -1012,7 +1071,11 @@ def profile(
         missing_peers = "、".join(
             f"{indicators.info(n).label}（{_reason(context, n, code)}）" for n in absent
         )
+    money = _money(code, peer_codes)
+    if money is not None:
+        used = list(dict.fromkeys([*used, *money["indicators"]]))
     data = {
+        "money": money,
         "good_practice": _good_practice(context, code),
         "headline": _headline(values),
         "changes": _changes(context, code),
