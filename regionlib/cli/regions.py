@@ -223,6 +223,7 @@ def _nested(
         print_title=f"{result.title}：{top.label}",
         summary=result.summary(),
         line=f"{len(frame)} 市区町村 → {counts} リージョン",
+        datasets=result.datasets,
     )
 
 
@@ -238,9 +239,11 @@ def _finish(
     print_title: str,
     summary: str,
     line: str,
+    datasets: list[str],
 ) -> int:
     """Write the table files and print maps, then say the evaluation and every file written."""
     from regionlib.outputs import export, printmaps
+    from regionlib.outputs._mapstyle import credit_lines  # the credits of what was used
 
     if files:
         attributes = labels.set_index("code").join(frame[columns])
@@ -251,7 +254,9 @@ def _finish(
         for path in files:
             written.append(export.write_table(attributes, path))
     for path in prints:
-        fig = printmaps.plot_regions(frame, print_labels, title=print_title)
+        fig = printmaps.plot_regions(
+            frame, print_labels, title=print_title, credits=credit_lines(columns, datasets=datasets)
+        )
         written.append(printmaps.save_figure(fig, path))
     print(summary)
     print(line, file=sys.stderr)
@@ -338,6 +343,7 @@ def _regions(args: argparse.Namespace) -> int:
         print_title=proposal.title,
         summary=proposal.summary(),
         line=f"{len(frame)} 市区町村 → {proposal.labels.nunique()} リージョン{left_out}",
+        datasets=proposal.datasets,
     )
 
 

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         action="append",
         help="書き出すファイル / the page (.html) and/or its numbers as a workbook (.xlsx; "
-        "sheets 指標, 類似市区町村, 推移, 出典); repeatable",
+        "sheets 指標, 類似する市区町村, 推移, 列の説明, 出典); repeatable",
     )
     p.set_defaults(func=_report)
 
