@@ -46,6 +46,7 @@ __all__ = [
     "SUFFIXES",
     "check_output",
     "column_header",
+    "planner_view",
     "write_csv",
     "write_table",
     "write_table_csv",
@@ -106,6 +107,9 @@ HEADERS: dict[str, str] = {
     "core_name": "中心市区町村",
     "n_members": "市区町村数",
     "member_names": "構成市区町村",
+    "compactness": "コンパクトさ（等周比）",
+    "compactness_land": "コンパクトさ（最大の陸地部分の等周比）",
+    "category_ja": "LISAの分類",
 }
 #: English names of the Japanese column names regionlib writes itself (the 列の説明 sheet)
 ENGLISH: dict[str, str] = {"注記": "flag (why a value is misleading)"}
@@ -168,6 +172,45 @@ def column_header(column: str) -> str:
         header = f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
         return f"{header}［利用者データ］" if entry.group == "user" else header
     return column
+
+
+def planner_view(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Return a table as a planner reads it: Japanese headers, counts as integers.
+
+    For showing tables in notebooks: columns get their Japanese headers (indicators their
+    label and unit, :data:`HEADERS` the shared columns, ``names`` any other), the index too;
+    float columns whose values are all whole numbers become integers (1148355, not
+    1148355.0; ranks 82, not 82.0); geometry is left out.
+
+    Parameters
+    ----------
+    frame
+        Any table (a Series is shown as a one-column table).
+    names
+        Headers for columns regionlib does not know.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table; ``frame`` is not changed.
+    """
+    out = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    out = pd.DataFrame(out.drop(columns=_geometry_columns(out), errors="ignore")).copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values):
+            finite = values.dropna().to_numpy(dtype=float)
+            if len(finite) and (finite % 1 == 0).all() and np.abs(finite).max() < 2**53:
+                out[column] = values.astype("Int64")
+    extra = dict(names or {})
+
+    def header(column: object) -> str:
+        return extra.get(str(column)) or column_header(str(column))
+
+    out = out.rename(columns=header)
+    if out.index.name is not None:
+        out.index.name = header(out.index.name)
+    return out
 
 
 def _plain(frame: pd.DataFrame, *, index: bool) -> pd.DataFrame:
