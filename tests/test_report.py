@@ -156,10 +156,9 @@ def test_iitate_flags_beside_the_values(context, tmp_path):
     assert change["text"] == "+3,114.6%" and "避難指示" in change["flag"]
     rows = {r["name"]: r for r in page.data["headline"]}
     assert "避難指示" in rows["population_change_2015_2020"]["flag"]
-    assert rows["population_2020"]["flag"] == ""  # the 2020 count is not flagged
     aging = next(c for c in page.data["changes"] if c["title"].startswith("高齢化率"))
     dots = aging["series"][0]["dots"]
-    assert "避難指示" in dots[0]["flag"] and dots[-1]["flag"] == ""  # 2015 flagged, 2020 not
+    assert all("避難指示" in d["flag"] for d in dots)  # 2015 and 2020 are both flagged
     html = page.to_html()
     flagged_cell = html.split("3,114.63")[1].split("</td>")[0]
     assert "⚠ 避難指示の影響" in flagged_cell
