@@ -257,7 +257,10 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
 
         table = tables.load_table(_table_indicators())
     if "geometry" not in table.columns:
-        raise RegionlibError("a profile needs the table with its geometry (load_table(...))")
+        raise RegionlibError(
+            "プロフィールには境界付きの表が必要です / "
+            "a profile needs the table with its geometry (load_table(...))"
+        )
     peer_indicators = [n for n in indicators.DEFAULT_INDICATORS if n in table.columns]
     if not peer_indicators:
         raise RegionlibError(
@@ -340,8 +343,9 @@ def resolve(table: pd.DataFrame, municipality: str | int) -> str:
             if city is not None:
                 name = f"{table.at[city, 'prefecture']}{table.at[city, 'name']}"
                 msg = (
-                    f"'{municipality}' is a ward of a designated city; profiles are per "
-                    f"municipality: use {name} ({city})"
+                    f"'{municipality}' は政令指定都市の区です。プロフィールは市区町村ごとなので "
+                    f"{name}（{city}）を指定してください / '{municipality}' is a ward of a "
+                    f"designated city; profiles are per municipality: use {name} ({city})"
                 )
                 raise UnknownNameError(msg) from None
         raise
