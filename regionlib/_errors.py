@@ -7,19 +7,29 @@ the user can do about it.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 
 
 class RegionlibError(Exception):
     """Base class of all errors regionlib raises on bad input or bad data."""
 
+    #: what went wrong, in Japanese, said before a message written in English only
+    ja = "処理を続けられません"
+
 
 class DataFetchError(RegionlibError):
     """A registry file could not be downloaded, found on the mirror, or verified."""
 
+    ja = "データを取得できません"
+
 
 class UnknownNameError(RegionlibError, KeyError):
     """A dataset, indicator or municipality name is not known."""
+
+    ja = "名前が見つかりません"
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
@@ -28,6 +38,8 @@ class UnknownNameError(RegionlibError, KeyError):
 class AmbiguousNameError(RegionlibError, KeyError):
     """A municipality name matches more than one municipality."""
 
+    ja = "名前が複数の市区町村に当てはまります"
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
@@ -35,9 +47,43 @@ class AmbiguousNameError(RegionlibError, KeyError):
 class DataFormatError(RegionlibError, ValueError):
     """A data file does not have the expected layout, encoding or content."""
 
+    ja = "データの形式が正しくありません"
+
 
 class OutputError(RegionlibError):
     """An output file or folder cannot be written (bad extension, read-only, full disk …)."""
+
+    ja = "出力を書き出せません"
+
+
+def has_japanese(text: str) -> bool:
+    """Return True when ``text`` holds a Japanese character (kana, kanji, full-width form)."""
+    return bool(_JAPANESE.search(str(text)))
+
+
+def japanese_first(exc: BaseException) -> str:
+    """Return an error's message as one line, Japanese first.
+
+    A message that says nothing in Japanese gets its error class's Japanese summary in front
+    (``名前が見つかりません / unknown dataset 'x'``); a bilingual message is kept as it is.
+
+    Parameters
+    ----------
+    exc
+        The error.
+
+    Returns
+    -------
+    str
+        One line.
+    """
+    message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    # Japanese first: not a quoted name or a path that happens to be Japanese
+    opening = re.sub(r"'[^']*'|\S*[/\\]\S*", "", message).lstrip(" :")[:10]
+    if has_japanese(opening):
+        return message
+    summary = getattr(exc, "ja", RegionlibError.ja)
+    return f"{summary} / {message}" if message else summary
 
 
 def suggest(name: str, choices: Iterable[str], *, n: int = 5) -> str:
@@ -61,4 +107,4 @@ def suggest(name: str, choices: Iterable[str], *, n: int = 5) -> str:
     close = difflib.get_close_matches(name, choices, n=n, cutoff=0.5)
     if not close:
         close = [c for c in choices if name.lower() in c.lower()][:n]
-    return f"; did you mean: {', '.join(close)}?" if close else ""
+    return f"; 候補 / did you mean: {', '.join(close)}?" if close else ""

@@ -64,6 +64,15 @@ def _short(record: logging.LogRecord, width: int = 80) -> str:
     return "注意: " + (message if len(message) <= width else message[: width - 1] + "…")
 
 
+def _warning_line(record: logging.LogRecord) -> str:
+    """Return a warning for a terminal: its Japanese line first, then the English message."""
+    ja = getattr(record, "ja", None)
+    message = record.getMessage()
+    if ja and not message.startswith(ja):  # a bilingual message already says it first
+        return f"注意 / warning: {ja} / {message}"
+    return f"注意 / warning: {message}"
+
+
 class _Console(logging.Handler):
     """Print records as the settings ask, each identical message once."""
 
@@ -78,13 +87,13 @@ class _Console(logging.Handler):
                 _held[-1].append(line)
             return
         if settings.log_console and record.levelno >= settings.log_level:
-            line = message if record.levelno < logging.WARNING else f"warning: {message}"
+            line = message if record.levelno < logging.WARNING else _warning_line(record)
             self._say(record.levelno, f"regionlib: {line}", sys.stderr)
         elif settings.log_warnings and record.levelno >= logging.WARNING:
             if in_notebook():
                 self._say(record.levelno, f"⚠ regionlib: {_short(record)}", sys.stdout)
             else:
-                self._say(record.levelno, f"regionlib: warning: {message}", sys.stderr)
+                self._say(record.levelno, f"regionlib: {_warning_line(record)}", sys.stderr)
 
     @staticmethod
     def _say(level: int, line: str, stream) -> None:

@@ -328,7 +328,8 @@ def test_profile_page_offline(browser, tmp_path, mirror_dir):
     text = browser.evaluate("document.body.innerText")
     assert "7,334" in text and "2020年" in text and "総人口（2020年）" in text
     assert "類似する市区町村" in text and "今別町" in text  # the first peer
-    assert "圏" in browser.evaluate("document.querySelector('ul.cols').parentElement.innerText")
+    assert "類似団体" not in text
+    assert "圏" in browser.evaluate("document.querySelector('section.place').innerText")
     assert browser.evaluate("document.querySelectorAll('svg').length") >= 3  # maps and charts
     assert browser.evaluate("document.querySelectorAll('path.m').length") == 179
     shots = os.environ.get("REGIONLIB_SCREENSHOTS")
@@ -367,3 +368,49 @@ def test_atlas_search_offline(browser, tmp_path, mirror_dir):
     assert search("よなご") == ["m/31202.html"]
     n = browser.evaluate("document.querySelectorAll('svg a').length")
     assert n == len(list((folder / "m").glob("*.html"))) == 19
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["夕張市", "飯舘村"])
+def test_profile_fits_a_phone_and_two_a4_pages(name, tmp_path, mirror_dir):
+    """At 390 px the page does not scroll sideways; printed it takes at most two A4 pages."""
+    import io
+    import unicodedata
+
+    import pypdf
+
+    from regionlib.cli import main
+
+    path = tmp_path / f"{name}.html"
+    assert main(["-q", "report", name, "-o", str(path)]) == 0
+    phone = Chromium(width=390, height=844)
+    try:
+        phone.open(path)
+        widths = phone.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1] <= 390, widths  # no sideways page scroll
+        # a wide table scrolls inside its box, its first column fixed
+        inner = phone.evaluate(
+            "Array.from(document.querySelectorAll('.scroll')).map(e => [e.scrollWidth, "
+            "e.clientWidth, getComputedStyle(e.querySelector('td')).position])"
+        )
+        assert any(s > c for s, c, _ in inner) and {p for _, _, p in inner} == {"sticky"}
+        # the names of the good-practice table are not broken per character
+        heights = phone.evaluate(
+            "Array.from(document.querySelectorAll('section.good-practice td:first-child'))"
+            ".map(e => e.getBoundingClientRect().height)"
+        )
+        if name == "夕張市":
+            assert heights and max(heights) < 40
+        pdf = phone.send("Page.printToPDF", preferCSSPageSize=True)["data"]
+    finally:
+        phone.close()
+    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf)))
+    assert len(reader.pages) <= 2
+    for page in reader.pages:  # the credits on every printed page
+        # NFKC: the text layer names some kanji by their Kangxi radical code points (⼟ for 土)
+        text = unicodedata.normalize("NFKC", page.extract_text())
+        assert "国土数値情報" in text and "基本台帳" in text
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595.3) < 2 and abs(float(box.height) - 841.9) < 2  # A4

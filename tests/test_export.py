@@ -147,3 +147,67 @@ def test_series_xlsx_without_ranks(tmp_path, mirror_dir):
     assert header[0] == "市区町村コード" and not any("順位" in str(h) for h in header)
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 2 * 179 and rows[0][0] == "01100"
+
+
+def test_table_workbook_carries_the_flags(table_xlsx):
+    """The 注記 column the CSV carries is in the workbook too (飯舘村's 2015→2020 growth)."""
+    ws = table_xlsx["データ"]
+    header = [c.value for c in ws[1]]
+    assert "注記" in header
+    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["01100"][header.index("注記")] is None
+    names = [r[2] for r in table_xlsx["列の説明"].iter_rows(min_row=2, values_only=True)]
+    assert "code" in names and "aging_rate" in names
+
+
+def _year_cells(ws, header: str = "年"):
+    col = [c.value for c in ws[1]].index(header) + 1
+    return [r[0] for r in ws.iter_rows(min_row=2, min_col=col, max_col=col)]
+
+
+def test_years_are_plain_integers_in_every_workbook(tmp_path):
+    """2016, not 2,016: the year column of the series and good-practice workbooks."""
+    series = tmp_path / "s.xlsx"
+    args = ["-q", "series", "population_registered", "--years", "2016-2018", "--pref", "鳥取県"]
+    assert main([*args, "-o", str(series)]) == 0
+    cells = _year_cells(openpyxl.load_workbook(series)["データ"])
+    assert {c.value for c in cells} == {2016, 2017, 2018}
+    assert all(type(c.value) is int and c.number_format == "0" for c in cells)
+    frame = pd.DataFrame({"year": [2015.0, 2020.0], "since": [2015, 2015], "x": [1.5, 2.5]})
+    ws = openpyxl.load_workbook(export.write_table(frame, tmp_path / "y.xlsx", index=False))[
+        "データ"
+    ]
+    for header in ("年", "開始年"):
+        assert all(type(c.value) is int and c.number_format == "0" for c in _year_cells(ws, header))
+
+
+def test_goodpractice_workbook_headers_and_credits(tmp_path):
+    path = tmp_path / "gp.xlsx"
+    args = ["-q", "goodpractice", "夕張市", "--indicator", "population_registered"]
+    assert main([*args, "--since", "2016", "-o", str(path)]) == 0
+    wb = openpyxl.load_workbook(path)
+    header = [c.value for c in wb["データ"][1]]
+    assert all(any("\u3040" <= ch <= "\u9fff" for ch in h) for h in header)  # Japanese headers
+    english = [r[2] for r in wb["列の説明"].iter_rows(min_row=2, values_only=True)]
+    assert "change_pct" in english
+    credits = [r[0] for r in wb["出典"].iter_rows(values_only=True) if r[0]]
+    assert any("住民基本台帳" in c for c in credits) and any("SSDSE" in c for c in credits)
+
+
+def test_gpkg_fields_have_japanese_aliases(grid, tmp_path):
+    """QGIS shows GDAL's alternative names, read from the schema extension's gpkg_data_columns."""
+    import sqlite3
+
+    path = export.write_table(grid, tmp_path / "g.gpkg")
+    assert list(pyogrio.read_dataframe(path, read_geometry=False).columns)[:3] == [
+        "code",
+        "prefecture",
+        "name",
+    ]
+    with sqlite3.connect(path) as con:
+        aliases = dict(con.execute("SELECT column_name, name FROM gpkg_data_columns"))
+        ext = con.execute(
+            "SELECT count(*) FROM gpkg_extensions WHERE extension_name = 'gpkg_schema'"
+        ).fetchone()[0]
+    assert aliases["code"] == "市区町村コード" and aliases["population"] == "人口（人）"
+    assert ext == 1

@@ -582,7 +582,7 @@ def test_bad_numbers_are_refused_in_one_line(mirror_dir, tmp_path, capsys, argv,
     err = capsys.readouterr().err.strip().splitlines()
     errors = [line for line in err if "error" in line or "Traceback" in line]
     assert len(errors) == 1 and message in errors[0], err  # warnings said before may remain
-    assert errors[0] == err[-1] and errors[0].startswith(f"regionlib {argv[0]}: error: ")
+    assert errors[0] == err[-1] and errors[0].startswith(f"regionlib {argv[0]}: エラー / error: ")
 
 
 # --- reproducibility -------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def test_profile_futures_hook(mirror_dir):
 
     futures = pyramid.profile_futures("01209", ["01331", "22306"])
     assert len(futures["bars"]) == len(population.BANDS)
-    assert [line["label"] for line in futures["lines"]][0] == "この市区町村"
+    assert futures["lines"][0]["label"] == "この市区町村"
     assert futures["lines"][1]["label"].startswith("類似市区町村（2）")
-    html = report.render_template("_futures.html.j2", d={"futures": futures})
+    html = report.render_template("profile/_futures.html.j2", s=futures)
     assert "公式推計ではありません" in html and "人口ピラミッド" in html

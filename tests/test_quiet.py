@@ -107,7 +107,7 @@ def test_levels_and_once(fresh_log, capsys):
     _log.log("values left out", level=logging.WARNING)
     _log.log("values left out", level=logging.WARNING)
     err = capsys.readouterr().err
-    assert err == "regionlib: warning: values left out\n"
+    assert err == "regionlib: 注意 / warning: values left out\n"
     settings.log_console = True
     _log.log("an information line")
     assert capsys.readouterr().err == "regionlib: an information line\n"
@@ -142,7 +142,7 @@ def test_interrupt_is_one_line_and_exit_130(monkeypatch, capsys):
 
     monkeypatch.setattr(cli_table, "_indicators", interrupted)
     assert main(["indicators"]) == 130
-    assert capsys.readouterr().err == "regionlib indicators: interrupted\n"
+    assert capsys.readouterr().err == "regionlib indicators: 中断しました / interrupted\n"
 
 
 def test_progress_only_on_a_terminal(fresh_log, monkeypatch):
@@ -213,7 +213,7 @@ def test_collected_warnings_still_shown_with_verbose(fresh_log, capsys):
     with _log.collect_warnings() as held:
         _log.log("values left out", level=logging.WARNING)
     assert held == []
-    assert "regionlib: warning: values left out" in capsys.readouterr().err
+    assert "regionlib: 注意 / warning: values left out" in capsys.readouterr().err
 
 
 def test_deferred_warnings_said_after_success_dropped_on_error(fresh_log, capsys):
@@ -221,7 +221,7 @@ def test_deferred_warnings_said_after_success_dropped_on_error(fresh_log, capsys
     with _log.deferred_warnings():
         _log.log("graph: islands bridged", level=logging.WARNING)
         assert capsys.readouterr().err == ""  # held while the block runs
-    assert capsys.readouterr().err == "regionlib: warning: graph: islands bridged\n"
+    assert capsys.readouterr().err == "regionlib: 注意 / warning: graph: islands bridged\n"
     with pytest.raises(ValueError), _log.deferred_warnings():
         _log.log("graph: other islands bridged", level=logging.WARNING)
         raise ValueError("bad block layer")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from regionlib import features, report, similarity
@@ -33,9 +35,9 @@ def test_peers_are_those_of_the_cli(context, yubari):
 
     tbl = table.load_table(None, geometry=False)
     cli = similarity.find_peers(features.prepare_features(tbl, None), "夕張市", k=10)
-    assert [r["code"] for r in yubari.data["peers"]] == list(cli.index)
-    assert "01209" not in [r["code"] for r in yubari.data["peers"]]
-    assert len(yubari.data["peer_indicators"]) == 10
+    assert [r["code"] for r in yubari.data["peers"]["rows"]] == list(cli.index)
+    assert "01209" not in [r["code"] for r in yubari.data["peers"]["rows"]]
+    assert len(yubari.data["peers"]["indicators"]) == 10
 
 
 def test_profile_numbers_as_a_workbook(yubari, tmp_path):
@@ -43,7 +45,7 @@ def test_profile_numbers_as_a_workbook(yubari, tmp_path):
 
     path = yubari.save(tmp_path / "yubari.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["指標", "類似市区町村", "推移", "出典"]
+    assert wb.sheetnames == ["指標", "類似する市区町村", "推移", "列の説明", "出典"]
     headline = {r[0].value: r for r in wb["指標"].iter_rows(min_row=2)}
     page = {r["label"]: r for r in yubari.data["headline"]}
     aging = headline["高齢化率（65歳以上人口割合）"]
@@ -54,8 +56,8 @@ def test_profile_numbers_as_a_workbook(yubari, tmp_path):
     assert f"{aging[3].value:.1f}" == page["高齢化率（65歳以上人口割合）"]["value"]
     assert aging[3].number_format == "#,##0.0"
     assert headline["財政力指数"][3].number_format == "#,##0.00"
-    peers = list(wb["類似市区町村"].iter_rows(min_row=2, values_only=True))
-    assert [r[1] for r in peers] == [r["code"] for r in yubari.data["peers"]]
+    peers = list(wb["類似する市区町村"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in peers] == [r["code"] for r in yubari.data["peers"]["rows"]]
     assert all(isinstance(r[1], str) and len(r[1]) == 5 for r in peers)  # codes as text
     years = [r[2] for r in wb["推移"].iter_rows(min_row=2, values_only=True)]
     assert min(years) <= 2016 and max(years) >= 2020
@@ -64,23 +66,33 @@ def test_profile_numbers_as_a_workbook(yubari, tmp_path):
 
 
 def test_cluster_region_lisa_maps_credits(yubari):
-    d = yubari.data
+    d = yubari.data["place"]
     assert d["cluster"]["description"] and d["cluster"]["k"] >= 2
     assert d["region"]["name"].endswith("圏")
     assert "01209" in [m["code"] for m in d["region"]["members"]]
     assert {entry["label"] for entry in d["lisa"]} >= {"高齢化率（65歳以上人口割合）"}
     kinds = [s["kind"] for s in d["maps"]["pref"]["shapes"]]
     assert len(kinds) == 179 and kinds.count("target") == 1 and kinds[-1] == "target"
-    assert any("SSDSE" in c for c in d["credits"]) and any(
-        "国土数値情報" in c for c in d["credits"]
-    )
+    credits = yubari.data["credits"]
+    assert any("SSDSE" in c for c in credits) and any("国土数値情報" in c for c in credits)
+    assert any("住民基本台帳" in c for c in credits)  # the series and the good practice
 
 
 def test_changes_and_good_practice(yubari):
     charts = {c["title"]: c for c in yubari.data["changes"]}
     population = charts["住民基本台帳人口（人）"]
-    assert population["own"][0]["year"] == "2016" and population["own"][-1]["year"] == "2022"
-    assert population["change"].startswith("-")
+    years = [t["label"] for t in population["x_ticks"]]
+    assert years[0] == "2016" and years[-1] == "2022"
+    assert population["change"]["text"].startswith("-")
+    assert population["change"]["text"].endswith("%")  # a count changes in %
+    kinds = [s["kind"] for s in population["series"]]
+    assert kinds == ["own", "peers"]  # the national median (23,490) is far off: in the caption
+    assert "全国の中央値 23,490人" in population["notes"][0]
+    aging = charts["高齢化率（65歳以上人口割合）（%）"]
+    assert [s["kind"] for s in aging["series"]] == ["own", "peers", "national"]
+    assert len(aging["y_ticks"]) >= 2 and aging["change"]["text"].endswith("ポイント")
+    ends = sorted(s["label_y"] for s in aging["series"])
+    assert all(b - a >= 12 for a, b in itertools.pairwise(ends))  # no overlap
     gp = yubari.data["good_practice"]
     assert (gp["since"], gp["until"]) == (2016, 2022) and len(gp["rows"]) == 5
     assert "01209" not in [r["code"] for r in gp["rows"]]
@@ -119,3 +131,73 @@ def test_cli_ward_refused_in_one_line(context, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "札幌市" in err[0]
     assert not out.exists()
+
+
+def test_cards_answer_first_with_medians_and_change_in_points(context, yubari):
+    cards = {c["name"]: c for c in yubari.data["cards"]}
+    assert yubari.data["sections"][0]["name"] == "cards"
+    aging = cards["aging_rate"]
+    assert {"peers_median", "pref_median", "national_median"} <= set(aging)
+    wide = context.series["aging_rate"]
+    start, end = wide.at["01209", 2015], wide.at["01209", 2020]
+    assert aging["change"]["start"] == 2015
+    assert aging["change"]["text"] == f"{end - start:+.1f}ポイント"  # points, not % of 2015
+    population = cards["population_2020"]["change"]
+    assert population["text"].endswith("%") and population["start"] == "2015"
+
+
+def test_iitate_flags_beside_the_values(context, tmp_path):
+    """飯舘村's 3,114 % growth 2015→2020 carries its flag in the cards, table, charts and workbook."""
+    import openpyxl
+
+    page = report.profile(None, "飯舘村", context=context)
+    cards = {c["name"]: c for c in page.data["cards"]}
+    change = cards["population_2020"]["change"]
+    assert change["text"] == "+3,114.6%" and "避難指示" in change["flag"]
+    rows = {r["name"]: r for r in page.data["headline"]}
+    assert "避難指示" in rows["population_change_2015_2020"]["flag"]
+    aging = next(c for c in page.data["changes"] if c["title"].startswith("高齢化率"))
+    dots = aging["series"][0]["dots"]
+    assert all("避難指示" in d["flag"] for d in dots)  # 2015 and 2020 are both flagged
+    html = page.to_html()
+    flagged_cell = html.split("3,114.63")[1].split("</td>")[0]
+    assert "⚠ 避難指示の影響" in flagged_cell
+    path = page.save(tmp_path / "iitate.xlsx")
+    wb = openpyxl.load_workbook(path)
+    head = [c.value for c in wb["指標"][1]]
+    note = head.index("注記")
+    flagged = {r[0].value: r[note].value for r in wb["指標"].iter_rows(min_row=2)}
+    assert "避難指示" in flagged["人口増減率（2015→2020年）"]
+    trend = list(wb["推移"].iter_rows(min_row=2, values_only=True))
+    head = [c.value for c in wb["推移"][1]]
+    by_year = {(r[0], r[2]): r[head.index("注記")] for r in trend}
+    assert "避難指示" in by_year[("高齢化率（65歳以上人口割合）", 2015)]
+
+
+def test_workbook_years_are_plain_integers(yubari, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(yubari.save(tmp_path / "y.xlsx"))
+    ws = wb["推移"]
+    col = [c.value for c in ws[1]].index("年") + 1
+    cells = [r[0] for r in ws.iter_rows(min_row=2, min_col=col, max_col=col)]
+    assert all(isinstance(c.value, int) for c in cells)
+    assert {c.number_format for c in cells} == {"0"}  # 2016, not 2,016
+    assert "列の説明" in wb.sheetnames
+
+
+def test_sections_are_a_list(context):
+    """A new section is one entry: its data under its name, its partial rendered in order."""
+    extra = report.Section("cards", "profile/_cards.html.j2", lambda facts: None)
+    page = report.profile(None, "夕張市", context=context, sections=[extra, *report.SECTIONS[1:2]])
+    assert [s["name"] for s in page.data["sections"]] == ["changes"]
+    assert "推移" in page.to_html() and "中央値</caption>" not in page.to_html()
+
+
+def test_no_ministry_wording_in_the_package():
+    """The peers are 「類似する市区町村」; 「類似団体」 is the ministry's fixed classification."""
+    from pathlib import Path
+
+    root = Path(report.__file__).parents[1]  # the whole package
+    files = [p for p in root.rglob("*") if p.suffix in (".py", ".j2", ".csv", ".json")]
+    assert [p.name for p in files if "類似団体" in p.read_text(encoding="utf-8")] == []

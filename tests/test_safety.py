@@ -44,7 +44,7 @@ def _no_work(*args, **kwargs):
 def _one_error(capsys, command: str) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
-    assert err[0].startswith(f"regionlib {command}: error: "), err
+    assert err[0].startswith(f"regionlib {command}: エラー / error: "), err
     return err[0]
 
 

@@ -81,7 +81,14 @@ class GoodPractice:
             if column not in ("prefecture", "name"):
                 out[column] = pd.to_numeric(out[column])
         out["rank"] = out["rank"].astype("Int64")
-        return out[["rank", *(c for c in out.columns if c != "rank")]]
+        out = out[["rank", *(c for c in out.columns if c != "rank")]]
+        # the values shown are of the indicator at both years and the peers' start columns
+        out.attrs["cited"] = [
+            f"{self.indicator}@{self.since}",
+            f"{self.indicator}@{self.until}",
+            *self.peer_columns,
+        ]
+        return out
 
 
 def _start_columns(since: int) -> list[str]:

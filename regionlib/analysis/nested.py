@@ -172,6 +172,11 @@ class NestedProposal:
         header = "階層: " + " | ".join(f"{lv.label} ({lv.spec})" for lv in self.levels)
         return "\n".join([header, *lines])
 
+    @property
+    def datasets(self) -> list[str]:
+        """Registry datasets the levels were made from beyond the indicators (block layers)."""
+        return [d for level in self.levels for d in references.block_datasets(level.spec)]
+
     def save(self, csv: str | Path) -> list[Path]:
         """Write the nested CSV and ``<stem>_evaluation.txt`` beside it.
 

@@ -114,6 +114,11 @@ class RegionProposal:
             )
         )
 
+    @property
+    def datasets(self) -> list[str]:
+        """Registry datasets the proposal was made from beyond its indicators (block layer)."""
+        return list(self.blocks.attrs.get("datasets", ())) if self.blocks is not None else []
+
     def save(self, csv: str | Path) -> list[Path]:
         """Write the planners' files.
 

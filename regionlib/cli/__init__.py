@@ -22,10 +22,11 @@ import pkgutil
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import NoReturn
 
 import regionlib
 from regionlib import settings
-from regionlib._errors import RegionlibError
+from regionlib._errors import RegionlibError, japanese_first
 
 
 def _command_modules() -> list:
@@ -74,6 +75,32 @@ class _Formatter(argparse.HelpFormatter):
         )
 
 
+#: argparse's own messages, said in Japanese before its English
+_ARGPARSE_JA = (
+    ("the following arguments are required", "必要な引数がありません"),
+    ("unrecognized arguments", "知らない引数があります"),
+    ("invalid choice", "選べない値です"),
+    ("expected one argument", "値が1つ必要です"),
+    ("expected at least one argument", "値が1つ以上必要です"),
+    ("invalid int value", "整数ではありません"),
+    ("invalid float value", "数値ではありません"),
+    ("not allowed with argument", "同時に指定できない引数があります"),
+    ("ambiguous option", "省略した引数名が複数に当てはまります"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one Japanese-first line (no English usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        ja = next((j for en, j in _ARGPARSE_JA if en in message), "引数が正しくありません")
+        self.exit(
+            2,
+            f"{self.prog}: エラー / error: {ja} / {message}"
+            f"（使い方は {self.prog} --help / see {self.prog} --help）\n",
+        )
+
+
 class _Version(argparse.Action):
     """``--version``, reading the installed version only when asked."""
 
@@ -93,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     argparse.ArgumentParser
         The ``regionlib`` parser.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="regionlib",
         description=_DESCRIPTION,
         formatter_class=_Formatter,
@@ -108,13 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
         if id(command) not in seen:
             seen.add(id(command))
             _add_verbosity(command, default=argparse.SUPPRESS)
-            _set_formatter(command)
+    _set_formatter(parser)
     return parser
 
 
 def _set_formatter(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = _Formatter
     for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "使い方を表示して終了 / show this help message and exit"
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 _set_formatter(sub)
@@ -230,21 +259,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         with quiet, _library_warnings():
             return int(args.func(args) or 0)
     except RegionlibError as exc:
-        print(f"regionlib {args.command}: error: {_one_line(exc)}", file=stderr)
+        print(f"regionlib {args.command}: エラー / error: {japanese_first(exc)}", file=stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"regionlib {args.command}: interrupted", file=stderr)
+        print(f"regionlib {args.command}: 中断しました / interrupted", file=stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
         return 0
     finally:  # a caller in the same process (tests, scripts) keeps its own settings
         settings.log_console, settings.log_warnings, settings.progress = saved
-
-
-def _one_line(exc: BaseException) -> str:
-    """Return the error message as one line."""
-    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 if __name__ == "__main__":

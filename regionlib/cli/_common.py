@@ -150,7 +150,8 @@ def add_output_argument(
         "--output",
         required=required,
         metavar="FILE",
-        help=f"write {what or 'the table'}: .csv (UTF-8 BOM), .xlsx, .gpkg or .geojson",
+        help="書き出すファイル（.csv、.xlsx、.gpkg、.geojson） / "
+        f"write {what or 'the table'}: .csv (UTF-8 BOM), .xlsx, .gpkg or .geojson",
     )
 
 

@@ -75,7 +75,10 @@ def _list(args: argparse.Namespace) -> int:
         if args.group in (None, e.group)
     ]
     print_table(("name", "vintage", "size", "licence", "cached"), rows)
-    print(f"{len(rows)} datasets; cache: {datasets.settings.cache_folder / 'downloads'}")
+    print(
+        f"{len(rows)} データセット、キャッシュ / {len(rows)} datasets; cache: "
+        f"{datasets.settings.cache_folder / 'downloads'}"
+    )
     return 0
 
 
@@ -83,12 +86,18 @@ def _fetch(args: argparse.Namespace) -> int:
     if not args.all and not args.names:
         from regionlib._errors import RegionlibError
 
-        raise RegionlibError("name datasets or groups, or pass --all")
+        raise RegionlibError(
+            "データセット名かグループ名を指定するか --all を付けてください / "
+            "name datasets or groups, or pass --all"
+        )
     from regionlib.data import datasets
 
     summary = datasets.fetch(None if args.all else args.names)
     if not summary.fetched:
-        print(f"nothing to download: all {len(summary.cached)} files already cached and verified")
+        print(
+            f"ダウンロード不要：{len(summary.cached)} ファイルはすべて確認済み / nothing to "
+            f"download: all {len(summary.cached)} files already cached and verified"
+        )
     else:
         print(summary)
     return 0

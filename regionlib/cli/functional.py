@@ -36,21 +36,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--flows",
         required=True,
-        help="CSV with columns origin,destination,flow (5-digit codes; origin = residence)",
+        help="通勤流動の CSV（列 origin,destination,flow、5桁コード、origin は常住地） / "
+        "CSV with columns origin,destination,flow (5-digit codes; origin = residence)",
     )
     p.add_argument(
-        "-o", "--output", required=True, help="CSV to write (code, name, zone, zone_name)"
+        "-o",
+        "--output",
+        required=True,
+        help="書き出す CSV / CSV to write (code, name, zone, zone_name)",
     )
-    p.add_argument("--height", type=float, default=0.98, help="tree height of the cut (0.98)")
-    p.add_argument("--uea", action="store_true", help="urban employment area rules instead")
+    p.add_argument(
+        "--height",
+        type=float,
+        default=0.98,
+        help="樹形図を切る高さ / tree height of the cut (0.98)",
+    )
+    p.add_argument(
+        "--uea",
+        action="store_true",
+        help="都市雇用圏の基準を使う / urban employment area rules instead",
+    )
     p.add_argument(
         "--core-population",
         type=float,
         default=50_000,
-        help="population of a core (--uea; default 50000)",
+        help="中心の人口（--uea、既定 50000） / population of a core (--uea; default 50000)",
     )
     p.add_argument(
-        "--share", type=float, default=0.10, help="commuting share of a suburb (--uea; 0.10)"
+        "--share",
+        type=float,
+        default=0.10,
+        help="郊外の通勤率（--uea、0.10） / commuting share of a suburb (--uea; 0.10)",
     )
     p.set_defaults(func=_functional)
 

@@ -25,15 +25,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "year (on the values of that year) and rank them by how much better they did on one "
         "indicator since: values side by side, similarity at the start.",
     )
-    p.add_argument("municipality", help="name (夕張市, 東京都府中市) or 5-digit code")
-    p.add_argument("--indicator", required=True, help="catalogue name, e.g. population_registered")
-    p.add_argument("--since", type=int, required=True, help="start year")
-    p.add_argument("--until", type=int, help="end year (default: the latest year with data)")
-    p.add_argument("--k", type=int, default=10, help="number of start-year peers (default 10)")
+    p.add_argument(
+        "municipality", help="市区町村名かコード / name (夕張市, 東京都府中市) or 5-digit code"
+    )
+    p.add_argument(
+        "--indicator", required=True, help="指標名 / catalogue name, e.g. population_registered"
+    )
+    p.add_argument("--since", type=int, required=True, help="開始年 / start year")
+    p.add_argument(
+        "--until",
+        type=int,
+        help="終了年（既定：データのある最新年） / end year (default: the latest year with data)",
+    )
+    p.add_argument(
+        "--k",
+        type=int,
+        default=10,
+        help="開始年に似ていた市区町村の数（既定 10） / number of start-year peers (default 10)",
+    )
     p.add_argument(
         "--lower-is-better",
         action="store_true",
-        help="a decrease is the better outcome (e.g. unemployment_rate)",
+        help="減るほうが良い指標 / a decrease is the better outcome (e.g. unemployment_rate)",
     )
     add_output_argument(p, what="the ranking (the municipality first, rank 0)")
     p.set_defaults(func=_goodpractice)
@@ -83,5 +96,7 @@ def _goodpractice(args: argparse.Namespace) -> int:
     )
     if args.output:
         write_output(gp.to_frame(), args.output)
-        print(f"wrote {len(gp.table)} peers to {args.output}")
+        print(
+            f"{len(gp.table)} 市区町村を書き出しました / wrote {len(gp.table)} peers -> {args.output}"
+        )
     return 0

@@ -75,7 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--page",
         metavar="SIZE",
-        help="print maps: A4 (default) or A3, optionally -portrait/-landscape "
+        help="印刷用地図の用紙：A4（既定）か A3、-portrait／-landscape で向き / "
+        "print maps: A4 (default) or A3, optionally -portrait/-landscape "
         "(default: turned to fit the area)",
     )
     p.add_argument(

@@ -73,7 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--levels",
         metavar="LEVEL,LEVEL,…",
-        help="nested levels from fine to coarse, each a union of units of the one below: a "
+        help="細かい順の階層（それぞれ下の階層の単位をまとめる） / "
+        "nested levels from fine to coarse, each a union of units of the one below: a "
         "block layer, a floor COLUMN:MIN (max-p) or regions:N (--method skater or ward); "
         "e.g. commuting_zones,population:200000,population:5000000",
     )
@@ -185,6 +186,8 @@ def _nested(
 
     if args.floor or args.n_regions or args.blocks or args.cores or args.together:
         raise RegionlibError(
+            "--levels は --floor・--n-regions・--blocks の代わりです（階層として書いてください）。"
+            "--cores と --together は --levels と使えません / "
             "--levels replaces --floor, --n-regions and --blocks (write them as levels); "
             "--cores and --together are not supported with --levels"
         )
@@ -223,6 +226,7 @@ def _nested(
         print_title=f"{result.title}：{top.label}",
         summary=result.summary(),
         line=f"{len(frame)} 市区町村 → {counts} リージョン",
+        datasets=result.datasets,
     )
 
 
@@ -238,9 +242,11 @@ def _finish(
     print_title: str,
     summary: str,
     line: str,
+    datasets: list[str],
 ) -> int:
     """Write the table files and print maps, then say the evaluation and every file written."""
     from regionlib.outputs import export, printmaps
+    from regionlib.outputs._mapstyle import credit_lines  # the credits of what was used
 
     if files:
         attributes = labels.set_index("code").join(frame[columns])
@@ -251,12 +257,14 @@ def _finish(
         for path in files:
             written.append(export.write_table(attributes, path))
     for path in prints:
-        fig = printmaps.plot_regions(frame, print_labels, title=print_title)
+        fig = printmaps.plot_regions(
+            frame, print_labels, title=print_title, credits=credit_lines(columns, datasets=datasets)
+        )
         written.append(printmaps.save_figure(fig, path))
     print(summary)
     print(line, file=sys.stderr)
     for path in written:
-        print(f"  -> {path}", file=sys.stderr)
+        print(f"  書き出し / wrote -> {path}", file=sys.stderr)
     return 0
 
 
@@ -265,14 +273,19 @@ def _regions(args: argparse.Namespace) -> int:
 
     outputs = [Path(o) for o in args.output or []]
     if not outputs and not args.csv:
-        raise RegionlibError("name an output: -o regions.html and/or --csv regions.csv")
+        raise RegionlibError(
+            "出力を指定してください（-o regions.html と／または --csv regions.csv） / "
+            "name an output: -o regions.html and/or --csv regions.csv"
+        )
     from regionlib.outputs import printmaps
 
     html = [o for o in outputs if o.suffix.lower() in (".html", ".htm")]
     prints = [o for o in outputs if o.suffix.lower() in printmaps.FORMATS]
     files = [o for o in outputs if o not in html and o not in prints]
     if len(html) > 1:
-        raise RegionlibError(f"one HTML map per run, not {', '.join(map(str, html))}")
+        raise RegionlibError(
+            f"HTML の地図は1回に1つだけです / one HTML map per run, not {', '.join(map(str, html))}"
+        )
     for path in files:
         export.check_output(path, (*export.SUFFIXES, ".html", *printmaps.FORMATS), what="output")
     for path in prints:
@@ -338,6 +351,7 @@ def _regions(args: argparse.Namespace) -> int:
         print_title=proposal.title,
         summary=proposal.summary(),
         line=f"{len(frame)} 市区町村 → {proposal.labels.nunique()} リージョン{left_out}",
+        datasets=proposal.datasets,
     )
 
 
@@ -351,8 +365,9 @@ def _neighbours(args: argparse.Namespace) -> int:
     write_csv(edges, args.output, index=False)
     counts = edges["kind"].value_counts()
     print(
-        f"{len(edges)} links ({counts.get('border', 0)} border, {counts.get('bridge', 0)} "
-        f"bridge) between {len(frame)} municipalities -> {args.output}",
+        f"{len(frame)} 市区町村の間の {len(edges)} 本のつながり（境界 {counts.get('border', 0)}、"
+        f"橋 {counts.get('bridge', 0)}） / {len(edges)} links ({counts.get('border', 0)} border, "
+        f"{counts.get('bridge', 0)} bridge) between {len(frame)} municipalities -> {args.output}",
         file=sys.stderr,
     )
     return 0

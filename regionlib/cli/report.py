@@ -27,15 +27,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "indicators with ranks, changes, peers (as `regionlib peers`), cluster, proposed region, "
         "LISA category, maps and credits. Printable on A4.",
     )
-    p.add_argument("municipality", help="name (夕張市, 東京都府中市) or 5-digit code")
-    p.add_argument("--k", type=int, default=10, help="number of peers (default 10)")
+    p.add_argument(
+        "municipality", help="市区町村名かコード / name (夕張市, 東京都府中市) or 5-digit code"
+    )
+    p.add_argument(
+        "--k",
+        type=int,
+        default=10,
+        help="類似する市区町村の数（既定 10） / number of peers (default 10)",
+    )
     p.add_argument(
         "-o",
         "--output",
         required=True,
         action="append",
         help="書き出すファイル / the page (.html) and/or its numbers as a workbook (.xlsx; "
-        "sheets 指標, 類似市区町村, 推移, 出典); repeatable",
+        "sheets 指標, 類似する市区町村, 推移, 列の説明, 出典); repeatable",
     )
     p.set_defaults(func=_report)
 

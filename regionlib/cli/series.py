@@ -54,8 +54,11 @@ def _series(args: argparse.Namespace) -> int:
             for reason, (count, examples) in reasons.items():
                 if int(year) in absent:
                     continue
-                shown = f" (e.g. {', '.join(examples)})" if examples else ""
-                print(f"{name} {year}: {count} missing: {reason}{shown}", file=sys.stderr)
+                shown = f"（例 / e.g. {', '.join(examples)}）" if examples else ""
+                print(
+                    f"{name} {year}年: 欠損 {count} 件 / {count} missing: {reason}{shown}",
+                    file=sys.stderr,
+                )
     n_codes = frame["code"].nunique()
     n_years = frame["year"].nunique()
     print(

@@ -155,11 +155,11 @@ def _peers(args: argparse.Namespace) -> int:
     print_table(["順位", "市区町村", "コード", "距離", "人口", "主な違い"], rows)
     if args.output:
         write_output(peers, args.output)
-        print(f"wrote {len(peers)} peers to {args.output}")
+        print(f"{len(peers)} 市区町村を書き出しました / wrote {len(peers)} peers -> {args.output}")
     if args.compare:
         comparison = similarity.compare_municipality(feats, target, peers=peers)
         write_output(comparison, args.compare)
-        print(f"wrote the comparison table to {args.compare}")
+        print(f"比較表を書き出しました / wrote the comparison table -> {args.compare}")
     return 0
 
 

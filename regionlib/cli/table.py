@@ -80,7 +80,7 @@ def _table(args: argparse.Namespace) -> int:
     if suffix == ".csv":
         export.write_table_csv(frame, args.output)
     else:
-        export.write_table(frame, args.output)
+        export.write_table(table.with_flag_notes(frame), args.output)
     if args.report:  # the sources' joins, then the user's file
         reports = [str(frame.attrs["join_report"])]
         if args.join:

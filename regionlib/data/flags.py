@@ -31,7 +31,7 @@ import pandas as pd
 
 from regionlib._log import log
 
-__all__ = ["flags_for", "load_flags", "neutralise"]
+__all__ = ["flag_of", "flags_for", "load_flags", "neutralise"]
 
 
 @functools.cache
@@ -79,6 +79,24 @@ def flags_for(names: Iterable[str], codes: Iterable[str]) -> dict[str, dict[str,
         if hits:
             out[name] = hits
     return out
+
+
+def flag_of(name: str, code: str) -> str:
+    """Return the reason the value of indicator ``name`` (``aging_rate@2015``) of ``code`` is flagged.
+
+    Parameters
+    ----------
+    name
+        Indicator request, with ``@YEAR`` for another year than the catalogue's latest.
+    code
+        Municipality code (5 digits).
+
+    Returns
+    -------
+    str
+        The reason in Japanese, or ``""`` when the value is not flagged.
+    """
+    return flags_for([name], [str(code)]).get(name, {}).get(str(code), "")
 
 
 def neutralise(

@@ -39,6 +39,7 @@ __all__ = [
     "BLOCK_LAYERS",
     "EIGHT_REGIONS",
     "NATIONAL_PLAN_AREAS",
+    "block_datasets",
     "block_layer",
     "eight_regions",
     "load_commuting_zones",
@@ -85,6 +86,28 @@ NATIONAL_PLAN_AREAS: dict[str, tuple[str, ...]] = {
 BLOCK_LAYERS = ("commuting_zones", "commuting_zones:2020", "commuting_zones:2015", "prefectures")
 
 _YEARS = tuple(range(1980, 2021, 5))
+
+
+def block_datasets(layer: object) -> list[str]:
+    """Return the registry datasets behind a block layer or level name (for the credits).
+
+    Parameters
+    ----------
+    layer
+        A block layer (``"commuting_zones"``, ``"commuting_zones:2015"``, ``"prefectures"``, a
+        CSV path, a Series) or a nested level's spec; None gives none.
+
+    Returns
+    -------
+    list of str
+        ``["commuting-zones-2020-original"]`` for the 2020 commuting zones, else ``[]``.
+    """
+    name = layer if isinstance(layer, str) else ""
+    if name in ("commuting_zones", "commuting_zones:2020"):
+        return ["commuting-zones-2020-original"]
+    if name == "commuting_zones:2015":
+        return ["commuting-zones-2015-original"]
+    return []
 
 
 def load_commuting_zones(
@@ -334,6 +357,7 @@ def block_layer(
         )
     blocks = blocks.astype(str).rename("block")
     blocks.attrs["reference"] = reference
+    blocks.attrs["datasets"] = block_datasets(layer)
     return blocks
 
 

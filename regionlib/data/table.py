@@ -34,7 +34,7 @@ from regionlib.data import _cache, codes, datasets, indicators, readers
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["JoinReport", "SourceReport", "flag_notes", "load_table"]
+__all__ = ["JoinReport", "SourceReport", "flag_notes", "load_table", "with_flag_notes"]
 
 #: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
 BOUNDARY_VINTAGE = "2021-01-01"
@@ -479,6 +479,30 @@ def load_table(
 
         product = userdata.join_user_table(product, join, raw=user)
     return product
+
+
+def with_flag_notes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with a last column ``注記`` of :func:`flag_notes` when any value is flagged.
+
+    Every table file (CSV, workbook, GeoPackage) carries the flags this way.
+
+    Parameters
+    ----------
+    frame
+        A table from :func:`load_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame itself when nothing is flagged, else a copy with the column.
+    """
+    notes = flag_notes(frame)
+    if not notes.any():
+        return frame
+    attrs = dict(frame.attrs)
+    out = frame.assign(注記=notes.to_numpy())
+    out.attrs = attrs
+    return out
 
 
 def flag_notes(frame: pd.DataFrame) -> pd.Series:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -428,10 +429,39 @@ def column_meta(
     )
 
 
-def credit_lines(columns: list[str], extra: list[str] | None = None) -> list[str]:
-    """Boundaries credit, the credits of the indicators behind ``columns``, and ``extra``."""
+def credit_lines(
+    columns: Sequence[str], extra: Sequence[str] | None = None, *, datasets: Sequence[str] = ()
+) -> list[str]:
+    """Return the credit lines of an output, computed from what it shows.
+
+    The one place that turns what an output used into its credits: every map, page, table
+    and workbook calls it with the indicators whose values it shows and the registry datasets
+    it used beyond them (commuting zones as blocks, SSDSE items behind a region proposal).
+
+    Parameters
+    ----------
+    columns
+        Columns shown; catalogue indicators among them bring their sources' credits
+        (``population_registered`` → 住民基本台帳), other names are ignored.
+    extra
+        Further credit lines (a user's own source), after the others.
+    datasets
+        Registry dataset names whose credit lines are added.
+
+    Returns
+    -------
+    list of str
+        The boundaries credit first, then each source once, in order of first use.
+    """
+    from regionlib.data import datasets as registry
+
     known = [c for c in columns if indicators.find(str(c)) is not None]
-    lines = [BOUNDARY_CREDIT, *(indicators.credits(known) if known else []), *(extra or [])]
+    lines = [
+        BOUNDARY_CREDIT,
+        *(indicators.credits(known) if known else []),
+        *(registry.info(d).credit for d in datasets),
+        *(extra or []),
+    ]
     out: list[str] = []
     for line in lines:
         if line and line not in out:

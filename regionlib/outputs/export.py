@@ -46,6 +46,7 @@ __all__ = [
     "SUFFIXES",
     "check_output",
     "column_header",
+    "planner_view",
     "write_csv",
     "write_table",
     "write_table_csv",
@@ -73,7 +74,7 @@ HEADERS: dict[str, str] = {
     "label": "指標",
     "unit": "単位",
     "value": "値",
-    "peers_median": "類似団体の中央値",
+    "peers_median": "類似する市区町村の中央値",
     "prefecture_median": "都道府県の中央値",
     "national_median": "全国の中央値",
     "n": "値のある市区町村数",
@@ -86,7 +87,34 @@ HEADERS: dict[str, str] = {
     "kind": "種類",
     "border_km": "境界の長さ（km）",
     "distance_km": "距離（km）",
+    "year": "年",
+    "since": "開始年",
+    "until": "終了年",
+    "distance_at_start": "開始年の距離",
+    "value_start": "開始年の値",
+    "value_end": "終了年の値",
+    "change": "変化（率はポイント差）",
+    "change_pct": "変化率（%）",
+    "better_than_target": "本市区町村との変化の差",
+    "national_rank": "全国順位",
+    "national_n": "全国の市区町村数",
+    "pref_rank": "都道府県内順位",
+    "pref_n": "都道府県内の市区町村数",
+    "reason": "値がない理由",
+    "differs": "主な違い",
+    "flag": "注記",
+    "core": "中心市区町村コード",
+    "core_name": "中心市区町村",
+    "n_members": "市区町村数",
+    "member_names": "構成市区町村",
+    "compactness": "コンパクトさ（等周比）",
+    "compactness_land": "コンパクトさ（最大の陸地部分の等周比）",
+    "category_ja": "LISAの分類",
 }
+#: English names of the Japanese column names regionlib writes itself (the 列の説明 sheet)
+ENGLISH: dict[str, str] = {"注記": "flag (why a value is misleading)"}
+#: columns that hold years: written as plain integers (2016, not 2,016)
+_YEAR_COLUMN = re.compile(r"^(year|since|until|start_year|end_year|年|年度|開始年|終了年)$")
 
 
 def check_output(
@@ -144,6 +172,45 @@ def column_header(column: str) -> str:
         header = f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
         return f"{header}［利用者データ］" if entry.group == "user" else header
     return column
+
+
+def planner_view(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Return a table as a planner reads it: Japanese headers, counts as integers.
+
+    For showing tables in notebooks: columns get their Japanese headers (indicators their
+    label and unit, :data:`HEADERS` the shared columns, ``names`` any other), the index too;
+    float columns whose values are all whole numbers become integers (1148355, not
+    1148355.0; ranks 82, not 82.0); geometry is left out.
+
+    Parameters
+    ----------
+    frame
+        Any table (a Series is shown as a one-column table).
+    names
+        Headers for columns regionlib does not know.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table; ``frame`` is not changed.
+    """
+    out = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    out = pd.DataFrame(out.drop(columns=_geometry_columns(out), errors="ignore")).copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values):
+            finite = values.dropna().to_numpy(dtype=float)
+            if len(finite) and (finite % 1 == 0).all() and np.abs(finite).max() < 2**53:
+                out[column] = values.astype("Int64")
+    extra = dict(names or {})
+
+    def header(column: object) -> str:
+        return extra.get(str(column)) or column_header(str(column))
+
+    out = out.rename(columns=header)
+    if out.index.name is not None:
+        out.index.name = header(out.index.name)
+    return out
 
 
 def _plain(frame: pd.DataFrame, *, index: bool) -> pd.DataFrame:
@@ -235,10 +302,12 @@ def _text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
-def _number_format(values: pd.Series) -> str:
+def _number_format(values: pd.Series, column: str = "") -> str:
     from regionlib.outputs._mapstyle import decimals_for
 
     finite = values.dropna().to_numpy(dtype=float)
+    if _YEAR_COLUMN.match(str(column)) and (finite % 1 == 0).all():
+        return "0"
     if len(finite) and (finite % 1 == 0).all():
         return "#,##0"
     decimals = decimals_for(finite)
@@ -254,6 +323,7 @@ def write_xlsx(
     sheet: str = "データ",
     credits: Sequence[str] = (),
     cited: Sequence[str] = (),
+    datasets: Sequence[str] = (),
 ) -> Path:
     """Write an Excel workbook for planners (see the module docstring for its layout).
 
@@ -277,6 +347,8 @@ def write_xlsx(
     cited
         Catalogue indicators the tables show in their rows rather than as columns; they are
         listed on the ``出典`` sheet too.
+    datasets
+        Registry datasets the tables show beyond their indicators (credited on ``出典``).
 
     Returns
     -------
@@ -290,15 +362,22 @@ def write_xlsx(
     wb = Workbook()
     wb.remove(wb.active)
     used: list[str] = []
+    described: list[tuple[str, str, str]] = []
     ranked = False
     for name, table in sheets.items():
-        names, with_ranks = _data_sheet(wb.create_sheet(name), table, index=index, ranks=ranks)
+        ws = wb.create_sheet(name)
+        names, with_ranks, columns = _data_sheet(ws, table, index=index, ranks=ranks)
         used += names
+        described += [(name, header, column) for header, column in columns]
         ranked = ranked or with_ranks
+        # what a table says it shows beyond its columns (a good-practice ranking's indicator)
+        cited = [*cited, *table.attrs.get("cited", ())]
+        datasets = [*datasets, *table.attrs.get("datasets", ())]
     from regionlib.data.userdata import user_credits
 
     credits = [*credits, *(line for t in sheets.values() for line in user_credits(t))]
-    _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked)
+    _columns_sheet(wb, described)
+    _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked, datasets)
     _write.save_workbook(wb, path, what="table")  # text stays text: no formula is written
     log(f"wrote {path}")
     return path
@@ -344,6 +423,7 @@ def _data_sheet(ws, frame: pd.DataFrame, *, index: bool, ranks: bool | None):
 
     formats: list[str | None] = []
     text_cols: list[bool] = []
+    year_cols = [bool(_YEAR_COLUMN.match(str(c))) for c in out.columns]
     for column in out.columns:
         values = out[column]
         is_code = str(column) in ("code", "pref_code", "medoid", "core", "code_a", "code_b") or (
@@ -353,7 +433,7 @@ def _data_sheet(ws, frame: pd.DataFrame, *, index: bool, ranks: bool | None):
         )
         text_cols.append(bool(is_code) or not pd.api.types.is_numeric_dtype(values))
         if pd.api.types.is_numeric_dtype(values) and not is_code:
-            formats.append(_number_format(pd.to_numeric(values, errors="coerce")))
+            formats.append(_number_format(pd.to_numeric(values, errors="coerce"), str(column)))
         else:
             formats.append(None)
 
@@ -365,7 +445,9 @@ def _data_sheet(ws, frame: pd.DataFrame, *, index: bool, ranks: bool | None):
                 cells.append(None)
             elif text_cols[j]:
                 cells.append(str(value))
-            elif isinstance(value, np.integer | int) and not isinstance(value, bool):
+            elif (isinstance(value, np.integer | int) and not isinstance(value, bool)) or (
+                year_cols[j] and float(value).is_integer()
+            ):
                 cells.append(int(value))
             elif isinstance(value, np.floating | float):
                 cells.append(float(value))
@@ -395,10 +477,41 @@ def _data_sheet(ws, frame: pd.DataFrame, *, index: bool, ranks: bool | None):
     ws.freeze_panes = ws.cell(row=2, column=first_value + 1).coordinate
     ws.auto_filter.ref = ws.dimensions
     base_cols = [str(c).partition("__")[0] for c in columns]
-    return [c for c in dict.fromkeys(base_cols) if indicators.find(c) is not None], ranks
+    english = [
+        ENGLISH.get(str(c), str(c))
+        .replace("__rank_pref", " (rank in prefecture)")
+        .replace("__rank", " (rank)")
+        for c in columns
+    ]
+    return (
+        [c for c in dict.fromkeys(base_cols) if indicators.find(c) is not None],
+        ranks,
+        list(zip(headers, english, strict=True)),
+    )
 
 
-def _sources_sheet(wb, used: list[str], credits: Sequence[str], ranked: bool) -> None:
+def _columns_sheet(wb, described: list[tuple[str, str, str]]) -> None:
+    """Add the ``列の説明`` sheet: each data sheet's Japanese headers with their English names."""
+    from openpyxl.styles import Font, PatternFill
+
+    from regionlib.data import indicators
+
+    ws = wb.create_sheet("列の説明")
+    ws.append(["シート", "列（見出し）", "列名（英語） / column", "説明 / description"])
+    for cell in ws[1]:
+        cell.font = Font(**_BOLD)
+        cell.fill = PatternFill(**_FILL)
+    for sheet, header, column in described:
+        entry = indicators.find(column.partition(" (")[0])
+        ws.append([sheet, header, column, entry.description if entry is not None else ""])
+    for letter, width in zip("ABCD", (14, 40, 36, 80), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+
+def _sources_sheet(
+    wb, used: list[str], credits: Sequence[str], ranked: bool, datasets: Sequence[str] = ()
+) -> None:
     """Add the ``出典`` sheet: every indicator shown, its formula and sources, and the credits."""
     from openpyxl.styles import Font, PatternFill
 
@@ -425,7 +538,7 @@ def _sources_sheet(wb, used: list[str], credits: Sequence[str], ranked: bool) ->
     src.append([])
     src.append(["出典・クレジット"])
     src.cell(row=src.max_row, column=1).font = Font(**_BOLD)
-    for line in credit_lines(used, list(credits)):
+    for line in credit_lines(used, list(credits), datasets=datasets):
         src.append([line])
     if ranked:
         src.append([])
@@ -489,12 +602,20 @@ def write_vector(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = 
     driver = "GPKG" if path.suffix.lower() == ".gpkg" else "GeoJSON"
     if driver == "GeoJSON":
         gdf = gdf.to_crs("EPSG:4326")
-    save_geodata(gdf, path, driver=driver, what="table")
+    aliases = {str(c): column_header(str(c)) for c in gdf.columns if c != gdf.geometry.name}
+    save_geodata(gdf, path, driver=driver, what="table", aliases=aliases)
     log(f"wrote {path} ({len(gdf)} features)")
     return path
 
 
-def save_geodata(gdf, path: str | os.PathLike, *, driver: str, what: str = "table") -> Path:
+def save_geodata(
+    gdf,
+    path: str | os.PathLike,
+    *,
+    driver: str,
+    what: str = "table",
+    aliases: Mapping[str, str] | None = None,
+) -> Path:
     """Write a GeoDataFrame with GDAL ``driver`` (``"GPKG"``, ``"GeoJSON"``) atomically.
 
     The file is built in memory, then written as every regionlib file is: a full disk is one
@@ -511,6 +632,8 @@ def save_geodata(gdf, path: str | os.PathLike, *, driver: str, what: str = "tabl
         The GDAL driver.
     what
         What the file is, for error messages.
+    aliases
+        GeoPackage only: field -> Japanese alias (see :func:`_field_aliases`).
 
     Returns
     -------
@@ -520,7 +643,49 @@ def save_geodata(gdf, path: str | os.PathLike, *, driver: str, what: str = "tabl
     path = Path(path)
     buffer = io.BytesIO()
     gdf.to_file(buffer, driver=driver, layer=path.stem[:63], engine="pyogrio")
-    return _write.write_bytes(path, buffer.getvalue(), what=what)
+    data = buffer.getvalue()
+    if driver == "GPKG" and aliases:
+        data = _field_aliases(data, path.stem[:63], aliases)
+    return _write.write_bytes(path, data, what=what)
+
+
+def _field_aliases(data: bytes, layer: str, aliases: Mapping[str, str]) -> bytes:
+    """Return a GeoPackage (as bytes) whose fields carry their Japanese headers as aliases.
+
+    The GeoPackage schema extension's ``gpkg_data_columns`` table: GDAL reads its ``name`` as
+    the field's alternative name, which QGIS shows as the field alias; the field names stay
+    the English column names scripts use, and ``description`` repeats them.
+    """
+    import sqlite3
+
+    rows = [
+        (layer, field, alias, alias, ENGLISH.get(field, field))
+        for field, alias in aliases.items()
+        if alias != field
+    ]
+    con = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(data)
+        with con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "
+                "column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, "
+                "mime_type TEXT, constraint_name TEXT, "
+                "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name))"
+            )
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_extensions (table_name, column_name, extension_name, "
+                "definition, scope) VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', "
+                "'http://www.geopackage.org/spec/#extension_schema', 'read-write')"
+            )
+            con.executemany(
+                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, "
+                "description) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+        return con.serialize()
+    finally:
+        con.close()
 
 
 def write_table(
@@ -591,10 +756,7 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     pathlib.Path
         The file written.
     """
-    from regionlib.data.table import flag_notes
+    from regionlib.data.table import with_flag_notes
 
-    out = frame.drop(columns=["pref_code"], errors="ignore")
-    notes = flag_notes(frame)
-    if notes.any():
-        out = out.assign(注記=notes.to_numpy())
+    out = with_flag_notes(frame.drop(columns=["pref_code"], errors="ignore"))
     return write_csv(out, path, decimals=4)

@@ -661,6 +661,7 @@ def proposal_map(proposal, *, online: bool = False) -> folium.Map:
         regions=proposal.region_names,
         title=proposal.title,
         online=online,
+        credits=credit_lines(proposal.columns, datasets=proposal.datasets),
     )
 
 
@@ -680,7 +681,13 @@ def nested_map(result, *, online: bool = False) -> folium.Map:
         The coarsest level is drawn boldest and its names win where names overlap.
     """
     _require_geometry(result.table)
-    m = choropleth(result.table, result.columns, title=result.title, online=online)
+    m = choropleth(
+        result.table,
+        result.columns,
+        title=result.title,
+        online=online,
+        credits=credit_lines(result.columns, datasets=result.datasets),
+    )
     depth = len(result.levels)
     for k, level in enumerate(result.levels):
         color, weight, size = _LEVEL_STYLES[min(depth - 1 - k, len(_LEVEL_STYLES) - 1)]

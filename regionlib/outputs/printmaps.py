@@ -418,6 +418,21 @@ def _layout_legend(fig, ax, frame, tree, handles, title, inset_axes, renderer, a
     _apply_aspect(ax)
 
 
+class _FixedLimitsNote(logging.Filter):
+    """Drop matplotlib's "Ignoring fixed x/y limits to fulfill fixed data aspect" note.
+
+    Maps set both ranges on purpose and ask for an equal aspect; matplotlib widens one range
+    and says so on its logger whenever a figure is drawn or saved (small multiples included),
+    a line that means nothing to the reader of a map.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Ignoring fixed")
+
+
+logging.getLogger("matplotlib.axes._base").addFilter(_FixedLimitsNote())
+
+
 def _apply_aspect(ax) -> None:
     """Fit equal-aspect axes to their box, widening one range as ``adjustable="datalim"`` asks.
 

@@ -63,14 +63,18 @@ HEADLINE_INDICATORS: tuple[str, ...] = (
     "income_per_taxpayer",
     "doctors_per_10k",
 )
-#: (title, [(year, indicator), …], unit): changes drawn as small charts when no series API
-_CHANGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("総人口（人）", (("2015", "population_2015"), ("2020", "population_2020"))),
-    (
-        "財政力指数",
-        (("2015年度", "fiscal_strength_index_2015"), ("2020年度", "fiscal_strength_index")),
-    ),
+#: the headline cards of the first screen: (indicator, where its change comes from: a
+#: series indicator, an indicator that is the change in %, or None)
+CARDS: tuple[tuple[str, str | None], ...] = (
+    ("population_2020", "population_change_2015_2020"),
+    ("aging_rate", "aging_rate"),
+    ("child_share", "child_share"),
+    ("fiscal_strength_index", "fiscal_strength_index"),
+    ("income_per_taxpayer", None),
+    ("unemployment_rate", None),
 )
+#: changes are shown from this year (from a series' first year when it starts later)
+START_YEAR = 2015
 #: indicators drawn through the years from the series (``regionlib.panel.series``)
 SERIES_INDICATORS: tuple[str, ...] = (
     "population_registered",
@@ -105,7 +109,6 @@ def _table_indicators() -> list[str]:
 
     names = [
         *HEADLINE_INDICATORS,
-        *(name for _, points in _CHANGES for _, name in points),
         *demo.REGION_INDICATORS,
         *indicators.DEFAULT_INDICATORS,
     ]
@@ -254,7 +257,10 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
 
         table = tables.load_table(_table_indicators())
     if "geometry" not in table.columns:
-        raise RegionlibError("a profile needs the table with its geometry (load_table(...))")
+        raise RegionlibError(
+            "プロフィールには境界付きの表が必要です / "
+            "a profile needs the table with its geometry (load_table(...))"
+        )
     peer_indicators = [n for n in indicators.DEFAULT_INDICATORS if n in table.columns]
     if not peer_indicators:
         raise RegionlibError(
@@ -337,8 +343,9 @@ def resolve(table: pd.DataFrame, municipality: str | int) -> str:
             if city is not None:
                 name = f"{table.at[city, 'prefecture']}{table.at[city, 'name']}"
                 msg = (
-                    f"'{municipality}' is a ward of a designated city; profiles are per "
-                    f"municipality: use {name} ({city})"
+                    f"'{municipality}' は政令指定都市の区です。プロフィールは市区町村ごとなので "
+                    f"{name}（{city}）を指定してください / '{municipality}' is a ward of a "
+                    f"designated city; profiles are per municipality: use {name} ({city})"
                 )
                 raise UnknownNameError(msg) from None
         raise
@@ -563,6 +570,7 @@ class Profile:
     prefecture: str
     data: dict
     cited: list = field(default_factory=list)
+    datasets: list = field(default_factory=list)
     #: builds :attr:`tables` when first asked for (the atlas renders 1,741 pages without them)
     make_tables: Callable[[], dict] | None = field(default=None, repr=False)
 
@@ -579,14 +587,21 @@ class Profile:
         """Write the page (``.html``) or its numbers (``.xlsx``) atomically; return the path.
 
         The workbook has a sheet per table of the page (指標 with national and prefectural
-        ranks, 類似市区町村, 推移), codes stored as text, and a 出典 sheet.
+        ranks, 類似する市区町村, 推移), codes stored as text, a 列の説明 sheet and a 出典 sheet.
         """
         from regionlib._write import check_output, write_text
         from regionlib.outputs import export
 
         path = check_output(path, (".html", ".htm", ".xlsx"), what="profile")
         if path.suffix.lower() == ".xlsx":
-            return export.write_xlsx(self.tables, path, index=False, ranks=False, cited=self.cited)
+            return export.write_xlsx(
+                self.tables,
+                path,
+                index=False,
+                ranks=False,
+                cited=self.cited,
+                datasets=self.datasets,
+            )
         return write_text(path, self.to_html(), what="profile")
 
 
@@ -623,6 +638,9 @@ def _columns(context: Context) -> dict:
                 "values": pd.Series(values, index=table.index),
                 "sorted": np.sort(values[ok]),
                 "by_pref": by_pref,
+                "pref_median": {
+                    p: float(np.median(v)) if len(v) else np.nan for p, v in by_pref.items()
+                },
                 "decimals": _decimals(values),
                 "median": float(np.median(values[ok])) if ok.any() else np.nan,
             }
@@ -643,7 +661,7 @@ def _indicator_values(context: Context, code: str, peers: list[str]) -> list[dic
 
     The page formats these (:func:`_headline`) and the workbook lists them (:func:`_tables`).
     """
-    from regionlib.data import indicators
+    from regionlib.data import flags, indicators
 
     pref = context.table.at[code, "pref_code"]
     rows = []
@@ -655,8 +673,10 @@ def _indicator_values(context: Context, code: str, peers: list[str]) -> list[dic
             "value": value,
             "decimals": col["decimals"],
             "peers_median": float(col["values"].reindex(peers).median()),
+            "pref_median": col["pref_median"].get(pref, np.nan),
             "national_median": col["median"],
             "reason": "" if np.isfinite(value) else _reason(context, name, code),
+            "flag": flags.flag_of(name, code) if np.isfinite(value) else "",
             "rank": None,
             "n": None,
             "pref_rank": None,
@@ -685,7 +705,9 @@ def _headline(values: list[dict]) -> list[dict]:
             "missing": not np.isfinite(v["value"]),
             "reason": v["reason"],
             "peers_median": fmt(v["peers_median"], decimals),
+            "pref_median": fmt(v["pref_median"], decimals),
             "national_median": fmt(v["national_median"], decimals),
+            "flag": v["flag"],
         }
         if v["rank"] is not None:
             row |= {k: v[k] for k in ("rank", "n", "percentile", "pref_rank", "pref_n")}
@@ -705,46 +727,71 @@ def _year(text: str, *, fiscal: bool = False) -> str:
     return f"{text}年" if text.isdigit() else text
 
 
-def _chart(title: str, points: Sequence[tuple[str, float]], medians: Sequence[float]) -> dict:
-    """Coordinates of a small line chart of the municipality; the national median as text."""
-    width, height, pad_x, pad_y = 260.0, 120.0, 36.0, 22.0
-    finite = [v for _, v in points if np.isfinite(v)]
-    lo, hi = min(finite), max(finite)
-    if hi == lo:
-        lo, hi = lo - 1, hi + 1
-    span = hi - lo
-    lo, hi = lo - 0.15 * span, hi + 0.15 * span
+def _change(first: float, last: float, unit: str, decimals: int = 2) -> float:
+    """Return the change from ``first`` to ``last``: points for a rate, % for a count.
 
-    def xy(i: int, v: float) -> tuple[float, float]:
-        x = pad_x + i * (width - 2 * pad_x) / max(len(points) - 1, 1)
-        y = pad_y + (hi - v) / (hi - lo) * (height - 2 * pad_y)
-        return round(x, 1), round(y, 1)
+    A rate (unit ``%``) changes in points (高齢化率 48.59 → 52.21 is +3.62 points, not
+    +7.4 %); an index (no unit, 財政力指数) by its difference; a count or an amount in % of
+    the first value.
+    """
+    if not (np.isfinite(first) and np.isfinite(last)):
+        return np.nan
+    if unit in ("%", ""):
+        return last - first
+    return (last - first) / abs(first) * 100 if first else np.nan
 
-    decimals = 0 if all(abs(v) >= 100 for v in finite) else 2
-    last = len(points) - 1
-    own = [
-        {
-            "x": xy(i, v)[0],
-            "y": xy(i, v)[1],
-            "label": fmt(v, decimals) if i in (0, last) else "",
-            "year": year if i in (0, last) or len(points) <= 4 else "",
-        }
-        for i, (year, v) in enumerate(points)
-        if np.isfinite(v)
-    ]
 
-    def change(first: float, last: float) -> str:
-        if not first or not np.isfinite(first * last):
-            return ""
-        return f"{(last - first) / abs(first) * 100:+.1f}%"
+def _change_text(change: float, unit: str, decimals: int = 2) -> str:
+    """Format :func:`_change`: ``+3.6ポイント``, ``+0.02``, ``−7.4%``."""
+    if not np.isfinite(change):
+        return ""
+    if unit != "" and round(change, 1) == 0:
+        return "±0.0ポイント" if unit == "%" else "±0.0%"
+    if unit == "%":
+        return f"{change:+,.1f}ポイント"
+    if unit == "":
+        return f"{change:+,.{max(decimals, 2)}f}"
+    return f"{change:+,.1f}%"
 
+
+def _series_change(context: Context, name: str, code: str, peers: list[str]) -> dict | None:
+    """Return the change of series ``name`` from :data:`START_YEAR` (or its first year) to its last.
+
+    Returns the years, the municipality's change, the peers' and the nation's median changes
+    (each municipality's change, then the median) and the flag of either end, or None.
+    """
+    from regionlib.data import flags, indicators
+
+    wide = context.series.get(name)
+    if wide is None or code not in wide.index:
+        return None
+    row = wide.loc[code]
+    years = [int(y) for y, v in row.items() if np.isfinite(v)]
+    if len(years) < 2:
+        return None
+    start = START_YEAR if START_YEAR in years else years[0]
+    end = years[-1]
+    if start == end:
+        return None
+    unit = indicators.info(name).unit
+    first, last = wide[start].to_numpy(dtype=float), wide[end].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if unit in ("%", ""):
+            every = last - first
+        else:
+            every = np.where(first != 0, (last - first) / np.abs(first) * 100, np.nan)
+    every = pd.Series(every, index=wide.index)
+    decimals = _decimals(wide.to_numpy(dtype=float).ravel())
+    flag = flags.flag_of(f"{name}@{start}", code) or flags.flag_of(f"{name}@{end}", code)
     return {
-        "title": title,
-        "width": width,
-        "height": height,
-        "own": own,
-        "change": change(points[0][1], points[-1][1]),
-        "national": change(medians[0], medians[-1]),
+        "start": start,
+        "end": end,
+        "era": "年度" if indicators.info(name).group == "fiscal" else "年",
+        "value": float(every[code]),
+        "text": _change_text(float(every[code]), unit, decimals),
+        "peers": _change_text(float(every.reindex(peers).median()), unit, decimals),
+        "national": _change_text(float(every.median()), unit, decimals),
+        "flag": flag,
     }
 
 
@@ -807,33 +854,225 @@ def _money(code: str, peers: list[str]) -> dict | None:
     return {"years": years, "rows": rows, "indicators": list(series)}
 
 
-def _changes(context: Context, code: str) -> list[dict]:
-    from regionlib.data import indicators
+def _cards(facts: Facts) -> list[dict]:
+    """Return the headline cards: value, rank, the three medians and the change since the start year."""
+    from regionlib.data import flags, indicators
 
-    if context.series:
-        charts = []
-        for name, wide in context.series.items():
-            if code not in wide.index:
-                continue
-            row = wide.loc[code]
-            points = [(str(y), float(v)) for y, v in row.items() if np.isfinite(v)]
-            if len(points) < 2:
-                continue
-            medians = [float(wide[int(y)].median()) for y, _ in points]
-            entry = indicators.info(name)
-            title = f"{entry.label}（{entry.unit}）" if entry.unit else entry.label
-            charts.append(_chart(title, points, medians))
-        return charts
-    table = context.table
+    context, code = facts.context, facts.code
+    by_name = {v["name"]: v for v in facts.values}
+    cards = []
+    for name, change_of in CARDS:
+        v = by_name.get(name)
+        if v is None:
+            continue
+        entry, decimals = v["entry"], v["decimals"]
+        card = {
+            "name": name,
+            "label": entry.label,
+            "unit": entry.unit,
+            "year": _year(entry.year, fiscal=entry.group == "fiscal"),
+            "value": fmt(v["value"], decimals),
+            "missing": not np.isfinite(v["value"]),
+            "reason": v["reason"],
+            "flag": v["flag"],
+            "rank": v["rank"],
+            "n": v["n"],
+            "peers_median": fmt(v["peers_median"], decimals),
+            "pref_median": fmt(v["pref_median"], decimals),
+            "national_median": fmt(v["national_median"], decimals),
+            "change": None,
+        }
+        if change_of in context.series:
+            card["change"] = _series_change(context, change_of, code, facts.peers)
+            facts.cite(change_of)
+        elif change_of is not None and change_of in context.table.columns:
+            col = pd.to_numeric(context.table[change_of], errors="coerce")
+            entry_change = indicators.info(change_of)
+            start, _, end = str(entry_change.year).partition("-")
+            match = re.search(r"(\d{4})\D(\d{4})", entry_change.label)
+            if match:
+                start, end = match.groups()
+            own = float(col[code])
+            card["change"] = {
+                "start": start,
+                "end": end or entry_change.year,
+                "era": "年",
+                "value": own,
+                "text": _change_text(own, "人"),
+                "peers": _change_text(float(col.reindex(facts.peers).median()), "人"),
+                "national": _change_text(float(col.median()), "人"),
+                "flag": flags.flag_of(change_of, code) if np.isfinite(own) else "",
+            }
+            facts.cite(change_of)
+        facts.cite(name)
+        cards.append(card)
+    return cards
+
+
+def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    """Round tick values between ``lo`` and ``hi`` (about ``n``)."""
+    span = hi - lo
+    raw = span / max(n - 1, 1)
+    magnitude = 10 ** np.floor(np.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = np.ceil(lo / step) * step
+    return [float(t) for t in np.arange(first, hi + step * 1e-9, step)]
+
+
+def _spread(ys: list[float], gap: float, top: float, bottom: float) -> list[float]:
+    """Move label positions ``ys`` apart by at least ``gap``, keeping their order, within bounds."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [ys[i] for i in order]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    overflow = placed[-1] - bottom if placed else 0
+    if overflow > 0:
+        placed = [y - overflow for y in placed]
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+    placed = [max(y, top) for y in placed]
+    out = [0.0] * len(ys)
+    for i, y in zip(order, placed, strict=True):
+        out[i] = round(y, 1)
+    return out
+
+
+def _chart(
+    title: str,
+    unit: str,
+    lines: Sequence[tuple[str, str, Sequence[tuple[int, float]]]],
+    *,
+    flagged: Mapping[int, str] | None = None,
+) -> dict:
+    """Coordinates of a line chart with axes and labelled ends.
+
+    ``lines`` holds (kind, label, [(year, value), …]) with kind ``own``, ``peers`` or
+    ``national``; the first is the municipality. A reference line far outside the
+    municipality's range (a national median of 23,426 people beside a village of 1,318) is
+    left out of the drawing and given in the caption instead.
+    """
+    width, height = 340.0, 176.0
+    left, right, top, bottom = 46.0, 92.0, 10.0, 24.0
+    own = [(y, v) for y, v in lines[0][2] if np.isfinite(v)]
+    years = sorted({y for _, _, pts in lines for y, v in pts if np.isfinite(v)})
+    own_values = [v for _, v in own]
+    lo, hi = min(own_values), max(own_values)
+    drawn, outside = [], []
+    for kind, label, pts in lines:
+        pts = [(y, v) for y, v in pts if np.isfinite(v) and own[0][0] <= y <= own[-1][0]]
+        if not pts:
+            continue
+        values = [v for _, v in pts]
+        span = max(hi - lo, abs(hi) * 0.05, 1e-9)
+        far = min(values) < lo - 2 * span or max(values) > hi + 2 * span
+        if kind != "own" and unit not in ("%", "") and far:  # counts: a town and the nation
+            outside.append((kind, label, pts))
+            continue
+        drawn.append((kind, label, pts))
+    every = [v for _, _, pts in drawn for _, v in pts]
+    lo, hi = min(every), max(every)
+    if hi == lo:
+        lo, hi = lo - max(abs(lo) * 0.05, 1), hi + max(abs(hi) * 0.05, 1)
+    pad = 0.08 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    x0, x1 = years[0], years[-1]
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x_of(year: int) -> float:
+        return round(left + (year - x0) / max(x1 - x0, 1) * plot_w, 1)
+
+    def y_of(value: float) -> float:
+        return round(top + (hi - value) / (hi - lo) * plot_h, 1)
+
+    decimals = _decimals(np.asarray(every, dtype=float))
+    series = []
+    for kind, label, pts in drawn:
+        series.append(
+            {
+                "kind": kind,
+                "label": label,
+                "points": " ".join(f"{x_of(y)},{y_of(v)}" for y, v in pts),
+                "dots": [
+                    {"x": x_of(y), "y": y_of(v), "flag": (flagged or {}).get(y, "")} for y, v in pts
+                ]
+                if kind == "own"
+                else [],
+                "end": fmt(pts[-1][1], decimals),
+                "end_y": y_of(pts[-1][1]),
+                "start": fmt(pts[0][1], decimals),
+                "start_y": y_of(pts[0][1]),
+            }
+        )
+    for s, y in zip(
+        series, _spread([s["end_y"] for s in series], 12, top + 4, height - bottom), strict=True
+    ):
+        s["label_y"] = y + 4
+    step = max(1, int(np.ceil(len(years) / 6)))
+    shown_years = years[::step]
+    if shown_years[-1] != years[-1]:
+        if len(shown_years) > 1 and x_of(years[-1]) - x_of(shown_years[-1]) < 28:
+            shown_years = shown_years[:-1]
+        shown_years.append(years[-1])
+    ticks = _ticks(lo, hi) or [lo + pad, hi - pad]
+    notes = [
+        f"{label} {fmt(pts[-1][1], decimals)}{unit}（{pts[-1][0]}年、図の範囲外）"
+        for _, label, pts in outside
+    ]
+    return {
+        "title": f"{title}（{unit}）" if unit else title,
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "bottom": height - bottom,
+        "series": series,
+        "x_ticks": [{"x": x_of(y), "label": str(y)} for y in shown_years],
+        "y_ticks": [
+            {"y": y_of(t), "label": fmt(t, _decimals(np.asarray(ticks)))}
+            for t in ticks
+            if lo <= t <= hi
+        ],
+        "notes": notes,
+        "flags": sorted({f"{y}年" for y, r in (flagged or {}).items() if r}),
+        "flag_reason": next((r for r in (flagged or {}).values() if r), ""),
+    }
+
+
+def _changes(facts: Facts) -> list[dict]:
+    """Return the trend charts: the municipality, its peers' median and the national median."""
+    from regionlib.data import flags, indicators
+
+    context, code = facts.context, facts.code
     charts = []
-    for title, points in _CHANGES:
-        if not all(name in table.columns for _, name in points):
+    for name, wide in context.series.items():
+        if code not in wide.index:
             continue
-        values = [(year, float(table.at[code, name])) for year, name in points]
-        if not any(np.isfinite(v) for _, v in values):
+        row = wide.loc[code]
+        own = [(int(y), float(v)) for y, v in row.items() if np.isfinite(v)]
+        if len(own) < 2:
             continue
-        medians = [float(table[name].median()) for _, name in points]
-        charts.append(_chart(title, values, medians))
+        peers = wide.reindex(facts.peers).median()
+        national = wide.median()
+        entry = indicators.info(name)
+        change = _series_change(context, name, code, facts.peers)
+        chart = _chart(
+            entry.label,
+            entry.unit,
+            [
+                ("own", facts.name, own),
+                (
+                    "peers",
+                    "類似する市区町村の中央値",
+                    [(int(y), float(v)) for y, v in peers.items()],
+                ),
+                ("national", "全国の中央値", [(int(y), float(v)) for y, v in national.items()]),
+            ],
+            flagged={y: flags.flag_of(f"{name}@{y}", code) for y, _ in own},
+        )
+        chart["change"] = change
+        charts.append(chart)
+        facts.cite(name)
     return charts
 
 
@@ -864,15 +1103,15 @@ def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict], 
         )
     table = pd.DataFrame(
         {
-            "順位": [r["rank"] for r in rows],
+            "rank": [r["rank"] for r in rows],
             "code": list(peers.index),
             "prefecture": peers["prefecture"].to_numpy(),
             "name": peers["name"].to_numpy(),
-            "人口（人）": pd.to_numeric(peers.get("population"), errors="coerce")
+            "population": pd.to_numeric(peers.get("population"), errors="coerce")
             if "population" in peers
             else np.nan,
-            "距離": peers["distance"].to_numpy(dtype=float),
-            "主な違い": [r["differs"] for r in rows],
+            "distance": peers["distance"].to_numpy(dtype=float),
+            "differs": [r["differs"] for r in rows],
         }
     )
     return list(peers.index), rows, table
@@ -884,20 +1123,24 @@ def _tables(context: Context, code: str, values: list[dict], peers: list[str], p
 
     rows = [
         {
-            "指標": v["entry"].label,
-            "単位": v["entry"].unit,
-            "年": v["entry"].year,
-            "値": v["value"],
-            "全国順位": v["rank"],
-            "全国の市区町村数": v["n"],
-            "都道府県内順位": v["pref_rank"],
-            "都道府県内の市区町村数": v["pref_n"],
-            "類似市区町村の中央値": v["peers_median"],
-            "全国の中央値": v["national_median"],
-            "値がない理由": v["reason"],
+            "label": v["entry"].label,
+            "unit": v["entry"].unit,
+            "year": v["entry"].year,
+            "value": v["value"],
+            "national_rank": v["rank"],
+            "national_n": v["n"],
+            "pref_rank": v["pref_rank"],
+            "pref_n": v["pref_n"],
+            "peers_median": v["peers_median"],
+            "prefecture_median": v["pref_median"],
+            "national_median": v["national_median"],
+            "reason": v["reason"],
+            "flag": v["flag"],
         }
         for v in values
     ]
+    from regionlib.data import flags
+
     series, series_decimals = [], []
     for name, wide in context.series.items():
         if code not in wide.index:
@@ -908,28 +1151,29 @@ def _tables(context: Context, code: str, values: list[dict], peers: list[str], p
         for year, value in wide.loc[code].items():
             series.append(
                 {
-                    "指標": entry.label,
-                    "単位": entry.unit,
-                    "年": int(year),
-                    "値": float(value),
-                    "類似市区町村の中央値": float(peer_median[year]),
-                    "全国の中央値": float(national_median[year]),
+                    "label": entry.label,
+                    "unit": entry.unit,
+                    "year": int(year),
+                    "value": float(value),
+                    "peers_median": float(peer_median[year]),
+                    "national_median": float(national_median[year]),
+                    "flag": flags.flag_of(f"{name}@{year}", code) if np.isfinite(value) else "",
                 }
             )
             series_decimals.append(places)
-    counts = ("全国順位", "全国の市区町村数", "都道府県内順位", "都道府県内の市区町村数")
+    counts = ("national_rank", "national_n", "pref_rank", "pref_n")
     headline = pd.DataFrame(rows).astype(dict.fromkeys(counts, "Int64"))
     decimals = [v["decimals"] for v in values]
     headline.attrs["cell_decimals"] = dict.fromkeys(
-        ("値", "類似市区町村の中央値", "全国の中央値"), decimals
+        ("value", "peers_median", "prefecture_median", "national_median"), decimals
     )
     out = {"指標": headline}
     if len(peer_table):
-        out["類似市区町村"] = peer_table
+        out["類似する市区町村"] = peer_table
     if series:
         trend = pd.DataFrame(series)
         trend.attrs["cell_decimals"] = dict.fromkeys(
-            ("値", "類似市区町村の中央値", "全国の中央値"), series_decimals
+            ("value", "peers_median", "national_median"), series_decimals
         )
         out["推移"] = trend
     return out
@@ -1011,78 +1255,106 @@ def _map_data(context: Context, code: str, peers: list[str], region_codes: list[
     }
 
 
-def profile(
-    table: pd.DataFrame | None,
-    municipality: str | int,
-    *,
-    k: int = 10,
-    context: Context | None = None,
-) -> Profile:
-    """Gather the profile of one municipality.
+@dataclass
+class Facts:
+    """What the sections of one profile are built from (see :data:`SECTIONS`).
 
-    Parameters
+    Attributes
     ----------
-    table
-        A table from :func:`regionlib.table.load_table` with geometry; None loads every
-        indicator the page shows. Ignored when ``context`` is given.
-    municipality
-        Name (``夕張市``), prefecture + name (``東京都府中市``) or 5-digit code.
-    k
-        Number of peers (as ``regionlib peers --k``).
     context
-        Analyses shared by several profiles (:func:`build_context`).
-
-    Returns
-    -------
-    Profile
-        Render it with :meth:`Profile.to_html` or write it with :meth:`Profile.save`.
-
-    Raises
-    ------
-    UnknownNameError, AmbiguousNameError
-        The municipality cannot be identified (candidates in the message); a
-        designated-city ward names the city to use.
+        The national analyses.
+    code, name
+        The municipality.
+    peers
+        Codes of its peers, most similar first.
+    peer_rows
+        The peers as the page lists them.
+    values
+        Headline indicators as numbers (:func:`_indicator_values`).
+    labels
+        Its cluster, region and LISA labels.
+    used
+        Catalogue indicators whose values the page shows (for the credits); call :meth:`cite`.
+    datasets
+        Registry datasets the page shows beyond those indicators.
     """
+
+    context: Context
+    code: str
+    name: str
+    peers: list[str]
+    peer_rows: list[dict]
+    values: list[dict]
+    labels: pd.Series
+    used: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+
+    def cite(self, *names: str) -> None:
+        """Note that the page shows values of the indicators ``names``."""
+        self.used.extend(n for n in names if n not in self.used)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the profile page: its data and the template partial that draws it.
+
+    ``build`` returns the section's data (kept as ``Profile.data[name]``) or None to leave the
+    section out; it calls ``facts.cite`` for every indicator it shows, so the credits follow
+    what the page shows. The partial (``templates/profile/…``) sees ``s`` (this section's data),
+    ``p`` (the profile), ``d`` (every section's data) and ``links``.
+    """
+
+    name: str
+    template: str
+    build: Callable[[Facts], object]
+
+
+def _peers_section(facts: Facts) -> dict:
     from regionlib.data import indicators
-    from regionlib.outputs._mapstyle import credit_lines
 
-    if context is None:
-        if table is None:
-            from regionlib.data import table as tables
+    context, code = facts.context, facts.code
+    facts.cite(*context.peer_indicators)
+    missing = ""
+    if not facts.peer_rows:
+        absent = [n for n in context.peer_indicators if pd.isna(context.table.at[code, n])]
+        missing = "、".join(
+            f"{indicators.info(n).label}（{_reason(context, n, code)}）" for n in absent
+        )
+    return {
+        "rows": facts.peer_rows,
+        "indicators": [indicators.info(n).label for n in context.peer_indicators],
+        "missing": missing,
+    }
 
-            table = tables.load_table(_table_indicators())
-        resolve(table, municipality)  # an unknown name or a ward fails before the analyses
-        context = build_context(table)
+
+def _headline_section(facts: Facts) -> list[dict]:
+    facts.cite(*(v["name"] for v in facts.values))
+    return _headline(facts.values)
+
+
+def _good_practice_section(facts: Facts) -> dict | None:
+    found = _good_practice(facts.context, facts.code)
+    if found is not None:
+        facts.cite(GOOD_PRACTICE[0])
+    return found
+
+
+def _place_section(facts: Facts) -> dict:
+    """Cluster, proposed region, LISA categories and the two locator maps."""
+    from regionlib.data import indicators
+    from regionlib.outputs import demo
+
+    context, code, labels = facts.context, facts.code, facts.labels
     tbl = context.table
-    code = resolve(tbl, municipality)
-    peer_codes, peer_rows, peer_table = _peers(context, code, k)
-    values = _indicator_values(context, code, peer_codes)
-    labels = context.labels.loc[code] if code in context.labels.index else pd.Series(dtype=object)
     region_name = labels.get("region_name")
     region_codes: list[str] = []
     if isinstance(region_name, str) and region_name:
         region_codes = list(context.labels.index[context.labels["region_name"] == region_name])
     cluster = labels.get("cluster")
-    shown = [n for n in HEADLINE_INDICATORS if n in tbl.columns]
-    used = list(dict.fromkeys([*shown, *context.peer_indicators]))
-    missing_peers = ""
-    if not peer_rows:
-        absent = [n for n in context.peer_indicators if pd.isna(tbl.at[code, n])]
-        missing_peers = "、".join(
-            f"{indicators.info(n).label}（{_reason(context, n, code)}）" for n in absent
-        )
-    money = _money(code, peer_codes)
-    if money is not None:
-        used = list(dict.fromkeys([*used, *money["indicators"]]))
-    data = {
-        "money": money,
-        "good_practice": _good_practice(context, code),
-        "headline": _headline(values),
-        "changes": _changes(context, code),
-        "futures": _futures(code, peer_codes),
-        "peers": peer_rows,
-        "peer_indicators": [indicators.info(n).label for n in context.peer_indicators],
-        "peers_missing": missing_peers,
+    facts.cite(*[n for n in demo.REGION_INDICATORS if n in tbl.columns])
+    lisa = [n for n in LISA_INDICATORS if f"lisa_{n}" in context.labels.columns]
+    facts.cite(*lisa)
+    return {
         "cluster": None
         if pd.isna(cluster)
         else {
@@ -1106,27 +1378,122 @@ def profile(
         },
         "lisa": [
             {"label": indicators.info(n).label, "category": labels.get(f"lisa_{n}") or "データなし"}
-            for n in LISA_INDICATORS
-            if f"lisa_{n}" in context.labels.columns
+            for n in lisa
         ],
-        "maps": _map_data(context, code, peer_codes, region_codes),
-        "credits": credit_lines(used),
+        "maps": _map_data(context, code, facts.peers, region_codes),
     }
+
+
+#: the register's age tables the futures section shows: the pyramid's years and the base period
+FUTURES_DATASETS = ("juki-age-japanese-1995", "juki-age-japanese-2017", "juki-age-japanese-2022")
+
+
+def _futures_section(facts: Facts) -> dict | None:
+    """Return the pyramid and 2050 projection of the page (partial ``profile/_futures``)."""
+    from regionlib.outputs import pyramid
+
+    found = pyramid.profile_futures(facts.code, facts.peers)
+    if found is not None:
+        facts.datasets.extend(d for d in FUTURES_DATASETS if d not in facts.datasets)
+    return found
+
+
+def _money_section(facts: Facts) -> dict | None:
+    """Return the money section (partial ``profile/_money``), citing what it shows."""
+    found = _money(facts.code, facts.peers)
+    if found is not None:
+        facts.cite(*found["indicators"])
+    return found
+
+
+#: the sections of the page, in order. A new section is a template partial under
+#: ``templates/profile/`` and an entry here (its ``build`` returns None to leave it out).
+SECTIONS: list[Section] = [
+    Section("cards", "profile/_cards.html.j2", _cards),
+    Section("changes", "profile/_changes.html.j2", _changes),
+    Section("futures", "profile/_futures.html.j2", _futures_section),
+    Section("money", "profile/_money.html.j2", _money_section),
+    Section("peers", "profile/_peers.html.j2", _peers_section),
+    Section("good_practice", "profile/_good_practice.html.j2", _good_practice_section),
+    Section("headline", "profile/_headline.html.j2", _headline_section),
+    Section("place", "profile/_place.html.j2", _place_section),
+]
+
+
+def profile(
+    table: pd.DataFrame | None,
+    municipality: str | int,
+    *,
+    k: int = 10,
+    context: Context | None = None,
+    sections: Sequence[Section] | None = None,
+) -> Profile:
+    """Gather the profile of one municipality.
+
+    Parameters
+    ----------
+    table
+        A table from :func:`regionlib.table.load_table` with geometry; None loads every
+        indicator the page shows. Ignored when ``context`` is given.
+    municipality
+        Name (``夕張市``), prefecture + name (``東京都府中市``) or 5-digit code.
+    k
+        Number of peers (as ``regionlib peers --k``).
+    context
+        Analyses shared by several profiles (:func:`build_context`).
+    sections
+        The parts of the page, in order; default :data:`SECTIONS`.
+
+    Returns
+    -------
+    Profile
+        Render it with :meth:`Profile.to_html` or write it with :meth:`Profile.save`.
+
+    Raises
+    ------
+    UnknownNameError, AmbiguousNameError
+        The municipality cannot be identified (candidates in the message); a
+        designated-city ward names the city to use.
+    """
+    from regionlib.outputs._mapstyle import credit_lines
+
+    if context is None:
+        if table is None:
+            from regionlib.data import table as tables
+
+            table = tables.load_table(_table_indicators())
+        resolve(table, municipality)  # an unknown name or a ward fails before the analyses
+        context = build_context(table)
+    tbl = context.table
+    code = resolve(tbl, municipality)
+    peer_codes, peer_rows, peer_table = _peers(context, code, k)
+    values = _indicator_values(context, code, peer_codes)
+    labels = context.labels.loc[code] if code in context.labels.index else pd.Series(dtype=object)
+    facts = Facts(context, code, str(tbl.at[code, "name"]), peer_codes, peer_rows, values, labels)
+    data: dict = {"sections": []}
+    for section in SECTIONS if sections is None else sections:
+        found = section.build(facts)
+        data[section.name] = found
+        if found:
+            data["sections"].append({"name": section.name, "template": section.template})
+    data["credits"] = credit_lines(facts.used, datasets=facts.datasets)
     return Profile(
         code,
-        str(tbl.at[code, "name"]),
+        facts.name,
         str(tbl.at[code, "prefecture"]),
         data,
-        cited=used,
+        cited=list(facts.used),
+        datasets=list(facts.datasets),
         make_tables=lambda: _tables(context, code, values, peer_codes, peer_table),
     )
 
 
-def _futures(code: str, peers: list[str]) -> dict | None:
-    """Return the pyramid and 2050 projection of the page (partial ``_futures.html.j2``)."""
-    from regionlib.outputs import pyramid
+def _css_string(text: str):
+    """Quote ``text`` as a CSS string inside a ``<style>`` element (no ``</style>`` can close it)."""
+    from markupsafe import Markup
 
-    return pyramid.profile_futures(code, peers)
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n' else ch for ch in str(text))
+    return Markup(f'"{escaped}"')
 
 
 @functools.cache
@@ -1139,7 +1506,11 @@ def _environment():
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.do"],
     )
+    # a flag's short form beside a value: 「避難指示の影響」 of 「避難指示の影響：…」
+    env.filters["flag_short"] = lambda reason: str(reason).split("：")[0]
+    env.filters["css_string"] = _css_string
     return env
 
 
@@ -1178,4 +1549,11 @@ def render(
     str
         The HTML document (no external resource: opens offline).
     """
-    return render_template("profile.html.j2", p=page, d=page.data, links=dict(links or {}), nav=nav)
+    return render_template(
+        "profile.html.j2",
+        p=page,
+        d=page.data,
+        links=dict(links or {}),
+        nav=nav,
+        start_year=START_YEAR,
+    )
