@@ -218,7 +218,7 @@ def test_profile_money_section_by_reading(tmp_path):
     out = tmp_path / "r.html"
     assert main(["-q", "report", "ゆうばり", "-o", str(out)]) == 0  # resolved by its reading
     html = out.read_text(encoding="utf-8")
-    assert "夕張市" in html and "お金の流れ" in html and "類似団体の中央値" in html
+    assert "夕張市" in html and "お金の流れ" in html and "類似する市区町村の中央値" in html
     raw = next(r for r in _xlsx_rows("koufuzei-fy2015") if r[2] == "夕張市")[3]  # 千円
     population = readers.read_juki("juki-2016").values.at["01209", "population"]
     assert f"{raw * 1000 / population:,.0f}" in html  # 交付税 per resident, FY2015
