@@ -30,6 +30,7 @@ def _number(cell: str) -> float:
 # ----------------------------------------------------------------- catalogue as data
 
 
+@pytest.mark.slow  # every catalogue row against every raw file: 24-40 s
 def test_every_catalogue_entry_resolves_against_the_raw_files(mirror_dir):
     rows = indicators._rows()
     assert len(rows) > 200 and sum(len(v) for v in rows.values()) > 900
@@ -261,6 +262,7 @@ def _user_csv(tmp_path, lines: list[str], encoding="cp932", name="my.csv"):
     return path
 
 
+@pytest.mark.slow  # national tables joined several times: 24-27 s
 def test_user_csv_joins_by_code_with_report(tmp_path, capsys):
     path = _user_csv(
         tmp_path,
