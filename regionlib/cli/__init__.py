@@ -42,6 +42,8 @@ COMMANDS = {
     "report": "report",
     "series": "series",
     "peers": "similarity",
+    "pyramid": "population",
+    "project": "population",
     "clusters": "similarity",
     "table": "table",
     "indicators": "table",
