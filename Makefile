@@ -1,13 +1,16 @@
-# regionlib: the two commands of the README, and a few helpers.
-#   make demo   install into .venv, download the data, write the demo maps and tables
-#   make test   install into .venv (with test tools and Chromium), run every test and notebook
+# regionlib: the commands of the README, and a few helpers.
+#   make demo       install into .venv, download the data, write the demo maps and tables
+#   make test-all   install into .venv (with test tools and Chromium), run every test and
+#                   notebook (what CI runs)
+#   make test       the same without the tests marked slow and the notebooks (under 8 minutes
+#                   on two cores): the check to run while changing the code
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= regionlib-demo
 PYTEST_ARGS ?=
 
-.PHONY: demo test install install-test browser lint bench
+.PHONY: demo test test-all install install-test browser lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +37,13 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile
+
 test: install-test browser lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests --nbmake notebooks $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow" tests $(PYTEST_ARGS)
+
+test-all: install-test browser lint
+	$(PYTEST) tests --nbmake notebooks $(PYTEST_ARGS)
 
 bench: install-test
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done

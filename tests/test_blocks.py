@@ -60,6 +60,7 @@ def test_block_layer_names_its_reference_grouping(grid, tmp_path):
     assert prefs.attrs["reference"] == "prefecture" and len(prefs) == len(grid)
 
 
+@pytest.mark.slow  # national max-p on commuting-zone blocks through the CLI: 45 s
 def test_cli_commuting_zone_blocks_nationwide(mirror_dir, tmp_path):
     from regionlib.cli import main
 

@@ -160,6 +160,7 @@ def test_schemes(grid, scheme, kwargs, n_classes):
     assert sum(c.counts) == len(grid)
 
 
+@pytest.mark.slow  # importing mapclassify compiles its numba functions: 26 s
 def test_breaks_and_classes_equal_mapclassify():
     import mapclassify
 

@@ -72,6 +72,7 @@ def test_level_names_in_japanese():
     assert nested.parse_level("population:123456").label == "人口123,456人以上"
 
 
+@pytest.mark.slow  # three nested levels of national max-p through the CLI: 101 s
 def test_cli_nested_nationwide(mirror_dir, tmp_path, caplog):
     from regionlib.cli import main
 

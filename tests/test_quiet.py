@@ -83,6 +83,18 @@ def test_option_names_are_consistent():
                 assert set(action.choices) <= {"drop", "impute", "raise"}, path
 
 
+def test_every_subcommand_is_registered_by_its_module_alone():
+    from regionlib import cli
+
+    every = build_parser()
+    (sub,) = [a for a in every._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == set(cli.COMMANDS)
+    for command in cli.COMMANDS:
+        alone = build_parser([command, "--help"])
+        (only,) = [a for a in alone._actions if isinstance(a, argparse._SubParsersAction)]
+        assert command in only.choices
+
+
 def test_cli_constants_match_the_library():
     from regionlib import maps, printmaps, similarity
     from regionlib.cli import maps as cli_maps

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -466,3 +469,16 @@ def test_skater_reports_where_the_floor_stops_it(grid, g):
         regions.regionalize(
             grid, ["x"], method="skater", n_regions=9, floor=("population", 5000), graph=g
         )
+
+
+def test_compiled_kernels_are_cached_in_the_regionlib_cache_folder():
+    import numba
+
+    from regionlib import settings
+    from regionlib.analysis.regions import _kernels, skater
+
+    assert os.environ["NUMBA_CACHE_DIR"] == numba.config.CACHE_DIR
+    if os.environ["NUMBA_CACHE_DIR"].startswith(str(settings.cache_folder)):
+        assert Path(numba.config.CACHE_DIR).name == "numba"
+    for kernel in (skater._cut_forest, _kernels._add_to_frontier):
+        assert kernel._cache.__class__.__name__ == "FunctionCache"

@@ -10,6 +10,9 @@ from regionlib import features, report, similarity
 from regionlib._errors import AmbiguousNameError, UnknownNameError
 from regionlib.cli import main
 
+# profiles need the national analyses (clusters, max-p regions, LISA): minutes on a fresh cache
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def context(mirror_dir):

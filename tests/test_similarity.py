@@ -261,3 +261,19 @@ def test_cli_bad_input_exit_code_2(real, capsys):
     assert main(["-q", "clusters", "--k", "5000"]) == 2
     assert "not smaller than the number" in capsys.readouterr().err
     assert main(["-q", "peers", "夕張市", "--k", "0"]) == 2
+
+
+def test_clusters_are_fitted_once_for_the_same_features(grid, isolated_cache, monkeypatch):
+    from regionlib.analysis import similarity as sim
+
+    first = sim.cluster_municipalities(grid, ["x", "population"], k="auto", k_range=(2, 4))
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted again although the features did not change")
+
+    monkeypatch.setattr(sim, "_fit_all", no_fit)
+    again = sim.cluster_municipalities(grid, ["x", "population"], k="auto", k_range=(2, 4))
+    assert again.labels.equals(first.labels) and again.k == first.k
+    pd.testing.assert_frame_equal(again.evidence, first.evidence)
+    with pytest.raises(AssertionError, match="fitted again"):  # other features: fitted
+        sim.cluster_municipalities(grid, ["x"], k="auto", k_range=(2, 4))

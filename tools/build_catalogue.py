@@ -269,6 +269,9 @@ def _juki_sources() -> list[tuple[int, str, str]]:
             period = f"calendar {file_year - 1}"
         out.append((file_year, f"juki-dynamics-{kind}-{file_year}", period))
     out += [(y, f"juki-{y}", f"calendar {y - 1}") for y in range(2016, 2023)]
+    # the 2021 and 2022 CSV files hold population and households only: the flows of calendar
+    # 2020 and 2021 come from the workbooks of those years (equal to the CSV where both exist)
+    out += [(y, f"juki-dynamics-total-{y}", f"calendar {y - 1}") for y in (2021, 2022)]
     return out
 
 
@@ -279,10 +282,13 @@ def _juki_rows() -> list[dict]:
         table = indicators.read_source(dataset)
         when_stock = "31 March" if file_year <= 2013 else "1 January"
         who = "Japanese residents" if file_year <= 2012 else "all residents"
+        flows_only = file_year >= 2021 and dataset.startswith("juki-dynamics")
         for item in table.items.index:
             if str(item) not in _JUKI:
                 continue
             name, label, unit, flow = _JUKI[str(item)]
+            if flows_only and not flow:
+                continue
             year = file_year - 1 if flow else file_year
             when = period if flow else f"{when_stock} {year}"
             rows.append(

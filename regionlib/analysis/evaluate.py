@@ -22,19 +22,21 @@ baseline that any proposal should beat.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal.graph import Graph
 from scipy.sparse import csgraph
-from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
 from regionlib import settings
 from regionlib._errors import RegionlibError, UnknownNameError, suggest
 from regionlib.analysis import graph as _graph
 from regionlib.analysis.regions._problem import feature_matrix
+
+if TYPE_CHECKING:  # libpysal costs seconds to import: only where a graph is built
+    from libpysal.graph import Graph
 
 __all__ = [
     "EVALUATION_LABELS",
@@ -179,6 +181,13 @@ def check_floor(gdf: pd.DataFrame, labels: pd.Series, floor: tuple[str, float]) 
     return ok
 
 
+def _metrics():
+    """sklearn.metrics, imported when two labellings are compared (it costs seconds)."""
+    from sklearn import metrics
+
+    return metrics
+
+
 def check_contiguity(labels: pd.Series, graph: Graph) -> pd.Series:
     """Check that each region is connected on the graph.
 
@@ -291,8 +300,8 @@ def agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
     b = reference.loc[common].astype(str).to_numpy()
     n_split = int((pd.Series(a).groupby(b).nunique() > 1).sum())
     return {
-        "ari": float(adjusted_rand_score(b, a)),
-        "ami": float(adjusted_mutual_info_score(b, a)),
+        "ari": float(_metrics().adjusted_rand_score(b, a)),
+        "ami": float(_metrics().adjusted_mutual_info_score(b, a)),
         "n_split": n_split,
         "n_common": len(common),
     }

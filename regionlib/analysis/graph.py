@@ -13,13 +13,12 @@ border length and the distance.
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal.graph import Graph
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -27,6 +26,9 @@ from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError
 from regionlib._log import log
 from regionlib.data._validate import code_index, geometries
+
+if TYPE_CHECKING:  # libpysal costs seconds to import: only where a graph is built
+    from libpysal.graph import Graph
 
 __all__ = [
     "IslandPolicy",
@@ -281,6 +283,8 @@ def contiguity(
 
 
 def _graph_from_edges(index: pd.Index, edges: pd.DataFrame) -> Graph:
+    from libpysal.graph import Graph  # seconds to import: only when a graph is made
+
     a = edges["code_a"].to_numpy()
     b = edges["code_b"].to_numpy()
     focal = np.concatenate([a, b])

@@ -243,6 +243,64 @@ def cluster_municipalities(
         _check_k(k, n, "k")
         candidates = [int(k)]
 
+    evidence, fitted = _fit_candidates(feats.matrix, method, candidates, seed)
+    ranks = [
+        evidence["silhouette"].rank(ascending=False, method="min"),
+        evidence["calinski_harabasz"].rank(ascending=False, method="min"),
+    ]
+    if method == "gmm":
+        ranks.append(evidence["bic"].rank(ascending=True, method="min"))
+    evidence["mean_rank"] = pd.concat(ranks, axis=1).mean(axis=1)
+    best = int(evidence["mean_rank"].idxmin())  # first (smallest) k among ties
+    evidence["chosen"] = evidence.index == best
+    if len(candidates) > 1:
+        log(f"clusters: {method} k=auto chose k={best} from k={candidates[0]}…{candidates[-1]}")
+
+    labels = pd.Series(
+        _relabel_by_size(fitted[str(best)].to_numpy(), feats.matrix.index),
+        index=feats.matrix.index,
+        name="cluster",
+    )
+    return Clustering(
+        labels=labels, k=best, method=method, evidence=evidence, features=feats, random_state=seed
+    )
+
+
+def _fit_candidates(
+    matrix: pd.DataFrame, method: str, candidates: list[int], seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit every candidate k; return the evidence (by k) and the raw labels (a column per k).
+
+    Cached in the regionlib cache folder, keyed by the feature matrix, the method, the
+    candidates, the seed and this module's code: a second ``regionlib clusters`` (or profile)
+    on the same features reads them instead of fitting again.
+    """
+    import hashlib
+    from pathlib import Path
+
+    from regionlib.data import _cache
+
+    digest = hashlib.sha256(np.ascontiguousarray(matrix.to_numpy(dtype=float)).tobytes())
+    digest.update(",".join(map(str, matrix.index)).encode())
+    inputs = [digest.hexdigest(), _cache.file_sha256(Path(__file__))]
+    params = {"method": method, "k": [int(k) for k in candidates], "seed": int(seed)}
+    memo: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+    def fit() -> tuple[pd.DataFrame, pd.DataFrame]:
+        if not memo:
+            memo["fit"] = _fit_all(matrix.to_numpy(), method, candidates, seed, matrix.index)
+        return memo["fit"]
+
+    labels = _cache.cached("clusters_labels", inputs, params, lambda: fit()[1], geometry=False)
+    evidence = _cache.cached("clusters_evidence", inputs, params, lambda: fit()[0], geometry=False)
+    evidence.index = evidence.index.astype(int)
+    evidence.index.name = "k"
+    return evidence, labels
+
+
+def _fit_all(
+    x: np.ndarray, method: str, candidates: list[int], seed: int, index: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, fitted = [], {}
     # A few thousand rows are clustered fastest on one thread: with the default thread pools
     # (OpenMP, BLAS) k-means and the mixture run 5-20 times slower on a busy 2-core machine.
@@ -259,29 +317,10 @@ def cluster_municipalities(
             else:
                 raw, bic = _fit_labels(x, method, kk, seed)
             sil, ch = _scores(x, raw, seed)
-            fitted[kk] = raw
+            fitted[str(kk)] = np.asarray(raw, dtype=np.int64)
             rows.append({"k": kk, "silhouette": sil, "calinski_harabasz": ch, "bic": bic})
     evidence = pd.DataFrame(rows).set_index("k")
-    ranks = [
-        evidence["silhouette"].rank(ascending=False, method="min"),
-        evidence["calinski_harabasz"].rank(ascending=False, method="min"),
-    ]
-    if method == "gmm":
-        ranks.append(evidence["bic"].rank(ascending=True, method="min"))
-    evidence["mean_rank"] = pd.concat(ranks, axis=1).mean(axis=1)
-    best = int(evidence["mean_rank"].idxmin())  # first (smallest) k among ties
-    evidence["chosen"] = evidence.index == best
-    if len(candidates) > 1:
-        log(f"clusters: {method} k=auto chose k={best} from k={candidates[0]}…{candidates[-1]}")
-
-    labels = pd.Series(
-        _relabel_by_size(fitted[best], feats.matrix.index),
-        index=feats.matrix.index,
-        name="cluster",
-    )
-    return Clustering(
-        labels=labels, k=best, method=method, evidence=evidence, features=feats, random_state=seed
-    )
+    return evidence, pd.DataFrame(fitted, index=index)
 
 
 def describe_cluster(mean_z: pd.Series, *, max_terms: int = 3, threshold: float = 0.5) -> str:

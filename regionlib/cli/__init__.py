@@ -28,14 +28,42 @@ import regionlib
 from regionlib import settings
 from regionlib._errors import RegionlibError, japanese_first
 
+#: subcommand -> the module of this package that registers it (a test checks it is complete)
+COMMANDS = {
+    "atlas": "atlas",
+    "boundaries": "boundaries",
+    "data": "data",
+    "demo": "demo",
+    "functional": "functional",
+    "goodpractice": "goodpractice",
+    "map": "maps",
+    "regions": "regions",
+    "neighbours": "regions",
+    "neighbors": "regions",
+    "report": "report",
+    "series": "series",
+    "peers": "similarity",
+    "pyramid": "population",
+    "project": "population",
+    "clusters": "similarity",
+    "table": "table",
+    "indicators": "table",
+}
 
-def _command_modules() -> list:
-    """Import every public module of this package; each one registers its subcommands.
 
-    The modules are cheap to import: they import pandas and regionlib's data modules inside
-    the command functions, so ``regionlib --help`` and argument errors answer at once.
+def _command_modules(argv: Sequence[str] | None = None) -> list:
+    """Import the modules of this package that register the subcommands asked for.
+
+    With ``argv`` naming a subcommand, only its module is imported (a command pays for no
+    other command's imports); otherwise (``--help``, no or an unknown command) every public
+    module. The modules are cheap to import: they import pandas and regionlib's data modules
+    inside the command functions, so ``regionlib --help`` and argument errors answer at once.
     """
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    command = next((a for a in argv or [] if not a.startswith("-")), None)
+    if command in COMMANDS:
+        names = [COMMANDS[command]]
+    else:
+        names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
     return [importlib.import_module(f"{__name__}.{name}") for name in names]
 
 
@@ -112,8 +140,14 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered.
+
+    Parameters
+    ----------
+    argv
+        The arguments to be parsed: when they name a subcommand, only that subcommand's module
+        is imported and registered.
 
     Returns
     -------
@@ -128,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version)
     _add_verbosity(parser, default=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _command_modules():
+    for module in _command_modules(argv):
         module.register(sub)
     seen: set[int] = set()
     for command in sub.choices.values():  # -v/-q also after the subcommand
@@ -246,7 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 on a regionlib error (bad input, missing data, unwritable output),
         130 when interrupted.
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     saved = (settings.log_console, settings.log_warnings, settings.progress)
     configure_output(verbose=args.verbose, quiet=args.quiet)

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+#: output suffixes of print maps (:data:`regionlib.printmaps.FORMATS`; a test checks they agree),
+#: kept here so that commands import the print-map module only when they draw one
+PRINT_SUFFIXES = (".png", ".pdf", ".svg")
 #: the missing-value policies every subcommand offers, and what each means
 MISSING_CHOICES = ("drop", "impute", "raise")
 #: older spellings still accepted

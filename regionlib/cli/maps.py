@@ -8,6 +8,7 @@ import sys
 
 from regionlib._write import check_output
 from regionlib.cli._common import (
+    PRINT_SUFFIXES,
     add_detail_argument,
     add_join_arguments,
     add_pref_argument,
@@ -18,8 +19,6 @@ from regionlib.cli._common import (
 #: class-break schemes of :data:`regionlib.maps.SCHEMES` (kept here so ``--help`` stays light;
 #: a test checks that both lists agree)
 SCHEME_NAMES = ("quantiles", "natural_breaks", "equal_interval", "std_mean", "user_defined")
-#: output suffixes of print maps (:data:`regionlib.printmaps.FORMATS`; a test checks they agree)
-PRINT_SUFFIXES = (".png", ".pdf", ".svg")
 #: output suffixes: web map, then print maps
 MAP_SUFFIXES = (".html", ".htm", *PRINT_SUFFIXES)
 

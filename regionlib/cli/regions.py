@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from regionlib._errors import RegionlibError
 from regionlib._write import check_output
 from regionlib.cli._common import (
+    PRINT_SUFFIXES,
     add_indicators_argument,
     add_missing_argument,
     add_pref_argument,
@@ -245,7 +246,7 @@ def _finish(
     datasets: list[str],
 ) -> int:
     """Write the table files and print maps, then say the evaluation and every file written."""
-    from regionlib.outputs import export, printmaps
+    from regionlib.outputs import export
     from regionlib.outputs._mapstyle import credit_lines  # the credits of what was used
 
     if files:
@@ -257,6 +258,8 @@ def _finish(
         for path in files:
             written.append(export.write_table(attributes, path))
     for path in prints:
+        from regionlib.outputs import printmaps
+
         fig = printmaps.plot_regions(
             frame, print_labels, title=print_title, credits=credit_lines(columns, datasets=datasets)
         )
@@ -277,19 +280,17 @@ def _regions(args: argparse.Namespace) -> int:
             "出力を指定してください（-o regions.html と／または --csv regions.csv） / "
             "name an output: -o regions.html and/or --csv regions.csv"
         )
-    from regionlib.outputs import printmaps
-
     html = [o for o in outputs if o.suffix.lower() in (".html", ".htm")]
-    prints = [o for o in outputs if o.suffix.lower() in printmaps.FORMATS]
+    prints = [o for o in outputs if o.suffix.lower() in PRINT_SUFFIXES]
     files = [o for o in outputs if o not in html and o not in prints]
     if len(html) > 1:
         raise RegionlibError(
             f"HTML の地図は1回に1つだけです / one HTML map per run, not {', '.join(map(str, html))}"
         )
     for path in files:
-        export.check_output(path, (*export.SUFFIXES, ".html", *printmaps.FORMATS), what="output")
+        export.check_output(path, (*export.SUFFIXES, ".html", *PRINT_SUFFIXES), what="output")
     for path in prints:
-        check_output(path, printmaps.FORMATS, what="print map")
+        check_output(path, PRINT_SUFFIXES, what="print map")
     csv_path = Path(args.csv) if args.csv else html[0].with_suffix(".csv") if html else None
     if csv_path is not None:
         for path in (csv_path, csv_path.with_name(f"{csv_path.stem}_regions.csv")):

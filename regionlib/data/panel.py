@@ -171,8 +171,8 @@ def year_spans(years: Iterable[int]) -> str:
     return "、".join(f"{r[0]}〜{r[-1]}" if len(r) > 1 else str(r[0]) for r in out)
 
 
-#: Why the 住基 flows stop: the files of 2021 and later hold population and households only.
-_JUKI_FLOWS = "住基の人口ファイルは前年の出生・死亡・転入・転出を2020年版まで載せています"
+#: Why the 住基 flows end a year before the stocks: a year's file holds the year before's flows.
+_JUKI_FLOWS = "住基の出生・死亡・転入・転出は翌年版のファイルに前年の数として載ります"
 
 
 def not_held(name: str) -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 
 from regionlib import settings
 from regionlib._errors import RegionlibError, UnknownNameError, suggest
@@ -17,6 +16,9 @@ from regionlib.analysis import graph as _graph
 from regionlib.analysis.regions import maxp, skater, ward
 from regionlib.analysis.regions._local import improve
 from regionlib.analysis.regions._problem import check_floor_feasible, check_weight, prepare
+
+if TYPE_CHECKING:  # libpysal costs seconds to import: only where a graph is built
+    from libpysal.graph import Graph
 
 Method = Literal["ward", "maxp", "skater"]
 

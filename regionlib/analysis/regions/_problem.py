@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -25,6 +25,9 @@ from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError,
 from regionlib._log import log
 from regionlib.analysis import graph as _graph
 from regionlib.data import flags
+
+if TYPE_CHECKING:  # libpysal costs seconds to import: only where a graph is built
+    from libpysal.graph import Graph
 
 
 def parse_floor(text: str) -> tuple[str, float]:
