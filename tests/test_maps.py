@@ -226,7 +226,7 @@ def test_regional_print_map_moves_far_islands_to_insets():
 
     km = 1000.0
     # a 6 x 4 mainland of 10 km boxes; islands 5 km wide: 20 km off the coast (stays), a chain
-    # 120-200 km south (伊豆諸島's codes) and one 900 km away
+    # 120-180 km south, its islands under 60 km apart (伊豆諸島's codes), and one 900 km away
     shapes, codes, names = [], [], []
     for i in range(24):
         x, y = (i % 6) * 10 * km, (i // 6) * 10 * km
@@ -237,7 +237,7 @@ def test_regional_print_map_moves_far_islands_to_insets():
         "13360": ("近島村", 20, -25),
         "13361": ("大島町", 20, -120),
         "13362": ("利島村", 25, -140),
-        "13401": ("八丈町", 30, -200),
+        "13401": ("八丈町", 30, -180),
         "13421": ("小笠原村", 300, -900),
     }
     for code, (name, x, y) in islands.items():
