@@ -264,10 +264,7 @@ def test_region_labels_never_overlap_on_screen(browser, tmp_path):
     assert 10 <= len(boxes) < total  # crowded labels hidden at national zoom, most kept
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
-            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (
-                shown[i],
-                [s for s in shown if s[1:] == b],
-            )
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
 
 
 def test_label_layers_declutter_together_coarsest_first(browser, tmp_path):
@@ -296,10 +293,7 @@ def test_label_layers_declutter_together_coarsest_first(browser, tmp_path):
     assert 8 < len(shown) < 47 + 8
     for i, (_, *a) in enumerate(shown):
         for _, *b in shown[i + 1 :]:
-            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (
-                shown[i],
-                [s for s in shown if s[1:] == b],
-            )
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
 
 
 def _hover_first_polygon(browser, index: int = 0) -> str:
