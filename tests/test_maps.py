@@ -316,3 +316,24 @@ def test_show_embeds_the_offline_map(grid):
     assert data.startswith("<div><iframe srcdoc=")
     assert "height:300px" in data
     assert "src=&quot;http" not in data  # Leaflet is inlined, nothing fetched
+
+
+@pytest.mark.slow
+def test_tokyo_web_map_opens_on_the_mainland(mirror_dir, tmp_path):
+    from regionlib.data import table
+
+    frame = table.load_table(["aging_rate"], prefectures=["13"])
+    path = maps.save_html(maps.choropleth(frame, "aging_rate"), tmp_path / "t.html")
+    data = _payload(path.read_text(encoding="utf-8"))
+    (south, west), (north, east) = data["bounds"]
+    # the mainland (35.5–35.9°N, 138.9–139.9°E), not 伊豆諸島 and 小笠原
+    assert 35.4 < south < 35.6 and 35.8 < north < 36.0 and west > 138.8 and east < 140.0
+    titles = [v[0] for v in data["views"]]
+    assert titles[0] == "全体を表示" and "伊豆諸島" in titles and "小笠原村" in titles
+    full = data["views"][0][1]
+    assert full[0][0] < 27.5  # 全体を表示 reaches 小笠原
+    # names come in priority order: special wards and 市 first, the most populous first
+    names = [lb[0] for lb in data["labels"]]
+    assert len(names) == 62 and names[0] == "世田谷区"
+    first_town = next(i for i, n in enumerate(names) if not n.endswith(("市", "区")))
+    assert first_town == 49  # 23 wards + 26 市

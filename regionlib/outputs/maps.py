@@ -201,7 +201,9 @@ def _latlng(bounds: Sequence[float]) -> list[list[float]]:
 def _views(frame: gpd.GeoDataFrame, geoms: gpd.GeoSeries) -> tuple[list, list]:
     """Return the initial view (the main land) and the jump list (全体を表示, island groups)."""
     full = _view_bounds(geoms)
-    named = gpd.GeoDataFrame({"name": names_of(frame)[1]}, geometry=geoms, crs=frame.crs)
+    named = gpd.GeoDataFrame(
+        {"name": names_of(frame)[1]}, index=geoms.index, geometry=geoms.to_numpy(), crs=frame.crs
+    )
     main, groups = island_views(named)
     if not groups:
         return full, []

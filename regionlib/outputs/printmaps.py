@@ -928,9 +928,8 @@ def plot_regions(
             order,
             renderer,
             must=[True] * len(order),
-            sizes=[7.0] * len(order),
+            sizes=[7.5] * len(order),
             avoid=avoid,
-            weight="bold",
         )
 
     with matplotlib.rc_context(_rc()):
