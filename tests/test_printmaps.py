@@ -260,3 +260,20 @@ def test_tokyo_insets_show_and_name_every_island(mirror_dir):
     # every 市 and special ward of the main map is named there
     main_names = {t.get_text() for t in ax.texts}
     assert {n for n in main["name"] if n.endswith(("市", "区"))} <= main_names
+
+
+def test_small_multiples_fill_their_cells_on_a_page(grid):
+    frame = grid.assign(**{"aging_rate@2015": grid["x"], "aging_rate@2020": grid["x"] + 1})
+    fig = printmaps.plot_small_multiples(frame, "aging_rate", [2015, 2020], page="A4")
+    assert tuple(fig.get_size_inches()) in ((8.27, 11.69), (11.69, 8.27))
+    first, second = fig.axes
+    # one scale: the same span per inch in every panel, and the panel's data fill its cell
+    w = first.get_position().width * fig.get_size_inches()[0]
+    assert first.get_xlim() == second.get_xlim()
+    bounds = printmaps._prepare(frame, 0.002).total_bounds
+    x0, x1 = first.get_xlim()
+    y0, y1 = first.get_ylim()
+    assert (bounds[2] - bounds[0]) / (x1 - x0) > 0.99 or (bounds[3] - bounds[1]) / (y1 - y0) > 0.99
+    assert w > 3.0
+    # one scale bar (its km label) for all panels
+    assert sum(t.get_text().endswith(" km") for t in fig.texts) == 1

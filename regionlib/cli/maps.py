@@ -124,6 +124,7 @@ def _map(args: argparse.Namespace) -> int:
                 k=args.k,
                 palette=args.palette,
                 title=args.title,
+                page=args.page,
             )
             printmaps.save_figure(fig, out)
             print(f"{out} ({len(years)} 年の小さな地図)", file=sys.stderr)

@@ -964,6 +964,7 @@ def plot_small_multiples(
     title: str | None = None,
     credits: Sequence[str] | None = None,
     tolerance: float | None = 0.002,
+    page: str | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Draw one indicator over several years as small multiples on one shared class scheme.
@@ -983,13 +984,17 @@ def plot_small_multiples(
     scheme, k, palette
         Class breaks and colours of the pooled values, as in :func:`plot_choropleth`.
     ncols
-        Panels per row; default up to 4.
+        Panels per row; default the number that draws the panels largest on the page.
     title, credits
         Figure title (default the indicator's label) and extra credit lines.
     tolerance
         Coverage simplification tolerance in degrees (``None`` or 0: none).
+    page
+        ``"A4"`` (default) or ``"A3"``, optionally ``-portrait``/``-landscape``; without an
+        orientation the one that draws the panels largest. Every panel fills its cell, with
+        prefecture lines, on one scale shown by one scale bar.
     figsize
-        Figure size in inches; default from the grid.
+        Figure size in inches, instead of a page.
 
     Returns
     -------
@@ -1006,24 +1011,54 @@ def plot_small_multiples(
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     meta = column_meta(name)
     national = pref_key is not None and frame[pref_key].nunique() > 10
-    borders = None if national else pref_key  # at this size, prefecture lines hide the colours
-    main = ~frame.index.isin([_OGASAWARA]) if national else np.zeros(0, dtype=bool)
-    ncols = ncols or min(4, len(columns))
-    nrows = -(-len(columns) // ncols)
-    size = figsize or (4.2 * ncols, 4.4 * nrows + 1.4)
+    # far islands (小笠原村) would shrink every panel: the panels show the rest
+    main = ~frame.index.isin([_OGASAWARA]) if national else np.ones(len(frame), dtype=bool)
+    minx, miny, maxx, maxy = frame.geometry[main].total_bounds
+    dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    n = len(columns)
+    head, foot, gap, title_h = 0.6, 1.35, 0.12, 0.3  # inches: title, legend and credits
+    margin = 0.3
+
+    def layout(size: tuple[float, float], cols: int) -> tuple[float, float, float]:
+        rows = -(-n // cols)
+        cell_w = (size[0] - 2 * margin - (cols - 1) * gap) / cols
+        cell_h = (size[1] - head - foot - rows * title_h - (rows - 1) * gap) / rows
+        return min(cell_w / dx, cell_h / dy), cell_w, cell_h
+
+    if figsize is not None:
+        sizes = [tuple(figsize)]
+    else:
+        text = (page or "A4").strip().replace(" ", "-").replace("_", "-")
+        sizes = (
+            [page_size(text, 0.5), page_size(text, 2.0)]
+            if "-" not in text
+            else [page_size(text, 1.0)]
+        )
+    # the page, orientation and number of columns that draw the panels largest
+    options = [(layout(sz, c)[0], sz, c) for sz in dict.fromkeys(sizes) for c in range(1, n + 1)]
+    if ncols:
+        options = [o for o in options if o[2] == ncols]
+    _, size, ncols = max(options, key=lambda o: o[0])
+    _, cell_w, cell_h = layout(size, ncols)
+    fig_w, fig_h = size
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=size, layout="none")
-        grid = fig.add_gridspec(nrows, ncols, left=0.02, right=0.98, top=0.9, bottom=0.16)
         for i, (column, year) in enumerate(zip(columns, years, strict=True)):
             classes = classify(frame[column], scheme="user_defined", bins=list(shared.upper))
             colors = np.array([shared.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
-            ax = fig.add_subplot(grid[i // ncols, i % ncols])
-            _draw(ax, frame, colors, borders)
-            if len(main):  # far islands (小笠原村) would shrink every panel: view the rest
-                minx, miny, maxx, maxy = frame.geometry[main].total_bounds
-                ax.set_xlim(minx, maxx)
-                ax.set_ylim(miny, maxy)
-            ax.set_title(f"{int(year)}年", fontsize=11)
+            r, c = divmod(i, ncols)
+            x0 = margin + c * (cell_w + gap)
+            top = fig_h - head - r * (cell_h + title_h + gap) - title_h
+            ax = fig.add_axes((x0 / fig_w, (top - cell_h) / fig_h, cell_w / fig_w, cell_h / fig_h))
+            # prefecture lines thin on national panels, so that the colours stay readable
+            _draw(ax, frame, colors, pref_key, pref_style={"linewidth": 0.25 if national else 0.5})
+            # the frame fills the cell: the data bounds widened to the cell's shape
+            scale = min(cell_w / dx, cell_h / dy)
+            cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+            ax.set_aspect("auto")
+            ax.set_xlim(cx - cell_w / scale / 2, cx + cell_w / scale / 2)
+            ax.set_ylim(cy - cell_h / scale / 2, cy + cell_h / scale / 2)
+            ax.set_title(f"{int(year)}年", fontsize=11, pad=2)
         decimals = decimals_for(pooled.to_numpy(dtype=float))
         handles = _class_handles(shared, decimals, counts=False)
         fig.legend(
@@ -1033,11 +1068,20 @@ def plot_small_multiples(
             ncols=min(len(handles), 6),
             fontsize=8,
             title_fontsize=9,
-            bbox_to_anchor=(0.5, 0.04),
+            bbox_to_anchor=(0.5, 0.45 / fig_h),
         )
-        fig.suptitle(title or meta.label, fontsize=14, y=0.975)
+        fig.suptitle(title or meta.label, fontsize=14, y=1 - 0.25 / fig_h)
+        # one scale bar for all panels (they share one scale)
+        _scale_bar(fig, fig.axes[0], x=margin / fig_w, y=0.3 / fig_h)
         lines = credit_lines(columns, list(credits or []))
-        fig.text(0.02, 0.008, "出典: " + "／".join(lines), fontsize=6, color="#333333", wrap=True)
+        fig.text(
+            margin / fig_w,
+            0.1 / fig_h,
+            "出典: " + "／".join(lines),
+            fontsize=6,
+            color="#333333",
+            wrap=True,
+        )
     return fig
 
 
