@@ -171,6 +171,8 @@ RL.choropleth = function (map, d) {
   }
   var legend = L.control({position: "bottomleft"});
   legend.onAdd = function () {
+    // built once: moving the control to another corner adds it again, rows and all
+    if (this._div) { return this._div; }
     // a button folds the legend away (folded from the start on narrow screens)
     this._div = L.DomUtil.create("div", "rl-legend");
     L.DomEvent.disableClickPropagation(this._div);
@@ -230,7 +232,8 @@ RL.choropleth = function (map, d) {
     // the jump list: the whole area, the main land, each island group
     var views = L.control({position: "topright"});
     views.onAdd = function () {
-      var div = L.DomUtil.create("div", "rl-views");
+      if (this._div) { return this._div; }
+      var div = this._div = L.DomUtil.create("div", "rl-views");
       L.DomEvent.disableClickPropagation(div);
       d.views.forEach(function (v, k) {
         var b = L.DomUtil.create("button", k === 0 ? "rl-all" : "", div);
