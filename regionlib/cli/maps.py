@@ -75,6 +75,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: turned to fit the area)",
     )
     p.add_argument(
+        "--north-arrow",
+        action="store_true",
+        help="印刷用地図に方位記号を付ける / print maps: draw a north arrow",
+    )
+    p.add_argument(
         "--online",
         action="store_true",
         help="HTML: Leaflet をCDNから読み背景地図を付ける / link Leaflet from CDNs, add tiles",
@@ -138,6 +143,7 @@ def _map(args: argparse.Namespace) -> int:
             palette=args.palette,
             title=args.title,
             page=args.page,
+            north_arrow=args.north_arrow,
         )
         printmaps.save_figure(fig, out)
     else:

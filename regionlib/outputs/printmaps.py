@@ -6,12 +6,17 @@ never turns into tofu boxes, whatever fonts the machine has. A map is laid out o
 
 - the legend never covers data: it goes into an empty corner of the map (sea) when one is
   large enough, else beside or below the map, whichever leaves the map larger;
-- national maps carry insets for Okinawa and the Ogasawara islands, one per island group,
-  each large enough to show its municipalities, with its own scale bar; a regional map moves
-  islands that would shrink it (伊豆諸島 and 小笠原村 on a 東京都 map, 奄美群島 on a 鹿児島県 map)
-  to insets the same way (:func:`default_insets`);
-- a scale bar under the map; municipality names on maps of one or two prefectures, where a
-  name fits inside its municipality without touching another;
+- far islands go to inset panels (:func:`default_insets`: 沖縄県 and 小笠原村 on national
+  maps; 伊豆諸島, 八丈町, 青ヶ島村 and 小笠原村 on a 東京都 map, 奄美群島 on a 鹿児島県 map),
+  one panel per island group, all on one scale (a panel too small to read is enlarged and
+  says so by its own scale bar), placed in free sea near where the islands lie; small
+  uninhabited outliers (尖閣諸島, 沖ノ鳥島) stay out of the panels' frames;
+- names (:mod:`regionlib.outputs._labels`, shared with web maps) on maps of one or two
+  prefectures: every 市 and special ward, the most populous first, inside its polygon or
+  by a leader line, never dropped; towns and villages where they fit; every municipality of
+  an inset. Names are text in a PDF (searchable), their white halo a second text;
+- 北方領土 drawn hatched, without statistics, and named on national and 北海道 maps;
+- a scale bar under the map, an optional north arrow beside it;
 - changes (indicators whose name says ``change``) are classed on each side of 0 with a
   diverging palette whose classes next to 0 are tinted, never white; borders are grey, so a
   light class never loses its outline;
