@@ -258,7 +258,7 @@ def test_regional_print_map_moves_far_islands_to_insets():
 
     km = 1000.0
     # a 6 x 4 mainland of 10 km boxes; islands 5 km wide: 20 km off the coast (stays), a chain
-    # 120-200 km south (伊豆諸島's codes) and one 900 km away
+    # 120-180 km south, its islands under 60 km apart (伊豆諸島's codes), and one 900 km away
     shapes, codes, names = [], [], []
     for i in range(24):
         x, y = (i % 6) * 10 * km, (i // 6) * 10 * km
@@ -269,7 +269,7 @@ def test_regional_print_map_moves_far_islands_to_insets():
         "13360": ("近島村", 20, -25),
         "13361": ("大島町", 20, -120),
         "13362": ("利島村", 25, -140),
-        "13401": ("八丈町", 30, -200),
+        "13401": ("八丈町", 30, -180),
         "13421": ("小笠原村", 300, -900),
     }
     for code, (name, x, y) in islands.items():
@@ -348,3 +348,24 @@ def test_show_embeds_the_offline_map(grid):
     assert data.startswith("<div><iframe srcdoc=")
     assert "height:300px" in data
     assert "src=&quot;http" not in data  # Leaflet is inlined, nothing fetched
+
+
+@pytest.mark.slow
+def test_tokyo_web_map_opens_on_the_mainland(mirror_dir, tmp_path):
+    from regionlib.data import table
+
+    frame = table.load_table(["aging_rate"], prefectures=["13"])
+    path = maps.save_html(maps.choropleth(frame, "aging_rate"), tmp_path / "t.html")
+    data = _payload(path.read_text(encoding="utf-8"))
+    (south, west), (north, east) = data["bounds"]
+    # the mainland (35.5–35.9°N, 138.9–139.9°E), not 伊豆諸島 and 小笠原
+    assert 35.4 < south < 35.6 and 35.8 < north < 36.0 and west > 138.8 and east < 140.0
+    titles = [v[0] for v in data["views"]]
+    assert titles[0] == "全体を表示" and "伊豆諸島" in titles and "小笠原村" in titles
+    full = data["views"][0][1]
+    assert full[0][0] < 27.5  # 全体を表示 reaches 小笠原
+    # names come in priority order: special wards and 市 first, the most populous first
+    names = [lb[0] for lb in data["labels"]]
+    assert len(names) == 62 and names[0] == "世田谷区"
+    first_town = next(i for i, n in enumerate(names) if not n.endswith(("市", "区")))
+    assert first_town == 49  # 23 wards + 26 市

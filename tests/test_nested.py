@@ -96,6 +96,13 @@ def test_cli_nested_nationwide(mirror_dir, tmp_path, caplog):
     zones = references.load_commuting_zones(2020)
     assert _is_union(zones, frame.loc[zones.index, "commuting_zones"])
     assert 3 <= top.nunique() < mid.nunique() < cz.nunique()
+    # the 23 wards count as one town: the zone holding 千代田区 is 東京's, not 横浜's
+    assert cz["13101"].startswith("東京") and "横浜" not in cz["13101"]
+    # no name is given to two different regions, within a level or across levels
+    members: dict[str, set] = {}
+    for column in (cz, mid, top):
+        for name, codes in column.groupby(column).groups.items():
+            assert members.setdefault(name, set(codes)) == set(codes), name
     text = (tmp_path / "nested_evaluation.txt").read_text(encoding="utf-8")
     assert "広域地方計画区域との一致（調整ランド指数）" in text
     argv = ["-q", "regions", "--levels", "population:200000,population:100000"]

@@ -149,3 +149,131 @@ def test_prefecture_pdf_is_an_a4_page_with_names(national, tmp_path):
     assert _legend_clear_of_data(fig, nagano)
     wide = printmaps.plot_choropleth(national[national["pref_code"] == "01"], "aging_rate")
     assert tuple(wide.get_size_inches()) == (11.69, 8.27)  # Hokkaido: landscape
+
+
+# --- names: one labelling module for print and web ---------------------------------------
+
+
+def test_place_keeps_every_city_and_drops_crowded_villages():
+    from regionlib.outputs import _labels
+
+    # ten names on one spot: the cities must all show (by leader lines), villages give way
+    items = [
+        _labels.Item(f"c{i}", (30.0, 8.0), [(100.0, 100.0)], must=i < 4, leader=i < 4)
+        for i in range(10)
+    ]
+    placed = _labels.place(items, bounds=(0, 0, 400, 400))
+    keys = [p.key for p in placed]
+    assert keys[:4] == ["c0", "c1", "c2", "c3"] and len(keys) == 4
+    assert placed[0].leader_from is None  # the first sits on its anchor
+    assert all(p.leader_from == (100.0, 100.0) for p in placed[1:4])
+    boxes = [shapely.box(p.x - 15, p.y - 4, p.x + 15, p.y + 4) for p in placed]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    # an obstacle (the legend) is never covered
+    legend = (80.0, 80.0, 120.0, 120.0)
+    placed = _labels.place(items[:1], obstacles=[legend], bounds=(0, 0, 400, 400))
+    assert not shapely.box(*legend).intersects(
+        shapely.box(placed[0].x - 15, placed[0].y - 4, placed[0].x + 15, placed[0].y + 4)
+    )
+
+
+def test_priority_cities_then_population():
+    import geopandas as gpd
+
+    from regionlib.outputs import _labels
+
+    frame = gpd.GeoDataFrame(
+        {
+            "name": ["大村", "小市", "中町", "千代田区"],
+            "population": [90_000, 20_000, 50_000, 60_000],
+        },
+        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(4)],
+        index=pd.Index(["99001", "99002", "99003", "13101"], name="code"),
+    )
+    order = _labels.priority(frame)
+    assert frame["name"].iloc[order].tolist() == ["千代田区", "小市", "大村", "中町"]
+    pts = _labels.anchors(shapely.Polygon([(0, 0), (10, 0), (10, 1), (1, 1), (1, 10), (0, 10)]))
+    assert pts and all(
+        shapely.Polygon([(0, 0), (10, 0), (10, 1), (1, 1), (1, 10), (0, 10)]).contains(p)
+        for p in pts
+    )
+
+
+def _pdf_text(path) -> str:
+    pypdf = pytest.importorskip("pypdf")
+    return "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pref", ["20", "01"])
+def test_every_city_named_in_the_pdf_text(mirror_dir, tmp_path, pref):
+    from regionlib.data import table
+
+    frame = table.load_table(["aging_rate"], prefectures=[pref])
+    fig = printmaps.plot_choropleth(frame, "aging_rate", page="A4", north_arrow=True)
+    path = printmaps.save_figure(fig, tmp_path / "m.pdf")
+    text = _pdf_text(path)
+    cities = [n for n in frame["name"] if n.endswith("市")]
+    assert len(cities) == {"20": 19, "01": 35}[pref]
+    assert [c for c in cities if c not in text] == []
+    if pref == "01":  # 北方領土 drawn and named, without statistics
+        assert "北方領土" in text
+        assert "北方領土（統計なし）" in _legend_labels(fig)
+    # the same map gives the same bytes
+    again = printmaps.save_figure(
+        printmaps.plot_choropleth(frame, "aging_rate", page="A4", north_arrow=True),
+        tmp_path / "again.pdf",
+    )
+    assert again.read_bytes() == path.read_bytes()
+
+
+@pytest.mark.slow
+def test_tokyo_insets_show_and_name_every_island(mirror_dir):
+    from regionlib.data import table
+
+    frame = table.load_table(["aging_rate"], prefectures=["13"])
+    fig = printmaps.plot_choropleth(frame, "aging_rate", page="A4")
+    ax = fig.axes[0]
+    islands = [
+        "大島町",
+        "利島村",
+        "新島村",
+        "神津島村",
+        "三宅村",
+        "御蔵島村",
+        "八丈町",
+        "青ヶ島村",
+        "小笠原村",
+    ]
+    insets = ax.child_axes
+    named = {t.get_text() for iax in insets for t in iax.texts}
+    assert set(islands) <= named
+    # each island is drawn in a panel, and no panel covers the main land
+    drawn = [c for iax in insets for c in iax._rl_panel.mask.nonzero()[0]]
+    assert sorted(frame.index[drawn]) == sorted(frame.index[frame["name"].isin(islands)])
+    main = frame.to_crs(settings.area_crs)
+    main = main[~main["name"].isin(islands)]
+    renderer = fig.canvas.get_renderer()
+    for iax in insets:
+        box = printmaps._data_box(ax, iax.get_window_extent(renderer))
+        assert not main.geometry.intersects(box).any(), iax.get_title()
+    # every 市 and special ward of the main map is named there
+    main_names = {t.get_text() for t in ax.texts}
+    assert {n for n in main["name"] if n.endswith(("市", "区"))} <= main_names
+
+
+def test_small_multiples_fill_their_cells_on_a_page(grid):
+    frame = grid.assign(**{"aging_rate@2015": grid["x"], "aging_rate@2020": grid["x"] + 1})
+    fig = printmaps.plot_small_multiples(frame, "aging_rate", [2015, 2020], page="A4")
+    assert tuple(fig.get_size_inches()) in ((8.27, 11.69), (11.69, 8.27))
+    first, second = fig.axes
+    # one scale: the same span per inch in every panel, and the panel's data fill its cell
+    w = first.get_position().width * fig.get_size_inches()[0]
+    assert first.get_xlim() == second.get_xlim()
+    bounds = printmaps._prepare(frame, 0.002).total_bounds
+    x0, x1 = first.get_xlim()
+    y0, y1 = first.get_ylim()
+    assert (bounds[2] - bounds[0]) / (x1 - x0) > 0.99 or (bounds[3] - bounds[1]) / (y1 - y0) > 0.99
+    assert w > 3.0
+    # one scale bar (its km label) for all panels
+    assert sum(t.get_text().endswith(" km") for t in fig.texts) == 1

@@ -482,3 +482,29 @@ def test_compiled_kernels_are_cached_in_the_regionlib_cache_folder():
         assert Path(numba.config.CACHE_DIR).name == "numba"
     for kernel in (skater._cut_forest, _kernels._add_to_frontier):
         assert kernel._cache.__class__.__name__ == "FunctionCache"
+
+
+def test_wards_count_as_one_town_and_names_stay_unique():
+    codes = ["13101", "13112", "14100", "99001", "99002", "99003", "99004"]
+    gdf = pd.DataFrame(
+        {
+            "name": ["千代田区", "世田谷区", "横浜市", "甲市", "乙町", "丙市", "丁町"],
+            "prefecture": ["東京都", "東京都", "神奈川県", "A県", "A県", "B県", "B県"],
+            "population": [67_000, 940_000, 3_770_000, 500_000, 100_000, 500_000, 90_000],
+        },
+        index=pd.Index(codes, name="code"),
+    )
+    gdf.loc["13112", "population"] = 3_900_000  # the wards together outgrow 横浜市
+    labels = pd.Series([1, 1, 1, 2, 2, 3, 3], index=codes)
+    table = regions.region_table(gdf, labels)
+    assert table.loc[1, "region_name"] == "東京圏" and table.loc[1, "core_name"] == "東京都区部"
+    assert table.loc[1, "core"] == "13112"
+    # two regions whose cores share a name get their next town
+    gdf.loc["99003", "name"] = "甲市"
+    table = regions.region_table(gdf, labels)
+    assert set(table.loc[[2, 3], "region_name"]) == {"甲市・乙町圏", "甲市・丁町圏"}
+    # a name taken by another region (another level) is not reused for other members
+    table = regions.region_table(gdf, labels, taken={"東京圏": frozenset({"13101"})})
+    assert table.loc[1, "region_name"] == "東京・横浜圏"
+    same = regions.region_table(gdf, labels, taken={"東京圏": frozenset(codes[:3])})
+    assert same.loc[1, "region_name"] == "東京圏"  # the same region keeps its name

@@ -309,6 +309,7 @@ def propose_levels(
         }
     refs = references.reference_groupings(in_graph)
     names: dict[str, pd.Series] = {}
+    taken: dict[str, frozenset] = {}  # names given at the levels below: never reused
     results: dict[str, pd.Series] = {}
     below: pd.Series | None = None
     done: list[Level] = []
@@ -338,8 +339,10 @@ def propose_levels(
                 missing=missing,
                 random_state=random_state,
             )
-        summary = regions.region_table(in_graph, labels, population=population)
+        summary = regions.region_table(in_graph, labels, population=population, taken=taken)
         names[level.spec] = labels.map(summary["region_name"])
+        for name, codes in zip(summary["region_name"], summary["members"], strict=True):
+            taken.setdefault(name, frozenset(codes.split()))
         results[level.spec] = evaluate.evaluate(
             in_graph,
             labels,

@@ -79,6 +79,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: turned to fit the area)",
     )
     p.add_argument(
+        "--north-arrow",
+        action="store_true",
+        help="印刷用地図に方位記号を付ける / print maps: draw a north arrow",
+    )
+    p.add_argument(
         "--online",
         action="store_true",
         help="HTML: Leaflet をCDNから読み背景地図を付ける / link Leaflet from CDNs, add tiles",
@@ -146,6 +151,7 @@ def _map(args: argparse.Namespace) -> int:
                 k=args.k,
                 palette=args.palette,
                 title=args.title,
+                page=args.page,
             )
             printmaps.save_figure(fig, out)
             print(f"{out} ({len(years)} 年の小さな地図)", file=sys.stderr)
@@ -160,6 +166,7 @@ def _map(args: argparse.Namespace) -> int:
             title=args.title,
             page=args.page,
             credits=credits,
+            north_arrow=args.north_arrow,
         )
         printmaps.save_figure(fig, out)
     else:

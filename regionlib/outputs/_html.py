@@ -69,16 +69,73 @@ RL.state = function (map) {
 RL.control = function (map) {
   var st = RL.state(map);
   if (!st.control) {
-    st.control = L.control.layers(null, null, {collapsed: false, position: "topright"}).addTo(map);
+    // collapsed to an icon on narrow screens; placed with the other controls on the sea
+    st.control = L.control.layers(null, null,
+      {collapsed: map.getSize().x < 700, position: "topright"}).addTo(map);
+    RL.placeControls(map);
   }
   return st.control;
+};
+// The pattern of missing values, used by the map and its legend alike.
+RL.hatch = function () {
+  if (document.getElementById("rl-hatch")) { return; }
+  var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", "0"); svg.setAttribute("height", "0");
+  svg.setAttribute("aria-hidden", "true"); svg.style.position = "absolute";
+  svg.innerHTML = '<defs><pattern id="rl-hatch" patternUnits="userSpaceOnUse" width="6" ' +
+    'height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/>' +
+    '<rect width="3" height="6" fill="#b4b4b4"/></pattern></defs>';
+  document.body.appendChild(svg);
+};
+// How much land (cells of the page's land grid) a box of the map's container covers.
+RL.landIn = function (map, g, x0, y0, x1, y1) {
+  var n = 0;
+  for (var x = x0; x <= x1; x += 8) {
+    for (var y = y0; y <= y1; y += 8) {
+      var ll = map.containerPointToLatLng([x, y]);
+      var c = Math.floor((ll.lng - g.w) / (g.e - g.w) * g.k);
+      var r = Math.floor((g.n - ll.lat) / (g.n - g.s) * g.k);
+      if (c >= 0 && c < g.k && r >= 0 && r < g.k && g.cells.charAt(r * g.k + c) === "1") { n++; }
+    }
+  }
+  return n;
+};
+// Put the legend, the layer list and the jump list each in the corner where they cover the
+// least land at the current view (the first the legend, the largest).
+RL.placeControls = function (map) {
+  var st = RL.state(map), g = st.land;
+  if (!g) { return; }
+  var ctls = [st.legend, st.control, st.views].filter(function (c) { return c; });
+  var size = map.getSize(), used = {};
+  ctls.forEach(function (ctl) {
+    var el = ctl.getContainer(), w = el.offsetWidth, h = el.offsetHeight, best = null, cost = Infinity;
+    ["bottomright", "topright", "bottomleft", "topleft"].forEach(function (pos) {
+      if (used[pos]) { return; }
+      var x0 = pos.indexOf("left") >= 0 ? 10 : size.x - w - 10;
+      var y0 = pos.indexOf("top") >= 0 ? (pos === "topleft" ? 90 : 10) : size.y - h - 30;
+      var c = RL.landIn(map, g, x0, y0, x0 + w, y0 + h);
+      if (c < cost) { cost = c; best = pos; }
+    });
+    if (best) { used[best] = true; if (ctl.getPosition() !== best) { ctl.setPosition(best); } }
+  });
+};
+// Add a line to the legend (region outlines): a swatch drawn as the map draws the line.
+RL.legendLine = function (map, name, color, weight, dash) {
+  var st = RL.state(map);
+  if (!st.legend || !st.legend._div) { return; }
+  var row = L.DomUtil.create("div", "rl-row rl-extra", st.legend._body);
+  row.innerHTML = '<svg class="rl-sw" style="border:none"><line x1="0" y1="7" x2="22" y2="7" stroke="' +
+    RL.esc(color) + '" stroke-width="' + Math.min(weight, 4) + '"' +
+    (dash ? ' stroke-dasharray="' + RL.esc(dash) + '"' : "") + '/></svg>' + RL.esc(name);
+  st.extraRows = (st.extraRows || []).concat([row]);
 };
 RL.choropleth = function (map, d) {
   var st = RL.state(map), p = d.precision, cur = 0, polys = [];
   var fillOpacity = 0.9;
+  RL.hatch();
   function style(i) {
     var lay = d.layers[cur], c = lay.cls[i];
-    return {fillColor: c < 0 ? d.missing : lay.colors[c], fillOpacity: fillOpacity,
+    return {fillColor: c < 0 ? "url(#rl-hatch)" : lay.colors[c], fillOpacity: c < 0 ? 1 : fillOpacity,
             color: d.line, opacity: 0.9, weight: RL.muniWeight(map.getZoom())};
   }
   function tip(i) {
@@ -114,12 +171,27 @@ RL.choropleth = function (map, d) {
   }
   var legend = L.control({position: "bottomleft"});
   legend.onAdd = function () {
+    // built once: moving the control to another corner adds it again, rows and all
+    if (this._div) { return this._div; }
+    // a button folds the legend away (folded from the start on narrow screens)
     this._div = L.DomUtil.create("div", "rl-legend");
     L.DomEvent.disableClickPropagation(this._div);
-    this._div.innerHTML = d.layers[cur].legend;
+    var btn = L.DomUtil.create("button", "rl-fold", this._div);
+    btn.type = "button"; btn.title = "凡例を閉じる・開く"; btn.textContent = "凡例 ▾";
+    this._body = L.DomUtil.create("div", "rl-body", this._div);
+    this._main = L.DomUtil.create("div", "", this._body);
+    this._main.innerHTML = d.layers[cur].legend;
+    var div = this._div;
+    if (map.getSize().x < 600) { L.DomUtil.addClass(div, "rl-folded"); }
+    L.DomEvent.on(btn, "click", function () {
+      if (L.DomUtil.hasClass(div, "rl-folded")) { L.DomUtil.removeClass(div, "rl-folded"); }
+      else { L.DomUtil.addClass(div, "rl-folded"); }
+      RL.placeControls(map);
+    });
     return this._div;
   };
   legend.addTo(map);
+  st.legend = legend;
   var title = null;
   if (d.title) {
     title = L.control({position: "topleft"});
@@ -142,7 +214,7 @@ RL.choropleth = function (map, d) {
       if (e.layer._rlIndex === undefined) { return; }
       cur = e.layer._rlIndex;
       polys.forEach(function (pl) { pl.setStyle(style(pl._rl)); });
-      legend._div.innerHTML = d.layers[cur].legend;
+      legend._main.innerHTML = d.layers[cur].legend;
     });
   }
   map.on("zoomend", function () {
@@ -154,6 +226,45 @@ RL.choropleth = function (map, d) {
   map.options.zoomSnap = 0.25;
   map.fitBounds(d.bounds, {padding: [10, 10]});
   st.group = group;
+  st.prefs = prefs;
+  st.land = d.land;
+  if (d.views && d.views.length) {
+    // the jump list: the whole area, the main land, each island group
+    var views = L.control({position: "topright"});
+    views.onAdd = function () {
+      if (this._div) { return this._div; }
+      var div = this._div = L.DomUtil.create("div", "rl-views");
+      L.DomEvent.disableClickPropagation(div);
+      d.views.forEach(function (v, k) {
+        var b = L.DomUtil.create("button", k === 0 ? "rl-all" : "", div);
+        b.type = "button"; b.innerHTML = v[0];
+        L.DomEvent.on(b, "click", function () { map.fitBounds(v[1], {padding: [10, 10]}); });
+      });
+      return div;
+    };
+    views.addTo(map);
+    st.views = views;
+  }
+  if (d.labels && d.labels.length) {
+    // municipality names, 市 first and largest first; shown from a prefecture's zoom
+    var names = L.layerGroup();
+    d.labels.forEach(function (lb) {
+      L.marker([lb[1], lb[2]], {interactive: false, keyboard: false,
+        icon: L.divIcon({className: "rl-label rl-muni" + (lb[3] ? " rl-city" : ""),
+          html: "<span>" + RL.esc(lb[0]) + "</span>", iconSize: null})}).addTo(names);
+    });
+    var minZoom = d.labelZoom === null ? map.getZoom() - 0.5 : d.labelZoom;
+    var toggle = function () {
+      if (map.getZoom() >= minZoom) { if (!map.hasLayer(names)) { names.addTo(map); } }
+      else if (map.hasLayer(names)) { map.removeLayer(names); }
+    };
+    map.on("zoomend", toggle);
+    toggle();
+    names._rlNames = true;
+    RL.declutter(map, names);
+  }
+  RL.placeControls(map);
+  map.on("resize", function () { RL.placeControls(map); });
 };
 RL.outlines = function (map, d) {
   var p = d.precision, layer = L.featureGroup();
@@ -167,7 +278,15 @@ RL.outlines = function (map, d) {
   });
   layer.addTo(map);
   RL.control(map).addOverlay(layer, RL.esc(d.name));
+  if (d.legend) {
+    // region lines solid, prefecture lines dashed beneath them: told apart on the map and legend
+    var st = RL.state(map);
+    if (st.prefs) { st.prefs.setStyle({dashArray: "5 4"}); st.prefs.bringToFront(); layer.eachLayer(function (l) { if (l.bringToFront) { l.bringToFront(); } }); }
+    if (st.legend && st.legend._div) { L.DomUtil.addClass(st.legend._div, "rl-dashed"); }
+    RL.legendLine(map, d.name, d.color, d.weight, d.dash);
+  }
   RL.declutter(map, layer);
+  RL.placeControls(map);
 };
 // Hide labels that would overlap a label placed before them, across every label layer of the
 // map: layers with fewer labels (coarser regions) go first, and within a layer labels come in
@@ -182,7 +301,8 @@ RL.declutter = function (map, layer) {
   }
   map._rlLabels.push({layer: layer, markers: markers, order: map._rlLabels.length});
   map._rlLabels.sort(function (a, b) {
-    return a.markers.length - b.markers.length || a.order - b.order;
+    return (a.layer._rlNames ? 1 : 0) - (b.layer._rlNames ? 1 : 0) ||
+      a.markers.length - b.markers.length || a.order - b.order;
   });
   RL.placeLabels(map);
 };
@@ -194,6 +314,9 @@ RL.placeLabels = function (map) {
       var el = mk.getElement();
       if (!el) { return; }
       el.style.display = "";
+      // centred on its point (Leaflet's own transform positions the top left corner there)
+      el.style.marginLeft = (-el.offsetWidth / 2) + "px";
+      el.style.marginTop = (-el.offsetHeight / 2) + "px";
       var p = map.latLngToContainerPoint(mk.getLatLng());
       var w = el.offsetWidth / 2 + 2, h = el.offsetHeight / 2 + 1;
       var box = [p.x - w, p.y - h, p.x + w, p.y + h];
@@ -214,7 +337,16 @@ CSS = """
 .rl-legend .rl-sub { color: #444; font-size: 12px; margin-bottom: 4px; }
 .rl-legend .rl-row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
 .rl-legend .rl-sw { width: 22px; height: 14px; border: 1px solid #777; flex: none; }
-.rl-legend .rl-na { background: repeating-linear-gradient(45deg, #c8c8c8 0 3px, #eee 3px 6px); }
+.rl-legend .rl-na { display: block; }
+.rl-legend .rl-fold { display: block; border: none; background: none; padding: 0 0 2px; cursor: pointer;
+  font: bold 12px sans-serif; color: #333; }
+.rl-legend.rl-folded .rl-body { display: none; }
+.rl-legend.rl-dashed .rl-line { border-top-style: dashed; }
+.rl-views { background: rgba(255,255,255,0.94); padding: 4px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); display: flex; flex-direction: column; gap: 2px; max-width: 160px; }
+.rl-views button { font: 12px "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif;
+  text-align: left; border: 1px solid #bbb; background: #fff; border-radius: 3px; padding: 2px 6px; cursor: pointer; }
+.rl-views button.rl-all { font-weight: bold; }
 .rl-legend .rl-n { color: #555; font-size: 11px; }
 .rl-legend .rl-line { width: 22px; height: 0; border-top: 2px solid #222; flex: none; }
 .rl-title { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 4px;
@@ -228,9 +360,11 @@ CSS = """
 .rl-flag { color: #a3001b; font-size: 12px; white-space: normal; display: inline-block; max-width: 260px; }
 .rl-small { color: #555; font-size: 11px; }
 .rl-label { background: none; border: none; font: bold 12px "Noto Sans CJK JP", sans-serif;
-  color: #111; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff;
-  transform: translate(-50%, -50%); }
+  color: #111; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
 .rl-label.rl-peer { color: #08306b; }
+.rl-label.rl-muni { font-weight: normal; font-size: 11px; color: #111;
+  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
+.rl-label.rl-muni.rl-city { font-weight: bold; font-size: 12px; }
 """
 
 

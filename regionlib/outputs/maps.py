@@ -37,6 +37,7 @@ from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 from regionlib._write import write_text
+from regionlib.outputs import _labels
 from regionlib.outputs._html import (
     CSS,
     LEAFLET_CSS_URL,
@@ -46,6 +47,7 @@ from regionlib.outputs._html import (
     make_offline,
     stable_ids,
 )
+from regionlib.outputs._islands import island_views
 from regionlib.outputs._mapstyle import (
     BOUNDARY_CREDIT,
     CENTRED_LABEL,
@@ -191,6 +193,68 @@ def _view_bounds(geoms: gpd.GeoSeries) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
+def _latlng(bounds: Sequence[float]) -> list[list[float]]:
+    minx, miny, maxx, maxy = bounds
+    return [[round(miny, 4), round(minx, 4)], [round(maxy, 4), round(maxx, 4)]]
+
+
+def _views(frame: gpd.GeoDataFrame, geoms: gpd.GeoSeries) -> tuple[list, list]:
+    """Return the initial view (the main land) and the jump list (全体を表示, island groups)."""
+    full = _view_bounds(geoms)
+    named = gpd.GeoDataFrame(
+        {"name": names_of(frame)[1]}, index=geoms.index, geometry=geoms.to_numpy(), crs=frame.crs
+    )
+    main, groups = island_views(named)
+    if not groups:
+        return full, []
+    views = [
+        ["全体を表示", full],
+        ["本土" if len(frame) < 1000 else "本州・北海道・四国・九州", _latlng(main)],
+    ]
+    views += [[html.escape(title), _latlng(b)] for title, b in groups]
+    return _latlng(main), views
+
+
+_GRID = 64  # cells per side of the land grid the page uses to put its controls on the sea
+
+
+def _land_grid(geoms: gpd.GeoSeries, bounds: list[list[float]]) -> dict:
+    """Return a coarse raster of land around the initial view, for placing the controls."""
+    (s, w), (n, e) = bounds
+    dy, dx = (n - s) * 0.6, (e - w) * 0.6  # the view is wider or taller than the land
+    s, n, w, e = s - dy, n + dy, w - dx, e + dx
+    ys = np.linspace(n, s, _GRID + 1)
+    xs = np.linspace(w, e, _GRID + 1)
+    gx, gy = np.meshgrid(np.arange(_GRID), np.arange(_GRID))
+    cells = shapely.box(xs[gx.ravel()], ys[gy.ravel() + 1], xs[gx.ravel() + 1], ys[gy.ravel()])
+    tree = shapely.STRtree(geoms.to_numpy())
+    hit = np.zeros(len(cells), dtype=bool)
+    hit[tree.query(cells, predicate="intersects")[0]] = True
+    return {
+        "s": round(s, 4),
+        "n": round(n, 4),
+        "w": round(w, 4),
+        "e": round(e, 4),
+        "k": _GRID,
+        "cells": "".join("1" if h else "0" for h in hit),
+    }
+
+
+def _name_labels(frame: gpd.GeoDataFrame, geoms: gpd.GeoSeries) -> list[list]:
+    """Return municipality names in priority order (市 first, largest first) at their anchors."""
+    if "name" not in frame.columns:
+        return []
+    order = _labels.priority(frame, frame.to_crs(settings.area_crs).geometry.area.to_numpy())
+    names = frame["name"].astype(str).to_numpy()
+    city = _labels.is_city(frame.index.astype(str), names)
+    out = []
+    for i in order:
+        pts = _labels.anchors(geoms.iloc[i], tolerance=0.001)
+        if pts:
+            out.append([names[i], round(pts[0].y, 4), round(pts[0].x, 4), int(city[i])])
+    return out
+
+
 def _group_lines(
     geoms: gpd.GeoSeries, keys: pd.Series, *, inner: bool = False
 ) -> tuple[shapely.Geometry, dict]:
@@ -225,13 +289,14 @@ def _legend_html(meta, classes, decimals: int, n_missing: int, pref_borders: boo
             f'{e(text)} <span class="rl-n">({count:,})</span></div>'
         )
         lower = upper
-    if n_missing:
+    if n_missing:  # the very pattern the map fills missing values with
         parts.append(
-            '<div class="rl-row"><span class="rl-sw rl-na"></span>'
+            '<div class="rl-row"><svg class="rl-sw rl-na"><rect width="100%" height="100%" '
+            'fill="url(#rl-hatch)"/></svg>'
             f'{MISSING_LABEL} <span class="rl-n">({n_missing:,})</span></div>'
         )
     if pref_borders:
-        parts.append('<div class="rl-row"><span class="rl-line"></span>都道府県界</div>')
+        parts.append('<div class="rl-row rl-pref"><span class="rl-line"></span>都道府県界</div>')
     return "".join(parts)
 
 
@@ -372,15 +437,15 @@ def choropleth(
                 "legend": _legend_html(meta, classes, decimals, n_missing, prefecture_borders),
             }
         )
-    pref_key = None
-    if prefecture_borders:
-        pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
-        if pref_key is None:
-            log("map: no pref_code/prefecture column, so no prefecture borders")
+    pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
+    if prefecture_borders and pref_key is None:
+        log("map: no pref_code/prefecture column, so no prefecture borders")
     pref_lines: list[str] = []
-    if pref_key is not None:
+    if prefecture_borders and pref_key is not None:
         lines, _ = _group_lines(geoms, frame[pref_key].astype(str))
         pref_lines = encode_lines(lines, precision=_PRECISION)
+    bounds, views = _views(frame, geoms)
+    local = len(frame) <= 400 and (pref_key is None or frame[pref_key].nunique() <= 2)
     payload = {
         "precision": _PRECISION,
         "prefs": prefs,
@@ -390,7 +455,12 @@ def choropleth(
         "layers": layers,
         "missing": MISSING_COLOR,
         "line": "#ffffff",
-        "bounds": _view_bounds(geoms),
+        "bounds": bounds,
+        "views": views,
+        "land": _land_grid(geoms, bounds),
+        "labels": _name_labels(frame, geoms),
+        # names show from the zoom that shows a prefecture (the opening zoom of a local map)
+        "labelZoom": None if local else 8,
         "title": html.escape(title) if title else "",
         "credits": [html.escape(c) for c in credit_lines(cols, list(credits or []))],
         "leafletPrefix": '<a href="https://leafletjs.com">Leaflet</a>',
@@ -526,14 +596,20 @@ def _add_region_outlines(
     if len(common) < len(frame):
         log(f"region outlines: {len(frame) - len(common)} municipalities have no region label")
     geoms = geoms.loc[common]
-    lines, unions = _group_lines(geoms, labels.loc[common].astype(str), inner=True)
+    region = labels.loc[common].astype(str)
+    lines, unions = _group_lines(geoms, region, inner=True)
+    # each name once, in its region's core (the most populous town, 東京圏 on the 23 wards)
+    members = frame.loc[common]
+    cores = _labels.region_cores(members, region, geoms.to_numpy())
+    size = _labels.population(members).groupby(region.to_numpy()).sum(min_count=1)
     label_points = []
     for key, union in unions.items():
-        parts = shapely.get_parts(union)
-        biggest = parts[np.argmax(shapely.area(parts))]
-        pt = shapely.point_on_surface(biggest)
-        label_points.append((-float(shapely.area(union)), str(key), round(pt.y, 4), round(pt.x, 4)))
-    # largest regions first: where labels collide on screen, the map keeps the earlier one
+        pts = _labels.anchors(cores.get(str(key), union), tolerance=0.001)
+        pt = pts[0] if pts else shapely.point_on_surface(union)
+        pop = size.get(key, np.nan)
+        rank = (-float(pop) if pd.notna(pop) else 0.0, -float(shapely.area(union)))
+        label_points.append((rank, str(key), round(pt.y, 4), round(pt.x, 4)))
+    # most populous regions first: where labels collide on screen, the map keeps the earlier one
     label_points = [list(p[1:]) for p in sorted(label_points)]
     payload = {
         "precision": _PRECISION,
@@ -545,6 +621,7 @@ def _add_region_outlines(
         "dash": None,
         "labelClass": "",
         "labelStyle": label_style,
+        "legend": True,
     }
     _Call("outlines", payload).add_to(m)
     return m

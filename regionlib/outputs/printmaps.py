@@ -6,12 +6,17 @@ never turns into tofu boxes, whatever fonts the machine has. A map is laid out o
 
 - the legend never covers data: it goes into an empty corner of the map (sea) when one is
   large enough, else beside or below the map, whichever leaves the map larger;
-- national maps carry insets for Okinawa and the Ogasawara islands, one per island group,
-  each large enough to show its municipalities, with its own scale bar; a regional map moves
-  islands that would shrink it (伊豆諸島 and 小笠原村 on a 東京都 map, 奄美群島 on a 鹿児島県 map)
-  to insets the same way (:func:`default_insets`);
-- a scale bar under the map; municipality names on maps of one or two prefectures, where a
-  name fits inside its municipality without touching another;
+- far islands go to inset panels (:func:`default_insets`: 沖縄県 and 小笠原村 on national
+  maps; 伊豆諸島, 八丈町, 青ヶ島村 and 小笠原村 on a 東京都 map, 奄美群島 on a 鹿児島県 map),
+  one panel per island group, all on one scale (a panel too small to read is enlarged and
+  says so by its own scale bar), placed in free sea near where the islands lie; small
+  uninhabited outliers (尖閣諸島, 沖ノ鳥島) stay out of the panels' frames;
+- names (:mod:`regionlib.outputs._labels`, shared with web maps) on maps of one or two
+  prefectures: every 市 and special ward, the most populous first, inside its polygon or
+  by a leader line, never dropped; towns and villages where they fit; every municipality of
+  an inset. Names are text in a PDF (searchable), their white halo a second text;
+- 北方領土 drawn hatched, without statistics, and named on national and 北海道 maps;
+- a scale bar under the map, an optional north arrow beside it;
 - changes (indicators whose name says ``change``) are classed on each side of 0 with a
   diverging palette whose classes next to 0 are tinted, never white; borders are grey, so a
   light class never loses its outline;
@@ -33,7 +38,6 @@ import functools
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,12 +49,21 @@ from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Polygon
 
 from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 from regionlib._write import atomic_write
+from regionlib.outputs import _labels
+from regionlib.outputs._islands import (
+    _GROUP_KM,
+    _GROUP_KM_REGIONAL,
+    _OGASAWARA,
+    _island_groups,
+    _Panel,
+    default_insets,
+)
 from regionlib.outputs._mapstyle import (
     CENTRED_LABEL,
     MISSING_COLOR,
@@ -80,10 +93,13 @@ __all__ = [
 FORMATS = (".png", ".pdf", ".svg")
 #: paper sizes in inches, portrait (width, height)
 PAGES: dict[str, tuple[float, float]] = {"A4": (8.27, 11.69), "A3": (11.69, 16.54)}
-_OGASAWARA = "13421"
 _EDGE = "#8c8c8c"  # municipality borders: visible around light and dark classes alike
-_HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-_GROUP_KM = 150.0  # island parts closer than this share an inset
+_HALO = [
+    patheffects.Stroke(linewidth=2.2, foreground="white")
+]  # a halo text: no glyph paths for the name
+_HATCH = "#8a8a8a"  # hatching of missing values, as the legend shows it
+_PREF_LINE = "#222222"
+_REGION_LINE = "#000000"
 _REGION_COLORS = (
     "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3",
     "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd",
@@ -130,155 +146,24 @@ def page_size(page: str | None, aspect: float) -> tuple[float, float]:
     return (height, width) if landscape else (width, height)
 
 
-#: Names of island groups that regional maps move to insets, by a member's code.
-_ARCHIPELAGOS = {
-    "13361": "伊豆諸島",
-    "13401": "伊豆諸島",
-    "46222": "奄美群島",
-    "46529": "奄美群島",
-    "46530": "奄美群島",
-    "46535": "奄美群島",
-    "42209": "対馬",
-    "47214": "宮古諸島",
-    "47207": "八重山諸島",
-    "47382": "八重山諸島",
-    "47357": "大東諸島",
-}
-_LAND_GAP_KM = 15.0  # municipalities closer than this count as one piece of land
-_FAR_GROWTH = 2.0  # a group that would more than double the main map's frame goes to an inset
-
-
-def default_insets(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
-    """Return the insets a map needs, so that far islands do not shrink the main map.
-
-    On a national map (more than five prefectures): 沖縄県 and 小笠原村. On a regional map:
-    every group of municipalities more than 15 km from the others whose place on the main map
-    would more than double its frame (伊豆諸島 on a 東京都 map, 奄美群島 on a 鹿児島県 map, 対馬
-    on a 長崎県 map); nearer islands (壱岐, 五島, 甑島, 隠岐) stay on the main map.
-
-    Parameters
-    ----------
-    gdf
-        The municipalities to draw (index: codes; a projected or geographic CRS).
-
-    Returns
-    -------
-    dict
-        Inset title -> codes drawn in that inset instead of the main map.
-    """
-    codes = pd.Index(gdf.index.astype(str))
-    insets: dict[str, list[str]] = {}
-    if codes.str[:2].nunique() > 5:
-        okinawa = codes[codes.str.startswith("47")].tolist()
-        if okinawa and len(okinawa) < len(codes):
-            insets["沖縄県"] = okinawa
-        if _OGASAWARA in codes and len(codes) > 1:
-            insets["小笠原村"] = [_OGASAWARA]
-        return insets
-    return _far_groups(gdf)
-
-
-def _far_groups(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
-    """Find the groups of municipalities (15 km from the rest) that would blow up the frame."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    if len(gdf) < 2 or not isinstance(gdf, gpd.GeoDataFrame):
-        return {}
-    geoms = gdf.geometry
-    if geoms.crs is not None and geoms.crs.is_geographic:
-        geoms = geoms.to_crs(settings.area_crs)
-    arr = geoms.to_numpy()
-    left, right = shapely.STRtree(arr).query(arr, predicate="dwithin", distance=_LAND_GAP_KM * 1e3)
-    n = len(arr)
-    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
-    _, group = connected_components(graph, directed=False)
-    if group.max() == 0:
-        return {}
-    area = shapely.area(arr)
-    main = int(np.bincount(group, weights=area).argmax())
-
-    def frame_area(mask: np.ndarray) -> float:
-        minx, miny, maxx, maxy = shapely.total_bounds(arr[mask])
-        return max(maxx - minx, 1.0) * max(maxy - miny, 1.0)
-
-    base = frame_area(group == main)
-    far = [
-        g
-        for g in np.unique(group)
-        if g != main and frame_area((group == g) | (group == main)) > _FAR_GROWTH * base
-    ]
-    if not far:
-        return {}
-    # one inset per island group within 150 km, as national insets are split (_island_groups):
-    # the 伊豆諸島 chain is one inset, 小笠原村 another
-    frame = gdf.set_geometry(geoms)
-    frame = frame.set_axis(frame.index.astype(str))
-    far_codes = frame.index[np.isin(group, far)]
-    out = {}
-    for panel in _island_groups(frame, "", far_codes):
-        members = frame.index[panel.mask].tolist()
-        out[_group_title(frame, members)] = members
-    return out
-
-
-def _group_title(frame: pd.DataFrame, members: Sequence[str]) -> str:
-    """Title of an island group: its archipelago's name, else its first municipalities' names."""
-    known = list(dict.fromkeys(_ARCHIPELAGOS[c] for c in members if c in _ARCHIPELAGOS))
-    if known:
-        return "・".join(known)
-    names = frame.loc[frame.index.astype(str).isin(members), "name"] if "name" in frame else []
-    names = list(map(str, names)) or list(members)
-    return "・".join(names) if len(names) <= 2 else f"{names[0]}・{names[1]}ほか"
-
-
-@dataclass
-class _Panel:
-    """One inset: its title, the rows it draws and the extent it shows (area CRS, metres)."""
-
-    title: str
-    mask: np.ndarray
-    extent: tuple[float, float, float, float]
-
-
-def _island_groups(frame: gpd.GeoDataFrame, title: str, codes: Sequence[str]) -> list[_Panel]:
-    """Split an inset into island groups: parts closer than 150 km share a panel.
-
-    A group becomes a panel when it holds the largest part of at least one municipality, so
-    every municipality shows at a readable scale; far specks (沖ノ鳥島, 尖閣諸島) stay outside.
-    """
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    mask = frame.index.isin(list(codes))
-    sub = frame.geometry[mask]
-    parts = sub.explode(index_parts=False)
-    area = parts.area.to_numpy()
-    owner = parts.index.to_numpy()
-    if len(parts) == 1:
-        group = np.array([1])
-    else:
-        xy = np.column_stack([parts.centroid.x, parts.centroid.y])
-        group = fcluster(linkage(xy, "single"), _GROUP_KM * 1000, criterion="distance")
-    largest = pd.Series(area).groupby(owner).idxmax()  # municipality -> its largest part
-    home = pd.Series(group[largest.to_numpy()], index=largest.index)
-    keep = sorted(set(home), key=lambda g: -area[group == g].sum())
-    panels = []
-    for rank, g in enumerate(keep):
-        members = sorted(home.index[home == g])
-        in_group = np.flatnonzero(group == g)
-        minx, miny, maxx, maxy = shapely.total_bounds(parts.to_numpy()[in_group])
-        pad = 0.08 * max(maxx - minx, maxy - miny, 5_000.0)
-        extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-        name = _group_title(frame, members) if rank else title
-        panels.append(_Panel(name, frame.index.isin(members), extent))
-    return panels
-
-
-def _draw(ax, frame: gpd.GeoDataFrame, colors, pref_key: str | None, *, edge=_EDGE, width=0.1):
+def _draw(
+    ax,
+    frame: gpd.GeoDataFrame,
+    colors,
+    pref_key: str | None,
+    *,
+    edge=_EDGE,
+    width=0.1,
+    pref_style: Mapping | None = None,
+):
     frame.plot(ax=ax, color=colors, linewidth=width, edgecolor=edge)
+    missing = np.array([c == MISSING_COLOR for c in colors], dtype=bool)
+    if missing.any():  # hatched as in the legend
+        frame[missing].plot(ax=ax, facecolor="none", edgecolor=_HATCH, hatch="////", linewidth=0)
     if pref_key is not None and frame[pref_key].nunique() > 1:
         outlines = frame.dissolve(pref_key)
-        outlines.boundary.plot(ax=ax, color="#222222", linewidth=0.5)
+        style = {"linewidth": 0.5, **(pref_style or {})}
+        outlines.boundary.plot(ax=ax, color=_PREF_LINE, **style)
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="datalim")
 
@@ -290,8 +175,8 @@ def _nice_length(span_m: float) -> float:
     return max(m * exp for m in (1, 2, 5) if m * exp <= target)
 
 
-def _scale_bar(fig: Figure, ax, *, x: float, y: float, fontsize: float = 7) -> None:
-    """Draw a scale bar at figure fraction (x, y), measured on ``ax`` (metres)."""
+def _scale_bar(fig: Figure, ax, *, x: float, y: float, fontsize: float = 7) -> float:
+    """Draw a scale bar at figure fraction (x, y), measured on ``ax`` (metres); return its end."""
     x0, x1 = ax.get_xlim()
     bbox = ax.get_position()
     length = _nice_length(x1 - x0)
@@ -305,6 +190,23 @@ def _scale_bar(fig: Figure, ax, *, x: float, y: float, fontsize: float = 7) -> N
     ):
         fig.add_artist(Line2D(xs, ys, transform=fig.transFigure, color="#222222", linewidth=1.0))
     fig.text(x + frac + 0.006, y, label, fontsize=fontsize, va="center", color="#222222")
+    return x + frac + 0.006 + 0.06
+
+
+def _north_arrow(fig: Figure, *, x: float, y: float, size: float = 0.035) -> None:
+    """Draw a north arrow (an arrow and N) with its tip at figure fraction (x, y)."""
+    fig_w, fig_h = fig.get_size_inches()
+    w = size * fig_h / fig_w / 2.4
+    tri = Polygon(
+        [(x, y), (x - w, y - size), (x, y - 0.75 * size), (x + w, y - size)],
+        closed=True,
+        transform=fig.transFigure,
+        facecolor="#222222",
+        edgecolor="#222222",
+        linewidth=0.5,
+    )
+    fig.add_artist(tri)
+    fig.text(x + w + 0.004, y - size / 2, "N", ha="left", va="center", fontsize=8, color="#222222")
 
 
 def _data_box(ax, extent_px) -> shapely.Geometry:
@@ -319,47 +221,89 @@ def _free(box: shapely.Geometry, tree: shapely.STRtree, others: list) -> bool:
     return not any(box.intersects(o) for o in others)
 
 
-def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel]) -> list:
-    """Stack the inset panels in the top-left corner of ``ax``; return their axes.
+_INSET_MAX = 2.6  # inches: the longest side of the largest panel of an inset
+_INSET_MIN = 0.75  # inches: the longest side of the smallest panel
+_TITLE_GAP = 0.22  # inches above a panel for its title
 
-    The main group of each inset (沖縄本島) gets the most room; the others are drawn at
-    least an inch large, so that their municipalities can be told apart.
+
+def _panel_sizes(panels: list[_Panel], ax_w: float, ax_h: float) -> list[tuple[float, float]]:
+    """Width and height (inches) of each panel: one scale for all, clamped per panel.
+
+    The panels share a scale, set so that the largest fits 2.6 inches (or a third of the
+    map), so their sizes tell their extents apart (大東諸島 smaller than 沖縄本島); a panel
+    too small to read is enlarged to 0.75 inch (its own scale bar says so).
+    """
+    longest = min(_INSET_MAX, 0.36 * max(ax_w, ax_h))
+    scale = max(max(p.extent[2] - p.extent[0], p.extent[3] - p.extent[1]) for p in panels)
+    scale /= longest  # metres per inch
+    sizes = []
+    for p in panels:
+        minx, miny, maxx, maxy = p.extent
+        w, h = (maxx - minx) / scale, (maxy - miny) / scale
+        grow = max(1.0, _INSET_MIN / max(w, h))
+        sizes.append((w * grow, h * grow))
+    return sizes
+
+
+def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel], tree, avoid=()) -> list:
+    """Place the inset panels in free sea of ``ax``, each near where its islands lie.
+
+    Panels are placed largest first; each goes to the free position (no land of the main
+    map, no other panel) closest to its true direction from the map's centre; where no
+    position is free the panel is shrunk, and the caller widens the frame when even that
+    fails. Returns the inset axes, or None when a panel found no free place.
     """
     if not panels:
         return []
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
     ax_w, ax_h = bbox.width * fig_w, bbox.height * fig_h  # inches
-    col_w = min(0.3 * ax_w, 2.6)
-    gap = 0.3  # inches, room for the panel title
-    sizes = []
-    main_titles = {panels[0].title}
-    for i, panel in enumerate(panels):
-        if i and panel.title in ("沖縄県", "小笠原村"):
-            main_titles.add(panel.title)
-        minx, miny, maxx, maxy = panel.extent
-        aspect = (maxy - miny) / (maxx - minx)
-        # the longest side, inches: the main island group largest, small groups an inch
-        side = (
-            1.9
-            if panel.title in main_titles
-            else 1.1
-            if max(maxx - minx, maxy - miny) < 80e3
-            else 1.8
-        )
-        w, h = (side, side * aspect) if aspect <= 1 else (side / aspect, side)
-        if w > col_w:
-            w, h = col_w, col_w * aspect
-        sizes.append((w, h))
-    total = sum(h + gap for _, h in sizes)
-    shrink = min(1.0, 0.62 * ax_h / total)
-    top = ax_h - 0.05
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    sizes = _panel_sizes(panels, ax_w, ax_h)
+    order = sorted(range(len(panels)), key=lambda i: -sizes[i][0] * sizes[i][1])
+    taken: list[shapely.Geometry] = list(avoid)
+    spots: dict[int, tuple[float, float, float, float]] = {}
+    step = 0.1  # inches between candidate positions
+    for i in order:
+        minx, miny, maxx, maxy = panels[i].extent
+        # where the islands lie, in inches on the axes (may be far outside)
+        tx = ((minx + maxx) / 2 - x0) / (x1 - x0) * ax_w
+        ty = ((miny + maxy) / 2 - y0) / (y1 - y0) * ax_h
+        for shrink in (1.0, 0.85, 0.7):
+            w, h = sizes[i][0] * shrink, sizes[i][1] * shrink
+            if w > ax_w or h + _TITLE_GAP > ax_h:
+                continue
+            xs = np.arange(0.02, ax_w - w - 0.02 + 1e-9, step)
+            ys = np.arange(0.02, ax_h - h - _TITLE_GAP + 1e-9, step)
+            if not len(xs) or not len(ys):
+                continue
+            gx, gy = np.meshgrid(xs, ys)
+            cand = np.column_stack([gx.ravel(), gy.ravel()])
+            dist = np.hypot(cand[:, 0] + w / 2 - tx, cand[:, 1] + h / 2 - ty)
+            boxes = shapely.box(
+                x0 + cand[:, 0] / ax_w * (x1 - x0),
+                y0 + cand[:, 1] / ax_h * (y1 - y0),
+                x0 + (cand[:, 0] + w) / ax_w * (x1 - x0),
+                y0 + (cand[:, 1] + h + _TITLE_GAP) / ax_h * (y1 - y0),
+            )
+            hit = np.zeros(len(boxes), dtype=bool)
+            hit[tree.query(boxes, predicate="intersects")[0]] = True
+            for t in taken:
+                hit |= shapely.intersects(boxes, t)
+            if hit.all():
+                continue
+            best = int(np.argmin(np.where(hit, np.inf, dist)))
+            spots[i] = (cand[best, 0], cand[best, 1], w, h)
+            gap = 0.08 / ax_w * (x1 - x0)  # panels never touch
+            taken.append(shapely.buffer(boxes[best], gap, join_style="mitre"))
+            break
+        else:
+            return None
     axes = []
-    for panel, (w, h) in zip(panels, sizes, strict=True):
-        w, h = w * shrink, h * shrink
-        top -= gap * shrink
-        iax = ax.inset_axes((0.0, (top - h) / ax_h, w / ax_w, h / ax_h))
-        top -= h
+    for i, panel in enumerate(panels):
+        px, py, w, h = spots[i]
+        iax = ax.inset_axes((px / ax_w, py / ax_h, w / ax_w, h / ax_h))
         _draw(iax, frame[panel.mask], colors[panel.mask], None, edge="#555555", width=0.3)
         minx, miny, maxx, maxy = panel.extent
         iax.set_xlim(minx, maxx)
@@ -374,13 +318,35 @@ def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel]) -> list:
             spine.set_edgecolor("#666666")
             spine.set_linewidth(0.6)
         iax.set_facecolor("white")
-        iax.set_title(panel.title, fontsize=8, pad=2)
-        length = _nice_length(maxx - minx)
-        x0, y0 = minx + 0.05 * (maxx - minx), miny + 0.07 * (maxy - miny)
-        iax.plot([x0, x0 + length], [y0, y0], color="#222222", linewidth=1.0)
-        iax.text(x0 + length, y0, f" {length / 1000:g} km", fontsize=6, va="center")
+        iax.set_title(panel.title, fontsize=7.5, pad=2)
+        iax._rl_panel = panel  # read back by the names and scale bar
         axes.append(iax)
     return axes
+
+
+def _inset_scale_bar(iax, frame_part: gpd.GeoDataFrame) -> shapely.Geometry:
+    """Draw an inset's scale bar in a corner clear of its land; return its box (data units)."""
+    minx, maxx = iax.get_xlim()
+    miny, maxy = iax.get_ylim()
+    dx, dy = maxx - minx, maxy - miny
+    length = _nice_length(dx)
+    geoms = frame_part.geometry.to_numpy()
+    best, best_hit = None, math.inf
+    for fx, fy in ((0.05, 0.06), (0.05, 0.86), (0.95, 0.06), (0.95, 0.86)):
+        left = fx < 0.5
+        bx0 = minx + fx * dx - (0 if left else length + 0.3 * dx)
+        box = shapely.box(
+            bx0, miny + (fy - 0.04) * dy, bx0 + length + 0.3 * dx, miny + (fy + 0.05) * dy
+        )
+        hit = float(shapely.area(shapely.intersection(geoms, box)).sum())
+        if hit < best_hit:
+            best, best_hit = (bx0, miny + fy * dy, box), hit
+        if hit == 0:
+            break
+    bx0, by, box = best
+    iax.plot([bx0, bx0 + length], [by, by], color="#222222", linewidth=1.0)
+    iax.text(bx0 + length, by, f" {length / 1000:g} km", fontsize=5.5, va="center")
+    return box
 
 
 def _legend_box(ax, legend, renderer) -> shapely.Geometry:
@@ -458,34 +424,111 @@ _LEGEND = {
 }
 
 
-def _label_municipalities(ax, frame: gpd.GeoDataFrame, renderer, avoid: list) -> int:
-    """Write municipality names where they fit inside their polygon; return how many."""
-    if "name" not in frame.columns:
-        return 0
-    order = np.argsort(-frame.geometry.area.to_numpy(), kind="stable")
-    placed: list[shapely.Geometry] = []
-    n = 0
-    for i in order:
-        geom = frame.geometry.iloc[i]
-        if geom is None or geom.is_empty:
-            continue
-        pt = (
-            geom.representative_point()
-            if geom.geom_type == "Polygon"
-            else max(shapely.get_parts(geom), key=lambda g: g.area).representative_point()
+def _write_name(ax, x, y, text, *, fontsize, color="#111111", weight="normal", zorder=6):
+    """Write a name as text (searchable in the PDF) over a white halo, itself a second text."""
+    kw = {"fontsize": fontsize, "ha": "center", "va": "center", "fontweight": weight}
+    halo = ax.text(x, y, text, color="white", zorder=zorder - 0.1, path_effects=_HALO, **kw)
+    name = ax.text(x, y, text, color=color, zorder=zorder, **kw)
+    return halo, name
+
+
+def _place_names(
+    ax,
+    geoms: Sequence[shapely.Geometry],
+    texts: Sequence[str],
+    renderer,
+    *,
+    must: Sequence[bool],
+    sizes: Sequence[float],
+    avoid: Sequence[shapely.Geometry] = (),
+    leader: Sequence[bool] | None = None,
+    weight: str = "normal",
+    color: str = "#111111",
+    zorder: float = 6,
+) -> list[str]:
+    """Place names on ``ax`` in the given (priority) order with :func:`_labels.place`.
+
+    Geometries are in data units; collisions are worked out in display pixels, where the text
+    sizes are known. Returns the names placed.
+    """
+    trans = ax.transData
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    (fx0, fy0), (fx1, fy1) = trans.transform([[x0, y0], [x1, y1]])
+    bounds = (min(fx0, fx1), min(fy0, fy1), max(fx0, fx1), max(fy0, fy1))
+    obstacles = []
+    for a in avoid:
+        (ax0, ay0), (ax1, ay1) = trans.transform(np.array(a.bounds).reshape(2, 2))
+        obstacles.append((min(ax0, ax1), min(ay0, ay1), max(ax0, ax1), max(ay0, ay1)))
+    items, artists = [], []
+    for k, (geom, text) in enumerate(zip(geoms, texts, strict=True)):
+        halo, name = _write_name(
+            ax, 0, 0, text, fontsize=sizes[k], weight=weight, color=color, zorder=zorder
         )
-        text = ax.text(
-            pt.x, pt.y, str(frame["name"].iloc[i]), fontsize=6, ha="center", va="center",
-            color="#111111", path_effects=_HALO, zorder=5,
-        )  # fmt: skip
-        box = _data_box(ax, text.get_window_extent(renderer))
-        fits = geom.buffer(0.15 * box.bounds[3] - 0.15 * box.bounds[1]).covers(box)
-        if fits and not any(box.intersects(p) for p in placed + avoid):
-            placed.append(box)
-            n += 1
-        else:
-            text.remove()
-    return n
+        ext = name.get_window_extent(renderer)
+        disp = shapely.transform(geom, trans.transform) if geom is not None else None
+        pts = [tuple(trans.transform((p.x, p.y))) for p in _labels.anchors(geom)]
+        items.append(
+            _labels.Item(
+                str(k),
+                (ext.width + 2, ext.height + 1),
+                pts,
+                shape=disp,
+                must=bool(must[k]),
+                leader=True if leader is None else bool(leader[k]),
+            )
+        )
+        artists.append((halo, name))
+    placed = {int(p.key): p for p in _labels.place(items, obstacles=obstacles, bounds=bounds)}
+    inv = trans.inverted()
+    out = []
+    for k, (halo, name) in enumerate(artists):
+        p = placed.get(k)
+        if p is None:
+            halo.remove()
+            name.remove()
+            continue
+        xy = inv.transform((p.x, p.y))
+        halo.set_position(xy)
+        name.set_position(xy)
+        if p.leader_from is not None:
+            w, h = items[k].size
+            # from the anchor to the nearest point of the name's box
+            ex = np.clip(p.leader_from[0], p.x - w / 2, p.x + w / 2)
+            ey = np.clip(p.leader_from[1], p.y - h / 2, p.y + h / 2)
+            (lx0, ly0), (lx1, ly1) = inv.transform([p.leader_from, (ex, ey)])
+            ax.add_line(
+                Line2D([lx0, lx1], [ly0, ly1], color="#333333", linewidth=0.4, zorder=zorder - 0.2)
+            )
+            ax.plot([lx0], [ly0], marker="o", markersize=1.2, color="#333333", zorder=zorder - 0.2)
+        out.append(texts[k])
+    return out
+
+
+def _label_municipalities(
+    ax, frame: gpd.GeoDataFrame, renderer, avoid: Sequence[shapely.Geometry], *, every: bool = False
+) -> list[str]:
+    """Name municipalities: every 市 (and special ward), the rest where they fit.
+
+    With ``every`` (inset panels), every municipality is named. Returns the names placed.
+    """
+    if "name" not in frame.columns or not len(frame):
+        return []
+    order = _labels.priority(frame, frame.geometry.area.to_numpy())
+    sub = frame.iloc[order]
+    names = sub["name"].astype(str).tolist()
+    city = _labels.is_city(sub.index.astype(str), names)
+    must = np.ones(len(sub), dtype=bool) if every else city
+    return _place_names(
+        ax,
+        sub.geometry.to_numpy(),
+        names,
+        renderer,
+        must=must,
+        sizes=[6.5 if c else 5.5 for c in city],
+        avoid=avoid,
+        leader=must,
+    )
 
 
 def _prepare(gdf: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoDataFrame:
@@ -505,6 +548,30 @@ def _prepare(gdf: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoDataFrame
     return frame.to_crs(settings.area_crs)
 
 
+def _northern_territories(frame: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoSeries:
+    """Return the six 北方領土 villages as one geometry (area CRS) for maps of 北海道.
+
+    Drawn on national and 北海道 maps (with 根室市 on the map) as Japanese government maps
+    draw them: hatched, without statistics, named 北方領土. Empty when the boundaries are not
+    at hand or the villages are already in ``frame``.
+    """
+    from regionlib.data import boundaries
+
+    codes = pd.Index(frame.index.astype(str))
+    if "01223" not in codes or codes.isin(boundaries.NORTHERN_TERRITORIES).any():
+        return gpd.GeoSeries([], crs=settings.area_crs)
+    try:
+        north = boundaries.load_boundaries(prefectures=["01"], include_unassigned=True)
+    except RegionlibError:
+        return gpd.GeoSeries([], crs=settings.area_crs)
+    north = north[north.index.isin(boundaries.NORTHERN_TERRITORIES)]
+    geoms = north.geometry.to_numpy()
+    if tolerance and len(geoms):
+        geoms = simplify_coverage(geoms, tolerance)
+    union = shapely.union_all(geoms)
+    return gpd.GeoSeries([union], crs=settings.default_crs).to_crs(settings.area_crs)
+
+
 def _compose(
     frame: gpd.GeoDataFrame,
     colors: np.ndarray,
@@ -519,6 +586,10 @@ def _compose(
     names: bool | None,
     edge_width: float | None = None,
     overlay=None,
+    north_arrow: bool = False,
+    tolerance: float | None = None,
+    after=None,
+    pref_style: Mapping | None = None,
 ) -> Figure:
     """Lay out a map page: title, map, insets, legend, names, scale bar, credits."""
     if isinstance(insets, str) and insets != "auto":
@@ -527,13 +598,25 @@ def _compose(
     in_inset = frame.index.isin([c for codes in inset_map.values() for c in codes])
     if in_inset.all():
         inset_map, in_inset = {}, np.zeros(len(frame), dtype=bool)
-    panels = [p for t, c in inset_map.items() for p in _island_groups(frame, t, c)]
-    main = frame[~in_inset]
-    minx, miny, maxx, maxy = main.total_bounds
-    if figsize is None:
-        figsize = page_size(page, (maxx - minx) / max(maxy - miny, 1.0))
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     n_prefs = frame[pref_key].nunique() if pref_key else 1
+    group_km = _GROUP_KM if n_prefs > 5 else _GROUP_KM_REGIONAL
+    panels = [
+        p for t, c in inset_map.items() for p in _island_groups(frame, t, c, group_km=group_km)
+    ]
+    main = frame[~in_inset]
+    north = _northern_territories(frame, tolerance)
+    minx, miny, maxx, maxy = main.total_bounds
+    if len(north):
+        nminx, nminy, nmaxx, nmaxy = north.total_bounds
+        minx, miny, maxx, maxy = (
+            min(minx, nminx),
+            min(miny, nminy),
+            max(maxx, nmaxx),
+            max(maxy, nmaxy),
+        )
+    if figsize is None:
+        figsize = page_size(page, (maxx - minx) / max(maxy - miny, 1.0))
     local = n_prefs <= 2 and len(frame) <= 400
     if names is None:
         names = local
@@ -544,39 +627,77 @@ def _compose(
     fig = Figure(figsize=figsize, layout="none")
     FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
-    margin_x = 0.35 / fig_w
-    top_band, bottom_band = 0.65 / fig_h, 0.75 / fig_h
+    margin_x = 0.3 / fig_w
+    top_band, bottom_band = 0.55 / fig_h, 0.7 / fig_h
     area = (margin_x, bottom_band, 1 - 2 * margin_x, 1 - top_band - bottom_band)
     ax = fig.add_axes(area)
-    _draw(ax, main, colors[~in_inset], pref_key, width=edge_width)
+    _draw(ax, main, colors[~in_inset], pref_key, width=edge_width, pref_style=pref_style)
+    ax._rl_main = main.index  # the codes drawn on the main map
+    if len(north):
+        north.plot(
+            ax=ax, facecolor="#f4f4f4", edgecolor="#666666", linewidth=max(edge_width, 0.3),
+            hatch="////",
+        )  # fmt: skip
     if overlay is not None:
         overlay(ax, main)
-        ax.set_xlim(minx - 0.02 * (maxx - minx), maxx + 0.02 * (maxx - minx))
-        ax.set_ylim(miny - 0.02 * (maxy - miny), maxy + 0.02 * (maxy - miny))
+    pad_x, pad_y = 0.01 * (maxx - minx), 0.01 * (maxy - miny)
+    ax.set_xlim(minx - pad_x, maxx + pad_x)
+    ax.set_ylim(miny - pad_y, maxy + pad_y)
     _apply_aspect(ax)
-    tree = shapely.STRtree(main.geometry.to_numpy())
+    land = [*main.geometry.to_numpy(), *north.to_numpy()]
+    tree = shapely.STRtree(land)
     inset_axes: list = []
-    for step in range(6):  # widen the frame to the west until the insets cover no data
-        inset_axes = _place_insets(fig, ax, frame, colors, panels)
-        boxes = [_data_box(ax, i.get_tightbbox(renderer)) for i in inset_axes]
-        if all(_free(b, tree, []) for b in boxes) or step == 5:
+    for _ in range(8):  # widen the frame towards the islands until every panel finds sea
+        placed = _place_insets(fig, ax, frame, colors, panels, tree)
+        if placed is not None:
+            inset_axes = placed
             break
-        for iax in inset_axes:
-            iax.remove()
         x0, x1 = ax.get_xlim()
-        ax.set_xlim(x0 - 0.1 * (x1 - x0), x1)
+        y0, y1 = ax.get_ylim()
+        gx = np.mean([(p.extent[0] + p.extent[2]) / 2 for p in panels])
+        gy = np.mean([(p.extent[1] + p.extent[3]) / 2 for p in panels])
+        grow_x, grow_y = 0.08 * (x1 - x0), 0.08 * (y1 - y0)
+        # widen on the side where the islands lie, else to the west and south
+        ax.set_xlim(x0 - grow_x, x1) if gx <= (x0 + x1) / 2 else ax.set_xlim(x0, x1 + grow_x)
+        ax.set_ylim(y0 - grow_y, y1) if gy <= (y0 + y1) / 2 else ax.set_ylim(y0, y1 + grow_y)
         _apply_aspect(ax)
+    else:
+        log("print map: the insets found no free sea; they are drawn over the map's corner")
+        inset_axes = _place_insets(fig, ax, frame, colors, panels, shapely.STRtree([])) or []
+    if len(north):
+        handles = [
+            *handles,
+            Patch(facecolor="white", edgecolor="#555555", hatch="////", linewidth=0.5,
+                  label="北方領土（統計なし）"),
+        ]  # fmt: skip
     _layout_legend(fig, ax, main, tree, handles, legend_title, inset_axes, renderer, area)
+    legends = [a for a in (ax.get_legend(), *fig.legends) if a is not None]
+    avoid = [_data_box(ax, a.get_window_extent(renderer)) for a in legends]
+    avoid += [_data_box(ax, i.get_tightbbox(renderer)) for i in inset_axes]
+    if len(north):  # named on every map that draws it
+        _place_names(
+            ax, [north.iloc[0]], ["北方領土"], renderer, must=[True], sizes=[6.5], avoid=avoid
+        )
+    if after is not None:
+        after(ax, renderer, avoid)
     if names:
-        legends = [a for a in (ax.get_legend(), *fig.legends) if a is not None]
-        avoid = [_data_box(ax, a.get_window_extent(renderer)) for a in legends]
-        n = _label_municipalities(ax, main, renderer, avoid)
-        log(f"print map: {n} of {len(main)} municipality names fit on the map")
-    fig.suptitle(title, fontsize=15, y=1 - 0.3 / fig_h)
-    _scale_bar(fig, ax, x=margin_x + 0.01, y=0.5 / fig_h)
+        placed_names = _label_municipalities(ax, main, renderer, avoid)
+        log(f"print map: {len(placed_names)} of {len(main)} municipality names on the map")
+        for iax in inset_axes:
+            panel = iax._rl_panel
+            part = frame[panel.mask]
+            bar = _inset_scale_bar(iax, part)
+            _label_municipalities(iax, part, renderer, [bar], every=True)
+    else:
+        for iax in inset_axes:
+            _inset_scale_bar(iax, frame[iax._rl_panel.mask])
+    fig.suptitle(title, fontsize=15, y=1 - 0.28 / fig_h)
+    end = _scale_bar(fig, ax, x=margin_x + 0.01, y=0.48 / fig_h)
+    if north_arrow:  # beside the scale bar, off the map
+        _north_arrow(fig, x=end + 0.02, y=0.6 / fig_h, size=0.18 / fig_h)
     fig.text(
         margin_x,
-        0.2 / fig_h,
+        0.18 / fig_h,
         "出典: " + "／".join(credits),
         fontsize=6.5,
         color="#333333",
@@ -631,6 +752,7 @@ def plot_choropleth(
     page: str | None = None,
     figsize: tuple[float, float] | None = None,
     names: bool | None = None,
+    north_arrow: bool = False,
 ) -> Figure:
     """Draw one value column of municipalities as a print choropleth on an A4 or A3 page.
 
@@ -664,7 +786,11 @@ def plot_choropleth(
     figsize
         Figure size in inches, instead of a page.
     names
-        Write municipality names where they fit; default on maps of one or two prefectures.
+        Name municipalities; default on maps of one or two prefectures: every 市 and special
+        ward, the largest municipalities first, inside their polygon or by a leader line;
+        towns and villages where they fit; every municipality of an inset.
+    north_arrow
+        Draw a north arrow in the top right corner.
 
     Returns
     -------
@@ -698,6 +824,8 @@ def plot_choropleth(
             page=page,
             figsize=figsize,
             names=names,
+            north_arrow=north_arrow,
+            tolerance=tolerance,
         )
 
 
@@ -778,24 +906,51 @@ def plot_regions(
     colors = np.array(
         [palette.get(v, MISSING_COLOR) if pd.notna(v) else MISSING_COLOR for v in labels]
     )
-    handles = [
-        Patch(facecolor="white", edgecolor="#000000", linewidth=1.2, label="リージョン境界"),
+    handles: list = [
+        Line2D([], [], color=_REGION_LINE, linewidth=1.3, label="リージョン境界"),
     ]
+    pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
+    if pref_key is not None and frame[pref_key].nunique() > 1:
+        handles.append(
+            Line2D(
+                [], [], color=_PREF_LINE, linewidth=0.6, linestyle=(0, (3, 2)), label="都道府県界"
+            )
+        )
     if labels.isna().any():
         handles.append(
             Patch(
                 facecolor=MISSING_COLOR,
                 edgecolor="#555555",
+                hatch="////",
                 label=f"{MISSING_LABEL}  ({int(labels.isna().sum())})",
             )
         )
-    dissolved: dict = {}
 
     def outlines(ax, main: gpd.GeoDataFrame) -> None:
+        # region lines solid and bold over the prefecture lines, which are dashed and thin
         named = main.assign(region=labels.reindex(main.index).to_numpy())
         regions = named[named["region"].notna()].dissolve("region")
-        regions.boundary.plot(ax=ax, color="#000000", linewidth=0.6)
-        dissolved["regions"] = regions
+        regions.boundary.plot(ax=ax, color=_REGION_LINE, linewidth=1.0, zorder=3)
+
+    def names_in_cores(ax, renderer, avoid) -> None:
+        main = frame[frame.index.isin(ax._rl_main)]
+        region = labels.reindex(main.index)
+        cores = _labels.region_cores(main, region, main.geometry.to_numpy())
+        size = _labels.population(main).groupby(region.to_numpy()).sum(min_count=1)
+        # the most populous regions first (the largest without population data)
+        order = sorted(
+            cores,
+            key=lambda r: (-size.get(r, 0.0) if pd.notna(size.get(r)) else 0.0, -cores[r].area),
+        )
+        _place_names(
+            ax,
+            [cores[r] for r in order],
+            order,
+            renderer,
+            must=[True] * len(order),
+            sizes=[7.5] * len(order),
+            avoid=avoid,
+        )
 
     with matplotlib.rc_context(_rc()):
         fig = _compose(
@@ -810,25 +965,10 @@ def plot_regions(
             figsize=figsize,
             names=False,
             overlay=outlines,
+            tolerance=tolerance,
+            after=names_in_cores,
+            pref_style={"linestyle": (0, (3, 2)), "linewidth": 0.6},
         )
-        ax = fig.axes[0]
-        regions = dissolved["regions"]
-        renderer = fig.canvas.get_renderer()
-        legends = [a for a in (ax.get_legend(), *fig.legends) if a is not None]
-        placed = [_data_box(ax, a.get_window_extent(renderer)) for a in legends]
-        order = np.argsort(-regions.geometry.area.to_numpy(), kind="stable")
-        for i in order:
-            biggest = max(shapely.get_parts(regions.geometry.iloc[i]), key=lambda g: g.area)
-            pt = biggest.representative_point()
-            text = ax.text(
-                pt.x, pt.y, str(regions.index[i]), fontsize=6, ha="center", va="center",
-                path_effects=_HALO, zorder=6,
-            )  # fmt: skip
-            box = _data_box(ax, text.get_window_extent(renderer))
-            if any(box.intersects(p) for p in placed):
-                text.remove()
-            else:
-                placed.append(box)
     return fig
 
 
@@ -844,6 +984,7 @@ def plot_small_multiples(
     title: str | None = None,
     credits: Sequence[str] | None = None,
     tolerance: float | None = 0.002,
+    page: str | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Draw one indicator over several years as small multiples on one shared class scheme.
@@ -863,13 +1004,17 @@ def plot_small_multiples(
     scheme, k, palette
         Class breaks and colours of the pooled values, as in :func:`plot_choropleth`.
     ncols
-        Panels per row; default up to 4.
+        Panels per row; default the number that draws the panels largest on the page.
     title, credits
         Figure title (default the indicator's label) and extra credit lines.
     tolerance
         Coverage simplification tolerance in degrees (``None`` or 0: none).
+    page
+        ``"A4"`` (default) or ``"A3"``, optionally ``-portrait``/``-landscape``; without an
+        orientation the one that draws the panels largest. Every panel fills its cell, with
+        prefecture lines, on one scale shown by one scale bar.
     figsize
-        Figure size in inches; default from the grid.
+        Figure size in inches, instead of a page.
 
     Returns
     -------
@@ -886,24 +1031,54 @@ def plot_small_multiples(
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     meta = column_meta(name)
     national = pref_key is not None and frame[pref_key].nunique() > 10
-    borders = None if national else pref_key  # at this size, prefecture lines hide the colours
-    main = ~frame.index.isin([_OGASAWARA]) if national else np.zeros(0, dtype=bool)
-    ncols = ncols or min(4, len(columns))
-    nrows = -(-len(columns) // ncols)
-    size = figsize or (4.2 * ncols, 4.4 * nrows + 1.4)
+    # far islands (小笠原村) would shrink every panel: the panels show the rest
+    main = ~frame.index.isin([_OGASAWARA]) if national else np.ones(len(frame), dtype=bool)
+    minx, miny, maxx, maxy = frame.geometry[main].total_bounds
+    dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    n = len(columns)
+    head, foot, gap, title_h = 0.6, 1.35, 0.12, 0.3  # inches: title, legend and credits
+    margin = 0.3
+
+    def layout(size: tuple[float, float], cols: int) -> tuple[float, float, float]:
+        rows = -(-n // cols)
+        cell_w = (size[0] - 2 * margin - (cols - 1) * gap) / cols
+        cell_h = (size[1] - head - foot - rows * title_h - (rows - 1) * gap) / rows
+        return min(cell_w / dx, cell_h / dy), cell_w, cell_h
+
+    if figsize is not None:
+        sizes = [tuple(figsize)]
+    else:
+        text = (page or "A4").strip().replace(" ", "-").replace("_", "-")
+        sizes = (
+            [page_size(text, 0.5), page_size(text, 2.0)]
+            if "-" not in text
+            else [page_size(text, 1.0)]
+        )
+    # the page, orientation and number of columns that draw the panels largest
+    options = [(layout(sz, c)[0], sz, c) for sz in dict.fromkeys(sizes) for c in range(1, n + 1)]
+    if ncols:
+        options = [o for o in options if o[2] == ncols]
+    _, size, ncols = max(options, key=lambda o: o[0])
+    _, cell_w, cell_h = layout(size, ncols)
+    fig_w, fig_h = size
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=size, layout="none")
-        grid = fig.add_gridspec(nrows, ncols, left=0.02, right=0.98, top=0.9, bottom=0.16)
         for i, (column, year) in enumerate(zip(columns, years, strict=True)):
             classes = classify(frame[column], scheme="user_defined", bins=list(shared.upper))
             colors = np.array([shared.colors[c] if c >= 0 else MISSING_COLOR for c in classes.cls])
-            ax = fig.add_subplot(grid[i // ncols, i % ncols])
-            _draw(ax, frame, colors, borders)
-            if len(main):  # far islands (小笠原村) would shrink every panel: view the rest
-                minx, miny, maxx, maxy = frame.geometry[main].total_bounds
-                ax.set_xlim(minx, maxx)
-                ax.set_ylim(miny, maxy)
-            ax.set_title(f"{int(year)}年", fontsize=11)
+            r, c = divmod(i, ncols)
+            x0 = margin + c * (cell_w + gap)
+            top = fig_h - head - r * (cell_h + title_h + gap) - title_h
+            ax = fig.add_axes((x0 / fig_w, (top - cell_h) / fig_h, cell_w / fig_w, cell_h / fig_h))
+            # prefecture lines thin on national panels, so that the colours stay readable
+            _draw(ax, frame, colors, pref_key, pref_style={"linewidth": 0.25 if national else 0.5})
+            # the frame fills the cell: the data bounds widened to the cell's shape
+            scale = min(cell_w / dx, cell_h / dy)
+            cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+            ax.set_aspect("auto")
+            ax.set_xlim(cx - cell_w / scale / 2, cx + cell_w / scale / 2)
+            ax.set_ylim(cy - cell_h / scale / 2, cy + cell_h / scale / 2)
+            ax.set_title(f"{int(year)}年", fontsize=11, pad=2)
         decimals = decimals_for(pooled.to_numpy(dtype=float))
         handles = _class_handles(shared, decimals, counts=False)
         fig.legend(
@@ -913,11 +1088,20 @@ def plot_small_multiples(
             ncols=min(len(handles), 6),
             fontsize=8,
             title_fontsize=9,
-            bbox_to_anchor=(0.5, 0.04),
+            bbox_to_anchor=(0.5, 0.45 / fig_h),
         )
-        fig.suptitle(title or meta.label, fontsize=14, y=0.975)
+        fig.suptitle(title or meta.label, fontsize=14, y=1 - 0.25 / fig_h)
+        # one scale bar for all panels (they share one scale)
+        _scale_bar(fig, fig.axes[0], x=margin / fig_w, y=0.3 / fig_h)
         lines = credit_lines(columns, list(credits or []))
-        fig.text(0.02, 0.008, "出典: " + "／".join(lines), fontsize=6, color="#333333", wrap=True)
+        fig.text(
+            margin / fig_w,
+            0.1 / fig_h,
+            "出典: " + "／".join(lines),
+            fontsize=6,
+            color="#333333",
+            wrap=True,
+        )
     return fig
 
 

@@ -34,14 +34,21 @@ from __future__ import annotations
 
 from regionlib.analysis.regions._api import DEFAULT_COMPACTNESS, Method, regionalize
 from regionlib.analysis.regions._problem import check_weight, parse_floor
-from regionlib.analysis.regions._table import region_name, region_table
+from regionlib.analysis.regions._table import (
+    SPECIAL_WARDS,
+    region_name,
+    region_table,
+    town_units,
+)
 
 __all__ = [
     "DEFAULT_COMPACTNESS",
+    "SPECIAL_WARDS",
     "Method",
     "check_weight",
     "parse_floor",
     "region_name",
     "region_table",
     "regionalize",
+    "town_units",
 ]

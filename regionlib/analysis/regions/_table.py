@@ -33,12 +33,117 @@ def region_name(core_name: str) -> str:
     return f"{name}圏"
 
 
+#: codes of Tokyo's 23 special wards (特別区), counted as one town (東京) when regions are named
+SPECIAL_WARDS = tuple(f"131{i:02d}" for i in range(1, 24))
+#: the name of the 23 wards counted as one: 「東京圏」, core 「東京都区部」
+WARDS_SHORT, WARDS_NAME = "東京", "東京都区部"
+
+
+def _short(name: str) -> str:
+    """Return a town's name without 圏: 旭川市 → 旭川, 津市 → 津市 (as :func:`region_name`)."""
+    return region_name(name)[:-1]
+
+
+def town_units(labels: pd.Series, names: pd.Series, population: pd.Series) -> pd.DataFrame:
+    """Return the towns of each region, largest first, with the 23 special wards counted as one.
+
+    Parameters
+    ----------
+    labels
+        Region per code.
+    names, population
+        Name and population per code (population may be NaN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per town of a region: ``region``, ``unit`` (a code, or ``"131"`` for the wards
+        together), ``short`` (旭川, 東京), ``unit_name`` (旭川市, 東京都区部), ``population``
+        (the wards summed), ``core`` (the most populous code of the town), ``members`` (its
+        codes), sorted by region and falling population.
+    """
+    data = pd.DataFrame(
+        {
+            "region": labels.to_numpy(),
+            "name": names.reindex(labels.index).astype(str).to_numpy(),
+            "pop": pd.to_numeric(population.reindex(labels.index), errors="coerce").to_numpy(),
+        },
+        index=labels.index.astype(str),
+    )
+    data = data[data["region"].notna()]
+    wards = data.index.isin(SPECIAL_WARDS)
+    data["unit"] = np.where(wards, "131", data.index)
+    rows = []
+    for (region, unit), part in data.groupby(["region", "unit"], sort=True):
+        part = part.sort_index()
+        core = part["pop"].idxmax() if part["pop"].notna().any() else part.index[0]
+        ward_unit = unit == "131"
+        rows.append(
+            {
+                "region": region,
+                "unit": unit,
+                "short": WARDS_SHORT if ward_unit else _short(part.at[core, "name"]),
+                "unit_name": WARDS_NAME if ward_unit else part.at[core, "name"],
+                "population": float(part["pop"].sum(min_count=1)),
+                "core": core,
+                "members": list(part.index),
+            }
+        )
+    units = pd.DataFrame(rows)
+    if units.empty:
+        return units
+    units["_p"] = units["population"].fillna(-1.0)
+    units = units.sort_values(
+        ["region", "_p", "core"], ascending=[True, False, True], kind="stable"
+    )
+    return units.drop(columns="_p").reset_index(drop=True)
+
+
+def _unique_names(
+    towns: Mapping[object, list[str]],
+    prefecture: Mapping[object, str],
+    members: Mapping[object, frozenset],
+    taken: Mapping[str, frozenset] | None,
+) -> dict:
+    """Name each region 「core圏」, adding its next towns where two regions would share a name.
+
+    A name is also clashing when ``taken`` (names of other levels) holds it for a region with
+    other members. Past its towns, a region gets its prefecture in front, then a number.
+    """
+    taken = dict(taken or {})
+    step = dict.fromkeys(towns, 1)
+
+    def candidate(region, k: int) -> str:
+        t = towns[region]
+        if k <= len(t):
+            return "・".join(t[:k]) + "圏"
+        extra = k - len(t)
+        base = prefecture.get(region, "") + t[0] + "圏"
+        return base if extra == 1 else f"{base}{extra}"
+
+    for _ in range(50):
+        names = {r: candidate(r, step[r]) for r in towns}
+        by_name: dict[str, list] = {}
+        for r, n in names.items():
+            by_name.setdefault(n, []).append(r)
+        clash = set()
+        for n, regions in by_name.items():
+            if len(regions) > 1 or (n in taken and taken[n] != members[regions[0]]):
+                clash.update(regions)
+        if not clash:
+            return names
+        for r in clash:
+            step[r] += 1
+    return {r: f"{candidate(r, 1)[:-1]}{i + 1}圏" for i, r in enumerate(towns)}
+
+
 def region_table(
     gdf: pd.DataFrame,
     labels: pd.Series,
     *,
     population: str | None = None,
     names: Mapping[str, str] | None = None,
+    taken: Mapping[str, frozenset] | None = None,
 ) -> pd.DataFrame:
     """Describe each region: name, core, members and population.
 
@@ -50,16 +155,22 @@ def region_table(
         Region per code, as returned by :func:`regionalize`.
     population
         Population column; default the first of ``population``, ``population_2020`` present.
-        The core is the most populous member (the first member without population data).
+        The core is the most populous town, the 23 special wards counted as one town (東京);
+        the first member when there is no population data.
     names
         Optional region number → name overrides.
+    taken
+        Names already given to other regions (another level of a nested proposal) → their
+        member codes; a region with other members never gets one of them.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``region``; columns ``region_name`` (e.g. 「旭川圏」, with the prefecture in front
-        when two regions would share a name), ``core`` (code), ``core_name``, ``n_members``,
-        ``population``, ``members`` (codes separated by spaces) and ``member_names``.
+        Index ``region``; columns ``region_name`` (「旭川圏」, 「東京圏」; where two regions
+        would share a name, the next largest town is added: 「札幌・小樽圏」), ``core`` (the
+        most populous code of the core town), ``core_name`` (旭川市, 東京都区部),
+        ``n_members``, ``population``, ``members`` (codes separated by spaces) and
+        ``member_names``.
     """
     missing = labels.index[~labels.index.isin(gdf.index)]
     if len(missing):
@@ -75,15 +186,17 @@ def region_table(
     data["pop"] = (
         pd.to_numeric(gdf.loc[labels.index, pop_col], errors="coerce") if pop_col else np.nan
     )
+    units = town_units(labels, data["name"], data["pop"])
+    first = units.groupby("region", sort=True).head(1).set_index("region")
     rows = []
     for region, part in data.groupby("region", sort=True):
         part = part.sort_index()
-        core = part["pop"].idxmax() if part["pop"].notna().any() else part.index[0]
+        core = first.at[region, "core"]
         rows.append(
             {
                 "region": region,
                 "core": core,
-                "core_name": part.at[core, "name"],
+                "core_name": first.at[region, "unit_name"],
                 "core_prefecture": part.at[core, "prefecture"],
                 "n_members": len(part),
                 "population": float(part["pop"].sum(min_count=1)),
@@ -92,9 +205,10 @@ def region_table(
             }
         )
     table = pd.DataFrame(rows).set_index("region")
-    base = table["core_name"].map(region_name)
-    clash = base.duplicated(keep=False)
-    table.insert(0, "region_name", base.where(~clash, table["core_prefecture"] + base))
+    towns = {r: list(p["short"]) for r, p in units.groupby("region", sort=True)}
+    members = {r: frozenset(table.at[r, "members"].split()) for r in table.index}
+    named = _unique_names(towns, table["core_prefecture"].to_dict(), members, taken)
+    table.insert(0, "region_name", pd.Series(named).reindex(table.index))
     if names:
         for region, name in names.items():
             table.loc[int(region), "region_name"] = name
