@@ -638,6 +638,11 @@ def test_quiet_prints_nothing_on_success(tmp_path, monkeypatch, capsys, fresh_lo
     assert main(["table", "-o", str(tmp_path / "t.csv")]) == 0
     err = capsys.readouterr().err
     assert err.count("0による割り算か欠損") == 1 and "RuntimeWarning" not in err
+    # --report prints the sources' join report in full on stdout; --report FILE writes it
+    assert main(["table", "--report", "-o", str(tmp_path / "t.csv")]) == 0
+    assert "join report: 1" in capsys.readouterr().out
+    assert main(["table", "--report", str(tmp_path / "r.txt"), "-o", str(tmp_path / "t.csv")]) == 0
+    assert (tmp_path / "r.txt").read_text() == "join report: 1\n"
 
 
 def test_long_join_reports_are_cut_with_report_file(tmp_path, capsys):
