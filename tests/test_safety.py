@@ -692,6 +692,22 @@ def test_temp_files_of_dead_processes_are_removed_by_the_next_run(tmp_path, monk
     assert not again.exists() and running.exists()
 
 
+def test_partial_downloads_of_killed_runs_go_when_the_next_download_starts(
+    mirror_dir, isolated_cache, monkeypatch
+):
+    from regionlib.data import datasets
+
+    monkeypatch.setattr(datasets, "_swept", False)
+    folder = datasets.info(SMALL).cache_path.parent
+    folder.mkdir(parents=True)
+    old, fresh = folder / "tmpold12345", folder / "tmpnew12345"
+    old.write_bytes(b"partial")
+    fresh.write_bytes(b"partial")  # a download running now
+    os.utime(old, (0, 0))
+    assert datasets.get_path(SMALL).is_file()
+    assert not old.exists() and fresh.exists()
+
+
 _ORPHAN = """
 import os, sys, time, multiprocessing
 from regionlib.outputs import _process
