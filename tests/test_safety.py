@@ -282,6 +282,23 @@ def test_long_names_are_checked_before_work_and_temp_names_stay_short(tmp_path):
     assert legal.read_text(encoding="utf-8-sig") == "x\n1\n"
 
 
+def test_cli_refuses_long_names_and_mount_points_before_work(
+    tmp_path, tiny_fs, monkeypatch, capsys
+):
+    from regionlib import report, table
+
+    monkeypatch.setattr(table, "load_table", _no_work)
+    monkeypatch.setattr(report, "build_context", _no_work)
+    long = str(tmp_path / ("t" * 300 + ".csv"))
+    assert main(["table", "-o", long]) == 2
+    assert "名前が長すぎます / cannot write the table: the name is too long" in _one_error(
+        capsys, "table"
+    )
+    (tiny_fs / "x.txt").write_text("x")
+    assert main(["atlas", "-o", str(tiny_fs), "--overwrite"]) == 2
+    assert "it is a mount point" in _one_error(capsys, "atlas")
+
+
 def _failing_server(handler_body):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
