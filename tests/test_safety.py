@@ -267,6 +267,10 @@ def test_register_refuses_an_official_label():
     with pytest.raises(UnknownNameError, match="built-in indicator aging_rate"):
         indicators.register("my_rate", label="高齢化率")
     assert "my_rate" not in indicators._USER
+    data = pd.Series([1.0, np.inf], index=["01100", "01202"])
+    with pytest.raises(DataFormatError, match=r"infinite values are not numbers \(code 01202\)"):
+        indicators.register("my_rate", data, label="独自の率")
+    assert "my_rate" not in indicators._USER  # nothing half-registered
 
 
 # --- every error is one line ---------------------------------------------------------------
