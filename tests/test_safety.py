@@ -267,6 +267,10 @@ def test_register_refuses_an_official_label():
     with pytest.raises(UnknownNameError, match="built-in indicator aging_rate"):
         indicators.register("my_rate", label="高齢化率")
     assert "my_rate" not in indicators._USER
+    data = pd.Series([1.0, np.inf], index=["01100", "01202"])
+    with pytest.raises(DataFormatError, match=r"infinite values are not numbers \(code 01202\)"):
+        indicators.register("my_rate", data, label="独自の率")
+    assert "my_rate" not in indicators._USER  # nothing half-registered
 
 
 # --- every error is one line ---------------------------------------------------------------
@@ -280,6 +284,23 @@ def test_long_names_are_checked_before_work_and_temp_names_stay_short(tmp_path):
     legal = tmp_path / ("b" * 240 + ".csv")  # 244 bytes: legal, its temporary name too
     _write.write_csv(pd.DataFrame({"x": [1]}), _write.check_output(legal, (".csv",)), index=False)
     assert legal.read_text(encoding="utf-8-sig") == "x\n1\n"
+
+
+def test_cli_refuses_long_names_and_mount_points_before_work(
+    tmp_path, tiny_fs, monkeypatch, capsys
+):
+    from regionlib import report, table
+
+    monkeypatch.setattr(table, "load_table", _no_work)
+    monkeypatch.setattr(report, "build_context", _no_work)
+    long = str(tmp_path / ("t" * 300 + ".csv"))
+    assert main(["table", "-o", long]) == 2
+    assert "名前が長すぎます / cannot write the table: the name is too long" in _one_error(
+        capsys, "table"
+    )
+    (tiny_fs / "x.txt").write_text("x")
+    assert main(["atlas", "-o", str(tiny_fs), "--overwrite"]) == 2
+    assert "it is a mount point" in _one_error(capsys, "atlas")
 
 
 def _failing_server(handler_body):
@@ -638,6 +659,11 @@ def test_quiet_prints_nothing_on_success(tmp_path, monkeypatch, capsys, fresh_lo
     assert main(["table", "-o", str(tmp_path / "t.csv")]) == 0
     err = capsys.readouterr().err
     assert err.count("0による割り算か欠損") == 1 and "RuntimeWarning" not in err
+    # --report prints the sources' join report in full on stdout; --report FILE writes it
+    assert main(["table", "--report", "-o", str(tmp_path / "t.csv")]) == 0
+    assert "join report: 1" in capsys.readouterr().out
+    assert main(["table", "--report", str(tmp_path / "r.txt"), "-o", str(tmp_path / "t.csv")]) == 0
+    assert (tmp_path / "r.txt").read_text() == "join report: 1\n"
 
 
 def test_long_join_reports_are_cut_with_report_file(tmp_path, capsys):
@@ -685,6 +711,22 @@ def test_temp_files_of_dead_processes_are_removed_by_the_next_run(tmp_path, monk
     assert main(["data", "clear"]) == 0
     assert "1 temporary files of killed runs here" in capsys.readouterr().out
     assert not again.exists() and running.exists()
+
+
+def test_partial_downloads_of_killed_runs_go_when_the_next_download_starts(
+    mirror_dir, isolated_cache, monkeypatch
+):
+    from regionlib.data import datasets
+
+    monkeypatch.setattr(datasets, "_swept", False)
+    folder = datasets.info(SMALL).cache_path.parent
+    folder.mkdir(parents=True)
+    old, fresh = folder / "tmpold12345", folder / "tmpnew12345"
+    old.write_bytes(b"partial")
+    fresh.write_bytes(b"partial")  # a download running now
+    os.utime(old, (0, 0))
+    assert datasets.get_path(SMALL).is_file()
+    assert not old.exists() and fresh.exists()
 
 
 _ORPHAN = """

@@ -448,6 +448,7 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
             _verified[target] = (stat.st_mtime_ns, stat.st_size)
             return target
     url = get_url(name)
+    _sweep_partials()  # a download is about to start: those of killed runs go
     _check_scheme(name, url)
     import pooch
     import requests
@@ -507,14 +508,40 @@ def _downloads() -> Path:
     return Path(settings.cache_folder) / "downloads"
 
 
-def clear_temporary() -> int:
-    """Delete partial downloads left by interrupted runs; return how many were removed."""
+def clear_temporary(*, older_than: float = 0.0) -> int:
+    """Delete partial downloads left by interrupted runs; return how many were removed.
+
+    Parameters
+    ----------
+    older_than
+        Only those last written more than this many seconds ago. Each download runs under
+        a deadline (:func:`deadline_for`), so a partial file older than the longest deadline
+        belongs to a run that was killed.
+    """
     removed = 0
+    now = time.time()
     for path in _downloads().rglob("tmp*") if _downloads().is_dir() else []:
         if path.is_file() and path.suffix == "" and len(path.name) > 3:
-            path.unlink(missing_ok=True)
+            try:
+                if now - path.stat().st_mtime < older_than:
+                    continue
+                path.unlink()
+            except OSError:
+                continue
             removed += 1
     return removed
+
+
+def _sweep_partials() -> None:
+    """Remove the partial downloads of killed runs (once per process)."""
+    global _swept
+    if not _swept:
+        _swept = True
+        longest = max((e.size for e in registry().values()), default=0)
+        clear_temporary(older_than=deadline_for(longest) + READ_TIMEOUT)
+
+
+_swept = False
 
 
 def clear_downloads() -> int:

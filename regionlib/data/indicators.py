@@ -53,7 +53,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from regionlib._errors import AmbiguousNameError, UnknownNameError, suggest
+from regionlib._errors import AmbiguousNameError, DataFormatError, UnknownNameError, suggest
 from regionlib._log import log
 from regionlib.data import datasets, readers
 
@@ -722,7 +722,15 @@ def register(
     Returns
     -------
     Indicator
-        The registered entry.
+        The registered entry; its credit line reads ``利用者データ / user data: …``.
+
+    Raises
+    ------
+    UnknownNameError
+        A name or label that is a built-in indicator's (it would pass for the official
+        values), or a name with ``@``.
+    DataFormatError
+        Infinite values in ``data``.
     """
     if name in _rows():
         raise UnknownNameError(f"'{name}' is a built-in indicator; choose another name")
@@ -752,15 +760,23 @@ def register(
         "user",
         kind,
     )
-    _USER[name] = entry
-    if data is not None:
+    if data is not None:  # checked before anything is registered
         from regionlib.data.codes import normalize_codes
 
         values = pd.to_numeric(data, errors="raise")
         values.index = normalize_codes(pd.Series(data.index), source=name).to_numpy()
-        _USER_DATA[name] = values.astype(float)
+        values = values.astype(float)
+        infinite = values.index[np.isinf(values.to_numpy())]
+        if len(infinite):
+            msg = (
+                f"'{name}': 無限大の値があります / infinite values are not numbers (code "
+                f"{infinite[0]}{' …' if len(infinite) > 1 else ''}); use NaN for a missing value"
+            )
+            raise DataFormatError(msg)
+        _USER_DATA[name] = values
     else:
         _USER_DATA.pop(name, None)
+    _USER[name] = entry
     return entry
 
 
