@@ -155,7 +155,7 @@ def test_series_years_no_source_holds_are_one_japanese_line(tmp_path, capsys):
     assert main(argv) == 0
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("births")]
-    assert len(lines) == 1 and "2020〜2022年は値なし" in lines[0] and "2015〜2019年のみ" in lines[0]
+    assert len(lines) == 1 and "2022年は値なし" in lines[0] and "1994〜2021年のみ" in lines[0]
     assert "住基" in lines[0] and "no source" not in err
     assert panel.year_spans([2019, 2015, 2016, 2017]) == "2015〜2017、2019"
 
