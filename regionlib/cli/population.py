@@ -261,10 +261,8 @@ _CLASS_LABEL = "分類（1 自立持続可能性・2 その他・3 ブラック�
 def _classes_map(classes, path: str, source: str):
     from pathlib import Path
 
-    from regionlib.data import boundaries
+    from regionlib.data import boundaries, datasets
     from regionlib.outputs import maps, printmaps
-
-    from regionlib.data import datasets
 
     credit = (
         "推計: regionlib 独自のコーホート変化率法（社人研の公式推計ではない）／"
