@@ -156,7 +156,7 @@ def test_series_years_no_source_holds_are_one_japanese_line(tmp_path, capsys):
     assert main(argv) == 0
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("births")]
-    assert len(lines) == 1 and "2022年は値なし" in lines[0] and "2021年のみ" in lines[0]
+    assert len(lines) == 1 and "2022年は値なし" in lines[0] and "1994〜2021年のみ" in lines[0]
     assert "住基" in lines[0] and "no source" not in err
     # births of 2020 and 2021 from the 住基 workbooks of 2021 and 2022 (the CSVs lack them)
     frame = pd.read_csv(out, dtype={"code": str}, encoding="utf-8-sig").set_index(["code", "year"])

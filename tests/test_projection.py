@@ -109,3 +109,9 @@ def test_classes_and_a_user_projection(mirror_dir, tmp_path, capsys):
     bad.to_csv(user, index=False)
     assert main(["project", "--projection", str(user)]) == 2
     assert "99999" in capsys.readouterr().err
+
+
+def test_classes_map_checked_before_work(tmp_path, capsys):
+    out = tmp_path / "m.gif"
+    assert main(["project", "--classes", "--map", str(out)]) == 2
+    assert "m.gif" in capsys.readouterr().err and not out.exists()

@@ -269,8 +269,7 @@ def _juki_sources() -> list[tuple[int, str, str]]:
             period = f"calendar {file_year - 1}"
         out.append((file_year, f"juki-dynamics-{kind}-{file_year}", period))
     out += [(y, f"juki-{y}", f"calendar {y - 1}") for y in range(2016, 2023)]
-    # the 2021 and 2022 CSV files hold population and households only: the flows of calendar
-    # 2020 and 2021 come from the workbooks of those years (equal to the CSV where both exist)
+    # the 2021 and 2022 CSVs hold the population only: their flows from the workbooks
     out += [(y, f"juki-dynamics-total-{y}", f"calendar {y - 1}") for y in (2021, 2022)]
     return out
 
@@ -278,6 +277,7 @@ def _juki_sources() -> list[tuple[int, str, str]]:
 def _juki_rows() -> list[dict]:
     rows = []
     credit = datasets.info("juki-2020").credit
+    seen: set[tuple[str, int]] = set()
     for file_year, dataset, period in _juki_sources():
         table = indicators.read_source(dataset)
         when_stock = "31 March" if file_year <= 2013 else "1 January"
@@ -290,6 +290,9 @@ def _juki_rows() -> list[dict]:
             if flows_only and not flow:
                 continue
             year = file_year - 1 if flow else file_year
+            if (name, year) in seen:  # a year the CSV already gave
+                continue
+            seen.add((name, year))
             when = period if flow else f"{when_stock} {year}"
             rows.append(
                 _row(

@@ -261,11 +261,12 @@ _CLASS_LABEL = "分類（1 自立持続可能性・2 その他・3 ブラック�
 def _classes_map(classes, path: str, source: str):
     from pathlib import Path
 
-    from regionlib.data import boundaries
+    from regionlib.data import boundaries, datasets
     from regionlib.outputs import maps, printmaps
 
     credit = (
-        "推計: regionlib 独自のコーホート変化率法（社人研の公式推計ではない）"
+        "推計: regionlib 独自のコーホート変化率法（社人研の公式推計ではない）／"
+        + datasets.info("juki-age-japanese-2020").credit
         if source == "regionlib"
         else f"推計: {source}"
     )
@@ -279,8 +280,8 @@ def _classes_map(classes, path: str, source: str):
             table,
             ["women_20_39_change_migration", "women_20_39_change_closed", "class_code"],
             bins={
-                "women_20_39_change_migration": [-50, -20, 0, 1000],
-                "women_20_39_change_closed": [-50, -20, 0, 1000],
+                "women_20_39_change_migration": [-50, -20, 0],
+                "women_20_39_change_closed": [-50, -20, 0],
                 "class_code": [1, 2, 3, 4],
             },
             scheme="user_defined",
@@ -307,7 +308,7 @@ def _classes_map(classes, path: str, source: str):
         table,
         "women_20_39_change_migration",
         scheme="user_defined",
-        bins=[-50, -20, 0, 1000],
+        bins=[-50, -20, 0],
         palette="RdBu",
         label=label + "・移動仮定",
         unit="%",

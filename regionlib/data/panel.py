@@ -171,8 +171,8 @@ def year_spans(years: Iterable[int]) -> str:
     return "、".join(f"{r[0]}〜{r[-1]}" if len(r) > 1 else str(r[0]) for r in out)
 
 
-#: Why the 住基 flows end a year before the stocks: a year's file holds the year before's flows.
-_JUKI_FLOWS = "住基の出生・死亡・転入・転出は翌年版のファイルに前年の数として載ります"
+#: Why the 住基 flows stop: each file holds the flows of the year before; the last is of 2022.
+_JUKI_FLOWS = "住基のファイルは前年の出生・死亡・転入・転出を載せ、最新は2022年版（2021年の値）です"
 
 
 def not_held(name: str) -> str:
