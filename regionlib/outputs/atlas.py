@@ -100,7 +100,7 @@ def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str
         if parent_gone():
             os._exit(1)  # the atlas run was killed: stop writing into its temporary folder
         page = report.profile(None, code, context=_CONTEXT)
-        pref = page.data["maps"] and _CONTEXT.table.at[code, "pref_code"]
+        pref = _CONTEXT.table.at[code, "pref_code"]
         nav = [
             {"href": "../index.html", "label": "索引"},
             {"href": f"../p/{pref}.html", "label": page.prefecture},
