@@ -86,7 +86,7 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": True,
     "navbar_align": "left",
-    "header_links_before_dropdown": 7,
+    "header_links_before_dropdown": 6,
     "footer_start": ["copyright"],
     "footer_end": [],
     "secondary_sidebar_items": ["page-toc"],
@@ -94,6 +94,19 @@ html_theme_options = {
     "search_bar_text": "検索 / search…",
 }
 html_context = {"default_mode": "light"}
+# pages without sub-pages need no left column (the tables of 指標一覧 get the width)
+html_sidebars = {
+    p: []
+    for p in [
+        "index",
+        "getting-started",
+        "data",
+        "indicators",
+        "methods",
+        "changelog",
+        "contributing",
+    ]
+}
 html_search_language = "ja"
 # Formulas in docstrings are shown as their LaTeX source (regionlib_docs): MathJax is a CDN script.
 html_math_renderer = "plain"

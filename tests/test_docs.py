@@ -89,14 +89,16 @@ def test_check_site_finds_remote_resources_and_broken_links(tmp_path):
         '<link rel="canonical" href="https://example.org/">'
         '<img src="missing.png"><img src="ok.png">'
         '<a href="https://example.org/">a plain link loads nothing</a>'
-        '<a href="sub/#top">a folder</a><a href="#here">anchor</a>',
+        '<a href="sub/#top">a folder</a><a href="#here" id="here">anchor</a>'
+        '<a href="sub/index.html#nowhere">a missing anchor</a>',
         encoding="utf-8",
     )
     (tmp_path / "ok.png").write_bytes(b"png")
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "index.html").write_text("<p>sub</p>", encoding="utf-8")
+    (tmp_path / "sub" / "index.html").write_text('<p id="top">sub</p>', encoding="utf-8")
     problems = check_site.check_site(tmp_path)
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
+    assert any("#nowhere" in p and "missing anchor" in p for p in problems)
     assert sum("loads from the network" in p for p in problems) == 2
     assert any("missing.png" in p for p in problems)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from docutils.transforms import Transform
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
@@ -274,6 +275,32 @@ def _exists(target: str) -> bool:
     return False
 
 
+_CJK = "\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\n\s*|\n\s*(?=[{_CJK}])")
+
+
+class JoinJapaneseLines(Transform):
+    """Drop the line breaks of the Markdown source next to Japanese characters.
+
+    A line break inside a paragraph is rendered as a space, which is right between English
+    words and wrong in Japanese (「境界と指標を そろえた」): the pages keep short source lines.
+    """
+
+    default_priority = 900
+
+    def apply(self, **kwargs) -> None:
+        for node in list(self.document.findall(nodes.Text)):
+            if node.parent is None or isinstance(
+                node.parent, (nodes.literal_block, nodes.literal, nodes.raw, nodes.comment)
+            ):
+                continue
+            text = str(node)
+            if "\n" in text:
+                joined = _CJK_BREAK.sub("", text)
+                if joined != text:
+                    node.parent.replace(node, nodes.Text(joined))
+
+
 def _math_inline(self, node):
     """Show inline math as its LaTeX source: MathJax would be loaded from a CDN."""
     self.body.append(f'<code class="math">{html.escape(node.astext())}</code>')
@@ -290,6 +317,7 @@ def setup(app):
     """Register the directives, the short-name resolver and the offline math renderer."""
     app.add_html_math_renderer("plain", (_math_inline, None), (_math_block, None))
     app.connect("missing-reference", _short_names)
+    app.add_transform(JoinJapaneseLines)
     app.add_directive("regionlib-run", RunDirective)
     app.add_directive("regionlib-file", FileDirective)
     app.add_directive("regionlib-sources", SourcesDirective)

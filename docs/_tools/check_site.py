@@ -3,7 +3,7 @@
 Every ``src``/``href`` of ``script``, ``link``, ``img``, ``iframe``, ``source``, ``video``,
 ``audio``, ``embed`` and ``object`` must be local (an http(s) or protocol-relative URL is an
 error: the site must open with no network), and every local ``href``/``src`` of any tag must name
-a file of the site (anchors of other pages are left to Sphinx's nitpicky references). Plain links
+a file of the site, and a link to ``page.html#anchor`` an element of that page. Plain links
 to other sites (``<a href="https://…">``) are allowed: they load nothing.
 
 Usage: ``python docs/_tools/check_site.py [SITE]`` (default ``docs/_build/html``).
@@ -34,8 +34,10 @@ class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[str, str, str, bool]] = []  # (tag, attribute, url, loads)
+        self.ids: set[str] = set()
 
     def handle_starttag(self, tag, attrs):
+        self.ids.update(v for k, v in attrs if k in ("id", "name") and v)
         rel = (dict(attrs).get("rel") or "").lower().split()
         # a <link> loads what it names unless it only describes (canonical, alternate, next …)
         loads = tag in LOADING_TAGS and (tag != "link" or bool(set(rel) & LOADING_RELS))
@@ -55,10 +57,18 @@ def is_remote(url: str) -> bool:
     return scheme in ("http", "https", "ftp", "ws", "wss") or url.startswith("//")
 
 
-def check_page(page: Path, site: Path) -> list[str]:
-    """The problems of one HTML page: remote resources and local links to missing files."""
+def _parse(page: Path) -> _Links:
     parser = _Links()
     parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def check_page(page: Path, site: Path, ids: dict[Path, set[str]] | None = None) -> list[str]:
+    """The problems of one HTML page: remote resources, local links to missing files, and
+    links to an anchor that the target page does not have."""
+    ids = {} if ids is None else ids
+    parser = _parse(page)
+    ids.setdefault(page.resolve(), parser.ids)
     problems = []
     for tag, attr, url, loads in parser.found:
         where = f"{page.relative_to(site)}: <{tag} {attr}={url!r}>"
@@ -67,21 +77,28 @@ def check_page(page: Path, site: Path) -> list[str]:
                 problems.append(f"{where} loads from the network")
             continue
         parts = urlsplit(url)
-        if parts.scheme in ("mailto", "data", "javascript", "tel") or not parts.path:
+        if parts.scheme in ("mailto", "data", "javascript", "tel"):
             continue
-        target = (page.parent / unquote(parts.path)).resolve()
+        target = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
         if target.is_dir():
             target = target / "index.html"
         if not target.exists():
             problems.append(f"{where} points to a missing file")
+        elif parts.fragment and target.suffix == ".html" and tag == "a":
+            if target not in ids:
+                ids[target] = _parse(target).ids
+            if unquote(parts.fragment) not in ids[target]:
+                problems.append(f"{where} points to a missing anchor")
     return problems
 
 
 def check_site(site: Path) -> list[str]:
     """Every problem of every page of the site."""
-    problems = []
+    problems: list[str] = []
+    ids: dict[Path, set[str]] = {}
     for page in sorted(site.rglob("*.html")):
-        problems += check_page(page, site)
+        if "_static" not in page.relative_to(site).parts:  # theme templates, not pages
+            problems += check_page(page, site, ids)
     return problems
 
 

@@ -200,10 +200,18 @@ def table_page(path: Path, rows: int = 14) -> Path:
     if path.suffix == ".csv":
         sheets = {path.name: pd.read_csv(path, dtype=str, encoding="utf-8-sig")}
     else:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+
+    def cell(value) -> str:
+        if isinstance(value, float):
+            return "" if value != value else f"{value:,.2f}".rstrip("0").rstrip(".")
+        if isinstance(value, int):
+            return f"{value:,}"
+        return "" if value is None else str(value)
+
     parts = []
     for name, frame in sheets.items():
-        body = frame.head(rows).fillna("").to_html(index=False, border=0)
+        body = frame.head(rows).map(cell).to_html(index=False, border=0)
         parts.append(f"<h2>{html.escape(str(name))}</h2>{body}")
         if len(parts) == 2:
             break
