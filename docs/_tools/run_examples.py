@@ -273,7 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     readme = ROOT / "README.ja.md"
     if readme.exists():
         r = readme_example(readme)
-        examples[r.id] = r
+        # a command the guide shows as well is run once, in its guide example
+        shown = {c for ex in examples.values() for c in ex.commands}
+        r.commands = [c for c in r.commands if c not in shown]
+        if r.commands:
+            examples[r.id] = r
     if args.ids:
         unknown = set(args.ids) - set(examples)
         if unknown:
