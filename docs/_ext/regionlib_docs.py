@@ -277,6 +277,7 @@ def _exists(target: str) -> bool:
 
 _CJK = "\u3000-\u30ff\u3400-\u9fff\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\n\s*|\n\s*(?=[{_CJK}])")
+_IS_CJK = re.compile(rf"[{_CJK}]")
 
 
 class JoinJapaneseLines(Transform):
@@ -290,15 +291,23 @@ class JoinJapaneseLines(Transform):
 
     def apply(self, **kwargs) -> None:
         for node in list(self.document.findall(nodes.Text)):
-            if node.parent is None or isinstance(
-                node.parent, (nodes.literal_block, nodes.literal, nodes.raw, nodes.comment)
+            parent = node.parent
+            if parent is None or isinstance(
+                parent, (nodes.literal_block, nodes.literal, nodes.raw, nodes.comment)
             ):
                 continue
             text = str(node)
-            if "\n" in text:
+            if "\n" not in text:
+                continue
+            if not text.strip():  # a soft line break of its own (MyST): look at the neighbours
+                i = parent.index(node)
+                before = parent[i - 1].astext()[-1:] if i > 0 else ""
+                after = parent[i + 1].astext()[:1] if i + 1 < len(parent) else ""
+                joined = "" if _IS_CJK.match(before) or _IS_CJK.match(after) else text
+            else:
                 joined = _CJK_BREAK.sub("", text)
-                if joined != text:
-                    node.parent.replace(node, nodes.Text(joined))
+            if joined != text:
+                parent.replace(node, nodes.Text(joined))
 
 
 def _math_inline(self, node):
