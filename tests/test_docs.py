@@ -186,3 +186,31 @@ def test_site_opens_in_chromium_without_network(tmp_path):
         dom, asked = _open_offline(browser, page, tmp_path)
         assert "使い方（計画担当者向け）" in dom  # the Japanese navigation was rendered
         assert [u for u in asked if re.match(r"(https?|wss?|ftp)://", u)] == [], page
+
+
+@pytest.mark.browser
+def test_indicator_filter_keeps_matching_rows(tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        pytest.skip("chromium not installed")
+    script = (ROOT / "docs" / "_static" / "filter.js").as_uri()
+    page = tmp_path / "filter.html"
+    page.write_text(
+        "<!doctype html><meta charset='utf-8'>"
+        + regionlib_docs.indicator_table_html()
+        + f"<script src='{script}'></script><script>"
+        "window.addEventListener('load', () => {"
+        "const box = document.getElementById('indicator-filter');"
+        "box.value = '医師 2020'; box.dispatchEvent(new Event('input'));});</script>",
+        encoding="utf-8",
+    )
+    dom, _ = _open_offline(browser, page, tmp_path)
+    body = dom.split("<tbody>")[1].split("</tbody>")[0]
+    shown = [r for r in body.split("<tr")[1:] if not r.startswith(" hidden")]
+    expected = [
+        r for r in _catalogue() if r["year"] == "2020" and "医師" in r["label"] + r["description"]
+    ]
+    assert 0 < len(shown) < 50
+    assert len(shown) >= len(expected)
+    assert all("医師" in r and "2020" in r for r in shown)
+    assert f'id="indicator-count">{len(shown)}<' in dom
