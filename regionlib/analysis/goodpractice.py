@@ -108,7 +108,23 @@ def _start_columns(since: int) -> list[str]:
 
 @dataclass
 class Inputs:
-    """What every good-practice search on one indicator and period shares (see :func:`inputs`)."""
+    """What every good-practice search on one indicator and period shares (see :func:`inputs`).
+
+    Attributes
+    ----------
+    features
+        The start-year features the peers are found on.
+    outcome
+        The indicator at the start and end years and its change, per municipality.
+    indicator
+        Catalogue name of the outcome.
+    since, until
+        Start and end years.
+    measure
+        How the change is measured (points or percent).
+    peer_columns
+        The indicators the peers are found on.
+    """
 
     features: object
     outcome: pd.DataFrame

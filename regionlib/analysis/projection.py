@@ -91,6 +91,13 @@ class Projection:
 def parse_base(base: str | tuple[int, int], series: str = "japanese") -> tuple[int, int]:
     """Return ``(START, END)`` of a base period ``"2017-2022"``.
 
+    Parameters
+    ----------
+    base
+        ``"START-END"`` or a pair of years.
+    series
+        The register series (``japanese`` or ``total``) whose years the period must use.
+
     Raises
     ------
     UnknownNameError
@@ -442,6 +449,11 @@ def load_projection(path: str) -> pd.DataFrame:
     ``sex`` is ``male``/``female`` (or 男/女); ``band`` is ``0_4`` … ``80_plus`` or the Japanese
     labels (``0～4歳`` … ``80歳以上``; finer top bands are summed into 80+). ``variant``
     (``migration``/``closed``) is optional (default ``migration``).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
 
     Returns
     -------

@@ -114,7 +114,17 @@ class Dataset:
 
 @dataclass
 class FetchSummary:
-    """What :func:`fetch` did: names downloaded, names already cached, bytes moved."""
+    """What :func:`fetch` did: names downloaded, names already cached, bytes moved.
+
+    Attributes
+    ----------
+    fetched
+        Registry names downloaded and verified.
+    cached
+        Registry names already in the cache (their hash checked).
+    bytes_fetched
+        Bytes downloaded.
+    """
 
     fetched: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)

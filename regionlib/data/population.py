@@ -84,6 +84,13 @@ _SEX_LABELS = {"total": "", "male": "男性", "female": "女性"}
 def dataset_name(series: str, year: int) -> str:
     """Return the registry name of the age file of ``series`` in ``year``.
 
+    Parameters
+    ----------
+    series
+        ``japanese`` or ``total``.
+    year
+        The year of the file.
+
     Raises
     ------
     UnknownNameError
@@ -106,6 +113,11 @@ def parse_band(label: object) -> str | None:
     """Return the band name of a header cell (``"0～4歳"`` -> ``"0_4"``), ``"all"`` for 総数.
 
     Returns None for a cell that is not a band (修正総数 and the like).
+
+    Parameters
+    ----------
+    label
+        The header cell.
     """
     text = unicodedata.normalize("NFKC", str(label)).replace(" ", "").replace("\u3000", "")
     if text == "総数":
@@ -118,7 +130,13 @@ def parse_band(label: object) -> str | None:
 
 
 def band_label(band: str) -> str:
-    """Return the Japanese label of a band (``"20_24"`` -> ``"20～24歳"``, ``"80_plus"`` -> ``"80歳以上"``)."""
+    """Return the Japanese label of a band (``"20_24"`` -> ``"20～24歳"``, ``"80_plus"`` -> ``"80歳以上"``).
+
+    Parameters
+    ----------
+    band
+        The band name.
+    """
     low, _, high = band.partition("_")
     if high == "plus":
         return f"{low}歳以上"
@@ -552,6 +570,13 @@ def _long(table: readers.SourceTable, year: int, series: str) -> pd.DataFrame:
 
 def national_check(table: readers.SourceTable, aligned: readers.SourceTable) -> dict[str, float]:
     """Differences between the file's 合計 row and the sum over today's municipalities.
+
+    Parameters
+    ----------
+    table
+        The file as read, with its national row.
+    aligned
+        The same file put on today's municipalities.
 
     Returns
     -------

@@ -117,7 +117,18 @@ class JoinReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> JoinReport:
-        """Rebuild a report from :meth:`to_dict` output."""
+        """Rebuild a report from :meth:`to_dict` output.
+
+        Parameters
+        ----------
+        data
+            The dictionary :meth:`to_dict` returned.
+
+        Returns
+        -------
+        JoinReport
+            The report.
+        """
         sources = [SourceReport(**s) for s in data.get("sources", [])]
         return cls(data["n_rows"], sources, dict(data.get("missing", {})))
 

@@ -232,6 +232,11 @@ def user_credits(frame: pd.DataFrame) -> list[str]:
 
     Maps and workbooks print it, so the user's values are credited as the user's, never as a
     catalogue source's.
+
+    Parameters
+    ----------
+    frame
+        A table from :func:`regionlib.table.load_table` (or a frame derived from one).
     """
     report = frame.attrs.get("user_join_report")
     return [f"利用者データ / user data: {report.source}"] if report is not None else []

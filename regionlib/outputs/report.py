@@ -563,6 +563,10 @@ class Profile:
         The municipality.
     data
         The page content as plain data (what the templates render).
+    cited
+        The sources the page cites.
+    make_tables
+        Builds :attr:`tables` when first asked for (None: no tables).
     """
 
     code: str
@@ -580,7 +584,18 @@ class Profile:
         return self.make_tables() if self.make_tables is not None else {}
 
     def to_html(self, *, links: Mapping[str, str] | None = None) -> str:
-        """Return the page as one self-contained HTML document (see :func:`render`)."""
+        """Return the page as one self-contained HTML document (see :func:`render`).
+
+        Parameters
+        ----------
+        links
+            Code -> relative URL of other municipalities' pages; default no links.
+
+        Returns
+        -------
+        str
+            The HTML document.
+        """
         return render(self, links=links)
 
     def save(self, path: str | Path) -> Path:
@@ -588,6 +603,16 @@ class Profile:
 
         The workbook has a sheet per table of the page (指標 with national and prefectural
         ranks, 類似する市区町村, 推移), codes stored as text, a 列の説明 sheet and a 出典 sheet.
+
+        Parameters
+        ----------
+        path
+            The file to write, ``.html`` or ``.xlsx``.
+
+        Returns
+        -------
+        Path
+            The path written.
         """
         from regionlib._write import check_output, write_text
         from regionlib.outputs import export

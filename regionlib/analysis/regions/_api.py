@@ -108,8 +108,9 @@ def regionalize(
         Weight of the regions' compactness in the objective (0: indicators only): the moment of
         inertia of the members' centroids, in steps between neighbours, is added to the
         within-region sum of squares (Feng, Rey & Wei 2022), so max-p and SKATER avoid
-        elongated regions. Negative weights are refused. :func:`regionlib.proposals.
-        propose_regions` and the command line use ``DEFAULT_COMPACTNESS``.
+        elongated regions. Negative weights are refused.
+        :func:`regionlib.proposals.propose_regions` and the command line use
+        ``DEFAULT_COMPACTNESS``.
     missing
         ``"error"`` (default) refuses missing indicator values and lists the codes;
         ``"median"`` fills them with the column median and logs which.

@@ -159,6 +159,18 @@ def check_weight(name: str, value: float) -> float:
 
     The one check for every entry point (regionalize, proposals, nested levels), so that a
     bad weight is refused before any work.
+
+    Parameters
+    ----------
+    name
+        The option's name, for the error message.
+    value
+        The weight asked for.
+
+    Returns
+    -------
+    float
+        ``value``, when it is 0 or more.
     """
     if value < 0:
         raise RegionlibError(f"{name} must be 0 or more, got {value}")

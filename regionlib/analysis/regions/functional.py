@@ -411,6 +411,14 @@ def zone_centres(flows: pd.DataFrame, zones: pd.Series) -> pd.Series:
 def check_uea_options(core_population: float, share: float) -> None:
     """Refuse urban-employment-area options that cannot mean anything (before any work).
 
+    Parameters
+    ----------
+    core_population
+        The population from which a municipality is a core (see
+        :func:`urban_employment_areas`).
+    share
+        The share of resident workers that makes a municipality a suburb, between 0 and 1.
+
     Raises
     ------
     RegionlibError
