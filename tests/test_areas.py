@@ -178,3 +178,62 @@ def test_missing_member_names_the_member_and_unregistered_column_is_refused():
         areas.aggregate(frame, {"A": []})
     with pytest.raises(areas.AreaError, match="not in the table"):
         areas.aggregate(frame, {"A": ["01009"]})
+
+
+# ----------------------------------------------------------------- reading areas
+
+
+def test_areas_from_the_command_line_a_file_and_a_reference(tmp_path):
+    one = areas.parse_area("札幌圏=札幌市,江別市、北広島市")
+    assert one.members == {"札幌圏": ["01100", "01217", "01234"]}
+    path = tmp_path / "a.csv"
+    path.write_text("area,code\nA,01100\nA,1217\nB,旭川市\n", encoding="utf-8")
+    found = areas.read_areas(path)
+    assert found.members == {"A": ["01100", "01217"], "B": ["01204"]}
+    assert areas.load_areas(f"{path}:B").members == {"B": ["01204"]}
+    zones = areas.reference_areas("commuting-zones-2020")
+    assert len(zones) == 258 and "札幌市通勤圏" in zones.members
+    assert "01100" in zones.members["札幌市通勤圏"]
+    assert len(areas.reference_areas("prefectures")) == 47
+    assert len(areas.reference_areas("八地方区分")) == 8
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("area,name\nX,札幌市\nY,札幌市\n", r"row 3: 札幌市 \(01100\) is already in area 'X'"),
+        ("area,name\nX,府中市\n", "row 2, member '府中市'.*ambiguous"),
+        ("area,name\nX,札幌町\n", "row 2, member '札幌町': unknown"),
+        ("area,name\nX,\n", "area without members: X"),
+        ("area,name\n,札幌市\n", "row 2: member '札幌市' has no area name"),
+        ("group,who\nX,札幌市\n", "expected columns area and code or name"),
+    ],
+)
+def test_bad_area_files_name_the_row(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(areas.AreaError, match=message):
+        areas.read_areas(path)
+
+
+def test_cli_area_table_and_bad_input_exit_2(tmp_path, capsys):
+    from regionlib.cli import main
+
+    path = tmp_path / "a.csv"
+    path.write_text("area,name\n札幌圏,札幌市\n札幌圏,江別市\n", encoding="utf-8")
+    out = tmp_path / "a.csv.out.csv"
+    assert (
+        main(["table", "--areas", str(path), "--indicators", "population_2020", "-o", str(out)])
+        == 0
+    )
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1] == "札幌圏,2,2094451"  # 1,973,395 + 121,056 (2020 census)
+    capsys.readouterr()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("area,name\nX,札幌市\nY,札幌市\n", encoding="utf-8")
+    target = tmp_path / "never.csv"
+    assert main(["table", "--areas", str(bad), "-o", str(target)]) == 2
+    assert not target.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.csv, row 3" in err[0]
+    assert main(["table", "--area", "X=", "-o", str(target)]) == 2

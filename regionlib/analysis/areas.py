@@ -51,6 +51,7 @@ __all__ = [
     "parse_area",
     "read_areas",
     "reference_areas",
+    "split_spec",
 ]
 
 
@@ -360,6 +361,44 @@ def _name_zones(zones: pd.Series) -> pd.Series:
     return zones.map(by_zone)
 
 
+def split_spec(spec: str) -> tuple[Areas, list[str] | None]:
+    """Read the set of areas a command-line spec names, and which of them it picks.
+
+    ``FILE.csv:札幌圏`` gives every area of the file (an area is ranked among its set) and
+    ``["札幌圏"]``; ``FILE.csv`` gives the file and None.
+
+    Parameters
+    ----------
+    spec
+        As :func:`load_areas` takes it.
+
+    Returns
+    -------
+    tuple
+        The whole set, and the names picked (None: all).
+    """
+    spec = str(spec).strip()
+    if Path(spec).is_file():
+        return read_areas(spec), None
+    head, sep, picked = spec.partition(":")
+    if head in REFERENCES or head in REFERENCES.values():
+        found = reference_areas(head)
+    elif "=" in spec and not Path(head).suffix:
+        return parse_area(spec), None
+    elif Path(head).suffix.lower() in (".csv", ".txt"):
+        found = read_areas(head)
+    else:
+        msg = (
+            f"--area {spec!r}: give NAME=MEMBER,…, a CSV file (FILE.csv or FILE.csv:AREA) or "
+            f"a reference grouping ({', '.join(REFERENCES)})"
+        )
+        raise AreaError(msg)
+    names = [p.strip() for p in picked.split(",") if p.strip()] if sep else []
+    if names:
+        found.select(names)  # unknown names fail here
+    return found, names or None
+
+
 def load_areas(spec: str) -> Areas:
     """Read areas from any form the command line takes.
 
@@ -375,23 +414,8 @@ def load_areas(spec: str) -> Areas:
     Areas
         The areas.
     """
-    spec = str(spec).strip()
-    head, sep, picked = spec.partition(":") if not Path(spec).is_file() else (spec, "", "")
-    if head in REFERENCES or head in REFERENCES.values():
-        found = reference_areas(head)
-    elif "=" in spec and not Path(head).suffix:
-        return parse_area(spec)
-    elif Path(head).suffix.lower() in (".csv", ".txt") or Path(head).is_file():
-        found = read_areas(head)
-    else:
-        msg = (
-            f"--area {spec!r}: give NAME=MEMBER,…, a CSV file (FILE.csv or FILE.csv:AREA) or "
-            f"a reference grouping ({', '.join(REFERENCES)})"
-        )
-        raise AreaError(msg)
-    if sep and picked:
-        found = found.select([p.strip() for p in picked.split(",") if p.strip()])
-    return found
+    found, names = split_spec(spec)
+    return found if names is None else found.select(names)
 
 
 # --------------------------------------------------------------------------- aggregation
