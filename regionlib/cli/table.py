@@ -100,10 +100,11 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _area_table(args: argparse.Namespace, names: list[str] | None, suffix: str) -> int:
-    from regionlib import export, table
     from regionlib._errors import OutputError
     from regionlib.analysis import areas
     from regionlib.cli._common import read_area_specs
+    from regionlib.data import table
+    from regionlib.outputs import export
 
     if suffix not in (".csv", ".xlsx"):
         raise OutputError(f"{args.output}: an area table is written as .csv or .xlsx")

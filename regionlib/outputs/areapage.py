@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regionlib.outputs._mapstyle import fmt
 from regionlib.analysis import areas as _areas
+from regionlib.outputs._mapstyle import fmt
 
 __all__ = [
     "AREA_INDICATORS",
@@ -167,8 +167,8 @@ class AreaProfile:
 
     def save(self, path: str | Path) -> Path:
         """Write the page (``.html``) or its numbers (``.xlsx``) atomically; return the path."""
-        from regionlib.outputs import export
         from regionlib._write import check_output, write_text
+        from regionlib.outputs import export
 
         path = check_output(path, (".html", ".htm", ".xlsx"), what="area profile")
         if path.suffix.lower() == ".xlsx":
@@ -503,8 +503,8 @@ def write_area_pages(
     list of pathlib.Path
         The pages written (index first).
     """
-    from regionlib.outputs._mapstyle import credit_lines
     from regionlib._write import atomic_directory
+    from regionlib.outputs._mapstyle import credit_lines
     from regionlib.outputs.report import render_template
 
     with atomic_directory(folder, overwrite=overwrite) as tmp:
