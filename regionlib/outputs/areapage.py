@@ -454,18 +454,22 @@ def render_pages(
     areas: _areas.Areas,
     folder: Path,
     *,
+    names: Sequence[str] | None = None,
     context: AreaContext | None = None,
     links: Mapping[str, str] | None = None,
     nav: Sequence[Mapping[str, str]] = (),
 ) -> list[dict]:
     """Write one page per area into ``folder`` (which exists); return the index entries.
 
-    Pages are named by the area's position (``001.html`` …) so that any area name makes a
-    valid file name; ``links`` maps municipality codes to their pages, relative to ``folder``.
+    Pages are named by the area's position in the set (``001.html`` …) so that any area name
+    makes a valid file name; ``names`` picks some areas (ranked among the whole set);
+    ``links`` maps municipality codes to their pages, relative to ``folder``.
     """
     context = build_area_context(areas) if context is None else context
     entries = []
-    for i, page in enumerate(area_profiles(areas, context=context), start=1):
+    number = {a: i for i, a in enumerate(areas.members, start=1)}
+    for page in area_profiles(areas, names=names, context=context):
+        i = number[page.name]
         href = f"{i:03d}.html"
         crumbs = [*nav, {"href": href, "label": page.name}]
         (folder / href).write_text(page.to_html(links=links, nav=crumbs), encoding="utf-8")

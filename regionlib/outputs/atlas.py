@@ -5,6 +5,9 @@
     index.html        search box (name or code; hiragana and katakana match) and a map
     p/01.html         one page per prefecture: its municipalities ranked on every indicator
     m/01209.html      one profile page per municipality (see :mod:`regionlib.report`)
+    a/r/001.html      one page per proposed region, a/r/index.html listing them
+    a/z/001.html      one page per 2020 commuting zone, a/z/index.html listing them
+                      (area pages, see :mod:`regionlib.outputs.areapage`)
 
 Every page is self-contained (inline CSS, SVG and a few lines of script), links the others by
 relative paths, and opens by double-click from a USB stick or a file share without a network.
@@ -110,6 +113,46 @@ def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str
         path = Path(folder) / "m" / f"{code}.html"
         path.write_text(html, encoding="utf-8")
         out.append((code, path.stat().st_size))
+    return out
+
+
+def _area_pages(tmp: Path, context, chosen: list[str]) -> list[dict]:
+    """Write the pages of the proposed regions and the commuting zones touching ``chosen``."""
+    from regionlib.analysis import areas
+    from regionlib.outputs import areapage, report
+
+    wanted = set(chosen)
+    regions = context.labels["region_name"].dropna()
+    members: dict[str, list[str]] = {}
+    for code, name in regions.items():
+        members.setdefault(str(name), []).append(str(code))
+    sets = [
+        ("r", areas.Areas(members, "リージョン案", "regionlib atlas")),
+        ("z", areas.reference_areas("commuting-zones-2020")),
+    ]
+    links = {c: f"../../m/{c}.html" for c in chosen}
+    out = []
+    for folder, found in sets:
+        picked = [a for a, codes in found.members.items() if wanted & set(codes)]
+        if not picked:
+            continue
+        (tmp / "a" / folder).mkdir(parents=True)
+        nav = [
+            {"href": "../../index.html", "label": "索引"},
+            {"href": "index.html", "label": found.kind},
+        ]
+        entries = areapage.render_pages(
+            found, tmp / "a" / folder, names=picked, links=links, nav=nav
+        )
+        html = report.render_template(
+            "area_index.html.j2",
+            title=f"{found.kind}（{len(entries)}圏域）",
+            entries=entries,
+            nav=nav[:1],
+            credits=report.credit_lines_for(context.table),
+        )
+        (tmp / "a" / folder / "index.html").write_text(html, encoding="utf-8")
+        out.append({"href": f"a/{folder}/index.html", "label": found.kind, "n": len(entries)})
     return out
 
 
@@ -265,6 +308,7 @@ def write_atlas(
                 sizes = [s for part in map(_render_pages, work) for s in part]
         finally:
             _CONTEXT = None
+        area_sets = _area_pages(tmp, context, chosen)
         entries = []
         kana = _readings()
         for code in _gojuon(chosen):  # search results listed in 五十音順
@@ -302,6 +346,7 @@ def write_atlas(
                 for p in prefs
             ],
             map=_index_map(context, chosen),
+            areas=area_sets,
             nav=None,
             credits=report.credit_lines_for(tbl),
         )
