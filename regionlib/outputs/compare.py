@@ -144,7 +144,7 @@ def _municipal_context():
 
 @functools.cache
 def _exact_names() -> dict[str, str]:
-    """Unique names, prefecture + name, and codes -> code."""
+    """Return the code of each unique name, prefecture + name, and code."""
     plain = _municipal_context()[0]
     out: dict[str, str] = {str(c): str(c) for c in plain.index}
     repeated = set(plain["name"][plain["name"].duplicated()])
