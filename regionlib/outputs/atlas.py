@@ -8,6 +8,8 @@
     a/r/001.html      one page per proposed region, a/r/index.html listing them
     a/z/001.html      one page per 2020 commuting zone, a/z/index.html listing them
                       (area pages, see :mod:`regionlib.outputs.areapage`)
+    compare.html      municipalities side by side; the selection lives in the address
+                      (compare.html#01209,01215,01216) and the table shown downloads as CSV
 
 Every page is self-contained (inline CSS, SVG and a few lines of script), links the others by
 relative paths, and opens by double-click from a USB stick or a file share without a network.
@@ -154,6 +156,52 @@ def _area_pages(tmp: Path, context, chosen: list[str]) -> list[dict]:
         (tmp / "a" / folder / "index.html").write_text(html, encoding="utf-8")
         out.append({"href": f"a/{folder}/index.html", "label": found.kind, "n": len(entries)})
     return out
+
+
+def _compare_page(context, chosen: list[str], kana: pd.Series) -> str:
+    """The compare page: every chosen municipality's headline values, embedded as data."""
+    from regionlib.data import indicators
+    from regionlib.outputs import report
+
+    table = context.table.loc[chosen]
+    rows = []
+    for name in report.HEADLINE_INDICATORS:
+        if name not in table.columns:
+            continue
+        entry = indicators.info(name)
+        values = table[name].to_numpy(dtype=float)
+        ok = values[np.isfinite(values)]
+        decimals = report._decimals(context.table[name].to_numpy(dtype=float))
+        rows.append(
+            {
+                "label": entry.label,
+                "unit": entry.unit,
+                "year": report._year(entry.year, fiscal=entry.group == "fiscal"),
+                "decimals": decimals,
+                "values": [
+                    round(float(v), decimals + 2) if np.isfinite(v) else None for v in values
+                ],
+                "median": float(np.median(ok)),
+                "sd": float(np.std(ok)),
+                "n": len(ok),
+            }
+        )
+    data = {
+        "codes": list(table.index),
+        "names": list(table["name"]),
+        "prefs": list(table["prefecture"]),
+        "keys": [
+            _codes.to_hiragana(f"{p}{n}{kana.get(c, '')}")
+            for c, p, n in zip(table.index, table["prefecture"], table["name"], strict=True)
+        ],
+        "indicators": rows,
+    }
+    return report.render_template(
+        "atlas_compare.html.j2",
+        data=data,
+        nav=[{"href": "index.html", "label": "索引"}, {"href": "compare.html", "label": "比べる"}],
+        credits=report.credit_lines_for(context.table),
+    )
 
 
 def _pref_rows(context, codes: list[str]) -> tuple[list[dict], list[dict]]:
@@ -351,6 +399,7 @@ def write_atlas(
             credits=report.credit_lines_for(tbl),
         )
         (tmp / "index.html").write_text(html, encoding="utf-8")
+        (tmp / "compare.html").write_text(_compare_page(context, chosen, kana), encoding="utf-8")
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     summary = AtlasSummary(
         Path(folder), len(sizes), len(prefs), total, time.perf_counter() - started
