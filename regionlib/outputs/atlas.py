@@ -159,7 +159,7 @@ def _area_pages(tmp: Path, context, chosen: list[str]) -> list[dict]:
 
 
 def _compare_page(context, chosen: list[str], kana: pd.Series) -> str:
-    """The compare page: every chosen municipality's headline values, embedded as data."""
+    """Render the compare page: every chosen municipality's headline values as data."""
     from regionlib.data import indicators
     from regionlib.outputs import report
 
