@@ -719,7 +719,7 @@ def _values_of(request: str, ctx: _Context) -> tuple[np.ndarray, dict[str, str]]
 
 
 def _weighted(column: str, request: str, weight: str, ctx: _Context):
-    """The members' values of ``request`` averaged with the weight ``weight``."""
+    """Return the members' values of ``request`` averaged with the weight ``weight``."""
     if column in ctx.table.columns:
         x, why_x = ctx.table[column].to_numpy(dtype=float), ctx.reasons.get(column, {})
     else:
