@@ -237,3 +237,43 @@ def test_cli_area_table_and_bad_input_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.csv, row 3" in err[0]
     assert main(["table", "--area", "X=", "-o", str(target)]) == 2
+
+
+# ----------------------------------------------------------------- KPI targets
+
+
+def test_example_targets_are_tracked(tmp_path):
+    import datetime
+
+    from regionlib.analysis import kpi
+
+    targets = kpi.read_targets(kpi.example_path(), today=datetime.date(2026, 12, 1))
+    result = kpi.track(targets)
+    assert len(result) == 5 and set(result["status"]) <= {"達成", "順調", "遅れ"}
+    yubari = result.iloc[0]
+    raw = readers.read_juki("juki-2022").values.at["01209", "population"]
+    assert yubari["latest"] == raw and yubari["latest_year"] == 2022
+    # a floor the town is falling towards faster than the straight path: behind
+    assert yubari["status"] == "遅れ" and yubari["path"] > yubari["latest"]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("夕張市,,population_registered,2010,6500,2030", "no data for base year 2010"),
+        ("夕張市,,population_registered,2016,6500,2024", "target year 2024 is in the past"),
+        ("ゆうばり町,,population_registered,2016,6500,2030", "row 2: unknown municipality"),
+        (",夕張圏,population_registered,2016,6500,2030", "row 2: --area '夕張圏'"),
+    ],
+)
+def test_bad_targets_name_the_row(tmp_path, row, message):
+    import datetime
+
+    from regionlib.analysis import kpi
+
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "municipality,area,indicator,base_year,target,target_year\n" + row + "\n", encoding="utf-8"
+    )
+    with pytest.raises(kpi.KpiError, match=message):
+        kpi.read_targets(path, today=datetime.date(2026, 12, 1))
