@@ -40,6 +40,7 @@ __all__ = [
     "area_profile",
     "area_profiles",
     "build_area_context",
+    "prepare",
     "render_pages",
     "write_area_pages",
 ]
@@ -278,6 +279,23 @@ def _charts(context: AreaContext, area: str) -> list[dict]:
     return charts
 
 
+def prepare(context: AreaContext) -> None:
+    """Build what every page of a set shares (columns, projected shapes) before forking."""
+    _columns(context)
+    _projected(context)
+
+
+def _projected(context: AreaContext):
+    import shapely
+
+    from regionlib import settings
+
+    if "projected" not in context._svg:
+        geoms = context.table.geometry.to_crs(settings.area_crs)
+        context._svg["projected"] = (geoms, shapely.STRtree(geoms.to_numpy()))
+    return context._svg["projected"]
+
+
 def _map(context: AreaContext, members: list[str]) -> dict:
     """Members and their neighbours within a frame around the members (inline SVG paths).
 
@@ -286,13 +304,9 @@ def _map(context: AreaContext, members: list[str]) -> dict:
     """
     import shapely
 
-    from regionlib import settings
     from regionlib.outputs.report import _frame, _rings_path
 
-    if "projected" not in context._svg:
-        geoms = context.table.geometry.to_crs(settings.area_crs)
-        context._svg["projected"] = (geoms, shapely.STRtree(geoms.to_numpy()))
-    geoms, tree = context._svg["projected"]
+    geoms, tree = _projected(context)
     own = geoms.loc[members]
     minx, miny, maxx, maxy = own.total_bounds
     pad = 0.12 * max(maxx - minx, maxy - miny, 20_000)

@@ -47,6 +47,7 @@ __all__ = ["AtlasSummary", "write_atlas"]
 INDEX_MAP_INDICATOR = "aging_rate"
 _PARALLEL_MIN = 60  # fewer pages than this are rendered in this process
 _CONTEXT = None  # the shared context, inherited by forked workers
+_AREAS = None  # the area set being rendered (areas, context, folder, links, nav), likewise
 
 
 @dataclass
@@ -118,8 +119,22 @@ def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str
     return out
 
 
-def _area_pages(tmp: Path, context, chosen: list[str]) -> list[dict]:
-    """Write the pages of the proposed regions and the commuting zones touching ``chosen``."""
+def _render_area_pages(names: list[str]) -> list[dict]:
+    """Render the area pages ``names`` of the set in :data:`_AREAS`; return index entries."""
+    from regionlib.outputs import areapage
+
+    found, context, folder, links, nav = _AREAS
+    return areapage.render_pages(
+        found, Path(folder), names=names, context=context, links=links, nav=nav
+    )
+
+
+def _area_pages(tmp: Path, context, chosen: list[str], jobs: int = 1) -> list[dict]:
+    """Write the pages of the proposed regions and the commuting zones touching ``chosen``.
+
+    Each set is aggregated once here; its pages are rendered by ``jobs`` forked workers.
+    """
+    global _AREAS
     from regionlib.analysis import areas
     from regionlib.outputs import areapage, report
 
@@ -143,9 +158,24 @@ def _area_pages(tmp: Path, context, chosen: list[str]) -> list[dict]:
             {"href": "../../index.html", "label": "索引"},
             {"href": "index.html", "label": found.kind},
         ]
-        entries = areapage.render_pages(
-            found, tmp / "a" / folder, names=picked, links=links, nav=nav
-        )
+        shared = areapage.build_area_context(found)
+        areapage.prepare(shared)  # built once here, inherited by the workers
+        _AREAS = (found, shared, str(tmp / "a" / folder), links, nav)
+        try:
+            if jobs > 1 and len(picked) >= _PARALLEL_MIN:
+                import multiprocessing
+
+                chunks = [picked[i :: jobs * 2] for i in range(jobs * 2)]
+                pool = multiprocessing.get_context("fork").Pool(
+                    jobs, initializer=stop_with_parent, initargs=(os.getpid(),)
+                )
+                with pool:
+                    parts = pool.map(_render_area_pages, [c for c in chunks if c])
+                entries = sorted((e for part in parts for e in part), key=lambda e: e["href"])
+            else:
+                entries = _render_area_pages(picked)
+        finally:
+            _AREAS = None
         html = report.render_template(
             "area_index.html.j2",
             title=f"{found.kind}（{len(entries)}圏域）",
@@ -356,7 +386,7 @@ def write_atlas(
                 sizes = [s for part in map(_render_pages, work) for s in part]
         finally:
             _CONTEXT = None
-        area_sets = _area_pages(tmp, context, chosen)
+        area_sets = _area_pages(tmp, context, chosen, jobs)
         entries = []
         kana = _readings()
         for code in _gojuon(chosen):  # search results listed in 五十音順
