@@ -418,3 +418,61 @@ def test_profile_fits_a_phone_and_two_a4_pages(name, tmp_path, mirror_dir):
         assert "国土数値情報" in text and "基本台帳" in text
     box = reader.pages[0].mediabox
     assert abs(float(box.width) - 595.3) < 2 and abs(float(box.height) - 841.9) < 2  # A4
+
+
+def test_area_profile_and_compare_pages_offline(browser, tmp_path, mirror_dir):
+    from regionlib.cli import main
+
+    area = tmp_path / "area.html"
+    spec = "札幌圏=札幌市,江別市,北広島市,石狩市,当別町,新篠津村"
+    assert main(["-q", "report", "--area", spec, "-o", str(area)]) == 0
+    browser.open(area)
+    assert _only_local(browser.requests()) == []
+    assert browser.errors() == []
+    text = browser.evaluate("document.body.innerText")
+    assert "2,228,451" in text and "新篠津村" in text  # the area's summed population, a member
+    assert browser.evaluate("document.querySelectorAll('path.m.target').length") == 6
+    page = tmp_path / "c.html"
+    assert (
+        main(["-q", "compare", "夕張市", "美唄市", "芦別市", "--area", spec, "-o", str(page)]) == 0
+    )
+    browser.open(page)
+    assert _only_local(browser.requests()) == []
+    assert browser.errors() == []
+    head = browser.evaluate("document.querySelector('table.compare thead').innerText")
+    assert all(n in head for n in ("夕張市", "美唄市", "芦別市", "札幌圏"))
+    assert browser.evaluate("document.querySelectorAll('polyline').length") >= 8
+
+
+@pytest.mark.slow
+def test_atlas_compare_page_restores_selection_and_downloads_csv(browser, tmp_path, mirror_dir):
+    from regionlib.outputs import atlas, report
+
+    context = report.build_context(None)
+    page = tmp_path / "compare.html"
+    page.write_text(
+        atlas._compare_page(context, list(context.table.index), atlas._readings()),
+        encoding="utf-8",
+    )
+    browser.events.clear()
+    browser.send("Page.navigate", url=page.resolve().as_uri() + "#01209,01215,01216")
+    browser.wait_event("Page.loadEventFired")
+    assert _only_local(browser.requests()) == []
+    assert browser.errors() == []
+    head = browser.evaluate("document.querySelector('#table tr').innerText")
+    assert [n for n in ("夕張市", "美唄市", "芦別市") if n in head] == [
+        "夕張市",
+        "美唄市",
+        "芦別市",
+    ]
+    csv = browser.evaluate("window.rlCompareCsv()")
+    lines = csv.strip().splitlines()
+    assert lines[0].startswith("指標,単位,年,夕張市 値,夕張市 順位,美唄市 値")
+    population = next(line for line in lines if line.startswith("総人口"))
+    assert '"7,334"' in population  # 夕張市, 2020 census, as shown on the page
+    assert browser.evaluate("document.getElementById('csv').href").startswith("blob:")
+    # removing a place rewrites the address, and the table follows it
+    browser.evaluate("location.hash = '01209'")
+    time.sleep(0.3)
+    assert browser.evaluate("location.hash") == "#01209"
+    assert "美唄市" not in browser.evaluate("document.querySelector('#table tr').innerText")

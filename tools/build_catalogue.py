@@ -17,6 +17,14 @@ this script does not know) are kept as they are; the rows of the groups ``ssdse`
 - the すがた income items.
 
 Run ``python tools/build_catalogue.py`` after adding a source to the registry; review the diff.
+
+Every row gets an ``aggregation`` rule (how an area of several municipalities gets its value,
+see :mod:`regionlib.data.indicators`): ``sum`` for counts, amounts and balances, ``ratio``
+for a row with a denominator (numerator and denominator summed over the members, then
+divided), ``weighted:fiscal_demand`` for 財政力指数 in the years the catalogue holds
+基準財政需要額, ``none:REASON`` for an index or ratio whose parts the sources do not publish.
+Kept rows keep their rule; a kept row without one gets the rule this script infers (review it
+in the diff).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ COLUMNS = [
     "description",
     "credit",
     "kind",
+    "aggregation",
 ]
 GENERATED = ("ssdse", "juki", "fiscal", "income", "money", "juki_age")
 EDITIONS = range(2018, 2027)
@@ -698,6 +707,76 @@ def _money_rows() -> list[dict]:
     return rows
 
 
+#: Indices and ratios published without their parts: why an area has no value.
+_NONE_REASONS = {
+    "laspeyres_index": "ラスパイレス指数は職員構成で重み付けした指数で、重みが公表されていない / "
+    "weighted by staff composition, which is not published",
+}
+_NO_DEMAND = (
+    "財政力指数は基準財政需要額で重み付けして合算するが、この年度の需要額がカタログにない / "
+    "weighted by 基準財政需要額, which the catalogue does not hold for this year"
+)
+_NONE_RATIO = (
+    "比率の分子・分母が公表値にないため合算できない / the ratio's numerator and denominator "
+    "are not published, so it cannot be combined"
+)
+#: 財政力指数 of an area: the members' indices weighted by their 基準財政需要額 (the index is
+#: 収入額 / 需要額, so this is the area's 収入額 over its 需要額, for a single year's weights).
+_WEIGHTED = {
+    "fiscal_strength_index": "fiscal_demand",
+    "fiscal_strength_index_2015": "fiscal_demand",
+}
+
+
+def aggregation_rule(row: dict, weights: dict[str, set[int]] | None = None) -> str:
+    """Return the aggregation rule of a catalogue row (``sum``, ``ratio``, ``weighted:W``, ``none:…``).
+
+    Parameters
+    ----------
+    row
+        A catalogue row (``name``, ``year``, ``unit``, ``numerator``, ``denominator``,
+        ``kind`` …).
+    weights
+        Years the catalogue holds each weight indicator for (``{"fiscal_demand": {2015, …}}``).
+
+    Returns
+    -------
+    str
+        ``ratio`` for a row with a denominator or defined as another request (a change,
+        recomputed from the area's values at both years); ``sum`` for a count, an amount or a
+        balance (also a count allocated over known ages, ``A * B / C``); ``weighted:W`` for
+        an index with a documented weight held for that year; ``none:REASON`` otherwise.
+    """
+    name = row["name"]
+    if name in _NONE_REASONS:
+        return f"none:{_NONE_REASONS[name]}"
+    if name in _WEIGHTED:
+        weight = _WEIGHTED[name]
+        if int(row["year"]) in (weights or {}).get(weight, set()):
+            return f"weighted:{weight}"
+        return f"none:{_NO_DEMAND}"
+    if row["numerator"].startswith("="):
+        return "ratio"
+    if " * " in row["numerator"]:
+        return "sum"
+    if row["denominator"]:
+        return "ratio"
+    if row.get("kind") in ("count", "amount", "net"):
+        return "sum"
+    return f"none:{_NONE_RATIO}"
+
+
+def _with_rule(rows: list[dict]) -> list[dict]:
+    weights: dict[str, set[int]] = {}
+    for row in rows:
+        if row["name"] in _WEIGHTED.values():
+            weights.setdefault(row["name"], set()).add(int(row["year"]))
+    for row in rows:
+        if not row.get("aggregation"):
+            row["aggregation"] = aggregation_rule(row, weights)
+    return rows
+
+
 def main() -> None:
     """Rewrite the catalogue: kept rows first, then the generated groups."""
     with CATALOGUE.open(encoding="utf-8", newline="") as f:
@@ -706,15 +785,10 @@ def main() -> None:
         if row.get("kind") not in KINDS:
             msg = f"catalogue.csv: hand-written row {row['name']} ({row['year']}) needs a kind ({', '.join(KINDS)})"
             raise SystemExit(msg)
-    rows = (
-        kept
-        + _ssdse_rows()
-        + _juki_rows()
-        + _age_rows()
-        + _fiscal_rows()
-        + _income_rows()
-        + _money_rows()
+    generated = (
+        _ssdse_rows() + _juki_rows() + _age_rows() + _fiscal_rows() + _income_rows() + _money_rows()
     )
+    rows = _with_rule(kept + generated)
     with CATALOGUE.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
         writer.writeheader()

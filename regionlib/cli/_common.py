@@ -41,6 +41,52 @@ def add_indicators_argument(parser: argparse.ArgumentParser, *, default: str) ->
     )
 
 
+def add_area_argument(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """Add ``--area SPEC`` / ``--areas SPEC`` (repeatable): areas named on the command line.
+
+    Parameters
+    ----------
+    parser
+        The subcommand's parser.
+    what
+        What the areas are used for (help text).
+    """
+    parser.add_argument(
+        "--area",
+        "--areas",
+        dest="areas",
+        action="append",
+        metavar="SPEC",
+        help=f"圏域 / {what}: NAME=MEMBER,MEMBER,… (札幌圏=札幌市,江別市), a CSV of area,code|name "
+        "(FILE.csv, or FILE.csv:AREA for one area), a region proposal's CSV, or a reference "
+        "grouping: commuting-zones-2020, commuting-zones-2015, prefectures, eight-regions, "
+        "plan-areas (repeatable)",
+    )
+
+
+def read_area_specs(specs: Sequence[str]):
+    """Read every ``--area`` spec and return one set of areas, and the areas picked (or None).
+
+    Parameters
+    ----------
+    specs
+        The ``--area`` values.
+
+    Returns
+    -------
+    tuple
+        (:class:`regionlib.analysis.areas.Areas`, list of picked area names or None).
+    """
+    from regionlib.analysis import areas
+
+    found, picked = None, []
+    for spec in specs:
+        group, names = areas.split_spec(spec)
+        found = group if found is None else found | group
+        picked.extend(names or list(group))
+    return found, picked
+
+
 def add_pref_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--pref PREF [PREF …]`` (``--prefectures`` is an older spelling)."""
     parser.add_argument(

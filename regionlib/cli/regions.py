@@ -127,6 +127,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--csv", help="リージョン割当のCSV / CSV of the labels (default: beside an .html --output)"
     )
+    p.add_argument(
+        "--profiles",
+        metavar="DIR",
+        help="リージョンごとのプロフィール / a folder with one offline page per proposed region "
+        "(members, aggregated indicators with ranks among the regions, series) and an index",
+    )
     p.set_defaults(func=_regions)
 
     q = sub.add_parser(
@@ -275,11 +281,20 @@ def _regions(args: argparse.Namespace) -> int:
     from regionlib.outputs import export
 
     outputs = [Path(o) for o in args.output or []]
-    if not outputs and not args.csv:
+    if not outputs and not args.csv and not args.profiles:
         raise RegionlibError(
             "出力を指定してください（-o regions.html と／または --csv regions.csv） / "
             "name an output: -o regions.html and/or --csv regions.csv"
         )
+    if args.profiles:
+        from regionlib._write import check_directory
+
+        check_directory(args.profiles)
+        if args.levels:
+            raise RegionlibError(
+                "--profiles は単一の提案でリージョンごとに1ページです（--levels とは併用不可） / "
+                "--profiles: one page per region of a single proposal, not --levels"
+            )
     html = [o for o in outputs if o.suffix.lower() in (".html", ".htm")]
     prints = [o for o in outputs if o.suffix.lower() in PRINT_SUFFIXES]
     files = [o for o in outputs if o not in html and o not in prints]
@@ -339,6 +354,8 @@ def _regions(args: argparse.Namespace) -> int:
 
         written.append(maps.save_html(maps.proposal_map(proposal), html[0]))
     labels = proposal.to_frame()
+    if args.profiles:
+        written += _profiles(labels, args.profiles)
     n_left_out = int(labels["region"].isna().sum())
     left_out = f" ({n_left_out} 市区町村はグラフから除外)" if n_left_out else ""
     return _finish(
@@ -354,6 +371,22 @@ def _regions(args: argparse.Namespace) -> int:
         line=f"{len(frame)} 市区町村 → {proposal.labels.nunique()} リージョン{left_out}",
         datasets=proposal.datasets,
     )
+
+
+def _profiles(labels: pd.DataFrame, folder: str) -> list[Path]:
+    """One area page per proposed region (ranked among the regions), and an index."""
+    from regionlib.analysis import areas
+    from regionlib.outputs import areapage
+
+    named = labels.dropna(subset=["region"])
+    members: dict[str, list[str]] = {}
+    for code, name in zip(named["code"], named["region_name"], strict=True):
+        members.setdefault(str(name), []).append(str(code))
+    pages = areapage.write_area_pages(
+        areas.Areas(members, "リージョン案", "regionlib regions"), folder
+    )
+    print(f"{len(pages) - 1} リージョンのプロフィール -> {folder}", file=sys.stderr)
+    return pages[:1]
 
 
 def _neighbours(args: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from regionlib._errors import RegionlibError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand to ``sub``.
@@ -28,7 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "LISA category, maps and credits. Printable on A4.",
     )
     p.add_argument(
-        "municipality", help="市区町村名かコード / name (夕張市, 東京都府中市) or 5-digit code"
+        "municipality",
+        nargs="?",
+        help="市区町村名かコード / name (夕張市, 東京都府中市) or 5-digit code",
+    )
+    p.add_argument(
+        "--area",
+        metavar="SPEC",
+        help="圏域のプロフィール / an area's profile instead: FILE.csv:AREA, NAME=MEMBER,…, or "
+        "a reference grouping with :AREA (commuting-zones-2020:札幌市通勤圏); ranked among its "
+        "set (a planner's few areas: among the 2020 commuting zones)",
     )
     p.add_argument(
         "--k",
@@ -53,6 +64,10 @@ def _report(args: argparse.Namespace) -> int:
 
     for path in args.output:
         check_output(path, (".html", ".htm", ".xlsx"), what="profile")
+    if args.area:
+        return _area(args)
+    if not args.municipality:
+        raise RegionlibError("name a municipality (regionlib report 夕張市 -o p.html) or --area")
     page = report.profile(None, args.municipality, k=args.k)
     for output in args.output:
         path = page.save(output)
@@ -60,4 +75,24 @@ def _report(args: argparse.Namespace) -> int:
         print(
             f"{page.prefecture}{page.name}（{page.code}）-> {path} ({size:.0f} kB)", file=sys.stderr
         )
+    return 0
+
+
+def _area(args: argparse.Namespace) -> int:
+    from regionlib.analysis import areas
+    from regionlib.outputs import areapage
+
+    found, picked = areas.split_spec(args.area)
+    if picked is None and len(found) != 1:
+        listed = ", ".join(list(found)[:5])
+        raise RegionlibError(
+            f"--area {args.area}: {len(found)} areas; name one: FILE.csv:AREA ({listed} …)"
+        )
+    if picked is not None and len(picked) != 1:
+        raise RegionlibError(f"--area {args.area}: one area per page, not {', '.join(picked)}")
+    page = areapage.area_profile(found, picked[0] if picked else None)
+    for output in args.output:
+        path = page.save(output)
+        size = path.stat().st_size / 1e3
+        print(f"{page.name}（{page.kind}）-> {path} ({size:.0f} kB)", file=sys.stderr)
     return 0

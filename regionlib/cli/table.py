@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from regionlib.cli._common import (
+    add_area_argument,
     add_indicators_argument,
     add_join_arguments,
     add_output_argument,
@@ -40,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_indicators_argument(p_table, default="the core set")
     add_pref_argument(p_table)
     add_join_arguments(p_table)
+    add_area_argument(p_table, what="write one row per area instead (values aggregated by rule)")
     add_output_argument(p_table, required=True)
     p_table.set_defaults(func=_table)
 
@@ -70,6 +72,8 @@ def _table(args: argparse.Namespace) -> int:
         check_output(args.report, (), what="report")
     names = indicator_names(args.indicators)
     suffix = Path(args.output).suffix.lower()
+    if args.areas:
+        return _area_table(args, names, suffix)
     frame = table.load_table(
         names,
         geometry=suffix in (".gpkg", ".geojson"),
@@ -92,6 +96,35 @@ def _table(args: argparse.Namespace) -> int:
         [c for c in frame.columns if c not in ("pref_code", "prefecture", "name", "geometry")]
     )
     print(f"{len(frame)} 市区町村 × {n_indicators} 指標 -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def _area_table(args: argparse.Namespace, names: list[str] | None, suffix: str) -> int:
+    from regionlib._errors import OutputError
+    from regionlib.analysis import areas
+    from regionlib.cli._common import read_area_specs
+    from regionlib.data import table
+    from regionlib.outputs import export
+
+    if suffix not in (".csv", ".xlsx"):
+        raise OutputError(f"{args.output}: an area table is written as .csv or .xlsx")
+    found, picked = read_area_specs(args.areas)  # bad areas fail before anything is computed
+    found = found.select(picked)
+    frame = table.load_table(names, geometry=False, prefectures=args.pref, join=args.join)
+    out = areas.aggregate(frame, found)
+    out = out.rename(columns={"n_members": "構成市区町村数"})
+    notes = [
+        f"{column}: {reason}"
+        for column, by_area in out.attrs["missing_reasons"].items()
+        for reason in dict.fromkeys(by_area.values())
+    ]
+    if suffix == ".csv":
+        export.write_csv(out, args.output, decimals=4)
+    else:
+        export.write_xlsx(out, args.output, ranks=False, sheet="圏域", credits=notes[:50])
+    for note in notes[:10]:
+        print(f"値がない / missing: {note}", file=sys.stderr)
+    print(f"{len(out)} 圏域 × {out.shape[1] - 1} 指標 -> {args.output}", file=sys.stderr)
     return 0
 
 

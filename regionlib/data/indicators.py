@@ -58,9 +58,11 @@ from regionlib._log import log
 from regionlib.data import datasets, readers
 
 __all__ = [
+    "COUNT_UNITS",
     "DEFAULT_INDICATORS",
     "POPULATION_COLUMNS",
     "Indicator",
+    "Rule",
     "Spec",
     "catalogue",
     "changes_in_percent",
@@ -70,6 +72,7 @@ __all__ = [
     "find",
     "info",
     "parse",
+    "parse_rule",
     "population_column",
     "read_source",
     "register",
@@ -115,6 +118,9 @@ class Indicator:
         or area), ``rate`` (shares, ratios, per 1,000 or 10,000), ``index`` or ``net`` (a signed
         balance, such as natural change or a change between two years); ``""`` if unknown.
         See :func:`changes_in_percent`.
+    aggregation
+        How an area of several municipalities gets its value (:class:`Rule`): ``sum``,
+        ``ratio``, ``ratio:NUM/DEN[*SCALE]``, ``weighted:WEIGHT`` or ``none:REASON``.
     """
 
     name: str
@@ -128,6 +134,93 @@ class Indicator:
     credit: str = ""
     group: str = ""
     kind: str = ""
+    aggregation: str = ""
+
+    @property
+    def rule(self) -> Rule:
+        """The parsed :attr:`aggregation` rule."""
+        return parse_rule(self.aggregation, where=f"indicator '{self.name}'")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How an area (a set of municipalities) gets the value of an indicator.
+
+    Attributes
+    ----------
+    kind
+        ``"sum"`` (counts and amounts: the members' values added), ``"ratio"`` (numerator and
+        denominator summed over the members, then divided: never an average of rates),
+        ``"weighted"`` (the members' values averaged with the weight indicator) or ``"none"``
+        (left missing with :attr:`reason`).
+    numerator, denominator, scale
+        For a user's ``ratio:NUM/DEN*SCALE``: the columns or indicators whose sums are divided.
+        Empty for a catalogue ratio, whose parts are the catalogue formula's.
+    weight
+        The weight indicator of ``weighted`` (taken at the same year unless it names one).
+    reason
+        Why ``none`` leaves the value missing.
+    """
+
+    kind: str
+    numerator: str = ""
+    denominator: str = ""
+    scale: float = 1.0
+    weight: str = ""
+    reason: str = ""
+
+
+_RULES = ("sum", "ratio", "weighted", "none")
+
+
+def parse_rule(text: str, *, where: str = "aggregation rule") -> Rule:
+    """Parse an aggregation rule (``sum``, ``ratio``, ``ratio:A/B*100``, ``weighted:W``, ``none:…``).
+
+    Parameters
+    ----------
+    text
+        The rule as written in the catalogue's ``aggregation`` column or given to
+        :func:`register`.
+    where
+        What to name in an error (a catalogue line, an indicator).
+
+    Returns
+    -------
+    Rule
+        The parsed rule.
+
+    Raises
+    ------
+    UnknownNameError
+        For an empty or unknown rule.
+    """
+    kind, _, rest = str(text).strip().partition(":")
+    kind, rest = kind.strip(), rest.strip()
+    if kind not in _RULES:
+        msg = (
+            f"{where}: aggregation rule {text!r} is not one of sum, ratio, ratio:NUM/DEN, "
+            "weighted:WEIGHT, none:REASON"
+        )
+        raise UnknownNameError(msg)
+    if kind == "none":
+        return Rule("none", reason=rest or "集計方法が定められていない / no aggregation rule")
+    if kind == "weighted":
+        if not rest:
+            raise UnknownNameError(f"{where}: 'weighted' needs a weight: weighted:WEIGHT")
+        return Rule("weighted", weight=rest)
+    if kind == "ratio" and rest:
+        parts, _, scale = rest.partition("*")
+        num, _, den = parts.partition("/")
+        if not num.strip() or not den.strip():
+            raise UnknownNameError(f"{where}: write a user ratio as ratio:NUMERATOR/DENOMINATOR")
+        try:
+            factor = float(scale) if scale.strip() else 1.0
+        except ValueError:
+            raise UnknownNameError(
+                f"{where}: scale {scale!r} of {text!r} is not a number"
+            ) from None
+        return Rule("ratio", num.strip(), den.strip(), factor)
+    return Rule(kind)
 
 
 #: The kinds of value the catalogue's ``kind`` column may hold (see :class:`Indicator`).
@@ -162,6 +255,7 @@ class _Row:
     times: tuple[_Term, ...] = ()
     alias: str = ""
     kind: str = ""
+    aggregation: str = ""
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -254,7 +348,9 @@ def _rows() -> dict[str, dict[int, _Row]]:
             numerator=rec["numerator"],
             denominator=rec["denominator"],
             kind=rec.get("kind") or "",
+            aggregation=rec.get("aggregation") or "",
         )
+        parse_rule(row.aggregation, where=where)
         out.setdefault(row.name, {})[row.year] = row
     return {n: dict(sorted(by_year.items())) for n, by_year in out.items()}
 
@@ -600,6 +696,7 @@ def _describe(spec: Spec) -> Indicator:
             credit,
             row.group,
             row.kind,
+            row.aggregation,
         )
     first = _row_for(spec, spec.start)
     kind = "増減率" if spec.relative else "増減"
@@ -622,6 +719,7 @@ def _describe(spec: Spec) -> Indicator:
         credit,
         row.group,
         "rate" if spec.relative else "net",
+        row.aggregation,
     )
 
 
@@ -699,6 +797,7 @@ def register(
     credit: str = "",
     description: str = "",
     kind: str = "",
+    aggregation: str | None = None,
 ) -> Indicator:
     """Make a user's column a first-class indicator (label, unit, year, source, credit).
 
@@ -718,6 +817,12 @@ def register(
     kind
         ``count``, ``amount``, ``average``, ``rate``, ``index`` or ``net`` (see
         :class:`Indicator`); decides whether changes are told in % or in points.
+    aggregation
+        How an area gets its value (:class:`Rule`): ``"sum"`` for a count,
+        ``"ratio:空き家数/住宅数*100"`` for a rate of two other columns or indicators,
+        ``"weighted:population_2020"`` for an average weighted by another indicator,
+        ``"none:REASON"``. Default: ``"sum"`` for a count or amount (``kind``, or else a unit
+        such as 人, 世帯, 件, 千円), else ``"none"`` (an area then has no value, with the reason).
 
     Returns
     -------
@@ -747,6 +852,10 @@ def register(
         raise UnknownNameError(f"'{name}': an indicator name cannot contain '@'")
     if kind and kind not in KINDS:
         raise UnknownNameError(f"'{name}': kind {kind!r} is not one of {', '.join(KINDS)}")
+    if aggregation is None:
+        counted = kind in ("count", "amount") or (not kind and unit in COUNT_UNITS)
+        aggregation = "sum" if counted else "none"
+    parse_rule(aggregation, where=f"register('{name}')")
     entry = Indicator(
         name,
         label,
@@ -759,6 +868,7 @@ def register(
         f"利用者データ / user data: {credit or source or name}",
         "user",
         kind,
+        aggregation,
     )
     if data is not None:  # checked before anything is registered
         from regionlib.data.codes import normalize_codes
@@ -779,6 +889,24 @@ def register(
     _USER[name] = entry
     return entry
 
+
+#: Units of counts and amounts: a user indicator in one of them (without a ``kind``) aggregates
+#: by ``sum``.
+COUNT_UNITS = (
+    "人",
+    "世帯",
+    "件",
+    "戸",
+    "か所",
+    "所",
+    "校",
+    "台",
+    "円",
+    "千円",
+    "百万円",
+    "ha",
+    "km²",
+)
 
 #: Indicators of :func:`regionlib.table.load_table` when none are named.
 DEFAULT_INDICATORS: tuple[str, ...] = (
@@ -1005,9 +1133,10 @@ class _Positions(dict):
         return self[dataset]
 
 
-def _evaluate_row(
+def _parts(
     row: _Row, tables: dict[str, readers.SourceTable], positions: _Positions
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Numerator, denominator (None without one) and missing reason of a row, unscaled."""
     n = len(positions.codes)
     reason = np.full(n, None, dtype=object)
 
@@ -1023,8 +1152,14 @@ def _evaluate_row(
     numerator = total(row.num)
     if row.times:  # a share of a total: sum(num) × sum(times) / sum(den)
         numerator = numerator * total(row.times)
-    if row.den:
-        denominator = total(row.den)
+    return numerator, (total(row.den) if row.den else None), reason
+
+
+def _evaluate_row(
+    row: _Row, tables: dict[str, readers.SourceTable], positions: _Positions
+) -> tuple[np.ndarray, np.ndarray]:
+    numerator, denominator, reason = _parts(row, tables, positions)
+    if denominator is not None:
         zero = denominator == 0
         reason[zero & pd.isna(reason)] = row.zero_reason
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -34,7 +34,15 @@ from regionlib.data import _cache, codes, datasets, indicators, readers
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["JoinReport", "SourceReport", "flag_notes", "load_table", "with_flag_notes"]
+__all__ = [
+    "JoinReport",
+    "SourceReport",
+    "compute_aligned",
+    "compute_parts",
+    "flag_notes",
+    "load_table",
+    "with_flag_notes",
+]
 
 #: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
 BOUNDARY_VINTAGE = "2021-01-01"
@@ -358,12 +366,50 @@ def compute_aligned(
         Values (index ``code``), missing reasons by indicator and code, one
         :class:`SourceReport` per source.
     """
+    tables, reports = _aligned_sources(names, base)
+    values, missing = indicators._compute(names, base, tables)
+    return values, missing, reports
+
+
+def _aligned_sources(
+    names: list[str], base: pd.Index
+) -> tuple[dict[str, readers.SourceTable], list[SourceReport]]:
     tables, reports = {}, []
     for dataset in indicators.datasets_of(names):
         tables[dataset], report = _align(indicators.read_source(dataset), dataset, base)
         reports.append(report)
-    values, missing = indicators._compute(names, base, tables)
-    return values, missing, reports
+    return tables, reports
+
+
+def compute_parts(
+    names: list[str], base: pd.Index
+) -> dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
+    """Numerator and denominator of catalogue requests on the codes ``base``, before dividing.
+
+    The parts of a rate are what an area of several municipalities sums before it divides
+    (:func:`regionlib.analysis.areas.aggregate`). Sources are aligned to ``base`` as in
+    :func:`compute_aligned` (merged municipalities' counts summed).
+
+    Parameters
+    ----------
+    names
+        Requests of one year each (``aging_rate``, ``aging_rate@2015``), not changes or rows
+        defined as another request.
+    base
+        The municipality codes of the result.
+
+    Returns
+    -------
+    dict
+        Request -> (numerator, denominator or None, missing reason per code); unscaled.
+    """
+    tables, _ = _aligned_sources(names, base)
+    positions = indicators._Positions(tables, base)
+    out = {}
+    for name in names:
+        spec = indicators.parse(name)
+        out[name] = indicators._parts(indicators._row_for(spec, spec.year), tables, positions)
+    return out
 
 
 def summarize_missing(

@@ -5,6 +5,11 @@
     index.html        search box (name or code; hiragana and katakana match) and a map
     p/01.html         one page per prefecture: its municipalities ranked on every indicator
     m/01209.html      one profile page per municipality (see :mod:`regionlib.report`)
+    a/r/001.html      one page per proposed region, a/r/index.html listing them
+    a/z/001.html      one page per 2020 commuting zone, a/z/index.html listing them
+                      (area pages, see :mod:`regionlib.outputs.areapage`)
+    compare.html      municipalities side by side; the selection lives in the address
+                      (compare.html#01209,01215,01216) and the table shown downloads as CSV
 
 Every page is self-contained (inline CSS, SVG and a few lines of script), links the others by
 relative paths, and opens by double-click from a USB stick or a file share without a network.
@@ -42,6 +47,7 @@ __all__ = ["AtlasSummary", "write_atlas"]
 INDEX_MAP_INDICATOR = "aging_rate"
 _PARALLEL_MIN = 60  # fewer pages than this are rendered in this process
 _CONTEXT = None  # the shared context, inherited by forked workers
+_AREAS = None  # the area set being rendered (areas, context, folder, links, nav), likewise
 
 
 @dataclass
@@ -111,6 +117,121 @@ def _render_pages(args: tuple[list[str], str, dict[str, str]]) -> list[tuple[str
         path.write_text(html, encoding="utf-8")
         out.append((code, path.stat().st_size))
     return out
+
+
+def _render_area_pages(names: list[str]) -> list[dict]:
+    """Render the area pages ``names`` of the set in :data:`_AREAS`; return index entries."""
+    from regionlib.outputs import areapage
+
+    found, context, folder, links, nav = _AREAS
+    return areapage.render_pages(
+        found, Path(folder), names=names, context=context, links=links, nav=nav
+    )
+
+
+def _area_pages(tmp: Path, context, chosen: list[str], jobs: int = 1) -> list[dict]:
+    """Write the pages of the proposed regions and the commuting zones touching ``chosen``.
+
+    Each set is aggregated once here; its pages are rendered by ``jobs`` forked workers.
+    """
+    global _AREAS
+    from regionlib.analysis import areas
+    from regionlib.outputs import areapage, report
+
+    wanted = set(chosen)
+    regions = context.labels["region_name"].dropna()
+    members: dict[str, list[str]] = {}
+    for code, name in regions.items():
+        members.setdefault(str(name), []).append(str(code))
+    sets = [
+        ("r", areas.Areas(members, "リージョン案", "regionlib atlas")),
+        ("z", areas.reference_areas("commuting-zones-2020")),
+    ]
+    links = {c: f"../../m/{c}.html" for c in chosen}
+    out = []
+    for folder, found in sets:
+        picked = [a for a, codes in found.members.items() if wanted & set(codes)]
+        if not picked:
+            continue
+        (tmp / "a" / folder).mkdir(parents=True)
+        nav = [
+            {"href": "../../index.html", "label": "索引"},
+            {"href": "index.html", "label": found.kind},
+        ]
+        shared = areapage.build_area_context(found)
+        areapage.prepare(shared)  # built once here, inherited by the workers
+        _AREAS = (found, shared, str(tmp / "a" / folder), links, nav)
+        try:
+            if jobs > 1 and len(picked) >= _PARALLEL_MIN:
+                import multiprocessing
+
+                chunks = [picked[i :: jobs * 2] for i in range(jobs * 2)]
+                pool = multiprocessing.get_context("fork").Pool(
+                    jobs, initializer=stop_with_parent, initargs=(os.getpid(),)
+                )
+                with pool:
+                    parts = pool.map(_render_area_pages, [c for c in chunks if c])
+                entries = sorted((e for part in parts for e in part), key=lambda e: e["href"])
+            else:
+                entries = _render_area_pages(picked)
+        finally:
+            _AREAS = None
+        html = report.render_template(
+            "area_index.html.j2",
+            title=f"{found.kind}（{len(entries)}圏域）",
+            entries=entries,
+            nav=nav[:1],
+            credits=report.credit_lines_for(context.table),
+        )
+        (tmp / "a" / folder / "index.html").write_text(html, encoding="utf-8")
+        out.append({"href": f"a/{folder}/index.html", "label": found.kind, "n": len(entries)})
+    return out
+
+
+def _compare_page(context, chosen: list[str], kana: pd.Series) -> str:
+    """Render the compare page: every chosen municipality's headline values as data."""
+    from regionlib.data import indicators
+    from regionlib.outputs import report
+
+    table = context.table.loc[chosen]
+    rows = []
+    for name in report.HEADLINE_INDICATORS:
+        if name not in table.columns:
+            continue
+        entry = indicators.info(name)
+        values = table[name].to_numpy(dtype=float)
+        ok = values[np.isfinite(values)]
+        decimals = report._decimals(context.table[name].to_numpy(dtype=float))
+        rows.append(
+            {
+                "label": entry.label,
+                "unit": entry.unit,
+                "year": report._year(entry.year, fiscal=entry.group == "fiscal"),
+                "decimals": decimals,
+                "values": [
+                    round(float(v), decimals + 2) if np.isfinite(v) else None for v in values
+                ],
+                "median": float(np.median(ok)),
+                "sd": float(np.std(ok)),
+                "n": len(ok),
+            }
+        )
+    data = {
+        "codes": list(table.index),
+        "names": list(table["name"]),
+        "prefs": list(table["prefecture"]),
+        "keys": [
+            _codes.to_hiragana(f"{p}{n}{kana.get(c, '')}")
+            for c, p, n in zip(table.index, table["prefecture"], table["name"], strict=True)
+        ],
+        "indicators": rows,
+    }
+    return report.render_template(
+        "atlas_compare.html.j2",
+        data=data,
+        nav=[{"href": "index.html", "label": "索引"}, {"href": "compare.html", "label": "比べる"}],
+        credits=report.credit_lines_for(context.table),
+    )
 
 
 def _pref_rows(context, codes: list[str]) -> tuple[list[dict], list[dict]]:
@@ -265,6 +386,7 @@ def write_atlas(
                 sizes = [s for part in map(_render_pages, work) for s in part]
         finally:
             _CONTEXT = None
+        area_sets = _area_pages(tmp, context, chosen, jobs)
         entries = []
         kana = _readings()
         for code in _gojuon(chosen):  # search results listed in 五十音順
@@ -302,10 +424,12 @@ def write_atlas(
                 for p in prefs
             ],
             map=_index_map(context, chosen),
+            areas=area_sets,
             nav=None,
             credits=report.credit_lines_for(tbl),
         )
         (tmp / "index.html").write_text(html, encoding="utf-8")
+        (tmp / "compare.html").write_text(_compare_page(context, chosen, kana), encoding="utf-8")
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     summary = AtlasSummary(
         Path(folder), len(sizes), len(prefs), total, time.perf_counter() - started
