@@ -621,8 +621,9 @@ def test_bins_below_the_smallest_value_leave_no_reversed_class(fresh_log, capsys
     ],
 )
 def test_meaningless_options_are_refused_before_work(tmp_path, monkeypatch, capsys, argv, message):
-    from regionlib import table
     from regionlib.regions import functional
+
+    from regionlib import table
 
     monkeypatch.setattr(table, "load_table", _no_work)
     monkeypatch.setattr(functional, "read_flows", _no_work)
