@@ -495,3 +495,19 @@ def test_small_multiples_print_map(tmp_path):
     args = ["-q", "map", "aging_rate", "--years", "2015,2020", "--pref", "鳥取県", "-o", str(out)]
     assert main(args) == 0
     assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 10_000
+
+
+def test_series_across_the_register_change_says_so(caplog):
+    """The register counts Japanese residents until 2012 and everyone from 2013: say so."""
+    from regionlib import _log
+    from regionlib.data import indicators
+
+    _log._said.clear()  # each warning is said once per process: say it again here
+    assert indicators.definition_break("population_registered", [2012, 2013])
+    assert indicators.definition_break("population_registered", [2013, 2022]) is None
+    assert indicators.definition_break("population_registered", [1995, 2012]) is None
+    with caplog.at_level("WARNING", logger="regionlib"):
+        panel.series("population_registered", years="2011-2014", prefectures=["北海道"])
+    assert any("2012年以前は日本人住民のみ" in r.getMessage() for r in caplog.records)
+    info = indicators.info("population_registered@2010-2020")
+    assert "2012年以前は日本人住民のみ" in info.description

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -69,6 +70,7 @@ __all__ = [
     "compute_indicators",
     "credits",
     "datasets_of",
+    "definition_break",
     "find",
     "info",
     "parse",
@@ -673,6 +675,42 @@ def _row_for(spec: Spec, year: int | None = None) -> _Row:
     return by_year[year] if year is not None else next(reversed(by_year.values()))
 
 
+#: The register counted Japanese residents only until 2012; from 2013 it counts all residents
+#: (住民基本台帳法改正, July 2012). A value read from a ``…-japanese-…`` file is of the first kind.
+REGISTER_BREAK = (
+    "住民基本台帳は2012年以前は日本人住民のみ、2013年以降は外国人住民を含みます"
+    "（2012年7月の法改正）。この境をまたぐ比較には外国人住民の分が含まれます / "
+    "the register counts Japanese residents only up to 2012 and all residents from 2013: "
+    "a comparison across 2012/2013 includes the foreign residents added"
+)
+
+
+def definition_break(name: str, years: Iterable[int]) -> str | None:
+    """Return why the values of ``name`` in ``years`` do not count the same people, or None.
+
+    Parameters
+    ----------
+    name
+        Catalogue name.
+    years
+        The years compared or drawn together.
+
+    Returns
+    -------
+    str or None
+        :data:`REGISTER_BREAK` when some of the years are read from the register's
+        Japanese-residents files and others from its all-residents files.
+
+    Examples
+    --------
+    >>> definition_break("population_registered", [2016, 2022]) is None
+    True
+    """
+    by_year = _rows().get(name, {})
+    kinds = {"-japanese-" in " ".join(by_year[y].datasets) for y in years if y in by_year}
+    return REGISTER_BREAK if len(kinds) > 1 else None
+
+
 def _describe(spec: Spec) -> Indicator:
     if spec.name in _USER:
         return _USER[spec.name]
@@ -699,6 +737,7 @@ def _describe(spec: Spec) -> Indicator:
             row.aggregation,
         )
     first = _row_for(spec, spec.start)
+    broken = definition_break(spec.name, (spec.start, spec.year))
     kind = "増減率" if spec.relative else "増減"
     unit = "%" if spec.relative else ("ポイント" if row.unit in ("%", "‰") else row.unit)
     if spec.relative:
@@ -714,7 +753,8 @@ def _describe(spec: Spec) -> Indicator:
         formula,
         tuple(dict.fromkeys(first.datasets + row.datasets)),
         f"Change of {spec.name} from {spec.start} to {spec.year}"
-        + (" in % of the start value." if spec.relative else "."),
+        + (" in % of the start value." if spec.relative else ".")
+        + (f" {broken}" if broken else ""),
         all_years,
         credit,
         row.group,
@@ -1195,6 +1235,9 @@ def _evaluate(
     if spec.start is None:
         return end, why_end
     start, why_start = _evaluate_row(_row_for(spec, spec.start), tables, positions)
+    broken = definition_break(spec.name, (spec.start, spec.year))
+    if broken:
+        log(f"{spec.column}: {broken}", logging.WARNING, ja=broken.split(" / ")[0])
     reason = np.full(len(codes), None, dtype=object)
     for year, why in ((spec.start, why_start), (spec.year, why_end)):
         has = ~pd.isna(why) & pd.isna(reason)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from collections.abc import Iterable
 
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from regionlib._errors import UnknownNameError
+from regionlib._log import log
 from regionlib.data import _cache
 from regionlib.data import indicators as _catalogue
 
@@ -249,6 +251,9 @@ def series(
     names = list(dict.fromkeys(names))
     wanted = parse_years(years)
     plan = _plan(names, wanted)
+    for name, ys in plan.items():
+        if broken := _catalogue.definition_break(name, ys):
+            log(f"{name}: {broken}", logging.WARNING, ja=broken.split(" / ")[0])
     all_years = sorted({y for ys in plan.values() for y in ys}) if wanted is None else wanted
     base = _base(prefectures)
     columns = [f"{name}@{year}" for name, ys in plan.items() for year in ys]

@@ -223,7 +223,10 @@ def _series_and_good_practice() -> tuple[dict, object]:
     names = [n for n in SERIES_INDICATORS if indicators.find(n) is not None]
     series: dict = {}
     if names:
-        long = panel.series(names)
+        # "since when": the charts start at START_YEAR too (the register counts all residents
+        # from 2013, so no chart crosses its change of definition)
+        last = max(max(indicators.years(n)) for n in names)
+        long = panel.series(names, years=list(range(START_YEAR, last + 1)))
         for name in names:
             wide = long.pivot(index="code", columns="year", values=name)
             series[name] = wide.dropna(axis=1, how="all")
