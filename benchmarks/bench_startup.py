@@ -131,6 +131,18 @@ def cases(out: Path) -> list[tuple[str, list[str], float]]:
         ),
         ("functional", [*CLI, "functional", "--flows", str(od), "-o", str(out / "f.csv")], TARGET),
         (
+            "compare 夕張市 美唄市 芦別市",
+            [*CLI, "compare", "夕張市", "美唄市", "芦別市", "-o", str(out / "cmp.html")],
+            TARGET,
+        ),
+        ("kpi --example", [*CLI, "kpi", "--example", str(out / "kpi.csv")], TARGET),
+        (
+            "pyramid 夕張市",
+            [*CLI, "pyramid", "夕張市", "--years", "1995,2022", "-o", str(out / "p.png")],
+            TARGET,
+        ),
+        ("project --to 2050", [*CLI, "project", "--to", "2050", "-o", str(out / "pr.csv")], TARGET),
+        (
             "atlas --pref 鳥取県",
             [*CLI, "atlas", "--pref", "鳥取県", "--overwrite", "-o", str(out / "atlas")],
             TARGET,

@@ -39,6 +39,7 @@ def test_checkerboard_is_negatively_autocorrelated(grid):
     assert np.isnan(result.p_sim)
 
 
+@pytest.mark.slow  # esda compiles its permutation kernels (numba) on first use: 76 s loaded
 def test_same_seed_same_p_values_and_global_state_restored(grid):
     # esda draws from NumPy's legacy global generator: check that it is left as it was
     np.random.seed(123)  # noqa: NPY002

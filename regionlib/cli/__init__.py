@@ -32,10 +32,12 @@ from regionlib._errors import RegionlibError, japanese_first
 COMMANDS = {
     "atlas": "atlas",
     "boundaries": "boundaries",
+    "compare": "compare",
     "data": "data",
     "demo": "demo",
     "functional": "functional",
     "goodpractice": "goodpractice",
+    "kpi": "kpi",
     "map": "maps",
     "regions": "regions",
     "neighbours": "regions",

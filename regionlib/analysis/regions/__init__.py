@@ -32,7 +32,8 @@ and names them after their core, e.g. 「旭川圏」.
 
 from __future__ import annotations
 
-from regionlib.analysis.regions._api import DEFAULT_COMPACTNESS, Method, regionalize
+import importlib
+
 from regionlib.analysis.regions._problem import check_weight, parse_floor
 from regionlib.analysis.regions._table import (
     SPECIAL_WARDS,
@@ -52,3 +53,19 @@ __all__ = [
     "regionalize",
     "town_units",
 ]
+
+#: names imported on first use (PEP 562): the solvers import numba, which a map that only asks
+#: for :func:`town_units` does not need
+_LAZY = {"DEFAULT_COMPACTNESS": "_api", "Method": "_api", "regionalize": "_api"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
