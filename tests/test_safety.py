@@ -423,6 +423,24 @@ def test_bad_join_files_are_one_line(tmp_path, capsys, name, content, message):
     assert message in _one_error(capsys, "table")
 
 
+def test_areas_targets_and_projections_go_through_the_one_reader(tmp_path):
+    from regionlib.analysis import areas, kpi, projection
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    for read, what in (
+        (areas.read_areas, "areas file"),
+        (kpi.read_targets, "targets file"),
+        (projection.load_projection, "projection file"),
+    ):
+        with pytest.raises(DataFormatError, match=f"the {what} is empty"):
+            read(empty)
+    bad = tmp_path / "p.csv"
+    bad.write_text("code,year,sex,band,population\n01100,2050,男,0_4,1e400\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="line 2, column 'population': '1e400'"):
+        projection.load_projection(bad)
+
+
 def test_shift_jis_and_utf16_user_files_are_read(tmp_path):
     from regionlib.regions import functional
 

@@ -29,9 +29,7 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,16 +194,10 @@ def parse_area(text: str) -> Areas:
 
 
 def _read_rows(path: Path) -> list[dict]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DataFormatError(f"{path.name}: not UTF-8 or Shift-JIS text")
-    return list(csv.DictReader(io.StringIO(text)))
+    """Return the file's rows as dicts, read by the one validated reader of user files."""
+    from regionlib.data import _userfile
+
+    return _userfile.read_user_file(path, what="areas file").to_dict("records")
 
 
 _AREA_COLUMNS = ("area", "圏域", "地域")

@@ -28,10 +28,8 @@ The package ships an example of the national 地方創生2.0 KPIs the data can m
 
 from __future__ import annotations
 
-import csv
 import datetime
 import functools
-import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -114,12 +112,9 @@ def read_targets(
     path = Path(path)
     if not path.is_file():
         raise KpiError(f"targets file {path} does not exist")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp932")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    from regionlib.data import _userfile
+
+    rows = _userfile.read_user_file(path, what="targets file").to_dict("records")
     needed = {"indicator", "base_year", "target", "target_year"}
     header = set(rows[0]) if rows else set()
     if not needed <= header or not header & {"municipality", "area"}:

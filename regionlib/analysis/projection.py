@@ -466,19 +466,27 @@ def load_projection(path: str) -> pd.DataFrame:
         For a missing column, an unknown band or sex, an unknown code, or a municipality and
         year without every band: one line naming the file and what is wrong.
     """
-    from regionlib.data import userdata
+    from regionlib.data import _userfile, userdata
 
     where = str(path)
-    try:
-        frame = pd.read_csv(path, dtype={"code": str}, encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise DataFormatError(f"{where}: no such file") from exc
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFormatError(f"{where}: not a readable CSV ({exc})") from exc
     need = ["code", "year", "sex", "band", "population"]
-    lacking = [c for c in need if c not in frame.columns]
-    if lacking:
-        raise DataFormatError(f"{where}: missing column(s) {', '.join(lacking)} (need {need})")
+
+    def header(columns: list[str]) -> None:
+        lacking = [c for c in need if c not in columns]
+        if lacking:
+            raise DataFormatError(f"{where}: missing column(s) {', '.join(lacking)} (need {need})")
+
+    frame = _userfile.read_user_file(path, what="projection file", header=header)
+    for column in ("year", "population"):
+        numbers = []
+        for line, cell in frame[column].items():
+            number = _userfile.to_number(cell, f"{where}, line {line}, column '{column}'")
+            if number is None:
+                raise DataFormatError(f"{where}, line {line}: {column} '{cell}' is not a number")
+            numbers.append(number)
+        frame[column] = numbers
+    frame["year"] = frame["year"].astype(int)
+    frame = frame.reset_index(drop=True)
     if "variant" not in frame:
         frame["variant"] = "migration"
     sexes = {"male": "male", "female": "female", "男": "male", "女": "female"}

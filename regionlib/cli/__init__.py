@@ -202,8 +202,8 @@ def configure_output(*, verbose: bool = False, quiet: bool = False) -> None:
 
 
 #: options naming files a command reads, and files or folders it writes
-_INPUT_OPTIONS = ("join", "flows", "blocks", "input", "levels")
-_OUTPUT_OPTIONS = ("output", "csv", "compare", "profiles", "evidence", "report")
+_INPUT_OPTIONS = ("join", "flows", "blocks", "input", "levels", "targets", "areas", "projection")
+_OUTPUT_OPTIONS = ("output", "csv", "compare", "profiles", "evidence", "report", "map", "example")
 
 
 def _option_paths(args: argparse.Namespace, names: Sequence[str]) -> list[str]:
