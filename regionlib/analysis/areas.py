@@ -82,6 +82,9 @@ class Areas:
         are ranked among areas of the same kind.
     source
         Where they came from (file name, ``--area``, reference keyword).
+    notes
+        What the reader should know (municipalities a reference grouping leaves out: 双葉町
+        is in no 2020 commuting zone).
     """
 
     members: dict[str, list[str]]
@@ -114,7 +117,7 @@ class Areas:
                 msg = f"{self.source}: no area '{name}'{suggest(name, self.members)}"
                 raise UnknownNameError(msg)
             picked[name] = self.members[name]
-        return Areas(picked, self.kind, self.source)
+        return Areas(picked, self.kind, self.source)  # notes are about the whole grouping
 
     def __or__(self, other: Areas) -> Areas:
         clash = set(self.members) & set(other.members)
@@ -122,7 +125,7 @@ class Areas:
             raise AreaError(f"area names given twice: {', '.join(sorted(clash))}")
         kind = self.kind if self.kind == other.kind else "ユーザー定義"
         source = ", ".join(s for s in (self.source, other.source) if s)
-        return Areas({**self.members, **other.members}, kind, source)
+        return Areas({**self.members, **other.members}, kind, source, [*self.notes, *other.notes])
 
 
 # --------------------------------------------------------------------------- reading areas

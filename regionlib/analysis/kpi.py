@@ -19,8 +19,9 @@ the straight path from 7,769 to 6,500).
 baseline to target asks for in the latest year, the linear trend of the values since the base
 year carried to the target year, ``on track`` / ``behind`` (達成 when the target is already
 reached), and how the peers moved over the same years (a municipality's ten most similar
-municipalities; an area's ten commuting zones closest in population). A population projection
-(the population-futures module, when it is installed) is shown for population indicators.
+municipalities; an area's ten commuting zones closest in population). Population indicators
+also get the cohort change-ratio projection for the target year
+(:func:`regionlib.analysis.projection.project`).
 
 The package ships an example of the national 地方創生2.0 KPIs the data can measure
 (:func:`example_path`).
@@ -224,21 +225,25 @@ def _values(data: dict, target: Target, name: str) -> dict[int, float]:
 
 
 def _projection(target: Target) -> float | None:
-    """Return the projected value in the target year, where a projection module is installed.
+    """Return the projected population in the target year (cohort change ratios), or None.
 
-    Hook: when ``regionlib.analysis.projection`` provides ``project_population(codes, year)``
-    (the population-futures issue), population KPIs show its projection; until then None.
+    For population indicators only: :func:`regionlib.analysis.projection.project` on all
+    residents (``series="total"``, as the 住民基本台帳 population counts them) with the
+    place's own ratios of 2017-2022 (``migration`` variant), summed over an area's members.
     """
     if target.indicator not in POPULATION_INDICATORS:
         return None
+    from regionlib.analysis import projection
+
     try:
-        from regionlib.analysis import projection  # type: ignore[attr-defined]
-    except ImportError:
+        result = projection.project(
+            list(target.members), to=target.target_year, series="total", variants=("migration",)
+        )
+    except RegionlibError:
         return None
-    project = getattr(projection, "project_population", None)
-    if project is None:
-        return None
-    return float(project(list(target.members), target.target_year))
+    totals = result.totals
+    at = totals[(totals["year"] == target.target_year) & (totals["variant"] == "migration")]
+    return float(at["population"].sum()) if len(at) else None
 
 
 def track(targets: list[Target]) -> pd.DataFrame:

@@ -109,7 +109,8 @@ def _area_table(args: argparse.Namespace, names: list[str] | None, suffix: str) 
     if suffix not in (".csv", ".xlsx"):
         raise OutputError(f"{args.output}: an area table is written as .csv or .xlsx")
     found, picked = read_area_specs(args.areas)  # bad areas fail before anything is computed
-    found = found.select(picked)
+    if picked != list(found):
+        found = found.select(picked)
     frame = table.load_table(names, geometry=False, prefectures=args.pref, join=args.join)
     out = areas.aggregate(frame, found)
     out = out.rename(columns={"n_members": "構成市区町村数"})
@@ -122,8 +123,8 @@ def _area_table(args: argparse.Namespace, names: list[str] | None, suffix: str) 
         export.write_csv(out, args.output, decimals=4)
     else:
         export.write_xlsx(out, args.output, ranks=False, sheet="圏域", credits=notes[:50])
-    for note in notes[:10]:
-        print(f"値がない / missing: {note}", file=sys.stderr)
+    for note in [*found.notes, *(f"値がない / missing: {n}" for n in notes[:10])]:
+        print(note, file=sys.stderr)
     print(f"{len(out)} 圏域 × {out.shape[1] - 1} 指標 -> {args.output}", file=sys.stderr)
     return 0
 

@@ -260,6 +260,7 @@ def _indicator_rows(context: AreaContext, area: str) -> list[dict]:
 
 
 def _charts(context: AreaContext, area: str) -> list[dict]:
+    """Return the area's series beside the nation's (computed alike), one chart each."""
     from regionlib.data import indicators
     from regionlib.outputs.report import _chart
 
@@ -269,12 +270,17 @@ def _charts(context: AreaContext, area: str) -> list[dict]:
         for year in indicators.years(name):
             column = f"{name}@{year}"
             if column in context.values.columns:
-                points.append((str(year), float(context.values.at[area, column])))
-                national.append(float(context.national[column]))
+                points.append((year, float(context.values.at[area, column])))
+                national.append((year, float(context.national[column])))
         keep = [i for i, (_, v) in enumerate(points) if np.isfinite(v)]
         if len(keep) >= 2:
-            chart = _chart(title, [points[i] for i in keep], [national[i] for i in keep])
-            chart["national_label"] = "全国（全市区町村の合計・比率）の変化"
+            unit = indicators.info(name).unit
+            lines = [
+                ("own", area, [points[i] for i in keep]),
+                ("national", "全国", [national[i] for i in keep]),
+            ]
+            chart = _chart(title.split("（")[0], unit, lines)
+            chart["change"] = None  # the change is read off the chart's labelled ends
             charts.append(chart)
     return charts
 
