@@ -113,7 +113,7 @@ _REASONS = {
 
 def _error(path: Path, exc: OSError, what: str) -> OutputError:
     reason = _REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
-    return OutputError(f"{path}: cannot write the {what}: {reason}")
+    return OutputError(f"書き込めません / {path}: cannot write the {what}: {reason}")
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -247,16 +247,24 @@ def check_output(
     suffix = path.suffix.lower()
     if suffixes and suffix not in {s.lower() for s in suffixes}:
         shown = f"'{suffix}'" if suffix else "no extension"
-        msg = f"{path}: unsupported {what} format ({shown}); use {', '.join(sorted(suffixes))}"
+        msg = (
+            f"書き出せない形式です（{', '.join(sorted(suffixes))} のどれか） / "
+            f"{path}: unsupported {what} format ({shown}); use {', '.join(sorted(suffixes))}"
+        )
         raise OutputError(msg)
     _check_name(path, _nearest_existing(path), what)  # before any stat of the path itself
     if path.is_dir():
-        raise OutputError(f"{path}: cannot write the {what}: it is a folder")
+        raise OutputError(f"フォルダーです / {path}: cannot write the {what}: it is a folder")
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-        raise OutputError(f"{path}: cannot write the {what}: not a regular file")
+        raise OutputError(
+            f"通常のファイルではありません / {path}: cannot write the {what}: not a regular file"
+        )
     existing = _nearest_existing(path)
     if not existing.is_dir():
-        raise OutputError(f"{path}: cannot write the {what}: {existing} is a file, not a folder")
+        raise OutputError(
+            f"{existing} はフォルダーではなくファイルです / "
+            f"{path}: cannot write the {what}: {existing} is a file, not a folder"
+        )
     _probe(existing, path, what)
     return path
 

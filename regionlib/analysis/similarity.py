@@ -538,19 +538,27 @@ def find_peers(
     if target not in matrix.index:
         miss = [n for n in feats.indicators if pd.isna(feats.raw.at[target, n])]
         msg = (
+            f"{_display_name(feats.meta, target)}（{target}）には次の指標の値がありません："
+            f"{', '.join(miss)}。その指標を外すか missing='impute' を指定してください / "
             f"{_display_name(feats.meta, target)} ({target}) has no value for "
             f"{', '.join(miss)}; leave those indicators out or pass missing='impute'"
         )
         raise RegionlibError(msg)
     n = len(matrix)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        msg = f"k must be a positive integer, not {k!r}"
+        msg = f"k は正の整数にしてください / k must be a positive integer, not {k!r}"
         raise RegionlibError(msg)
     if k >= n:
-        msg = f"k={k} peers asked, but only {n - 1} other municipalities are in the table"
+        msg = (
+            f"k={k} ですが、表にはほかに {n - 1} 市区町村しかありません / "
+            f"k={k} peers asked, but only {n - 1} other municipalities are in the table"
+        )
         raise RegionlibError(msg)
     if same_prefecture and other_prefectures:
-        msg = "same_prefecture and other_prefectures exclude each other; choose one"
+        msg = (
+            "same_prefecture と other_prefectures は同時に使えません / "
+            "same_prefecture and other_prefectures exclude each other; choose one"
+        )
         raise RegionlibError(msg)
 
     keep = matrix.index != target
@@ -562,6 +570,7 @@ def find_peers(
     if population_within is not None:
         if not float(population_within) > 0:
             msg = (
+                f"population_within は正のパーセント（±30 % なら 30）にしてください / "
                 f"population_within must be a positive percentage (30 for ±30 %), "
                 f"not {population_within}"
             )
