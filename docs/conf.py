@@ -63,7 +63,7 @@ numpydoc_xref_param_type = False
 # Checked on every public function and class: a docstring (GL08) that documents every
 # parameter (PR01) and names no parameter that does not exist (PR02).
 numpydoc_validation_checks = {"GL08", "PR01", "PR02"}
-numpydoc_validation_exclude = {r"\.__\w+__$", r"\._\w+$", r"\.Profile\.make_tables$"}
+numpydoc_validation_exclude = {r"\.__\w+__$", r"\._\w+$", r"Profile\.make_tables$"}
 # A dataclass documents its fields as Attributes, not Parameters.
 numpydoc_validation_overrides = {"PR01": [r"Attributes\n\s*-{5,}"]}
 

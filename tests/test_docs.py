@@ -42,9 +42,27 @@ def test_indicator_table_has_every_catalogue_row():
 
 def test_aggregation_rule():
     rule = regionlib_docs.aggregation_rule
+    # the catalogue's own column wins
+    assert (
+        rule({"aggregation": "ratio", "denominator": "A", "unit": "%"})
+        == "分子・分母を合計して再計算"
+    )
+    assert rule({"aggregation": "weighted:fiscal_demand", "denominator": "", "unit": ""}) == (
+        "加重平均（重み: fiscal_demand）"
+    )
+    assert rule({"aggregation": "none:重みがない / no weights", "denominator": "", "unit": ""}) == (
+        "合計しない：重みがない"
+    )
+    # rows without it are read from their formula
     assert rule({"denominator": "A1101", "unit": "%"}) == "分子・分母を合計して再計算"
     assert rule({"denominator": "", "unit": ""}).startswith("合計しない")
     assert rule({"denominator": "", "unit": "人"}) == "合計"
+    rows = _catalogue()
+    if "aggregation" in rows[0]:
+        shown = {r["name"] + r["year"]: r["rule"] for r in regionlib_docs.catalogue_rows()}
+        for r in rows:
+            if r["aggregation"] == "sum":
+                assert shown[r["name"] + r["year"]] == "合計"
 
 
 def test_source_table_covers_the_registry():
@@ -111,15 +129,9 @@ def test_built_site_is_offline_and_complete():
     html = (SITE / "indicators.html").read_text(encoding="utf-8")
     table = html.split("id='indicator-table'")[1].split("</table>")[0]
     assert table.count("<tr>") == len(_catalogue()) + 1  # the header row
-    for page in [
-        "profile",
-        "maps",
-        "peers",
-        "goodpractice",
-        "regions",
-        "your-data",
-        "excel-qgis-print",
-    ]:
+    pages = sorted(p.stem for p in (ROOT / "docs" / "guide").glob("*.md") if p.stem != "index")
+    assert len(pages) >= 9
+    for page in pages:  # every task page of the guide shows a picture the build made
         text = (SITE / "guide" / f"{page}.html").read_text(encoding="utf-8")
         images = re.findall(r'<img[^>]+src="([^"]+\.png)"', text)
         assert images, f"guide/{page} shows no picture"

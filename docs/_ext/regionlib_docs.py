@@ -43,6 +43,7 @@ class RunDirective(SphinxDirective):
         "height": directives.nonnegative_int,
         "width": directives.nonnegative_int,
         "alt": directives.unchanged,
+        "uses": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -129,13 +130,43 @@ def source_rows() -> list[dict[str, str]]:
     return rows
 
 
+_RULES = {
+    "sum": "合計",
+    "ratio": "分子・分母を合計して再計算",
+    "weighted": "加重平均",
+    "none": "合計しない",
+}
+_KINDS = {
+    "count": "人数・件数",
+    "amount": "金額",
+    "rate": "率",
+    "average": "平均",
+    "net": "差引",
+    "index": "指数",
+}
+
+
 def aggregation_rule(row: dict[str, str]) -> str:
-    """How values of several municipalities combine (mergers, regions)."""
+    """How values of several municipalities combine (mergers, regions), in Japanese.
+
+    The catalogue's ``aggregation`` column (``sum``, ``ratio[:NUM/DEN]``, ``weighted:W``,
+    ``none:reason``) when it has one; otherwise read from the row (a denominator: recomputed
+    from the summed parts; a % or an index alone: not summed; else summed).
+    """
+    rule = (row.get("aggregation") or "").strip()
+    if rule:
+        head, _, rest = rule.partition(":")
+        text = _RULES.get(head, head)
+        if head == "weighted" and rest:
+            return f"{text}（重み: {rest}）"
+        if head == "none" and rest:
+            return f"{text}：{rest.split(' / ')[0]}"
+        return text
     if row["denominator"]:
-        return "分子・分母を合計して再計算"
+        return _RULES["ratio"]
     if row["unit"] in ("", "%"):
         return "合計しない（指数・比率）"
-    return "合計"
+    return _RULES["sum"]
 
 
 def catalogue_rows() -> list[dict[str, str]]:
@@ -187,6 +218,7 @@ def indicator_table_html() -> str:
         "年 / year",
         "名称 / label",
         "単位 / unit",
+        "種類 / kind",
         "集計 / aggregation",
         "データ / dataset",
         "式 / formula",
