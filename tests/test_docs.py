@@ -226,3 +226,54 @@ def test_indicator_filter_keeps_matching_rows(tmp_path):
     assert len(shown) >= len(expected)
     assert all("医師" in r and "2020" in r for r in shown)
     assert f'id="indicator-count">{len(shown)}<' in dom
+
+
+def _public_objects():
+    """Every public function, class and method of the modules the API pages show."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import regionlib
+
+    names = dict(regionlib._MODULES)
+    for full in regionlib._MODULES.values():
+        package = importlib.import_module(full)
+        for sub in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            if not sub.name.startswith("_"):
+                names[sub.name] = f"{full}.{sub.name}"
+    for full in names.values():
+        module = importlib.import_module(full)
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            if getattr(obj, "__module__", "").split(".")[0] != "regionlib":
+                continue
+            yield f"{obj.__module__}.{obj.__qualname__}"
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if not attr.startswith("_") and inspect.isfunction(member):
+                        yield f"{obj.__module__}.{obj.__qualname__}.{attr}"
+
+
+def test_public_docstrings_follow_numpydoc():
+    """The checks the site build applies (it fails on them), without building the site."""
+    validate = pytest.importorskip("numpydoc.validate").validate
+    failures = []
+    for name in sorted(set(_public_objects())):
+        if any(re.search(p, name) for p in regionlib_docs.VALIDATION_EXCLUDE):
+            continue
+        try:
+            result = validate(name)
+        except StopIteration:  # numpydoc cannot find the source of a generated function
+            continue
+        doc = result.get("docstring") or ""
+        for code, message in result["errors"]:
+            if code not in regionlib_docs.VALIDATION_CHECKS:
+                continue
+            overrides = regionlib_docs.VALIDATION_OVERRIDES.get(code, [])
+            if any(re.search(p, doc) for p in overrides):
+                continue
+            failures.append(f"{name}: {code} {message}")
+    assert failures == [], "\n".join(failures)

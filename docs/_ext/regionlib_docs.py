@@ -27,6 +27,13 @@ from docutils.transforms import Transform
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
+#: numpydoc checks of every public function and class (conf.py and tests/test_docs.py use them):
+#: a docstring (GL08) that documents every parameter (PR01) and no parameter that does not
+#: exist (PR02); a class documenting its fields as Attributes needs no Parameters section
+VALIDATION_CHECKS = {"GL08", "PR01", "PR02"}
+VALIDATION_EXCLUDE = {r"\.__\w+__$", r"\._\w+$", r"Profile\.make_tables$"}
+VALIDATION_OVERRIDES = {"PR01": [r"Attributes\n\s*-{5,}"]}
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "regionlib"
 GENERATED = Path(__file__).resolve().parents[1] / "_generated" / "run"
