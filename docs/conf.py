@@ -25,8 +25,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import regionlib  # noqa: E402
 import regionlib_docs  # noqa: E402
+
+import regionlib  # noqa: E402
 
 project = "regionlib"
 author = "regionlib contributors"
