@@ -38,6 +38,15 @@ def test_indicator_table_has_every_catalogue_row():
     assert body.count("<tr>") == len(rows) > 900
     for r in rows:
         assert f"<td>{r['name']}</td><td>{r['year']}</td>" in body
+    header = html.split("<thead>")[1].split("</thead>")[0]
+    columns = [c.split("<")[0] for c in header.split("<th>")[1:]]
+    first = body.split("<tr>")[1].split("</tr>")[0]
+    cells = dict(zip(columns, [c.split("</td>")[0] for c in first.split("<td>")[1:]], strict=True))
+    assert cells["年 / year"] == rows[0]["year"]
+    assert cells["データ / dataset"] == rows[0]["dataset"]
+    if rows[0].get("aggregation") == "sum":
+        assert cells["集計 / aggregation"] == "合計"
+        assert cells["種類 / kind"] == "人数・件数"
 
 
 def test_aggregation_rule():

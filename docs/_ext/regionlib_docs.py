@@ -244,6 +244,7 @@ def indicator_table_html() -> str:
             r["year"],
             r["label"],
             r["unit"],
+            _KINDS.get(r.get("kind") or "", r.get("kind") or ""),
             r["rule"],
             r["dataset"],
             formula(r),
@@ -257,6 +258,8 @@ def indicator_table_html() -> str:
         "data-table='indicator-table' data-count='indicator-count'></label> "
         f"<span id='indicator-count'>{len(rows)}</span> / {len(rows)} 行</p>"
     )
+    if any(len(c) != len(header) for c in cells):
+        raise ExtensionError("indicator table: a row does not match the header")
     table = _table(header, cells, " id='indicator-table'")
     return f"{box}<div class='regionlib-scroll'>{table}</div>"
 
