@@ -25,6 +25,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import regionlib_docs  # noqa: E402
+
 import regionlib  # noqa: E402
 
 project = "regionlib"
@@ -60,12 +62,10 @@ autoclass_content = "class"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
-# Checked on every public function and class: a docstring (GL08) that documents every
-# parameter (PR01) and names no parameter that does not exist (PR02).
-numpydoc_validation_checks = {"GL08", "PR01", "PR02"}
-numpydoc_validation_exclude = {r"\.__\w+__$", r"\._\w+$", r"\.Profile\.make_tables$"}
-# A dataclass documents its fields as Attributes, not Parameters.
-numpydoc_validation_overrides = {"PR01": [r"Attributes\n\s*-{5,}"]}
+# Checked on every public function and class (the checks are shared with tests/test_docs.py).
+numpydoc_validation_checks = regionlib_docs.VALIDATION_CHECKS
+numpydoc_validation_exclude = regionlib_docs.VALIDATION_EXCLUDE
+numpydoc_validation_overrides = regionlib_docs.VALIDATION_OVERRIDES
 
 # --- warnings are errors, and every internal reference must resolve ---
 nitpicky = True

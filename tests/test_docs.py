@@ -38,13 +38,40 @@ def test_indicator_table_has_every_catalogue_row():
     assert body.count("<tr>") == len(rows) > 900
     for r in rows:
         assert f"<td>{r['name']}</td><td>{r['year']}</td>" in body
+    header = html.split("<thead>")[1].split("</thead>")[0]
+    columns = [c.split("<")[0] for c in header.split("<th>")[1:]]
+    first = body.split("<tr>")[1].split("</tr>")[0]
+    cells = dict(zip(columns, [c.split("</td>")[0] for c in first.split("<td>")[1:]], strict=True))
+    assert cells["年 / year"] == rows[0]["year"]
+    assert cells["データ / dataset"] == rows[0]["dataset"]
+    if rows[0].get("aggregation") == "sum":
+        assert cells["集計 / aggregation"] == "合計"
+        assert cells["種類 / kind"] == "人数・件数"
 
 
 def test_aggregation_rule():
     rule = regionlib_docs.aggregation_rule
+    # the catalogue's own column wins
+    assert (
+        rule({"aggregation": "ratio", "denominator": "A", "unit": "%"})
+        == "分子・分母を合計して再計算"
+    )
+    assert rule({"aggregation": "weighted:fiscal_demand", "denominator": "", "unit": ""}) == (
+        "加重平均（重み: fiscal_demand）"
+    )
+    assert rule({"aggregation": "none:重みがない / no weights", "denominator": "", "unit": ""}) == (
+        "合計しない：重みがない"
+    )
+    # rows without it are read from their formula
     assert rule({"denominator": "A1101", "unit": "%"}) == "分子・分母を合計して再計算"
     assert rule({"denominator": "", "unit": ""}).startswith("合計しない")
     assert rule({"denominator": "", "unit": "人"}) == "合計"
+    rows = _catalogue()
+    if "aggregation" in rows[0]:
+        shown = {r["name"] + r["year"]: r["rule"] for r in regionlib_docs.catalogue_rows()}
+        for r in rows:
+            if r["aggregation"] == "sum":
+                assert shown[r["name"] + r["year"]] == "合計"
 
 
 def test_source_table_covers_the_registry():
@@ -111,15 +138,9 @@ def test_built_site_is_offline_and_complete():
     html = (SITE / "indicators.html").read_text(encoding="utf-8")
     table = html.split("id='indicator-table'")[1].split("</table>")[0]
     assert table.count("<tr>") == len(_catalogue()) + 1  # the header row
-    for page in [
-        "profile",
-        "maps",
-        "peers",
-        "goodpractice",
-        "regions",
-        "your-data",
-        "excel-qgis-print",
-    ]:
+    pages = sorted(p.stem for p in (ROOT / "docs" / "guide").glob("*.md") if p.stem != "index")
+    assert len(pages) >= 9
+    for page in pages:  # every task page of the guide shows a picture the build made
         text = (SITE / "guide" / f"{page}.html").read_text(encoding="utf-8")
         images = re.findall(r'<img[^>]+src="([^"]+\.png)"', text)
         assert images, f"guide/{page} shows no picture"
@@ -214,3 +235,54 @@ def test_indicator_filter_keeps_matching_rows(tmp_path):
     assert len(shown) >= len(expected)
     assert all("医師" in r and "2020" in r for r in shown)
     assert f'id="indicator-count">{len(shown)}<' in dom
+
+
+def _public_objects():
+    """Every public function, class and method of the modules the API pages show."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import regionlib
+
+    names = dict(regionlib._MODULES)
+    for full in regionlib._MODULES.values():
+        package = importlib.import_module(full)
+        for sub in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            if not sub.name.startswith("_"):
+                names[sub.name] = f"{full}.{sub.name}"
+    for full in names.values():
+        module = importlib.import_module(full)
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            if getattr(obj, "__module__", "").split(".")[0] != "regionlib":
+                continue
+            yield f"{obj.__module__}.{obj.__qualname__}"
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if not attr.startswith("_") and inspect.isfunction(member):
+                        yield f"{obj.__module__}.{obj.__qualname__}.{attr}"
+
+
+def test_public_docstrings_follow_numpydoc():
+    """The checks the site build applies (it fails on them), without building the site."""
+    validate = pytest.importorskip("numpydoc.validate").validate
+    failures = []
+    for name in sorted(set(_public_objects())):
+        if any(re.search(p, name) for p in regionlib_docs.VALIDATION_EXCLUDE):
+            continue
+        try:
+            result = validate(name)
+        except StopIteration:  # numpydoc cannot find the source of a generated function
+            continue
+        doc = result.get("docstring") or ""
+        for code, message in result["errors"]:
+            if code not in regionlib_docs.VALIDATION_CHECKS:
+                continue
+            overrides = regionlib_docs.VALIDATION_OVERRIDES.get(code, [])
+            if any(re.search(p, doc) for p in overrides):
+                continue
+            failures.append(f"{name}: {code} {message}")
+    assert failures == [], "\n".join(failures)

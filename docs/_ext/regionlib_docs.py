@@ -27,6 +27,13 @@ from docutils.transforms import Transform
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
+#: numpydoc checks of every public function and class (conf.py and tests/test_docs.py use them):
+#: a docstring (GL08) that documents every parameter (PR01) and no parameter that does not
+#: exist (PR02); a class documenting its fields as Attributes needs no Parameters section
+VALIDATION_CHECKS = {"GL08", "PR01", "PR02"}
+VALIDATION_EXCLUDE = {r"\.__\w+__$", r"\._\w+$", r"Profile\.make_tables$"}
+VALIDATION_OVERRIDES = {"PR01": [r"Attributes\n\s*-{5,}"]}
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "regionlib"
 GENERATED = Path(__file__).resolve().parents[1] / "_generated" / "run"
@@ -43,6 +50,7 @@ class RunDirective(SphinxDirective):
         "height": directives.nonnegative_int,
         "width": directives.nonnegative_int,
         "alt": directives.unchanged,
+        "uses": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -129,13 +137,43 @@ def source_rows() -> list[dict[str, str]]:
     return rows
 
 
+_RULES = {
+    "sum": "合計",
+    "ratio": "分子・分母を合計して再計算",
+    "weighted": "加重平均",
+    "none": "合計しない",
+}
+_KINDS = {
+    "count": "人数・件数",
+    "amount": "金額",
+    "rate": "率",
+    "average": "平均",
+    "net": "差引",
+    "index": "指数",
+}
+
+
 def aggregation_rule(row: dict[str, str]) -> str:
-    """How values of several municipalities combine (mergers, regions)."""
+    """How values of several municipalities combine (mergers, regions), in Japanese.
+
+    The catalogue's ``aggregation`` column (``sum``, ``ratio[:NUM/DEN]``, ``weighted:W``,
+    ``none:reason``) when it has one; otherwise read from the row (a denominator: recomputed
+    from the summed parts; a % or an index alone: not summed; else summed).
+    """
+    rule = (row.get("aggregation") or "").strip()
+    if rule:
+        head, _, rest = rule.partition(":")
+        text = _RULES.get(head, head)
+        if head == "weighted" and rest:
+            return f"{text}（重み: {rest}）"
+        if head == "none" and rest:
+            return f"{text}：{rest.split(' / ')[0]}"
+        return text
     if row["denominator"]:
-        return "分子・分母を合計して再計算"
+        return _RULES["ratio"]
     if row["unit"] in ("", "%"):
         return "合計しない（指数・比率）"
-    return "合計"
+    return _RULES["sum"]
 
 
 def catalogue_rows() -> list[dict[str, str]]:
@@ -187,6 +225,7 @@ def indicator_table_html() -> str:
         "年 / year",
         "名称 / label",
         "単位 / unit",
+        "種類 / kind",
         "集計 / aggregation",
         "データ / dataset",
         "式 / formula",
@@ -205,6 +244,7 @@ def indicator_table_html() -> str:
             r["year"],
             r["label"],
             r["unit"],
+            _KINDS.get(r.get("kind") or "", r.get("kind") or ""),
             r["rule"],
             r["dataset"],
             formula(r),
@@ -218,6 +258,8 @@ def indicator_table_html() -> str:
         "data-table='indicator-table' data-count='indicator-count'></label> "
         f"<span id='indicator-count'>{len(rows)}</span> / {len(rows)} 行</p>"
     )
+    if any(len(c) != len(header) for c in cells):
+        raise ExtensionError("indicator table: a row does not match the header")
     table = _table(header, cells, " id='indicator-table'")
     return f"{box}<div class='regionlib-scroll'>{table}</div>"
 

@@ -9,7 +9,8 @@ The guide's pages show commands in ``regionlib-run`` blocks::
     regionlib report 夕張市 -o 夕張市.html -o 夕張市.xlsx
     ```
 
-and the input files they read in ``regionlib-file`` blocks (``{regionlib-file} ID NAME``). This
+and the input files they read in ``regionlib-file`` blocks (``{regionlib-file} ID NAME``; an
+example with ``:uses: OTHER`` gets the input files of example OTHER too). This
 script finds every such block in ``docs/**/*.md`` (and the ``regionlib`` lines of
 ``README.ja.md``), runs each example's commands in its own folder under
 ``docs/_build/examples/ID/``, and renders each file named in ``:shots:`` to
@@ -61,6 +62,7 @@ class Example:
     width: int = 1280
     inputs: dict[str, str] = field(default_factory=dict)
     pages: list[str] = field(default_factory=list)
+    uses: str = ""  # another example whose input files this one reads too
 
 
 def split_block(body: str) -> tuple[dict[str, str], list[str]]:
@@ -102,6 +104,7 @@ def find_examples(files: list[Path]) -> dict[str, Example]:
                 options.get("shots", "").split(),
                 int(options.get("height", 900)),
                 int(options.get("width", 1280)),
+                uses=options.get("uses", ""),
             )
             bad = [c for c in ex.commands if not c.startswith("regionlib ")]
             if bad:
@@ -115,6 +118,11 @@ def find_examples(files: list[Path]) -> dict[str, Example]:
         if eid not in examples:
             raise SystemExit(f"regionlib-file for an unknown example {eid}")
         examples[eid].inputs = files_
+    for ex in examples.values():
+        if ex.uses:
+            if ex.uses not in inputs:
+                raise SystemExit(f"example {ex.id} uses the files of {ex.uses}, which has none")
+            ex.inputs = {**inputs[ex.uses], **ex.inputs}
     return examples
 
 

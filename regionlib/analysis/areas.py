@@ -110,7 +110,18 @@ class Areas:
         return out
 
     def select(self, names: Iterable[str]) -> Areas:
-        """Return the areas named ``names`` (unknown names are an error with suggestions)."""
+        """Return the areas named ``names`` (unknown names are an error with suggestions).
+
+        Parameters
+        ----------
+        names
+            Names of areas of this set.
+
+        Returns
+        -------
+        Areas
+            Those areas, of the same kind and source.
+        """
         picked = {}
         for name in names:
             if name not in self.members:

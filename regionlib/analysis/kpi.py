@@ -55,7 +55,27 @@ class KpiError(RegionlibError, ValueError):
 
 @dataclass(frozen=True)
 class Target:
-    """One KPI target (a row of the targets file)."""
+    """One KPI target (a row of the targets file).
+
+    Attributes
+    ----------
+    row
+        Where the target is written (file and line), for messages.
+    place, label
+        The municipality's code or the area's name, and its name as shown.
+    members
+        Codes of the municipalities the place covers (one for a municipality).
+    is_area
+        Whether the place is an area.
+    indicator
+        Catalogue name of the indicator.
+    base_year, target, target_year
+        The baseline year, the target value and the year it is set for.
+    note
+        The file's note.
+    higher
+        Whether a higher value is better.
+    """
 
     row: str
     place: str

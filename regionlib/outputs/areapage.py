@@ -82,7 +82,23 @@ def _series_requests() -> list[str]:
 
 @dataclass
 class AreaContext:
-    """What every area page of one set shares: the municipality table and the aggregates."""
+    """What every area page of one set shares: the municipality table and the aggregates.
+
+    Attributes
+    ----------
+    table
+        The municipality table the areas are aggregated from.
+    areas
+        The set of areas.
+    values
+        One row per area: the aggregated indicators.
+    comparison, comparison_kind
+        The areas each area is ranked among, and what they are.
+    national
+        The national values, aggregated the same way.
+    info
+        What :func:`regionlib.analysis.areas.aggregate` put in ``values.attrs``.
+    """
 
     table: pd.DataFrame
     areas: _areas.Areas
@@ -139,7 +155,19 @@ def build_area_context(areas: _areas.Areas, *, table: pd.DataFrame | None = None
 
 @dataclass
 class AreaProfile:
-    """Everything one area's page shows (see :func:`area_profile`)."""
+    """Everything one area's page shows (see :func:`area_profile`).
+
+    Attributes
+    ----------
+    name, kind
+        The area and the kind of its set.
+    data
+        The page content as plain data (what the templates render).
+    cited
+        The sources the page cites.
+    make_tables
+        Builds :attr:`tables` when first asked for (None: no tables).
+    """
 
     name: str
     kind: str
@@ -159,7 +187,20 @@ class AreaProfile:
         links: Mapping[str, str] | None = None,
         nav: Sequence[Mapping[str, str]] | None = None,
     ) -> str:
-        """Return the page as one self-contained HTML document (no request when opened)."""
+        """Return the page as one self-contained HTML document (no request when opened).
+
+        Parameters
+        ----------
+        links
+            Municipality code -> relative URL of its page; default no links.
+        nav
+            Breadcrumb links (``{"href": …, "label": …}``) shown at the top; default none.
+
+        Returns
+        -------
+        str
+            The HTML document.
+        """
         from regionlib.outputs.report import render_template
 
         return render_template(
@@ -167,7 +208,18 @@ class AreaProfile:
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write the page (``.html``) or its numbers (``.xlsx``) atomically; return the path."""
+        """Write the page (``.html``) or its numbers (``.xlsx``) atomically; return the path.
+
+        Parameters
+        ----------
+        path
+            The file to write, ``.html`` or ``.xlsx``.
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
         from regionlib._write import check_output, write_text
         from regionlib.outputs import export
 
@@ -286,7 +338,13 @@ def _charts(context: AreaContext, area: str) -> list[dict]:
 
 
 def prepare(context: AreaContext) -> None:
-    """Build what every page of a set shares (columns, projected shapes) before forking."""
+    """Build what every page of a set shares (columns, projected shapes) before forking.
+
+    Parameters
+    ----------
+    context
+        The shared context of the set's pages; filled in place.
+    """
     _columns(context)
     _projected(context)
 
@@ -484,6 +542,26 @@ def render_pages(
     Pages are named by the area's position in the set (``001.html`` …) so that any area name
     makes a valid file name; ``names`` picks some areas (ranked among the whole set);
     ``links`` maps municipality codes to their pages, relative to ``folder``.
+
+    Parameters
+    ----------
+    areas
+        The set of areas.
+    folder
+        The folder the pages are written into (it exists).
+    names
+        Only these areas (default all).
+    context
+        The shared context (built when not given).
+    links
+        Municipality code -> its page, relative to ``folder``.
+    nav
+        Breadcrumb links shown before each page's own name.
+
+    Returns
+    -------
+    list of dict
+        One index entry per page written.
     """
     context = build_area_context(areas) if context is None else context
     entries = []

@@ -99,7 +99,18 @@ class Comparison:
         return render_template("compare.html.j2", c=self, nav=None)
 
     def save(self, path: str | Path) -> Path:
-        """Write the page (``.html``) or the numbers (``.xlsx``, ``.csv``) atomically."""
+        """Write the page (``.html``) or the numbers (``.xlsx``, ``.csv``) atomically.
+
+        Parameters
+        ----------
+        path
+            The file to write: ``.html``, ``.xlsx`` or ``.csv``.
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
         from regionlib._write import check_output, write_text
         from regionlib.outputs import export
 

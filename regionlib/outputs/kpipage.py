@@ -77,7 +77,13 @@ def _chart(row: pd.Series, values: dict[int, float]) -> dict:
 
 
 def render_kpi(result: pd.DataFrame) -> str:
-    """Return the KPI page (self-contained HTML) for :func:`regionlib.analysis.kpi.track` output."""
+    """Return the KPI page (self-contained HTML) for :func:`regionlib.analysis.kpi.track` output.
+
+    Parameters
+    ----------
+    result
+        What :func:`regionlib.analysis.kpi.track` returned.
+    """
     from regionlib.outputs._mapstyle import credit_lines
     from regionlib.outputs.report import _year, render_template
 
@@ -121,7 +127,20 @@ def render_kpi(result: pd.DataFrame) -> str:
 
 
 def save_kpi(result: pd.DataFrame, path: str | Path) -> Path:
-    """Write the KPI page (``.html``) or workbook (``.xlsx``) atomically; return the path."""
+    """Write the KPI page (``.html``) or workbook (``.xlsx``) atomically; return the path.
+
+    Parameters
+    ----------
+    result
+        What :func:`regionlib.analysis.kpi.track` returned.
+    path
+        The file to write, ``.html`` or ``.xlsx``.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     from regionlib._write import check_output, write_text
     from regionlib.outputs import export
 
