@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser(
         "compare",
-        help="市区町村・圏域を横に並べて比べる（値・順位・類似団体と全国の中央値・推移）/ side by side",
-        description="選んだ市区町村と圏域を列に、指標を行に並べ、値・順位・類似団体の中央値・全国の"
+        help="市区町村・圏域を横に並べて比べる（値・順位・類似する市区町村と全国の中央値・推移）/ side by side",
+        description="選んだ市区町村と圏域を列に、指標を行に並べ、値・順位・類似する市区町村の中央値・全国の"
         "中央値を示します。全国の中央値から1標準偏差以上離れた値に印（▲▼）を付け、推移を同じ軸の"
         "小さなグラフにします。\n"
         "Set municipalities and areas side by side: indicators in rows with value, rank, the "

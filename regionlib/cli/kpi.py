@@ -16,10 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """
     p = sub.add_parser(
         "kpi",
-        help="KPIの目標と進み具合（基準値・最新値・目標への直線・傾向・類似団体）/ track KPI targets",
+        help="KPIの目標と進み具合（基準値・最新値・目標への直線・傾向・類似する市区町村）/ track KPI targets",
         description="目標のCSV（municipality または area, indicator, base_year, target, "
         "target_year, note）から、KPIごとに基準値・最新値・目標への直線・傾向・順調／遅れ・"
-        "同じ期間の類似団体の変化を示します。--example で地方創生2.0の例のファイルを書き出します。\n"
+        "同じ期間の類似する市区町村の変化を示します。--example で地方創生2.0の例のファイルを書き出します。\n"
         "Track KPI targets from a CSV: baseline, latest value, the straight path to the "
         "target, the trend, on track / behind, and the peers over the same years. -o .html or "
         ".xlsx. --example writes the shipped example of national 地方創生2.0 KPIs.",

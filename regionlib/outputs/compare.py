@@ -84,7 +84,7 @@ class Comparison:
                         "値": cell["raw"],
                         "順位": cell["rank"] or None,
                         "比較数": cell["n"],
-                        "類似団体の中央値": cell["peers_raw"],
+                        "類似する市区町村の中央値": cell["peers_raw"],
                         "全国の中央値": cell["national_raw"],
                         "中央値から1標準偏差以上": cell["mark"],
                         "値がない理由": cell["reason"],

@@ -33,7 +33,7 @@ _HEADERS = {
     "projection": "将来推計（目標年）",
     "status": "状況",
     "change": "変化（基準年→最新年）",
-    "peers_change": "類似団体の変化の中央値（同じ期間）",
+    "peers_change": "類似する市区町村の変化の中央値（同じ期間）",
     "note": "備考",
 }
 
@@ -112,7 +112,7 @@ def render_kpi(result: pd.DataFrame) -> str:
                     ("傾向を延ばした目標年の値", f(row["trend"])),
                     ("将来推計（目標年）", f(row["projection"])),
                     ("変化（基準年→最新年）", f(row["change"])),
-                    ("類似団体の変化の中央値（同じ期間）", f(row["peers_change"])),
+                    ("類似する市区町村の変化の中央値（同じ期間）", f(row["peers_change"])),
                 ],
                 "trend_reaches": row["trend_reaches"],
                 "chart": _chart(row, values),
