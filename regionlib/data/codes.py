@@ -821,10 +821,7 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     if text is None or re.fullmatch(r"[Rr]?\d{1,6}(\.0)?", text):
         code = normalize_code(name_or_code)
         if code not in set(codes):
-            msg = (
-                f"市区町村コード {code} は候補の {len(table)} 市区町村にありません / "
-                f"municipal code {code} is not among the {len(table)} candidate municipalities"
-            )
+            msg = f"municipal code {code} is not among the {len(table)} candidate municipalities"
             raise UnknownNameError(msg)
         return code
     names = table["name"].astype(str).map(fold_name).to_numpy()
@@ -850,15 +847,12 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
             for c, p, n in zip(shown.index, shown["prefecture"], shown["name"], strict=True)
         )
         msg = (
-            f"市区町村名 '{name_or_code}' は複数あります：{listed}。都道府県名を付けるか"
-            "（例 '東京都府中市'）コードで指定してください / "
             f"municipality name '{name_or_code}' is ambiguous: {listed}; "
             "prefix the prefecture (for example '東京都府中市') or give the code"
         )
         raise AmbiguousNameError(msg)
     full = [f"{p}{n}" for p, n in zip(table["prefecture"], table["name"], strict=True)]
-    msg = (
-        f"市区町村 '{name_or_code}' は見つかりません / unknown municipality '{name_or_code}'"
-        f"{suggest(text, list(names) + full)}"
-    )
+    # English first here: callers put the file and row in front; the command line says
+    # the Japanese summary of UnknownNameError before it (_errors.japanese_first)
+    msg = f"unknown municipality '{name_or_code}'{suggest(text, list(names) + full)}"
     raise UnknownNameError(msg)
