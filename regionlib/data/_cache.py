@@ -68,6 +68,48 @@ def make_key(kind: str, input_hashes: Iterable[str], params: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
+def geometry_hash(frame: pd.DataFrame, columns: Iterable[str] = ()) -> str:
+    """Return a hash of a GeoDataFrame's codes, every coordinate and the given columns.
+
+    The key of products derived from geometry (display shapes, label points, map frames):
+    a moved vertex, a changed code or a changed value of ``columns`` gives another key.
+    Hashing the 210,000 vertices of the national layer takes about 6 ms.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = frame.geometry.to_numpy()
+    digest = hashlib.sha256("\x1f".join(frame.index.astype(str)).encode())
+    digest.update(np.asarray(shapely.get_num_coordinates(geoms), dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(shapely.get_coordinates(geoms)).tobytes())
+    for column in columns:
+        digest.update("\x1f".join(frame[column].astype(str)).encode())
+    return digest.hexdigest()
+
+
+def cached_json(kind: str, input_hashes: Iterable[str], params: dict, build: Callable[[], object]):
+    """Return a JSON-serialisable product, built on a miss and kept as :func:`cached` keeps tables.
+
+    Parameters
+    ----------
+    kind, input_hashes, params
+        As for :func:`cached`.
+    build
+        Function returning the product (dicts, lists, strings and numbers).
+
+    Returns
+    -------
+    object
+        The product as JSON gives it back (tuples become lists).
+    """
+    import pandas as pd
+
+    def frame() -> pd.DataFrame:
+        return pd.DataFrame({"json": [json.dumps(build(), ensure_ascii=False)]})
+
+    return json.loads(cached(kind, input_hashes, params, frame)["json"].iloc[0])
+
+
 def path_for(kind: str, key: str) -> Path:
     """Return the file a product is stored in."""
     return folder() / f"{kind}-{key}.parquet"

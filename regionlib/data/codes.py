@@ -48,6 +48,7 @@ from regionlib._log import log
 
 __all__ = [
     "PREFECTURES",
+    "SPECIAL_WARDS",
     "CodeUpdate",
     "check_digit",
     "fold_name",
@@ -71,6 +72,8 @@ PREFECTURES: dict[str, str] = {
     f"{i:02d}": name for i, name in enumerate(_PREF_NAMES.split(" "), start=1)
 }
 _PREF_BY_NAME = {name: code for code, name in PREFECTURES.items()}
+#: Codes of Tokyo's 23 special wards (特別区): named on every map, one town (東京) in region names.
+SPECIAL_WARDS = tuple(f"131{i:02d}" for i in range(1, 24))
 _WEIGHTS = (6, 5, 4, 3, 2)
 _DIGITS = re.compile(r"\d{1,6}")
 

@@ -41,7 +41,7 @@ __all__ = [
     "region_cores",
 ]
 
-from regionlib.analysis.regions import SPECIAL_WARDS, town_units
+from regionlib.data.codes import SPECIAL_WARDS
 
 
 def is_city(codes: Sequence[str], names: Sequence[str]) -> np.ndarray:
@@ -136,6 +136,8 @@ def region_cores(
     dict
         Region name -> the union of its core town's polygons.
     """
+    from regionlib.analysis.regions import town_units  # not at import: it loads scipy
+
     codes = frame.index.astype(str)
     names = frame["name"].astype(str) if "name" in frame else pd.Series(codes, index=frame.index)
     labels = pd.Series(labels.to_numpy(), index=codes)

@@ -105,15 +105,47 @@ def palette_colors(palette: str, k: int) -> list[str]:
             f"unknown palette {palette!r}; colour-blind-safe choices: "
             f"{', '.join(SEQUENTIAL + DIVERGING)}" + suggest(base, SEQUENTIAL + DIVERGING)
         )
-    from matplotlib import colormaps  # here: the tables and pages that only format numbers
-    from matplotlib.colors import to_hex  # do not pay for importing matplotlib
-
-    cmap = colormaps[palette]
     lo, hi = (0.05, 0.95) if base in DIVERGING else (0.12, 0.95)
     if base in ("viridis", "cividis"):
         lo, hi = 0.0, 1.0
     xs = np.linspace(lo, hi, k) if k > 1 else np.array([hi])
-    return [to_hex(cmap(x)) for x in xs]
+    return sample_palette(palette, xs)
+
+
+def sample_palette(palette: str, xs: Sequence[float]) -> list[str]:
+    """Return the hex colours of matplotlib's colormap ``palette`` at the positions ``xs``.
+
+    Importing matplotlib costs a command more than drawing its web map, so the colours are
+    kept in the derived cache, keyed by the palette, the positions and matplotlib's version;
+    matplotlib is imported only on a miss.
+
+    Parameters
+    ----------
+    palette
+        A matplotlib colormap name (``YlGnBu``, ``RdBu_r`` …).
+    xs
+        Positions in [0, 1].
+
+    Returns
+    -------
+    list of str
+        Hex colours, one per position.
+    """
+    from importlib.metadata import version
+
+    from regionlib.data import _cache
+
+    positions = [float(x) for x in xs]
+
+    def build() -> list[str]:
+        from matplotlib import colormaps
+        from matplotlib.colors import to_hex
+
+        cmap = colormaps[palette]
+        return [to_hex(cmap(x)) for x in positions]
+
+    inputs = [f"matplotlib {version('matplotlib')}"]
+    return _cache.cached_json("palette", inputs, {"palette": palette, "xs": positions}, build)
 
 
 # The class breaks of mapclassify, computed here with numpy: importing mapclassify compiles its
@@ -369,15 +401,11 @@ def _centred(y: np.ndarray, ok: np.ndarray, *, k: int, centre: float, palette: s
     cls[ok] = bin_values(yv, upper)
     n_below = int((upper <= centre).sum())
     n_above = len(upper) - n_below
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cmap = colormaps[palette]
     # 0.5 is the white middle of a diverging palette: the classes next to the centre stay
     # visibly tinted, the extremes reach the palette's ends
     xs = [0.5 - 0.44 * (n_below - i) / n_below for i in range(n_below)]
     xs += [0.5 + 0.44 * (j + 1) / n_above for j in range(n_above)]
-    colors = [to_hex(cmap(x)) for x in xs]
+    colors = sample_palette(palette, xs)
     counts = [int((cls == i).sum()) for i in range(len(upper))]
     return Classes("centred", upper, float(yv.min()), cls, colors, counts)
 

@@ -240,19 +240,103 @@ def _land_grid(geoms: gpd.GeoSeries, bounds: list[list[float]]) -> dict:
     }
 
 
-def _name_labels(frame: gpd.GeoDataFrame, geoms: gpd.GeoSeries) -> list[list]:
+def _anchor_points(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Return the point where each municipality's name goes (NaN where none fits)."""
+    xy = np.full((len(geoms), 2), np.nan)
+    for i, geom in enumerate(geoms.to_numpy()):
+        pts = _labels.anchors(geom, tolerance=0.001)
+        if pts:
+            xy[i] = (pts[0].x, pts[0].y)
+    return xy
+
+
+def _name_labels(frame: gpd.GeoDataFrame, anchor_xy: np.ndarray, areas: np.ndarray) -> list[list]:
     """Return municipality names in priority order (市 first, largest first) at their anchors."""
     if "name" not in frame.columns:
         return []
-    order = _labels.priority(frame, frame.to_crs(settings.area_crs).geometry.area.to_numpy())
+    order = _labels.priority(frame, areas)
     names = frame["name"].astype(str).to_numpy()
     city = _labels.is_city(frame.index.astype(str), names)
-    out = []
-    for i in order:
-        pts = _labels.anchors(geoms.iloc[i], tolerance=0.001)
-        if pts:
-            out.append([names[i], round(pts[0].y, 4), round(pts[0].x, 4), int(city[i])])
-    return out
+    return [
+        [names[i], round(float(anchor_xy[i, 1]), 4), round(float(anchor_xy[i, 0]), 4), int(city[i])]
+        for i in order
+        if np.isfinite(anchor_xy[i, 0])
+    ]
+
+
+#: Bump when what :func:`_shapes` and :func:`_framing` keep changes shape.
+_PREPARED_VERSION = 2
+
+
+def _inputs(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> list[str]:
+    """Cache inputs of products derived from a frame's shapes: coordinates, codes, code."""
+    from regionlib.data import _cache
+
+    here = Path(__file__).parent
+    modules = ("maps.py", "_labels.py", "_islands.py", "_simplify.py")
+    return [
+        _cache.geometry_hash(frame, columns),
+        *(_cache.file_sha256(here / m) for m in modules),
+    ]
+
+
+def _shapes(
+    frame: gpd.GeoDataFrame, tolerance: float | None
+) -> tuple[gpd.GeoSeries, np.ndarray, np.ndarray]:
+    """Return the display geometry of ``frame`` and its name points, from the derived cache.
+
+    Simplifying the national layer and placing 1,741 names take about half a second and are
+    the same for every indicator: they are kept in the derived cache, keyed by every
+    coordinate, the codes, the tolerance and this module's code
+    (:func:`regionlib.data._cache.cached`).
+
+    Returns
+    -------
+    tuple
+        Simplified geometry (index of ``frame``), the name point ``(x, y)`` of every row
+        (NaN where no name fits) and the area of every row in m² (``settings.area_crs``).
+    """
+    from regionlib.data import _cache
+
+    tol = auto_tolerance(tuple(frame.total_bounds)) if tolerance is None else float(tolerance)
+
+    def build() -> gpd.GeoDataFrame:
+        geoms = display_geometry(frame, tolerance=tol)
+        xy = _anchor_points(geoms)
+        area = frame.geometry.to_crs(settings.area_crs).area.to_numpy()
+        return gpd.GeoDataFrame(
+            {"x": xy[:, 0], "y": xy[:, 1], "area": area}, geometry=geoms.to_numpy(), crs=frame.crs
+        )
+
+    params = {"tolerance": tol, "version": _PREPARED_VERSION}
+    shaped = _cache.cached("map-shapes", _inputs(frame, []), params, build)
+    geoms = gpd.GeoSeries(shaped.geometry.to_numpy(), index=frame.index, crs=frame.crs)
+    return geoms, shaped[["x", "y"]].to_numpy(dtype=float), shaped["area"].to_numpy(dtype=float)
+
+
+def _framing(frame: gpd.GeoDataFrame, geoms: gpd.GeoSeries, pref_key: str | None) -> dict:
+    """Return the opening view, the island jump list and the prefecture lines, cached.
+
+    Returns
+    -------
+    dict
+        ``bounds``, ``views`` (see :func:`_views`) and ``prefLines`` (encoded; empty without
+        ``pref_key``).
+    """
+    from regionlib.data import _cache
+
+    def build() -> dict:
+        bounds, views = _views(frame, geoms)
+        lines: list[str] = []
+        if pref_key is not None:
+            linework, _ = _group_lines(geoms, frame[pref_key].astype(str))
+            lines = encode_lines(linework, precision=_PRECISION)
+        return {"bounds": bounds, "views": views, "prefLines": lines}
+
+    columns = [c for c in ("name", pref_key) if c is not None and c in frame.columns]
+    frame_for_key = frame.set_geometry(geoms.to_numpy(), crs=frame.crs)
+    params = {"pref_key": pref_key, "version": _PREPARED_VERSION}
+    return _cache.cached_json("map-views", _inputs(frame_for_key, columns), params, build)
 
 
 def _group_lines(
@@ -397,7 +481,11 @@ def choropleth(
         raise RegionlibError("name at least one column to map")
     frame = _check_frame(gdf, cols)
     flags = dict(gdf.attrs.get("flags", {}))
-    geoms = display_geometry(frame, tolerance=tolerance)
+    pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
+    if prefecture_borders and pref_key is None:
+        log("map: no pref_code/prefecture column, so no prefecture borders")
+    geoms, anchor_xy, areas = _shapes(frame, tolerance)
+    framing = _framing(frame, geoms, pref_key if prefecture_borders else None)
     prefs, names = names_of(frame)
     layers = []
     for col in cols:
@@ -437,28 +525,21 @@ def choropleth(
                 "legend": _legend_html(meta, classes, decimals, n_missing, prefecture_borders),
             }
         )
-    pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
-    if prefecture_borders and pref_key is None:
-        log("map: no pref_code/prefecture column, so no prefecture borders")
-    pref_lines: list[str] = []
-    if prefecture_borders and pref_key is not None:
-        lines, _ = _group_lines(geoms, frame[pref_key].astype(str))
-        pref_lines = encode_lines(lines, precision=_PRECISION)
-    bounds, views = _views(frame, geoms)
+    bounds, views = framing["bounds"], framing["views"]
     local = len(frame) <= 400 and (pref_key is None or frame[pref_key].nunique() <= 2)
     payload = {
         "precision": _PRECISION,
         "prefs": prefs,
         "names": names,
         "geoms": encode_polygons(geoms.to_numpy(), precision=_PRECISION),
-        "prefLines": pref_lines,
+        "prefLines": framing["prefLines"],
         "layers": layers,
         "missing": MISSING_COLOR,
         "line": "#ffffff",
         "bounds": bounds,
         "views": views,
         "land": _land_grid(geoms, bounds),
-        "labels": _name_labels(frame, geoms),
+        "labels": _name_labels(frame, anchor_xy, areas),
         # names show from the zoom that shows a prefecture (the opening zoom of a local map)
         "labelZoom": None if local else 8,
         "title": html.escape(title) if title else "",
@@ -567,7 +648,7 @@ def add_region_outlines(
     return _add_region_outlines(
         m,
         frame,
-        display_geometry(frame, tolerance=tolerance),
+        _shapes(frame, tolerance)[0],
         labels,
         name=name,
         color=color,
@@ -656,7 +737,7 @@ def add_peers(
         ``m``.
     """
     frame = _check_frame(gdf, [])
-    return _add_peers(m, frame, display_geometry(frame, tolerance=tolerance), code, peers)
+    return _add_peers(m, frame, _shapes(frame, tolerance)[0], code, peers)
 
 
 def _add_peers(

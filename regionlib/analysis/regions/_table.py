@@ -10,6 +10,7 @@ import pandas as pd
 from regionlib._errors import RegionlibError
 from regionlib.analysis.regions._problem import codes_text
 from regionlib.data import indicators
+from regionlib.data.codes import SPECIAL_WARDS
 
 
 def region_name(core_name: str) -> str:
@@ -33,8 +34,6 @@ def region_name(core_name: str) -> str:
     return f"{name}圏"
 
 
-#: codes of Tokyo's 23 special wards (特別区), counted as one town (東京) when regions are named
-SPECIAL_WARDS = tuple(f"131{i:02d}" for i in range(1, 24))
 #: the name of the 23 wards counted as one: 「東京圏」, core 「東京都区部」
 WARDS_SHORT, WARDS_NAME = "東京", "東京都区部"
 
