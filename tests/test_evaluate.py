@@ -182,3 +182,24 @@ def test_evaluation_tells_snakes_from_archipelagos():
     out = evaluate.evaluate(gdf, labels, graph=None, population=None)
     assert out["n_elongated"] == 1
     assert out["n_archipelago_low"] == 1
+
+
+def test_agreement_metrics_equal_sklearn():
+    """The numpy ARI and AMI give sklearn's values, edge cases included."""
+    from sklearn import metrics
+
+    rng = np.random.default_rng(7)
+    cases = [(np.array([0, 1]), np.array([0, 1])), (np.zeros(5, int), np.arange(5))]
+    for t in range(120):
+        n = int(rng.integers(1, 1800))
+        a = rng.integers(0, int(rng.integers(1, 330)), n)
+        b = a // 3 if t % 3 == 0 else rng.integers(0, int(rng.integers(1, 48)), n)
+        cases.append((a, b))
+    for a, b in cases:
+        for x, y in ((a, b), (b, a)):
+            assert evaluate.adjusted_rand(x, y) == pytest.approx(
+                metrics.adjusted_rand_score(x, y), abs=1e-10
+            )
+            assert evaluate.adjusted_mutual_information(x, y) == pytest.approx(
+                metrics.adjusted_mutual_info_score(x, y), abs=1e-10
+            )

@@ -99,3 +99,17 @@ def test_national_graph_connected(mirror_dir):
     assert (edges["kind"] == "bridge").sum() < 80
     keep = graph.contiguity(gdf, islands="keep")
     assert len(keep.isolates) > 30
+
+
+@pytest.mark.parametrize("islands", ["connect", "keep", "drop"])
+def test_edges_without_libpysal_equal_the_graph(grid, islands):
+    """The light edge list regionlib's analyses use gives the libpysal graph's matrix."""
+    edges = graph.contiguity_edges(grid, islands=islands)
+    g = graph.contiguity(grid, islands=islands)
+    assert list(edges.unique_ids) == list(g.unique_ids)
+    index = edges.unique_ids
+    a = graph.adjacency_matrix(edges, index)
+    b = graph.adjacency_matrix(g, index)
+    assert (a != b).nnz == 0
+    assert a.nnz > 0
+    assert graph.components(edges, index).equals(graph.components(g, index))

@@ -508,3 +508,31 @@ def test_wards_count_as_one_town_and_names_stay_unique():
     assert table.loc[1, "region_name"] == "東京・横浜圏"
     same = regions.region_table(gdf, labels, taken={"東京圏": frozenset(codes[:3])})
     assert same.loc[1, "region_name"] == "東京圏"  # the same region keeps its name
+
+
+def test_wards_split_between_regions_keep_every_name_plain():
+    """Wards in two regions: the larger keeps 東京, the other takes its largest ward's name.
+
+    Before, the two 「東京圏」 could never be told apart and every region of the country was
+    numbered (札幌1圏, 函館2圏 …).
+    """
+    codes = ["13101", "13103", "13112", "13120", "99001", "99002"]
+    gdf = pd.DataFrame(
+        {
+            "name": ["千代田区", "港区", "世田谷区", "練馬区", "甲市", "乙町"],
+            "prefecture": ["東京都"] * 4 + ["A県"] * 2,
+            "population": [67_000, 260_000, 940_000, 740_000, 500_000, 100_000],
+        },
+        index=pd.Index(codes, name="code"),
+    )
+    labels = pd.Series([1, 1, 2, 2, 3, 3], index=codes)
+    table = regions.region_table(gdf, labels)
+    assert table.loc[2, "region_name"] == "東京圏"  # 世田谷区 + 練馬区: most of the wards' people
+    assert table.loc[1, "region_name"] == "港区圏" and table.loc[1, "core_name"] == "港区"
+    assert table.loc[3, "region_name"] == "甲市圏"
+    assert table["region_name"].is_unique
+    # no region with most of the wards' people: each is named after its largest ward
+    labels = pd.Series([1, 1, 2, 4, 3, 3], index=codes)
+    table = regions.region_table(gdf, labels)
+    assert list(table.loc[[1, 2, 4], "region_name"]) == ["港区圏", "世田谷圏", "練馬圏"]
+    assert table["region_name"].is_unique

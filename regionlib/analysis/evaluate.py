@@ -181,14 +181,111 @@ def check_floor(gdf: pd.DataFrame, labels: pd.Series, floor: tuple[str, float]) 
     return ok
 
 
-def _metrics():
-    """sklearn.metrics, imported when two labellings are compared (it costs seconds)."""
-    from sklearn import metrics
+# Adjusted Rand index and adjusted mutual information, as sklearn.metrics computes them
+# (adjusted_rand_score; adjusted_mutual_info_score with the arithmetic mean), written here
+# with numpy because importing sklearn.metrics costs a command 0.6 s (it loads scipy.stats),
+# more than a whole nationwide max-p. tests/test_evaluate.py checks both against sklearn.
 
-    return metrics
+
+def _contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Dense contingency table of two labellings (rows: ``a``'s groups, columns: ``b``'s)."""
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    table = np.zeros((ia.max() + 1, ib.max() + 1), dtype=np.int64)
+    np.add.at(table, (ia, ib), 1)
+    return table
 
 
-def check_contiguity(labels: pd.Series, graph: Graph) -> pd.Series:
+def adjusted_rand(truth: np.ndarray, labels: np.ndarray) -> float:
+    """Return the adjusted Rand index of ``labels`` against ``truth`` (as sklearn's)."""
+    c = _contingency(truth, labels)
+    n = int(c.sum())
+    rows, cols = c.sum(axis=1), c.sum(axis=0)
+    squares = int((c.astype(np.float64) ** 2).sum())
+    tp = squares - n
+    fp = int((c @ cols).sum()) - squares
+    fn = int((c.T @ rows).sum()) - squares
+    tn = n * n - fp - fn - squares
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
+
+
+def _entropy(counts: np.ndarray) -> float:
+    counts = counts[counts > 0].astype(np.float64)
+    if counts.size <= 1:
+        return 0.0
+    total = counts.sum()
+    return float(-np.sum((counts / total) * (np.log(counts) - np.log(total))))
+
+
+def _expected_mutual_information(c: np.ndarray) -> float:
+    """Return the expected mutual information of random labellings with these group sizes."""
+    n = int(c.sum())
+    a, b = c.sum(axis=1), c.sum(axis=0)
+    if a.size == 1 or b.size == 1:
+        return 0.0
+    # log(k!) for k = 0…n: every gamma function below is of a whole number (scipy.special's
+    # gammaln would cost its 0.1 s import)
+    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+
+    def gammaln(x: np.ndarray) -> np.ndarray:  # log Γ(x) = log((x - 1)!) for whole x ≥ 1
+        return log_factorial[np.asarray(x, dtype=np.int64) - 1]
+
+    # every (row, column, n_ij) the hypergeometric model allows, at once
+    ii, jj = np.meshgrid(np.arange(a.size), np.arange(b.size), indexing="ij")
+    ii, jj = ii.ravel(), jj.ravel()
+    start = np.maximum(a[ii] + b[jj] - n, 1)
+    end = np.minimum(a[ii], b[jj]) + 1
+    length = np.maximum(end - start, 0)
+    pair = np.repeat(np.arange(ii.size), length)
+    offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    nij = (start[pair] + offset).astype(np.float64)
+    ai, bj = a[ii[pair]].astype(np.float64), b[jj[pair]].astype(np.float64)
+    term2 = np.log(n) + np.log(nij) - np.log(ai) - np.log(bj)
+    gln = (
+        gammaln(ai + 1)
+        + gammaln(bj + 1)
+        + gammaln(n - ai + 1)
+        + gammaln(n - bj + 1)
+        - gammaln(nij + 1)
+        - gammaln(np.full(ai.shape, n + 1))
+        - gammaln(ai - nij + 1)
+        - gammaln(bj - nij + 1)
+        - gammaln(n - ai - bj + nij + 1)
+    )
+    return float(np.sum(nij / n * term2 * np.exp(gln)))
+
+
+def adjusted_mutual_information(truth: np.ndarray, labels: np.ndarray) -> float:
+    """Return the adjusted mutual information (arithmetic mean, as sklearn's default)."""
+    c = _contingency(truth, labels)
+    rows, cols = c.sum(axis=1), c.sum(axis=0)
+    if rows.size == cols.size == 1 or rows.size == cols.size == 0:
+        return 1.0  # neither labelling splits the data: a perfect match
+    if rows.size == 1 or cols.size == 1:
+        return 0.0
+    n = float(c.sum())
+    i, j = np.nonzero(c)
+    nz = c[i, j].astype(np.float64)
+    outer = rows[i].astype(np.int64) * cols[j].astype(np.int64)
+    terms = nz / n * (np.log(nz) - np.log(n)) + nz / n * (
+        -np.log(outer) + np.log(rows.sum()) + np.log(cols.sum())
+    )
+    terms = np.where(np.abs(terms) < np.finfo(np.float64).eps, 0.0, terms)
+    mi = max(float(terms.sum()), 0.0)
+    emi = _expected_mutual_information(c)
+    normalizer = (_entropy(rows) + _entropy(cols)) / 2.0
+    eps = np.finfo(np.float64).eps
+    # keep the sign where rounding makes 0/0 of a perfect match (as sklearn does)
+    denominator = normalizer - emi
+    denominator = min(denominator, -eps) if denominator < 0 else max(denominator, eps)
+    numerator = mi - emi
+    numerator = min(numerator, -eps) if numerator < 0 else max(numerator, eps)
+    return float(numerator / denominator)
+
+
+def check_contiguity(labels: pd.Series, graph: Graph | _graph.Edges) -> pd.Series:
     """Check that each region is connected on the graph.
 
     Parameters
@@ -300,8 +397,8 @@ def agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
     b = reference.loc[common].astype(str).to_numpy()
     n_split = int((pd.Series(a).groupby(b).nunique() > 1).sum())
     return {
-        "ari": float(_metrics().adjusted_rand_score(b, a)),
-        "ami": float(_metrics().adjusted_mutual_info_score(b, a)),
+        "ari": adjusted_rand(b, a),
+        "ami": adjusted_mutual_information(b, a),
         "n_split": n_split,
         "n_common": len(common),
     }
@@ -313,7 +410,7 @@ def evaluate(
     *,
     columns: Sequence[str] | None = None,
     floor: tuple[str, float] | None = None,
-    graph: Graph | None = None,
+    graph: Graph | _graph.Edges | None = None,
     population: str | None = None,
     references: Mapping[str, pd.Series] | None = None,
     missing: str = "error",
@@ -363,7 +460,7 @@ def evaluate(
             "n_below_floor": int((~ok).sum()),
         }
     if graph is None and isinstance(gdf, gpd.GeoDataFrame):
-        graph = _graph.contiguity(gdf)
+        graph = _graph.contiguity_edges(gdf)
     if graph is not None:
         contiguous = check_contiguity(labels, graph)
         out |= {"contiguous": bool(contiguous.all()), "n_not_contiguous": int((~contiguous).sum())}
@@ -473,7 +570,7 @@ def format_value(value: object, key: str | None = None) -> str:
 
 
 def random_regions(
-    graph: Graph,
+    graph: Graph | _graph.Edges,
     index: pd.Index,
     n_regions: int,
     *,

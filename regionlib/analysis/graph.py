@@ -13,6 +13,7 @@ border length and the distance.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
@@ -31,11 +32,13 @@ if TYPE_CHECKING:  # libpysal costs seconds to import: only where a graph is bui
     from libpysal.graph import Graph
 
 __all__ = [
+    "Edges",
     "IslandPolicy",
     "adjacency_matrix",
     "bridge_links",
     "components",
     "contiguity",
+    "contiguity_edges",
     "edges_table",
     "group_key",
 ]
@@ -245,6 +248,55 @@ def _build(
     return gdf, edges
 
 
+@dataclass(frozen=True)
+class Edges:
+    """A contiguity graph as its codes and its links, without libpysal.
+
+    Importing libpysal takes about a second (it loads its example and database modules);
+    regionlib's own analyses (regions, their evaluation, proposals) need only the links, so
+    they use this and :func:`contiguity` turns it into a :class:`libpysal.graph.Graph` for
+    users. Every function taking a graph here accepts either.
+
+    Attributes
+    ----------
+    index
+        The codes in the graph (after ``islands="drop"``, the ones kept).
+    edges
+        One row per undirected link: ``code_a``, ``code_b``, ``kind`` (``border`` or
+        ``bridge``), ``distance_km``.
+    """
+
+    index: pd.Index
+    edges: pd.DataFrame
+
+    @property
+    def unique_ids(self) -> pd.Index:
+        """The codes in the graph, as :attr:`libpysal.graph.Graph.unique_ids`."""
+        return self.index
+
+
+def contiguity_edges(
+    gdf: gpd.GeoDataFrame,
+    *,
+    within_prefecture: bool = False,
+    islands: IslandPolicy = "connect",
+) -> Edges:
+    """Build the Queen contiguity graph as :class:`Edges` (as :func:`contiguity`, no libpysal).
+
+    Parameters
+    ----------
+    gdf, within_prefecture, islands
+        As in :func:`contiguity`.
+
+    Returns
+    -------
+    Edges
+        The codes kept and the links.
+    """
+    kept, edges = _build(gdf, within_prefecture, islands)
+    return Edges(pd.Index(kept.index), edges)
+
+
 def contiguity(
     gdf: gpd.GeoDataFrame,
     *,
@@ -278,8 +330,8 @@ def contiguity(
     >>> g.n_components  # doctest: +SKIP
     1
     """
-    gdf, edges = _build(gdf, within_prefecture, islands)
-    return _graph_from_edges(gdf.index, edges)
+    built = contiguity_edges(gdf, within_prefecture=within_prefecture, islands=islands)
+    return _graph_from_edges(built.index, built.edges)
 
 
 def _graph_from_edges(index: pd.Index, edges: pd.DataFrame) -> Graph:
@@ -342,7 +394,7 @@ def edges_table(
     return out.round({"border_km": 3, "distance_km": 3}).reset_index(drop=True)
 
 
-def adjacency_matrix(graph: Graph, index: pd.Index) -> sparse.csr_matrix:
+def adjacency_matrix(graph: Graph | Edges, index: pd.Index) -> sparse.csr_matrix:
     """Return the graph as a symmetric 0/1 CSR matrix ordered like ``index``.
 
     Parameters
@@ -369,11 +421,15 @@ def adjacency_matrix(graph: Graph, index: pd.Index) -> sparse.csr_matrix:
             f"{len(missing)} municipalities are not in the graph (codes {list(missing[:10])}); "
             "build the graph from the same GeoDataFrame"
         )
-    adj = graph.adjacency.reset_index()
-    adj = adj[(adj["focal"] != adj["neighbor"]) & (adj["weight"] != 0)]
+    if isinstance(graph, Edges):
+        focal, neighbor = graph.edges["code_a"], graph.edges["code_b"]
+    else:
+        adj = graph.adjacency.reset_index()
+        adj = adj[(adj["focal"] != adj["neighbor"]) & (adj["weight"] != 0)]
+        focal, neighbor = adj["focal"], adj["neighbor"]
     pos = pd.Index(index)
-    i = pos.get_indexer(adj["focal"])
-    j = pos.get_indexer(adj["neighbor"])
+    i = pos.get_indexer(focal)
+    j = pos.get_indexer(neighbor)
     keep = (i >= 0) & (j >= 0)
     n = len(index)
     mat = sparse.coo_matrix((np.ones(keep.sum()), (i[keep], j[keep])), shape=(n, n)).tocsr()
@@ -383,7 +439,7 @@ def adjacency_matrix(graph: Graph, index: pd.Index) -> sparse.csr_matrix:
     return mat.tocsr()
 
 
-def components(graph: Graph, index: pd.Index) -> pd.Series:
+def components(graph: Graph | Edges, index: pd.Index) -> pd.Series:
     """Label the connected components of the graph.
 
     Parameters

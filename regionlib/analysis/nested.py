@@ -299,7 +299,7 @@ def propose_levels(
     )
     columns = list(columns)
     with deferred_warnings():  # every block layer checked before any work, warnings after
-        g = graph.contiguity(table, islands=islands)
+        g = graph.contiguity_edges(table, islands=islands)
         in_graph = table.loc[table.index.isin(g.unique_ids)]
         adjacency = graph.adjacency_matrix(g, in_graph.index)
         layers = {

@@ -88,6 +88,10 @@ class Projection:
     credits: list[str] = field(default_factory=list)
 
 
+#: The base period of the cohort change ratios unless the user chooses one.
+DEFAULT_BASE = "2017-2022"
+
+
 def parse_base(base: str | tuple[int, int], series: str = "japanese") -> tuple[int, int]:
     """Return ``(START, END)`` of a base period ``"2017-2022"``.
 
@@ -290,7 +294,7 @@ def project(
     municipalities: Iterable[str] | str | None = None,
     *,
     to: int = 2050,
-    base: str | tuple[int, int] = "2017-2022",
+    base: str | tuple[int, int] = DEFAULT_BASE,
     series: str = "japanese",
     variants: Iterable[str] = ("migration", "closed"),
 ) -> Projection:

@@ -201,7 +201,7 @@ def propose_regions(
         "compactness", regions.DEFAULT_COMPACTNESS if compactness is None else compactness
     )
     with deferred_warnings():  # a block layer refused: one error line, no graph warning
-        g = graph.contiguity(table, within_prefecture=within_prefecture, islands=islands)
+        g = graph.contiguity_edges(table, within_prefecture=within_prefecture, islands=islands)
         in_graph = table.loc[table.index.isin(g.unique_ids)]
         refs = references.reference_groupings(in_graph)
         block_labels = None

@@ -140,7 +140,7 @@ def _project(args: argparse.Namespace) -> int:
     result = projection.project(
         args.municipalities or None,
         to=args.to,
-        base=args.base or "2017-2022",
+        base=args.base or projection.DEFAULT_BASE,
         series=args.series,
         variants=variants,
     )

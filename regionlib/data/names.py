@@ -44,11 +44,20 @@ def load_names() -> pd.DataFrame:
         designated city of a ward, else empty), ``name`` (wards as ``札幌市中央区``), ``level``
         (``"municipality"`` or ``"ward"``). 北方領土 and 所属未定地 are left out.
     """
+    from regionlib.data import _cache
+
+    # kept in the derived cache: reading the two layers' attributes costs every command that
+    # resolves a name a quarter of a second
+    inputs = [*(datasets.info(name).sha256 for _, name in _SOURCES), _cache.file_sha256(__file__)]
+    return _cache.cached("names", inputs, {}, _read_names)
+
+
+_SOURCES = (("municipality", "n03-national-s0010-topo"), ("ward", "n03-national-wards-s0010-topo"))
+
+
+def _read_names() -> pd.DataFrame:
     frames = []
-    for level, name in (
-        ("municipality", "n03-national-s0010-topo"),
-        ("ward", "n03-national-wards-s0010-topo"),
-    ):
+    for level, name in _SOURCES:
         with quiet_gdal():
             raw = pyogrio.read_dataframe(datasets.get_path(name), read_geometry=False)
         raw = raw.dropna(subset=["N03_007"])

@@ -723,23 +723,50 @@ def age_panel(
     UnknownNameError
         For an unknown series or a year the files lack.
     """
-    from regionlib.data import table as tables
-
     chosen = _parse_years(series, years)
-    hashes = [datasets.info(dataset_name(series, y)).sha256 for y in chosen]
-    hashes += list(tables._code_hashes())
+    params: dict = {"series": series, "years": chosen}
+    if top is not None:  # the collapsed panel is kept too: collapsing costs more than reading
+        params["top"] = top
     product = _cache.cached(
         "age-panel",
-        hashes,
-        {"series": series, "years": chosen},
-        lambda: _build(series, chosen),
+        input_hashes(series, chosen),
+        params,
+        lambda: _build_collapsed(series, chosen, top),
         geometry=False,
     )
     report = json.loads(product.attrs.pop("report_json", "{}"))
-    if top is not None:
-        product = collapse_top(product, top)
     product.attrs = {"report": report}
     return product
+
+
+def input_hashes(series: str, years: Iterable[int]) -> list[str]:
+    """Return the cache inputs of a panel of ``years``: the files' sha256 and the code's.
+
+    Parameters
+    ----------
+    series
+        ``"japanese"`` or ``"total"``.
+    years
+        Years of the series.
+
+    Returns
+    -------
+    list of str
+        Hashes for :func:`regionlib.data._cache.cached`.
+    """
+    from regionlib.data import table as tables
+
+    hashes = [datasets.info(dataset_name(series, y)).sha256 for y in years]
+    return hashes + list(tables._code_hashes())
+
+
+def _build_collapsed(series: str, years: list[int], top: int | None) -> pd.DataFrame:
+    if top is None:
+        return _build(series, years)
+    full = age_panel(series, years=years)
+    out = collapse_top(full, top)
+    out.attrs = {"report_json": json.dumps(full.attrs["report"], ensure_ascii=False)}
+    return out
 
 
 def collapse_top(panel: pd.DataFrame, top: int = 80) -> pd.DataFrame:
@@ -759,9 +786,10 @@ def collapse_top(panel: pd.DataFrame, top: int = 80) -> pd.DataFrame:
     """
     if top % 5 or not 5 <= top <= 80:
         raise UnknownNameError(f"top band {top}: choose a multiple of 5 from 5 to 80")
+    # per distinct band, not per row: a national panel has 100,000 rows and 19 bands
     bands = panel["band"].astype(str)
-    starts = bands.map(_band_start)
-    upper = starts >= top
+    start_of = {b: _band_start(b) for b in bands.unique()}
+    upper = bands.map(start_of) >= top
     if not upper.any():
         return panel
     keys = [c for c in panel.columns if c not in ("band", "population")]
@@ -775,7 +803,7 @@ def collapse_top(panel: pd.DataFrame, top: int = 80) -> pd.DataFrame:
     tail["band"] = f"{top}_plus"
     out = pd.concat([head.astype({"band": str}), tail], ignore_index=True)
     order = {b: i for i, b in enumerate(b for b in [*BANDS[:-1], *FINE_TOP, "80_plus"])}
-    out["_o"] = out["band"].map(lambda b: order.get(b, _band_start(b)))
+    out["_o"] = out["band"].map({b: order.get(b, _band_start(b)) for b in out["band"].unique()})
     out = out.sort_values([*keys, "_o"], kind="stable").drop(columns="_o")
     out["band"] = out["band"].astype("category")
     return out.reset_index(drop=True)

@@ -119,6 +119,12 @@ class JoinReport:
     sources: list[SourceReport] = field(default_factory=list)
     missing: dict[str, dict[str, list]] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict) -> JoinReport:
+        # pandas deep-copies a frame's attrs at every column read and operation; a report is
+        # never changed once built, so the copies share it (copying its code lists took a
+        # regions command half a second)
+        return self
+
     def to_dict(self) -> dict:
         """Return the report as plain JSON-serialisable data."""
         return asdict(self)

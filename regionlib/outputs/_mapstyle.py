@@ -14,6 +14,9 @@ from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError,
 from regionlib._log import log
 from regionlib.data import indicators
 
+#: Files a figure (print map, pyramid) is saved as.
+FIGURE_FORMATS = (".png", ".pdf", ".svg")
+
 BOUNDARY_CREDIT = "国土数値情報（行政区域データ）（国土交通省）を加工して作成"
 MISSING_COLOR = "#c8c8c8"
 MISSING_LABEL = "データなし"

@@ -66,6 +66,7 @@ from regionlib.outputs._islands import (
 )
 from regionlib.outputs._mapstyle import (
     CENTRED_LABEL,
+    FIGURE_FORMATS,
     MISSING_COLOR,
     MISSING_LABEL,
     SCHEMES,
@@ -90,7 +91,7 @@ __all__ = [
     "save_figure",
 ]
 
-FORMATS = (".png", ".pdf", ".svg")
+FORMATS = FIGURE_FORMATS
 #: paper sizes in inches, portrait (width, height)
 PAGES: dict[str, tuple[float, float]] = {"A4": (8.27, 11.69), "A3": (11.69, 16.54)}
 _EDGE = "#8c8c8c"  # municipality borders: visible around light and dark classes alike

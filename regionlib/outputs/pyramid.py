@@ -21,22 +21,23 @@ import html
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from regionlib._errors import OutputError, UnknownNameError
 from regionlib._write import write_text
 from regionlib.data import codes, datasets, panel
 from regionlib.data import population as pop
-from regionlib.outputs import printmaps
+from regionlib.outputs._mapstyle import FIGURE_FORMATS
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: profiles draw SVG
+    from matplotlib.figure import Figure
 
 __all__ = ["FORMATS", "profile_futures", "pyramid", "pyramid_data", "save_pyramid"]
 
-FORMATS = (*printmaps.FORMATS, ".html")
+FORMATS = (*FIGURE_FORMATS, ".html")
 _MALE, _FEMALE = "#4a7ab5", "#c8524f"
 _OUTLINES = ("#222222", "#7a7a7a", "#b0b0b0")
 _SERIES_JA = {"japanese": "日本人住民", "total": "外国人住民を含む総計"}
@@ -150,6 +151,12 @@ def pyramid(
     matplotlib.figure.Figure
         The figure (save it with :func:`save_pyramid`).
     """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from regionlib.outputs import printmaps
+
     data = pyramid_data(municipality, years=years, series=series, shares=shares)
     meta = data.attrs
     years_drawn = sorted(data["year"].unique())
@@ -247,6 +254,10 @@ def save_pyramid(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     pathlib.Path
         The path written.
     """
+    import matplotlib
+
+    from regionlib.outputs import printmaps
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -284,15 +295,25 @@ _ROW_PX, _HALF_PX = 13, 140
 
 @functools.cache
 def _profile_panel() -> pd.DataFrame:
-    frame = pop.collapse_top(pop.age_panel("japanese", years=[1995, 2022]), 80)
+    frame = pop.age_panel("japanese", years=[1995, 2022], top=80)
     return frame.set_index("code").sort_index()
 
 
 @functools.cache
 def _profile_projection() -> pd.DataFrame:
     from regionlib.analysis import projection
+    from regionlib.data import _cache
 
-    totals = projection.project(to=2050, variants=["migration"]).totals
+    # kept in the derived cache: projecting every municipality costs each profile 0.2 s
+    base = [int(y) for y in projection.DEFAULT_BASE.split("-")]
+    inputs = [*pop.input_hashes("japanese", base), _cache.file_sha256(projection.__file__)]
+    totals = _cache.cached(
+        "profile-projection",
+        inputs,
+        {"to": 2050, "variants": ["migration"]},
+        lambda: projection.project(to=2050, variants=["migration"]).totals,
+        geometry=False,
+    )
     return totals.set_index(["code", "year"]).sort_index()
 
 

@@ -47,7 +47,7 @@ def regionalize(
     method: Method = "maxp",
     n_regions: int | None = None,
     floor: tuple[str, float] | None = None,
-    graph: Graph | None = None,
+    graph: Graph | _graph.Edges | None = None,
     within_prefecture: bool = False,
     islands: _graph.IslandPolicy = "connect",
     cores: Iterable[str] | None = None,

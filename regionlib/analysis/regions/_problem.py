@@ -219,7 +219,7 @@ def prepare(
     spatial_weight: float = 0.0,
     compactness: float = 0.0,
     missing: str = "error",
-    graph: Graph | None,
+    graph: Graph | _graph.Edges | None,
     floor: tuple[str, float] | None,
     within_prefecture: bool,
     islands: str,
@@ -237,7 +237,7 @@ def prepare(
     if graph is None:
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise RegionlibError("pass a GeoDataFrame with geometry, or a graph= built beforehand")
-        graph = _graph.contiguity(gdf, within_prefecture=within_prefecture, islands=islands)
+        graph = _graph.contiguity_edges(gdf, within_prefecture=within_prefecture, islands=islands)
         kept = gdf.index.isin(graph.unique_ids)
         if not kept.all():  # islands="drop": the dropped municipalities get no region (logged)
             gdf = gdf.loc[kept]

@@ -69,28 +69,46 @@ def town_units(labels: pd.Series, names: pd.Series, population: pd.Series) -> pd
         },
         index=labels.index.astype(str),
     )
-    data = data[data["region"].notna()]
+    data = data[data["region"].notna()].sort_index()
     wards = data.index.isin(SPECIAL_WARDS)
-    data["unit"] = np.where(wards, "131", data.index)
-    rows = []
-    for (region, unit), part in data.groupby(["region", "unit"], sort=True):
-        part = part.sort_index()
-        core = part["pop"].idxmax() if part["pop"].notna().any() else part.index[0]
-        ward_unit = unit == "131"
-        rows.append(
+    # every municipality is a town of its own, except the wards: one town per region
+    single = data[~wards]
+    frames = [
+        pd.DataFrame(
             {
-                "region": region,
-                "unit": unit,
-                "short": WARDS_SHORT if ward_unit else _short(part.at[core, "name"]),
-                "unit_name": WARDS_NAME if ward_unit else part.at[core, "name"],
-                "population": float(part["pop"].sum(min_count=1)),
-                "core": core,
-                "members": list(part.index),
+                "region": single["region"].to_numpy(),
+                "unit": single.index.to_numpy(),
+                "short": [_short(n) for n in single["name"]],
+                "unit_name": single["name"].to_numpy(),
+                "population": single["pop"].to_numpy(dtype=float),
+                "core": single.index.to_numpy(),
+                "members": [[c] for c in single.index],
             }
         )
-    units = pd.DataFrame(rows)
-    if units.empty:
-        return units
+    ]
+    # wards split among regions: a region with more than half of the wards' people keeps
+    # 東京, the others are named after their largest ward (two 「東京圏」 could never be told
+    # apart, and one ward is not 東京)
+    ward_pop = data[wards].groupby("region", sort=True)["pop"].sum()
+    tokyo = None
+    if len(ward_pop) == 1 or (len(ward_pop) and ward_pop.max() > ward_pop.sum() / 2):
+        tokyo = ward_pop.idxmax()
+    for region, part in data[wards].groupby("region", sort=True):
+        core = part["pop"].idxmax() if part["pop"].notna().any() else part.index[0]
+        whole = region == tokyo
+        row = {
+            "region": [region],
+            "unit": ["131"],
+            "short": [WARDS_SHORT if whole else _short(part.at[core, "name"])],
+            "unit_name": [WARDS_NAME if whole else part.at[core, "name"]],
+            "population": [float(part["pop"].sum(min_count=1))],
+            "core": [core],
+            "members": [list(part.index)],
+        }
+        frames.append(pd.DataFrame(row))
+    if data.empty:
+        return pd.DataFrame()
+    units = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     units["_p"] = units["population"].fillna(-1.0)
     units = units.sort_values(
         ["region", "_p", "core"], ascending=[True, False, True], kind="stable"
@@ -133,7 +151,10 @@ def _unique_names(
             return names
         for r in clash:
             step[r] += 1
-    return {r: f"{candidate(r, 1)[:-1]}{i + 1}圏" for i, r in enumerate(towns)}
+    # regions whose towns and prefecture never tell them apart: only they are numbered
+    for i, r in enumerate(sorted(clash, key=str)):
+        names[r] = f"{candidate(r, 1)[:-1]}{i + 1}圏"
+    return names
 
 
 def region_table(
