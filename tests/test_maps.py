@@ -369,3 +369,17 @@ def test_tokyo_web_map_opens_on_the_mainland(mirror_dir, tmp_path):
     assert len(names) == 62 and names[0] == "世田谷区"
     first_town = next(i for i, n in enumerate(names) if not n.endswith(("市", "区")))
     assert first_town == 49  # 23 wards + 26 市
+
+
+def test_palette_colours_equal_matplotlib():
+    """Palettes sampled from the cached lookup table give matplotlib's colours exactly."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    from regionlib.outputs import _mapstyle
+
+    xs = [*np.linspace(0, 1, 257), 0.05, 0.06, 0.12, 0.5, 0.94, 0.95]
+    for base in (*_mapstyle.SEQUENTIAL, *_mapstyle.DIVERGING):
+        for name in (base, f"{base}_r"):
+            expected = [to_hex(colormaps[name](x)) for x in xs]
+            assert _mapstyle.sample_palette(name, xs) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Sequence
@@ -118,9 +119,10 @@ def palette_colors(palette: str, k: int) -> list[str]:
 def sample_palette(palette: str, xs: Sequence[float]) -> list[str]:
     """Return the hex colours of matplotlib's colormap ``palette`` at the positions ``xs``.
 
-    Importing matplotlib costs a command more than drawing its web map, so the colours are
-    kept in the derived cache, keyed by the palette, the positions and matplotlib's version;
-    matplotlib is imported only on a miss.
+    Importing matplotlib costs a command more than drawing its web map, so each palette's
+    lookup table is kept in the derived cache (keyed by the palette and matplotlib's version)
+    and sampled here as ``Colormap.__call__`` and ``to_hex`` do; matplotlib is imported only
+    on a miss. tests/test_maps.py checks the colours against matplotlib's.
 
     Parameters
     ----------
@@ -134,21 +136,30 @@ def sample_palette(palette: str, xs: Sequence[float]) -> list[str]:
     list of str
         Hex colours, one per position.
     """
+    lut = _palette_table(palette)
+    n = len(lut)
+    out = []
+    for x in xs:
+        i = min(max(int(float(x) * n), 0), n - 1)  # as Colormap.__call__ for floats in [0, 1]
+        out.append("#" + "".join(format(round(float(v) * 255), "02x") for v in lut[i, :3]))
+    return out
+
+
+@functools.cache
+def _palette_table(palette: str) -> np.ndarray:
+    """Return the RGBA lookup table of a colormap (``N`` rows), from the derived cache."""
     from importlib.metadata import version
 
     from regionlib.data import _cache
 
-    positions = [float(x) for x in xs]
-
-    def build() -> list[str]:
+    def build() -> pd.DataFrame:
         from matplotlib import colormaps
-        from matplotlib.colors import to_hex
 
         cmap = colormaps[palette]
-        return [to_hex(cmap(x)) for x in positions]
+        return pd.DataFrame(cmap(np.arange(cmap.N)), columns=["r", "g", "b", "a"])
 
     inputs = [f"matplotlib {version('matplotlib')}"]
-    return _cache.cached_json("palette", inputs, {"palette": palette, "xs": positions}, build)
+    return _cache.cached("palette", inputs, {"palette": palette}, build).to_numpy(dtype=float)
 
 
 # The class breaks of mapclassify, computed here with numpy: importing mapclassify compiles its
