@@ -441,6 +441,21 @@ def test_area_profile_and_compare_pages_offline(browser, tmp_path, mirror_dir):
     text = browser.evaluate("document.body.innerText")
     assert "2,228,451" in text and "新篠津村" in text  # the area's summed population, a member
     assert browser.evaluate("document.querySelectorAll('path.m.target').length") == 6
+    # the area's pyramid (members summed) and projection, with its members' classes
+    assert "人口の将来" in text and "消滅可能性の分類" in text and "公式推計ではありません" in text
+    assert (
+        browser.evaluate("document.querySelectorAll('svg[aria-label=人口ピラミッド] rect').length")
+        == 68
+    )
+    phone = Chromium(width=390, height=844)
+    try:
+        phone.open(area)
+        widths = phone.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1] <= 390, widths  # no sideways page scroll
+    finally:
+        phone.close()
     page = tmp_path / "c.html"
     assert (
         main(["-q", "compare", "夕張市", "美唄市", "芦別市", "--area", spec, "-o", str(page)]) == 0
