@@ -355,8 +355,11 @@ def prepare(context: AreaContext) -> None:
     context
         The shared context of the set's pages; filled in place.
     """
+    from regionlib.outputs import pyramid
+
     _columns(context)
     _projected(context)
+    pyramid.prepare_futures()
 
 
 def _projected(context: AreaContext):

@@ -39,6 +39,7 @@ __all__ = [
     "CLASS_BASE",
     "FORMATS",
     "area_futures",
+    "prepare_futures",
     "profile_futures",
     "pyramid",
     "pyramid_data",
@@ -427,6 +428,13 @@ def _classes() -> pd.DataFrame:
 
     result = projection.project(to=2050, base=CLASS_BASE)
     return projection.sustainability(result.totals)
+
+
+def prepare_futures() -> None:
+    """Read the panel and projections the futures sections use (before forking page workers)."""
+    _profile_panel()
+    _projection_ends()
+    _classes()
 
 
 def area_futures(members: Sequence[str], names: Mapping[str, str] | None = None) -> dict | None:
