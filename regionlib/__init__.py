@@ -41,9 +41,14 @@ demo         the first-look package written by ``regionlib demo``
 export       planners' files: CSV, Excel, GeoPackage, GeoJSON
 report       municipality profiles: one offline page per municipality
 goodpractice good practice among start-year peers (好事例)
+population   the register's population by age and sex, 1995-2022 (``rl.population.pyramid``)
+projection   the cohort change-ratio projection, its backtest and 消滅可能性
+pyramid      population pyramids (PNG, PDF, SVG, HTML)
 
 Submodules are imported on first use (PEP 562), so ``import regionlib`` is quick and
-``rl.maps`` costs its imports only when touched.
+``rl.maps`` costs its imports only when touched. A few functions of a higher layer are also
+offered on the module of their topic: ``rl.population.pyramid`` is ``rl.pyramid.pyramid``
+(resolved by this namespace, so ``regionlib.data.population`` never imports the outputs).
 
 Errors
 ------
@@ -92,6 +97,29 @@ def _public_modules() -> dict[str, str]:
 #: the public submodules, found on disk so that a new module needs no line here
 _MODULES = _public_modules()
 _SUBMODULES = sorted(_MODULES)
+#: functions of a higher layer that a lower module's short name offers too, so that a reader
+#: finds them beside their topic (``rl.population.pyramid`` draws with ``rl.pyramid``):
+#: short module name -> {attribute: short name of the module that defines it}. The lower
+#: module never imports the higher one; the namespace resolves the attribute on first use.
+_OFFERED = {"population": {"pyramid": "pyramid"}}
+
+
+def _offer(module):
+    """Let ``module`` resolve the names :data:`_OFFERED` gives it, imported on first use."""
+    offered = _OFFERED.get(module.__name__.rsplit(".", 1)[-1], {})
+    if not offered or "__getattr__" in vars(module):
+        return module
+
+    def resolve(name: str):
+        if name not in offered:
+            msg = f"module {module.__name__!r} has no attribute {name!r}"
+            raise AttributeError(msg)
+        value = getattr(importlib.import_module(_MODULES[offered[name]]), name)
+        setattr(module, name, value)
+        return value
+
+    module.__getattr__ = resolve  # PEP 562: asked only for names the module lacks
+    return module
 
 
 class _ShortNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -110,7 +138,7 @@ class _ShortNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.util.spec_from_loader(fullname, self, origin=real)
 
     def create_module(self, spec):
-        module = importlib.import_module(spec.origin)
+        module = _offer(importlib.import_module(spec.origin))
         spec.loader_state = (module.__name__, module.__spec__)
         return module
 
@@ -137,7 +165,7 @@ __all__ = [
 def __getattr__(name: str):
     """Import a submodule (``rl.table``) or top-level function (``rl.series``) on first use."""
     if name in _MODULES:
-        value = importlib.import_module(_MODULES[name])
+        value = _offer(importlib.import_module(_MODULES[name]))
         globals()[name] = value
         return value
     if name in LAYERS or name == "cli":

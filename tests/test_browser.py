@@ -375,18 +375,27 @@ def test_atlas_search_offline(browser, tmp_path, mirror_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["夕張市", "飯舘村"])
-def test_profile_fits_a_phone_and_two_a4_pages(name, tmp_path, mirror_dir):
-    """At 390 px the page does not scroll sideways; printed it takes at most two A4 pages."""
+@pytest.mark.parametrize(
+    ("name", "targets"), [("夕張市", False), ("飯舘村", False), ("夕張市", True)]
+)
+def test_profile_fits_a_phone_and_two_a4_pages(name, targets, tmp_path, mirror_dir):
+    """At 390 px the page does not scroll sideways; printed it takes at most two A4 pages.
+
+    With the example targets file, the KPI section (three KPIs of 夕張市) still fits.
+    """
     import io
     import unicodedata
 
     import pypdf
 
+    from regionlib.analysis import kpi
     from regionlib.cli import main
 
     path = tmp_path / f"{name}.html"
-    assert main(["-q", "report", name, "-o", str(path)]) == 0
+    extra = ["--targets", str(kpi.example_path())] if targets else []
+    assert main(["-q", "report", name, *extra, "-o", str(path)]) == 0
+    if targets:
+        assert "KPIの進み具合" in path.read_text(encoding="utf-8")
     phone = Chromium(width=390, height=844)
     try:
         phone.open(path)
@@ -432,6 +441,21 @@ def test_area_profile_and_compare_pages_offline(browser, tmp_path, mirror_dir):
     text = browser.evaluate("document.body.innerText")
     assert "2,228,451" in text and "新篠津村" in text  # the area's summed population, a member
     assert browser.evaluate("document.querySelectorAll('path.m.target').length") == 6
+    # the area's pyramid (members summed) and projection, with its members' classes
+    assert "人口の将来" in text and "消滅可能性の分類" in text and "公式推計ではありません" in text
+    assert (
+        browser.evaluate("document.querySelectorAll('svg[aria-label=人口ピラミッド] rect').length")
+        == 68
+    )
+    phone = Chromium(width=390, height=844)
+    try:
+        phone.open(area)
+        widths = phone.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1] <= 390, widths  # no sideways page scroll
+    finally:
+        phone.close()
     page = tmp_path / "c.html"
     assert (
         main(["-q", "compare", "夕張市", "美唄市", "芦別市", "--area", spec, "-o", str(page)]) == 0

@@ -117,3 +117,29 @@ def test_short_dotted_names_import_the_same_module():
         "regionlib.data.table",
         "regionlib.data.table",
     ]
+
+
+def test_population_offers_the_pyramid_without_importing_the_outputs():
+    """``rl.population.pyramid`` is the outputs' function, resolved only when touched."""
+    code = (
+        "import sys, inspect, regionlib as rl\n"
+        "pop = rl.population\n"
+        "before = 'regionlib.outputs.pyramid' in sys.modules or 'matplotlib' in sys.modules\n"
+        "from regionlib.outputs import pyramid\n"
+        "same = rl.population.pyramid is pyramid.pyramid is rl.pyramid.pyramid\n"
+        "import regionlib.population as short\n"
+        "sig = inspect.signature(short.pyramid) == inspect.signature(pyramid.pyramid)\n"
+        "try:\n"
+        "    rl.population.no_such_name\n"
+        "    missing = 'found'\n"
+        "except AttributeError as exc:\n"
+        "    missing = type(exc).__name__\n"
+        "print(before, same, sig, pop is sys.modules['regionlib.data.population'], missing)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "True", "True", "AttributeError"]
+    source = (PACKAGE / "data" / "population.py").read_text(encoding="utf-8")
+    assert "outputs" not in {
+        n.split(".")[1] for _, n in _imports(PACKAGE / "data" / "population.py") if n.count(".")
+    }
+    assert "rl.population.pyramid" in source  # documented where a reader looks

@@ -6,6 +6,7 @@ Values are compared with cells read straight from the raw workbooks (python-cala
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -208,3 +209,37 @@ def test_profile_futures_hook(mirror_dir):
     assert futures["lines"][1]["label"].startswith("類似市区町村（2）")
     html = report.render_template("profile/_futures.html.j2", s=futures)
     assert "公式推計ではありません" in html and "人口ピラミッド" in html
+
+
+def test_area_futures_sum_the_members(mirror_dir):
+    """An area's pyramid counts are its members' summed; its projection their projections'."""
+    from regionlib.analysis import projection
+    from regionlib.outputs import pyramid, report
+
+    # 札幌 江別 北広島 石狩 当別 新篠津
+    members = ["01100", "01217", "01234", "01235", "01303", "01304"]
+    futures = pyramid.area_futures(members)
+    counts = pd.DataFrame(futures["counts"]).set_index(["year", "band"])
+    each = (
+        pd.concat([pyramid.pyramid_data(c, years=[1995, 2022]) for c in members])
+        .groupby(["year", "band"])[["male", "female"]]
+        .sum()
+    )
+    assert len(counts) == 2 * len(population.BANDS)
+    assert (counts[["male", "female"]] == each.reindex(counts.index)).all().all()
+    # one band straight from the 2022 file: the members' rows summed
+    raw = population.read_age("juki-age-japanese-2022").values
+    assert counts.at[(2022, "20_24"), "female"] == raw.loc[members, "female_20_24"].sum()
+    # the projection: the members' projected counts summed, every year to 2050
+    totals = projection.project(members, to=2050, variants=["migration"]).totals
+    by_year = totals.groupby("year")["population"].sum()
+    assert [y["year"] for y in futures["years"]] == list(by_year.index)
+    assert futures["population_2050"] == pytest.approx(by_year[2050])
+    assert futures["years"][-1]["population"] == f"{by_year[2050]:,.0f}"
+    # each member's line with its 消滅可能性 class, named; the area first
+    assert futures["lines"][0]["label"].startswith("この圏域（6市区町村")
+    assert [line["label"] for line in futures["lines"][1:]][:2] == ["札幌市", "江別市"]
+    assert all(line["class"].endswith("%）") for line in futures["lines"][1:])
+    html = report.render_template("profile/_futures.html.j2", s=futures)
+    assert "消滅可能性の分類" in html and "公式推計ではありません" in html
+    assert "公式の分類ではありません" in html

@@ -205,3 +205,82 @@ def test_no_ministry_wording_in_the_package():
     root = Path(report.__file__).parents[1]  # the whole package
     files = [p for p in root.rglob("*") if p.suffix in (".py", ".j2", ".csv", ".json")]
     assert [p.name for p in files if "類似団体" in p.read_text(encoding="utf-8")] == []
+
+
+# ----------------------------------------------------------------- KPI targets on the profile
+
+_TARGETS = (
+    "municipality,area,indicator,base_year,target,target_year,better,note\n"
+    "夕張市,,population_registered,2020,6500,2030,higher,人口ビジョン\n"
+    "美唄市,,population_registered,2020,18000,2030,higher,他の市の行\n"
+    ",commuting-zones-2020:札幌市通勤圏,social_change_rate,2015,5,2030,higher,圏域の行\n"
+    "夕張市,,births,2016,40,2030,higher,出生数\n"
+)
+
+
+@pytest.fixture(scope="module")
+def targets_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kpi") / "targets.csv"
+    path.write_text(_TARGETS, encoding="utf-8")
+    return path
+
+
+def test_profile_shows_its_own_kpis_as_regionlib_kpi_tracks_them(context, targets_file):
+    from regionlib.analysis import kpi
+    from regionlib.outputs import kpipage
+
+    page = report.profile(None, "夕張市", context=context, targets=targets_file)
+    section = page.data["kpi"]
+    assert [c["label"] for c in section["cards"]] == [
+        "住民基本台帳人口",
+        "出生者数（住民基本台帳）",
+    ]
+    assert [s["name"] for s in page.data["sections"]][:3] == ["cards", "changes", "kpi"]
+    # the very numbers regionlib kpi shows for these rows (other places' rows left out)
+    own = [t for t in kpi.read_targets(targets_file) if t.place == "01209"]
+    expected = kpipage.kpi_cards(kpi.track(own))
+    assert [c["numbers"] for c in section["cards"]] == [c["numbers"] for c in expected]
+    assert [c["status"] for c in section["cards"]] == [c["status"] for c in expected]
+    html = page.to_html()
+    assert "KPIの進み具合" in html and "人口ビジョン" in html and "他の市の行" not in html
+    assert "公式推計ではありません" in section["note"]  # the population KPI is projected
+    # credits: the KPI indicators' sources and the register's age tables behind the projection
+    assert {"population_registered", "births"} <= set(page.cited)
+    assert set(kpi.projection_datasets()) <= set(page.datasets)
+    assert any("passaglia/japandata-sources" in c for c in page.data["credits"])
+    # the workbook carries the KPI sheets beside the profile's own
+    assert {"KPI", "KPIの推移", "推移"} <= set(page.tables)
+    assert len(page.tables["KPI"]) == 2
+
+
+def test_profile_without_a_row_in_the_targets_warns_once(context, targets_file, capsys):
+    from regionlib import settings
+
+    settings.log_warnings = True
+    page = report.profile(None, "芦別市", context=context, targets=targets_file)
+    assert "kpi" not in [s["name"] for s in page.data["sections"]]
+    err = [line for line in capsys.readouterr().err.splitlines() if "targets.csv" in line]
+    assert len(err) == 1 and err[0].index("芦別市") < err[0].index("no target row")
+
+
+def test_cli_report_with_targets_and_bad_targets(context, targets_file, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert main(["-q", "report", "夕張市", "--targets", str(targets_file), "-o", str(out)]) == 0
+    assert "KPIの進み具合" in out.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "municipality,area,indicator,base_year,target,target_year\n"
+        "夕張市,,population_registered,2016,6500,2024\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    page = tmp_path / "bad.html"
+    assert main(["-q", "report", "夕張市", "--targets", str(bad), "-o", str(page)]) == 2
+    report_err = capsys.readouterr().err.strip().splitlines()
+    assert main(["-q", "kpi", str(bad), "-o", str(tmp_path / "k.html")]) == 2
+    kpi_err = capsys.readouterr().err.strip().splitlines()
+    assert len(report_err) == 1 and "row 2" in report_err[0]
+    assert report_err[0].split(": ", 1)[1] == kpi_err[0].split(": ", 1)[1]  # as regionlib kpi
+    assert not page.exists()
+    assert main(["-q", "report", "--area", "札幌圏=札幌市,江別市", "--targets", str(bad),
+                 "-o", str(page)]) == 2  # fmt: skip

@@ -42,11 +42,27 @@ from regionlib._errors import RegionlibError
 from regionlib.analysis import areas as _areas
 from regionlib.data import indicators
 
-__all__ = ["KpiError", "Target", "example_path", "read_targets", "track"]
+__all__ = [
+    "KpiError",
+    "Target",
+    "example_path",
+    "projection_datasets",
+    "read_targets",
+    "track",
+]
 
 _PEERS = 10
 #: Indicators a population projection applies to (see :func:`_projection`).
 POPULATION_INDICATORS = ("population_registered", "population_2020")
+#: The register series and base period of that projection.
+PROJECTION_SERIES, PROJECTION_BASE = "total", (2017, 2022)
+
+
+def projection_datasets() -> list[str]:
+    """Return the registry datasets the KPI projection reads (to credit where it is shown)."""
+    from regionlib.data import population
+
+    return [population.dataset_name(PROJECTION_SERIES, y) for y in PROJECTION_BASE]
 
 
 class KpiError(RegionlibError, ValueError):
@@ -231,6 +247,12 @@ def _series(targets: list[Target]) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     zone_values = _areas.aggregate(frame, zones, indicators=[*columns])
     groups = {t.place: list(t.members) for t in targets if t.is_area}
     area_values = _areas.aggregate(frame, groups, indicators=columns) if groups else None
+    # pandas deep-copies attrs on every cell read (seconds over a few KPIs): read without them
+    frame, zone_values = frame.copy(deep=False), zone_values.copy(deep=False)
+    frame.attrs, zone_values.attrs = {}, {}
+    if area_values is not None:
+        area_values = area_values.copy(deep=False)
+        area_values.attrs = {}
     return {"frame": frame, "areas": area_values}, frame, zone_values
 
 
@@ -257,7 +279,11 @@ def _projection(target: Target) -> float | None:
 
     try:
         result = projection.project(
-            list(target.members), to=target.target_year, series="total", variants=("migration",)
+            list(target.members),
+            to=target.target_year,
+            base=PROJECTION_BASE,
+            series=PROJECTION_SERIES,
+            variants=("migration",),
         )
     except RegionlibError:
         return None

@@ -1,7 +1,8 @@
 """``regionlib report MUNICIPALITY -o page.html``: one offline profile page of a municipality.
 
 ``-o numbers.xlsx`` writes the page's numbers as a workbook (indicators with ranks, peers,
-series); ``-o`` may be given twice to write both from one run.
+series); ``-o`` may be given twice to write both from one run. ``--targets targets.csv`` adds
+the municipality's KPIs from a targets file as ``regionlib kpi`` reads it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "set (a planner's few areas: among the 2020 commuting zones)",
     )
     p.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="KPIの目標のCSV（regionlib kpi と同じ形式）：この市区町村のKPIの進み具合を載せる / "
+        "a KPI targets file as regionlib kpi reads it: the page shows this municipality's KPIs",
+    )
+    p.add_argument(
         "--k",
         type=int,
         default=10,
@@ -65,10 +72,15 @@ def _report(args: argparse.Namespace) -> int:
     for path in args.output:
         check_output(path, (".html", ".htm", ".xlsx"), what="profile")
     if args.area:
+        if args.targets:
+            raise RegionlibError(
+                "--targets は市区町村のプロフィールに付けます / --targets goes with a "
+                "municipality's profile, not --area (use regionlib kpi for an area's targets)"
+            )
         return _area(args)
     if not args.municipality:
         raise RegionlibError("name a municipality (regionlib report 夕張市 -o p.html) or --area")
-    page = report.profile(None, args.municipality, k=args.k)
+    page = report.profile(None, args.municipality, k=args.k, targets=args.targets)
     for output in args.output:
         path = page.save(output)
         size = path.stat().st_size / 1e3

@@ -23,8 +23,15 @@ only series then, and 2013-2022) and ``total`` (all residents, 2013-2022, 1 Janu
 current ones through the code history (counts of merged municipalities summed; designated-city
 wards, prefecture, 郡 and national rows never counted), and cached in the derived cache.
 
+``rl.population.pyramid(...)`` draws a municipality's pyramid: it is
+:func:`regionlib.outputs.pyramid.pyramid` (same function, same parameters), offered on this
+module by the package namespace (``import regionlib as rl``); this module itself imports no
+output code.
+
 Examples
 --------
+>>> import regionlib as rl
+>>> fig = rl.population.pyramid("夕張市", years=[1995, 2022])  # doctest: +SKIP
 >>> from regionlib.data import population
 >>> population.band_label("20_24")
 '20～24歳'

@@ -3,7 +3,9 @@
 An area's page shows its members (listed, and mapped among their neighbours), its indicators
 aggregated by rule (:func:`regionlib.analysis.areas.aggregate`) with the rank among areas of the
 same kind and their median, the national value, how its members spread (lowest, median,
-highest member), and its series through the years beside the national series. Areas of a
+highest member), its series through the years beside the national series, and its
+population futures (:func:`regionlib.outputs.pyramid.area_futures`: the members' pyramid
+summed, regionlib's own projection summed to 2050, each member's 消滅可能性 class). Areas of a
 reference grouping or a region proposal are ranked among their set; a planner's own areas
 among themselves when there are ten or more, else among the 258 commuting zones of 2020
 with themselves added.
@@ -40,6 +42,7 @@ __all__ = [
     "area_profile",
     "area_profiles",
     "build_area_context",
+    "futures_datasets",
     "prepare",
     "render_pages",
     "write_area_pages",
@@ -225,7 +228,14 @@ class AreaProfile:
 
         path = check_output(path, (".html", ".htm", ".xlsx"), what="area profile")
         if path.suffix.lower() == ".xlsx":
-            return export.write_xlsx(self.tables, path, index=False, ranks=False, cited=self.cited)
+            return export.write_xlsx(
+                self.tables,
+                path,
+                index=False,
+                ranks=False,
+                cited=self.cited,
+                datasets=self.data.get("datasets", []),
+            )
         return write_text(path, self.to_html(), what="area profile")
 
 
@@ -345,8 +355,11 @@ def prepare(context: AreaContext) -> None:
     context
         The shared context of the set's pages; filled in place.
     """
+    from regionlib.outputs import pyramid
+
     _columns(context)
     _projected(context)
+    pyramid.prepare_futures()
 
 
 def _projected(context: AreaContext):
@@ -421,7 +434,7 @@ def area_profiles(
     table = context.table
     used = [n for n in AREA_INDICATORS if n in context.values.columns]
     used += [name for _, name in SERIES]
-    credits = credit_lines(list(dict.fromkeys(used)))
+    used = list(dict.fromkeys(used))
     pages = []
     for area in areas.select(names).members if names is not None else areas.members:
         members = context.info["members"][area]
@@ -442,6 +455,8 @@ def area_profiles(
             for name, why in context.info["flags"].items()
             if area in why and name in used
         }
+        futures = _futures(members, table)
+        datasets = futures_datasets() if futures is not None else []
         data = {
             "kind": areas.kind,
             "source": areas.source,
@@ -452,7 +467,9 @@ def area_profiles(
             "charts": _charts(context, area),
             "map": _map(context, members) if maps else None,
             "flags": [f"{_label(n)}：{w}" for n, w in flags.items()],
-            "credits": credits,
+            "futures": futures,
+            "datasets": datasets,
+            "credits": credit_lines(used, datasets=datasets),
         }
         pages.append(
             AreaProfile(
@@ -460,10 +477,36 @@ def area_profiles(
                 areas.kind,
                 data,
                 cited=used,
-                make_tables=functools.partial(_tables, area, rows, member_rows, context),
+                make_tables=functools.partial(_tables, area, rows, member_rows, context, futures),
             )
         )
     return pages
+
+
+def _futures(members: list[str], table: pd.DataFrame) -> dict | None:
+    """Return the area's pyramid and projection (:func:`regionlib.outputs.pyramid.area_futures`)."""
+    from regionlib.outputs import pyramid
+
+    return pyramid.area_futures(members, names=table["name"])
+
+
+def futures_datasets() -> list[str]:
+    """Return the register's age tables an area page's futures section shows (its credits).
+
+    Those of a municipality profile's section (pyramid years and projection base) and those
+    of the base period of the members' 消滅可能性 classes.
+
+    Returns
+    -------
+    list of str
+        Registry dataset names.
+    """
+    from regionlib.data import population
+    from regionlib.outputs import pyramid
+    from regionlib.outputs.report import FUTURES_DATASETS
+
+    classes = [population.dataset_name("japanese", y) for y in pyramid.CLASS_BASE]
+    return list(dict.fromkeys([*FUTURES_DATASETS, *classes]))
 
 
 def _label(name: str) -> str:
@@ -472,7 +515,13 @@ def _label(name: str) -> str:
     return indicators.info(name).label
 
 
-def _tables(area: str, rows: list[dict], members: list[dict], context: AreaContext) -> dict:
+def _tables(
+    area: str,
+    rows: list[dict],
+    members: list[dict],
+    context: AreaContext,
+    futures: dict | None = None,
+) -> dict:
     head = {
         "label": "指標",
         "raw": "値",
@@ -498,7 +547,26 @@ def _tables(area: str, rows: list[dict], members: list[dict], context: AreaConte
     )
     series = context.values.loc[[area], [c for c in context.values.columns if "@" in c]].T
     series = series.reset_index().rename(columns={"index": "指標@年", area: "値"})
-    return {"指標": indicators_sheet, "構成市区町村": member_sheet, "推移": series}
+    out = {"指標": indicators_sheet, "構成市区町村": member_sheet, "推移": series}
+    if futures is not None:  # regionlib's own projection, summed over the members
+        years = pd.DataFrame(futures["years"])
+        out["将来推計"] = pd.DataFrame(
+            {
+                "年": years["year"],
+                "推計人口": years["persons"],
+                "20～39歳女性": years["women_persons"],
+                "推計": "regionlib 独自のコーホート変化率法（基準 2017→2022年、移動あり）。"
+                "社人研の公式推計ではありません",
+            }
+        )
+        from regionlib.data import population
+
+        counts = pd.DataFrame(futures["counts"])
+        counts["band"] = counts["band"].map(population.band_label)
+        out["人口ピラミッド"] = counts.rename(
+            columns={"year": "年", "band": "年齢", "male": "男性", "female": "女性"}
+        )
+    return out
 
 
 def area_profile(

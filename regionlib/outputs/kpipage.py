@@ -16,7 +16,14 @@ import pandas as pd
 
 from regionlib.outputs._mapstyle import fmt
 
-__all__ = ["render_kpi", "save_kpi"]
+__all__ = [
+    "kpi_cards",
+    "kpi_credits",
+    "kpi_tables",
+    "projection_note",
+    "render_kpi",
+    "save_kpi",
+]
 
 _HEADERS = {
     "place": "地域",
@@ -76,21 +83,24 @@ def _chart(row: pd.Series, values: dict[int, float]) -> dict:
     }
 
 
-def render_kpi(result: pd.DataFrame) -> str:
-    """Return the KPI page (self-contained HTML) for :func:`regionlib.analysis.kpi.track` output.
+def kpi_cards(result: pd.DataFrame) -> list[dict]:
+    """Return one card per KPI (what the ``kpi_card`` macro of ``_macros.html.j2`` draws).
 
     Parameters
     ----------
     result
         What :func:`regionlib.analysis.kpi.track` returned.
+
+    Returns
+    -------
+    list of dict
+        Place, label, unit, note, status, the numbers shown (label, text) and the chart.
     """
-    from regionlib.outputs._mapstyle import credit_lines
-    from regionlib.outputs.report import _year, render_template
+    from regionlib.data import indicators
+    from regionlib.outputs.report import _year
 
     cards = []
     for (_, row), values in zip(result.iterrows(), result.attrs["series"], strict=True):
-        from regionlib.data import indicators
-
         counted = indicators.info(row["indicator"]).rule.kind == "sum"
         decimals = 0 if counted or abs(row["baseline"]) >= 100 else 2
 
@@ -118,12 +128,103 @@ def render_kpi(result: pd.DataFrame) -> str:
                 "chart": _chart(row, values),
             }
         )
+    return cards
+
+
+def kpi_credits(result: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Return the indicators and the registry datasets whose values the KPI cards show.
+
+    Parameters
+    ----------
+    result
+        What :func:`regionlib.analysis.kpi.track` returned.
+
+    Returns
+    -------
+    tuple of list of str
+        Indicator names, and the register's age tables when a projection is shown.
+    """
+    from regionlib.analysis import kpi
+
+    projected = pd.to_numeric(result["projection"], errors="coerce").notna().any()
+    return (
+        list(dict.fromkeys(result["indicator"])),
+        kpi.projection_datasets() if projected else [],
+    )
+
+
+def projection_note(result: pd.DataFrame) -> str:
+    """Return the note that the cards' projection is regionlib's own ("" when none is shown).
+
+    Parameters
+    ----------
+    result
+        What :func:`regionlib.analysis.kpi.track` returned.
+
+    Returns
+    -------
+    str
+        One Japanese sentence, or "".
+    """
+    from regionlib.analysis import kpi
+
+    if not kpi_credits(result)[1]:
+        return ""
+    start, end = kpi.PROJECTION_BASE
+    return (
+        "将来推計は regionlib 独自のコーホート変化率法による推計（住民基本台帳・外国人住民を含む"
+        f"総計、基準 {start}→{end}年、移動あり）で、社人研の公式推計ではありません。"
+    )
+
+
+def render_kpi(result: pd.DataFrame) -> str:
+    """Return the KPI page (self-contained HTML) for :func:`regionlib.analysis.kpi.track` output.
+
+    Parameters
+    ----------
+    result
+        What :func:`regionlib.analysis.kpi.track` returned.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    from regionlib.outputs._mapstyle import credit_lines
+    from regionlib.outputs.report import render_template
+
+    used, datasets = kpi_credits(result)
     return render_template(
         "kpi.html.j2",
-        cards=cards,
+        cards=kpi_cards(result),
+        note=projection_note(result),
         nav=None,
-        credits=credit_lines(list(dict.fromkeys(result["indicator"]))),
+        credits=credit_lines(used, datasets=datasets),
     )
+
+
+def kpi_tables(result: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the KPI table and the values by year, with Japanese headers (for workbooks).
+
+    Parameters
+    ----------
+    result
+        What :func:`regionlib.analysis.kpi.track` returned.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        One row per KPI; one row per KPI and year (地域, 指標, 年, 値).
+    """
+    table = result.drop(columns=["indicator", "row", "trend_reaches"]).rename(columns=_HEADERS)
+    series = pd.DataFrame(
+        [
+            {"地域": r["place"], "指標": r["label"], "年": y, "値": v}
+            for (_, r), values in zip(result.iterrows(), result.attrs["series"], strict=True)
+            for y, v in values.items()
+        ]
+    )
+    return table, series
 
 
 def save_kpi(result: pd.DataFrame, path: str | Path) -> Path:
@@ -146,15 +247,10 @@ def save_kpi(result: pd.DataFrame, path: str | Path) -> Path:
 
     path = check_output(path, (".html", ".htm", ".xlsx"), what="KPI report")
     if path.suffix.lower() == ".xlsx":
-        table = result.drop(columns=["indicator", "row", "trend_reaches"]).rename(columns=_HEADERS)
-        series = pd.DataFrame(
-            [
-                {"地域": r["place"], "指標": r["label"], "年": y, "値": v}
-                for (_, r), values in zip(result.iterrows(), result.attrs["series"], strict=True)
-                for y, v in values.items()
-            ]
-        )
-        cited = list(dict.fromkeys(result["indicator"]))
+        table, series = kpi_tables(result)
+        cited, datasets = kpi_credits(result)
         sheets = {"KPI": table, "推移": series}
-        return export.write_xlsx(sheets, path, index=False, ranks=False, cited=cited)
+        return export.write_xlsx(
+            sheets, path, index=False, ranks=False, cited=cited, datasets=datasets
+        )
     return write_text(path, render_kpi(result), what="KPI report")

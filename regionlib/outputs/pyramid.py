@@ -19,7 +19,7 @@ import base64
 import functools
 import html
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +30,21 @@ from regionlib._errors import OutputError, UnknownNameError
 from regionlib._write import write_text
 from regionlib.data import codes, datasets, panel
 from regionlib.data import population as pop
-from regionlib.outputs._mapstyle import FIGURE_FORMATS
+from regionlib.outputs._mapstyle import FIGURE_FORMATS, fmt
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: profiles draw SVG
     from matplotlib.figure import Figure
 
-__all__ = ["FORMATS", "profile_futures", "pyramid", "pyramid_data", "save_pyramid"]
+__all__ = [
+    "CLASS_BASE",
+    "FORMATS",
+    "area_futures",
+    "prepare_futures",
+    "profile_futures",
+    "pyramid",
+    "pyramid_data",
+    "save_pyramid",
+]
 
 FORMATS = (*FIGURE_FORMATS, ".html")
 _MALE, _FEMALE = "#4a7ab5", "#c8524f"
@@ -295,8 +304,13 @@ _ROW_PX, _HALF_PX = 13, 140
 
 @functools.cache
 def _profile_panel() -> pd.DataFrame:
+    """Persons by code (rows) and year, sex and band (columns): 1995 and 2022, 80+ open."""
     frame = pop.age_panel("japanese", years=[1995, 2022], top=80)
-    return frame.set_index("code").sort_index()
+    wide = frame.pivot_table(
+        index="code", columns=["year", "sex", "band"], values="population", observed=True
+    )
+    order = pd.MultiIndex.from_product([(1995, 2022), pop.SEXES, pop.BANDS])
+    return wide.reindex(columns=order).sort_index()
 
 
 @functools.cache
@@ -315,6 +329,58 @@ def _profile_projection() -> pd.DataFrame:
         geometry=False,
     )
     return totals.set_index(["code", "year"]).sort_index()
+
+
+@functools.cache
+def _projection_ends() -> tuple[dict[str, int], dict[tuple[str, int], np.ndarray]]:
+    """Projected population and women 20-39 in 2022 and 2050: code positions and arrays."""
+    totals = _profile_projection()
+    ends = totals[totals.index.get_level_values("year").isin([2022, 2050])]
+    ends = ends[["population", "women_20_39"]].unstack("year")
+    position = {c: i for i, c in enumerate(ends.index)}
+    return position, {key: ends[key].to_numpy(dtype=float) for key in ends.columns}
+
+
+def _bars(codes: list[str]) -> dict | None:
+    """Return the pyramid of 1995 and 2022 of ``codes`` summed per band and sex, as SVG widths.
+
+    ``counts`` holds the persons behind the widths (one row per year and band).
+    """
+    frame = _profile_panel()
+    have = [c for c in codes if c in frame.index]
+    if not have:
+        return None
+    summed = frame.loc[have].sum(min_count=1)  # (year, sex, band) -> persons
+    peak = float(np.nanmax(summed.to_numpy())) or 1.0
+    bars = []
+    for i, band in enumerate(reversed(pop.BANDS)):
+        bars.append(
+            {
+                "label": pop.band_label(band),
+                "y": i * _ROW_PX,
+                **{
+                    f"{sex}_{year}": round(float(summed[(year, sex, band)]) / peak * _HALF_PX, 1)
+                    for year in (1995, 2022)
+                    for sex in pop.SEXES
+                },
+            }
+        )
+    counts = [
+        {"year": year, "band": band, **{sex: float(summed[(year, sex, band)]) for sex in pop.SEXES}}
+        for year in (1995, 2022)
+        for band in pop.BANDS
+    ]
+    return {"bars": bars, "height": len(bars) * _ROW_PX + 16, "half": _HALF_PX, "counts": counts}
+
+
+def _change(codes: list[str], column: str) -> float:
+    """Change in % 2022-2050 of the summed projected ``column`` of ``codes`` (regionlib's own)."""
+    position, arrays = _projection_ends()
+    at = [position[c] for c in codes if c in position]
+    if not at:
+        return float("nan")
+    first, last = np.nansum(arrays[(column, 2022)][at]), np.nansum(arrays[(column, 2050)][at])
+    return (last / first - 1) * 100 if first else float("nan")
 
 
 def profile_futures(code: str, peers: Iterable[str]) -> dict | None:
@@ -336,39 +402,10 @@ def profile_futures(code: str, peers: Iterable[str]) -> dict | None:
     dict or None
         None when the register has no one there.
     """
-    frame = _profile_panel()
-    if code not in frame.index:
+    bars = _bars([code])
+    if bars is None:
         return None
-    rows = frame.loc[[code]]
-    wide = rows.pivot_table(
-        index="band", columns=["year", "sex"], values="population", observed=True
-    ).reindex(list(pop.BANDS))
-    peak = float(np.nanmax(wide.to_numpy())) or 1.0
-    bars = []
-    for i, band in enumerate(reversed(pop.BANDS)):
-        y = i * _ROW_PX
-        cell = wide.loc[band]
-        bars.append(
-            {
-                "label": pop.band_label(band),
-                "y": y,
-                **{
-                    f"{sex}_{year}": round(float(cell[(year, sex)]) / peak * _HALF_PX, 1)
-                    for year in (1995, 2022)
-                    for sex in pop.SEXES
-                },
-            }
-        )
     totals = _profile_projection()
-
-    def change(codes: list[str], column: str) -> float:
-        have = [c for c in codes if (c, 2022) in totals.index]
-        if not have:
-            return float("nan")
-        first = totals.loc[[(c, 2022) for c in have], column].sum()
-        last = totals.loc[[(c, 2050) for c in have], column].sum()
-        return (last / first - 1) * 100 if first else float("nan")
-
     peer_list = [p for p in peers if (p, 2022) in totals.index]
     pref = [c for c in totals.index.get_level_values(0).unique() if c[:2] == code[:2]]
     lines = []
@@ -376,8 +413,8 @@ def profile_futures(code: str, peers: Iterable[str]) -> dict | None:
         lines.append(
             {
                 "label": label,
-                "population": change(members, "population"),
-                "women": change(members, "women_20_39"),
+                "population": _change(members, "population"),
+                "women": _change(members, "women_20_39"),
             }
         )
     if peer_list:
@@ -385,14 +422,12 @@ def profile_futures(code: str, peers: Iterable[str]) -> dict | None:
             1,
             {
                 "label": f"類似市区町村（{len(peer_list)}）の中央値",
-                "population": float(np.median([change([p], "population") for p in peer_list])),
-                "women": float(np.median([change([p], "women_20_39") for p in peer_list])),
+                "population": float(np.median([_change([p], "population") for p in peer_list])),
+                "women": float(np.median([_change([p], "women_20_39") for p in peer_list])),
             },
         )
     return {
-        "bars": bars,
-        "height": len(bars) * _ROW_PX + 16,
-        "half": _HALF_PX,
+        **bars,
         "population_2050": float(totals.at[(code, 2050), "population"]),
         "lines": [
             {**line, "population": _pct(line["population"]), "women": _pct(line["women"])}
@@ -401,6 +436,113 @@ def profile_futures(code: str, peers: Iterable[str]) -> dict | None:
         "source": source_line("japanese", [2022]),
         "flag": _flag(code, [2022]),
     }
+
+
+#: the register's age tables behind the 消滅可能性 classes of an area's members (base 2015-2020)
+CLASS_BASE = (2015, 2020)
+
+
+@functools.cache
+def _classes() -> pd.DataFrame:
+    from regionlib.analysis import projection
+
+    result = projection.project(to=2050, base=CLASS_BASE)
+    return projection.sustainability(result.totals)
+
+
+def prepare_futures() -> None:
+    """Read the panel and projections the futures sections use (before forking page workers)."""
+    _profile_panel()
+    _projection_ends()
+    _classes()
+
+
+def area_futures(members: Sequence[str], names: Mapping[str, str] | None = None) -> dict | None:
+    """Return what an area page shows of its population's future (template ``_futures``).
+
+    The area's pyramid of 1995 and 2022 (the members' counts summed per band and sex), the
+    projection to 2050 of the area (the members' projected counts summed: population and
+    women 20-39 in every year of the projection), and each member's change with its
+    消滅可能性 class (人口戦略会議 2024 method, from regionlib's own projection on the base
+    :data:`CLASS_BASE`). Panel and projections are read once per process.
+
+    Parameters
+    ----------
+    members
+        Codes of the area's municipalities.
+    names
+        Code -> name shown; default the register's names.
+
+    Returns
+    -------
+    dict or None
+        None when the register has no one in the area.
+    """
+    members = list(members)
+    bars = _bars(members)
+    if bars is None:
+        return None
+    totals = _profile_projection()
+    have = [c for c in members if (c, 2022) in totals.index]
+    summed = totals.loc[have].groupby(level="year")[["population", "women_20_39"]].sum()
+    base = summed.loc[2022]
+    years = [
+        {
+            "year": int(year),
+            "persons": float(row["population"]),
+            "women_persons": float(row["women_20_39"]),
+            "population": fmt(row["population"], 0),
+            "women": fmt(row["women_20_39"], 0),
+            "population_index": _pct((row["population"] / base["population"] - 1) * 100),
+            "women_index": _pct((row["women_20_39"] / base["women_20_39"] - 1) * 100),
+        }
+        for year, row in summed.iterrows()
+    ]
+    classes = _classes()
+    shown = panel._base_names()["name"] if names is None else names
+    lines = [
+        {
+            "label": f"この圏域（{len(have)}市区町村の合計）",
+            "population": _change(have, "population"),
+            "women": _change(have, "women_20_39"),
+            "class": "",
+        }
+    ]
+    for code in have:
+        lines.append(
+            {
+                "label": str(shown.get(code, code)),
+                "population": _change([code], "population"),
+                "women": _change([code], "women_20_39"),
+                "class": _class(classes, code),
+            }
+        )
+    flags = [(code, _flag(code, [2022])) for code in have]
+    start, end = CLASS_BASE
+    return {
+        **bars,
+        "population_2050": float(summed.at[2050, "population"]),
+        "lines": [
+            {**line, "population": _pct(line["population"]), "women": _pct(line["women"])}
+            for line in lines
+        ],
+        "years": years,
+        "class_note": (
+            "消滅可能性の分類は、人口戦略会議（2024年）の方法（20～39歳女性の2020→2050年の変化、"
+            f"移動あり・封鎖）を regionlib 独自の推計（基準 {start}→{end}年）に当てたもの（括弧内は"
+            "移動ありの変化）"
+        ),
+        "source": source_line("japanese", [2022]),
+        "flag": "／".join(f"{shown.get(c, c)}: {why}" for c, why in flags if why),
+    }
+
+
+def _class(classes: pd.DataFrame, code: str) -> str:
+    """Return a member's class with the change of women 20-39 it rests on (with migration)."""
+    if code not in classes.index:
+        return "判定不能"
+    change = float(classes.at[code, "women_20_39_change_migration"])
+    return f"{classes.at[code, 'class']}（{_pct(change)}）"
 
 
 def _pct(value: float) -> str:

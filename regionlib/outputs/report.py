@@ -1305,6 +1305,8 @@ class Facts:
         Catalogue indicators whose values the page shows (for the credits); call :meth:`cite`.
     datasets
         Registry datasets the page shows beyond those indicators.
+    targets
+        Its KPI targets (:func:`regionlib.analysis.kpi.read_targets`), or none.
     """
 
     context: Context
@@ -1316,6 +1318,7 @@ class Facts:
     labels: pd.Series
     used: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
+    targets: list = field(default_factory=list)
 
     def cite(self, *names: str) -> None:
         """Note that the page shows values of the indicators ``names``."""
@@ -1426,6 +1429,31 @@ def _futures_section(facts: Facts) -> dict | None:
     return found
 
 
+def _kpi_section(facts: Facts) -> dict | None:
+    """Return the municipality's KPI targets tracked as ``regionlib kpi`` does (partial ``_kpi``).
+
+    The cards, their numbers and the workbook sheets come from
+    :mod:`regionlib.outputs.kpipage`; ``track`` is :func:`regionlib.analysis.kpi.track`.
+    """
+    if not facts.targets:
+        return None
+    from regionlib.analysis import kpi
+    from regionlib.outputs import kpipage
+
+    with collect_warnings() as notes:  # the KPI peers' features: said with the analyses' notes
+        result = kpi.track(facts.targets)
+    facts.context.notes.extend(n for n in notes if n not in facts.context.notes)
+    used, datasets = kpipage.kpi_credits(result)
+    facts.cite(*used)
+    facts.datasets.extend(d for d in datasets if d not in facts.datasets)
+    table, series = kpipage.kpi_tables(result)
+    return {
+        "cards": kpipage.kpi_cards(result),
+        "note": kpipage.projection_note(result),
+        "sheets": {"KPI": table.drop(columns=["地域"]), "KPIの推移": series.drop(columns=["地域"])},
+    }
+
+
 def _money_section(facts: Facts) -> dict | None:
     """Return the money section (partial ``profile/_money``), citing what it shows."""
     found = _money(facts.code, facts.peers)
@@ -1439,6 +1467,7 @@ def _money_section(facts: Facts) -> dict | None:
 SECTIONS: list[Section] = [
     Section("cards", "profile/_cards.html.j2", _cards),
     Section("changes", "profile/_changes.html.j2", _changes),
+    Section("kpi", "profile/_kpi.html.j2", _kpi_section),
     Section("futures", "profile/_futures.html.j2", _futures_section),
     Section("money", "profile/_money.html.j2", _money_section),
     Section("peers", "profile/_peers.html.j2", _peers_section),
@@ -1455,6 +1484,7 @@ def profile(
     k: int = 10,
     context: Context | None = None,
     sections: Sequence[Section] | None = None,
+    targets: str | Path | Sequence | None = None,
 ) -> Profile:
     """Gather the profile of one municipality.
 
@@ -1471,6 +1501,11 @@ def profile(
         Analyses shared by several profiles (:func:`build_context`).
     sections
         The parts of the page, in order; default :data:`SECTIONS`.
+    targets
+        A KPI targets file (as ``regionlib kpi`` reads it, checked whole) or the targets
+        :func:`regionlib.analysis.kpi.read_targets` returned: the page shows this
+        municipality's KPIs tracked (section ``kpi``). Rows for other places are left out; a
+        file without a row for this municipality is said in one warning.
 
     Returns
     -------
@@ -1482,8 +1517,17 @@ def profile(
     UnknownNameError, AmbiguousNameError
         The municipality cannot be identified (candidates in the message); a
         designated-city ward names the city to use.
+    KpiError
+        A bad targets file (the row named, as ``regionlib kpi`` says it).
     """
     from regionlib.outputs._mapstyle import credit_lines
+
+    source = "targets"
+    if isinstance(targets, (str, Path)):
+        from regionlib.analysis import kpi
+
+        source = Path(targets).name
+        targets = kpi.read_targets(targets)  # a bad file fails before the analyses
 
     if context is None:
         if table is None:
@@ -1498,6 +1542,15 @@ def profile(
     values = _indicator_values(context, code, peer_codes)
     labels = context.labels.loc[code] if code in context.labels.index else pd.Series(dtype=object)
     facts = Facts(context, code, str(tbl.at[code, "name"]), peer_codes, peer_rows, values, labels)
+    if targets is not None:
+        facts.targets = [t for t in targets if not t.is_area and t.place == code]
+        if not facts.targets:
+            name = f"{tbl.at[code, 'prefecture']}{facts.name}（{code}）"
+            log(
+                f"{source}: no target row for {code}; the page has no KPI section",
+                level=logging.WARNING,
+                ja=f"{source} に{name}の目標の行がありません（KPIの欄なしで書き出します）",
+            )
     data: dict = {"sections": []}
     for section in SECTIONS if sections is None else sections:
         found = section.build(facts)
@@ -1512,7 +1565,10 @@ def profile(
         data,
         cited=list(facts.used),
         datasets=list(facts.datasets),
-        make_tables=lambda: _tables(context, code, values, peer_codes, peer_table),
+        make_tables=lambda: {
+            **_tables(context, code, values, peer_codes, peer_table),
+            **(data["kpi"]["sheets"] if data.get("kpi") else {}),
+        },
     )
 
 
