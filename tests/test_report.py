@@ -284,3 +284,23 @@ def test_cli_report_with_targets_and_bad_targets(context, targets_file, tmp_path
     assert not page.exists()
     assert main(["-q", "report", "--area", "札幌圏=札幌市,江別市", "--targets", str(bad),
                  "-o", str(page)]) == 2  # fmt: skip
+
+
+def test_compiled_templates_are_kept_and_checked(tmp_path, monkeypatch):
+    """Templates compile once into the cache folder; a cache that cannot be read is ignored."""
+    from regionlib import settings
+    from regionlib.outputs import report
+
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    cache = report._bytecode_cache()
+    assert cache is not None
+    from jinja2 import Environment, PackageLoader
+
+    env = Environment(loader=PackageLoader("regionlib.outputs", "templates"), bytecode_cache=cache)
+    env.get_template("base.html.j2")
+    kept = list((tmp_path / "templates").iterdir())
+    assert kept
+    for path in kept:  # a damaged entry is compiled again, never an error
+        path.write_bytes(b"damaged")
+    env = Environment(loader=PackageLoader("regionlib.outputs", "templates"), bytecode_cache=cache)
+    assert env.get_template("base.html.j2").render is not None
