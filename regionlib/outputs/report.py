@@ -217,6 +217,18 @@ def _analyses(table: pd.DataFrame, feats) -> pd.DataFrame:
     return out
 
 
+def _wide(long: pd.DataFrame, names: list[str]) -> dict[str, pd.DataFrame]:
+    """Split a long series (code, year, one column per indicator) into code × year tables.
+
+    One reshape for all indicators, without the frame's attrs (pandas deep-copies them at
+    every step; the flags these pages show come from the table).
+    """
+    long = long.copy(deep=False)
+    long.attrs = {}
+    wide = long.set_index(["code", "year"])[names].unstack("year")
+    return {n: wide[n].dropna(axis=1, how="all") for n in names}
+
+
 def _series_and_good_practice() -> tuple[dict, object]:
     """Return the series of the change charts and the good-practice inputs (empty without data)."""
     from regionlib.analysis import goodpractice
@@ -228,10 +240,7 @@ def _series_and_good_practice() -> tuple[dict, object]:
         # "since when": the charts start at START_YEAR too (the register counts all residents
         # from 2013, so no chart crosses its change of definition)
         last = max(max(indicators.years(n)) for n in names)
-        long = panel.series(names, years=list(range(START_YEAR, last + 1)))
-        for name in names:
-            wide = long.pivot(index="code", columns="year", values=name)
-            series[name] = wide.dropna(axis=1, how="all")
+        series = _wide(panel.series(names, years=list(range(START_YEAR, last + 1))), names)
     prepared = None
     outcome, since = GOOD_PRACTICE
     if indicators.find(outcome) is not None and since in indicators.years(outcome):
@@ -846,11 +855,7 @@ def _money_series() -> dict[str, pd.DataFrame]:
     names = [n for n in MONEY_INDICATORS if indicators.find(n) is not None]
     if not names:
         return {}
-    long = panel.series(names, years=_MONEY_YEARS)
-    return {
-        n: long.pivot(index="code", columns="year", values=n).dropna(axis=1, how="all")
-        for n in names
-    }
+    return _wide(panel.series(names, years=_MONEY_YEARS), names)
 
 
 def _money(code: str, peers: list[str]) -> dict | None:
