@@ -67,6 +67,25 @@ def test_rate_is_the_ratio_of_summed_parts_not_an_average(sapporo):
     assert out.attrs["rules"]["aging_rate"] == "ratio"
 
 
+def test_cached_parts_equal_the_parts_computed_from_the_sources(sapporo):
+    """The parts an area sums come from the derived cache as they come from the raw files."""
+    t, _ = sapporo
+    names = ["aging_rate", "fiscal_strength_index", "population_2015"]
+    cached = table.compute_parts(names, t.index)
+    fresh = table._parts_frame(names, t.index)
+    for name in names:
+        numerator, denominator, reason = cached[name]
+        np.testing.assert_array_equal(numerator, fresh[f"{name}\x1fnum"].to_numpy())
+        if denominator is None:
+            assert f"{name}\x1fden" not in fresh.columns
+        else:
+            np.testing.assert_array_equal(denominator, fresh[f"{name}\x1fden"].to_numpy())
+        assert list(reason) == list(fresh[f"{name}\x1fwhy"])
+    # another set of municipalities is another product, not a slice of this one
+    other = table.compute_parts(names, t.index[:10])
+    assert len(other["aging_rate"][0]) == 10
+
+
 def test_change_of_a_rate_is_the_change_of_the_area_rate(sapporo):
     _, out = sapporo
     t = table.load_table(["aging_rate@2015", "aging_rate@2020"], geometry=False)

@@ -66,19 +66,24 @@ def flags_for(names: Iterable[str], codes: Iterable[str]) -> dict[str, dict[str,
     from regionlib.data import indicators
 
     present = set(map(str, codes))
-    table = load_flags()
+    rows = [row for row in _rows() if row[0] in present]
     out: dict[str, dict[str, str]] = {}
     for name in names:
+        if not rows:
+            break
         entry = indicators.find(name)
         key = f"{name} {entry.year if entry else ''}"
-        hits = {
-            row.code: row.reason
-            for row in table.itertuples()
-            if row.code in present and re.search(row.applies_to, key)
-        }
+        hits = {code: reason for code, pattern, reason in rows if pattern.search(key)}
         if hits:
             out[name] = hits
     return out
+
+
+@functools.cache
+def _rows() -> tuple[tuple[str, re.Pattern, str], ...]:
+    """Return the flags as (code, compiled ``applies_to``, reason), read once per process."""
+    table = load_flags()
+    return tuple((str(r.code), re.compile(r.applies_to), str(r.reason)) for r in table.itertuples())
 
 
 def flag_of(name: str, code: str) -> str:
