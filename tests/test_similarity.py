@@ -277,3 +277,22 @@ def test_clusters_are_fitted_once_for_the_same_features(grid, isolated_cache, mo
     pd.testing.assert_frame_equal(again.evidence, first.evidence)
     with pytest.raises(AssertionError, match="fitted again"):  # other features: fitted
         sim.cluster_municipalities(grid, ["x"], k="auto", k_range=(2, 4))
+
+
+def test_distances_equal_sklearn_to_the_last_bit(blobs):
+    """The numpy distances of the medoid search are sklearn's pairwise_distances, bit for bit."""
+    from sklearn.metrics import pairwise_distances
+
+    from regionlib.analysis import similarity as sim
+
+    rng = np.random.default_rng(3)
+    cases = [
+        blobs[IND].to_numpy(),
+        rng.normal(size=(300, 9)),
+        rng.normal(size=(1, 4)),
+        np.repeat(rng.normal(size=(1, 5)), 6, axis=0),  # equal rows: distance 0, not noise
+    ]
+    for x in cases:
+        np.testing.assert_array_equal(sim._distances(x), pairwise_distances(x))
+        expected = int(np.argmin(pairwise_distances(x).sum(axis=1)))
+        assert sim._medoid(x) == expected
