@@ -113,3 +113,43 @@ def test_edges_without_libpysal_equal_the_graph(grid, islands):
     assert (a != b).nnz == 0
     assert a.nnz > 0
     assert graph.components(edges, index).equals(graph.components(g, index))
+
+
+def test_edges_table_cached_by_geometry_and_parameters(grid, isolated_cache, monkeypatch, caplog):
+    """A second call reads the cache (same table, same warning); a changed input rebuilds."""
+    import pandas as pd
+    import shapely
+
+    from regionlib.analysis import graph as g
+
+    caplog.set_level(logging.INFO, logger="regionlib")
+    first = g.edges_table(grid)
+    assert "islands bridged" in caplog.text
+    caplog.clear()
+    built = []
+    real = g._edges_table
+
+    def counting(*args):
+        built.append(args[1:])
+        return real(*args)
+
+    monkeypatch.setattr(g, "_edges_table", counting)
+    again = g.edges_table(grid)
+    assert built == []  # read from the cache
+    pd.testing.assert_frame_equal(again, first)
+    assert "islands bridged" in caplog.text  # what the build said is said again
+    g.edges_table(grid, within_prefecture=True)
+    g.edges_table(grid, islands="keep")
+    assert built == [(True, "connect"), (False, "keep")]
+    moved = grid.copy()  # one vertex of one box moved: another key
+    moved.loc["01016", "geometry"] = shapely.affinity.translate(
+        moved.loc["01016", "geometry"], xoff=0.01
+    )
+    changed = g.edges_table(moved)
+    assert len(built) == 3
+    assert not changed["border_km"].equals(first["border_km"])
+    renamed = grid.rename(index={"01017": "01018"})  # another code: another key
+    assert "01018" in set(g.edges_table(renamed)["code_b"]) | set(g.edges_table(renamed)["code_a"])
+    assert len(built) == 4
+    with pytest.raises(DataFormatError):  # no CRS: not cached, the check says why
+        g.edges_table(grid.set_crs(None, allow_override=True))

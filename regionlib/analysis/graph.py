@@ -20,8 +20,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError
@@ -30,6 +28,7 @@ from regionlib.data._validate import code_index, geometries
 
 if TYPE_CHECKING:  # libpysal costs seconds to import: only where a graph is built
     from libpysal.graph import Graph
+    from scipy import sparse
 
 __all__ = [
     "Edges",
@@ -127,6 +126,9 @@ def _queen_pairs(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _components_of(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    from scipy import sparse  # scipy.sparse.csgraph costs 0.2 s: only where a graph is built
+    from scipy.sparse import csgraph
+
     mat = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)).tocsr()
     return csgraph.connected_components(mat, directed=False)[1]
 
@@ -376,7 +378,64 @@ def edges_table(
         One row per undirected link: ``code_a`` < ``code_b`` for borders, ``kind``
         (``"border"`` or ``"bridge"``), ``border_km`` (shared boundary length, 0 where only a
         corner is shared) and ``distance_km`` (straight-line gap bridged, 0 for borders).
+
+    Notes
+    -----
+    The table is kept in the derived cache (:mod:`regionlib.data._cache`), keyed by every
+    coordinate and code of ``gdf`` (:func:`~regionlib.data._cache.geometry_hash`), its CRS,
+    the prefecture columns where they matter, the parameters, the GEOS and PROJ versions and
+    the code of this module: measuring the shared borders nationwide costs about a second.
+    What the build logged (islands bridged) is said again on every load.
     """
+    key = _edges_key(gdf, within_prefecture, islands)
+    if key is None:  # not a GeoDataFrame with a CRS: _build says what is wrong
+        return _edges_table(gdf, within_prefecture, islands)
+    from regionlib.data import _cache
+
+    return _cache.cached(
+        "graph-edges-table",
+        *key,
+        lambda: _edges_table(gdf, within_prefecture, islands),
+        geometry=False,
+    )
+
+
+#: regionlib's own files an edge table is built by (part of its cache key)
+_CODE_FILES = ("analysis/graph.py", "data/_validate.py", "data/codes.py")
+
+
+def _edges_key(gdf: gpd.GeoDataFrame, within_prefecture: bool, islands: str):
+    """Return the cache inputs and parameters of :func:`edges_table`, or None (no cache)."""
+    from pathlib import Path
+
+    import pyproj
+
+    from regionlib.data import _cache
+
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None or islands not in _POLICIES:
+        return None
+    groups = (
+        [c for c in ("pref_code", "prefecture") if c in gdf.columns] if within_prefecture else []
+    )
+    root = Path(__file__).parents[1]
+    inputs = [
+        _cache.geometry_hash(gdf, groups),
+        *(_cache.file_sha256(root / f) for f in _CODE_FILES),
+    ]
+    params = {
+        "within_prefecture": bool(within_prefecture),
+        "islands": islands,
+        "groups": groups,
+        "index": str(gdf.index.dtype),
+        "crs": gdf.crs.to_wkt(),
+        "area_crs": settings.area_crs,
+        "geos": shapely.geos_version_string,
+        "proj": pyproj.proj_version_str,
+    }
+    return inputs, params
+
+
+def _edges_table(gdf: gpd.GeoDataFrame, within_prefecture: bool, islands: str) -> pd.DataFrame:
     reduced, edges = _build(gdf, within_prefecture, islands)
     geoms = reduced.geometry.to_crs(settings.area_crs)
     a = geoms.loc[edges["code_a"]].to_numpy()
@@ -414,6 +473,8 @@ def adjacency_matrix(graph: Graph | Edges, index: pd.Index) -> sparse.csr_matrix
     RegionlibError
         If some codes of ``index`` are not in the graph.
     """
+    from scipy import sparse
+
     ids = pd.Index(graph.unique_ids)
     missing = index[~index.isin(ids)]
     if len(missing):
@@ -454,5 +515,7 @@ def components(graph: Graph | Edges, index: pd.Index) -> pd.Series:
     pandas.Series
         Component number per code (0 = the component of the first code).
     """
+    from scipy.sparse import csgraph
+
     labels = csgraph.connected_components(adjacency_matrix(graph, index), directed=False)[1]
     return pd.Series(labels, index=index, name="component")
