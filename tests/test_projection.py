@@ -115,3 +115,63 @@ def test_classes_map_checked_before_work(tmp_path, capsys):
     out = tmp_path / "m.gif"
     assert main(["project", "--classes", "--map", str(out)]) == 2
     assert "m.gif" in capsys.readouterr().err and not out.exists()
+
+
+def test_projection_cached_by_inputs_and_parameters(mirror_dir, isolated_cache, monkeypatch):
+    """A second projection is read from the cache and equals a fresh one; any input changes it."""
+    from regionlib.data import names
+
+    built = []
+    real = projection._project
+
+    def counting(*args):
+        built.append(args[2:])
+        return real(*args)
+
+    monkeypatch.setattr(projection, "_project", counting)
+    first = projection.project("夕張市", to=2032, variants=["migration"])
+    again = projection.project("夕張市", to=2032, variants=["migration"])
+    assert len(built) == 1 and again.key == first.key
+    fresh = real(
+        pd.Index(["01209"]), True, 2032, (2017, 2022), "japanese", ["migration"]
+    )  # not through the cache
+    for result in (first, again):
+        pd.testing.assert_frame_equal(result.bands, fresh.bands)
+        pd.testing.assert_frame_equal(result.totals, fresh.totals)
+        for column in result.bands.select_dtypes("category"):
+            assert list(result.bands[column].cat.categories) == list(
+                fresh.bands[column].cat.categories
+            )
+        assert (result.notes, result.credits, result.base) == (
+            fresh.notes,
+            fresh.credits,
+            fresh.base,
+        )
+    other = projection.project("夕張市", to=2037, variants=["migration"])
+    assert len(built) == 2 and other.key != first.key
+    assert projection.project("夕張市", to=2032).key != first.key  # both variants
+    monkeypatch.setattr(names, "input_hashes", lambda: ["another names file"])
+    changed = projection.project("夕張市", to=2032, variants=["migration"])
+    assert changed.key != first.key and len(built) == 4
+
+
+def test_cli_project_csv_bytes_cached(mirror_dir, tmp_path, monkeypatch):
+    """The CSV bytes kept in the cache are the bytes the writer gives, and used the second time."""
+    from regionlib.outputs import export
+
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    args = ["project", "夕張市", "--to", "2027", "--variant", "closed"]
+    assert main(["-q", *args, "-o", str(first)]) == 0
+
+    def no_format(*args, **kwargs):
+        raise AssertionError("formatted again although the projection did not change")
+
+    monkeypatch.setattr(export, "write_csv", no_format)
+    assert main(["-q", *args, "-o", str(second)]) == 0
+    assert second.read_bytes() == first.read_bytes()
+    assert (tmp_path / "b-totals.csv").read_bytes() == (tmp_path / "a-totals.csv").read_bytes()
+    monkeypatch.undo()
+    result = projection.project("夕張市", to=2027, variants=["closed"])
+    direct = tmp_path / "direct.csv"
+    export.write_csv(result.bands, direct, index=False)
+    assert direct.read_bytes() == first.read_bytes()

@@ -79,6 +79,12 @@ class Projection:
         The assumptions, one Japanese sentence each (written into every output).
     base
         ``(START, END)``.
+    credits
+        The sources, one line each.
+    key
+        Identity of the inputs, parameters and code this projection was made from (empty
+        when it was not made by :func:`project`): products derived from it alone, such as
+        its written files, may be cached under it.
     """
 
     bands: pd.DataFrame
@@ -86,6 +92,7 @@ class Projection:
     notes: list[str]
     base: tuple[int, int]
     credits: list[str] = field(default_factory=list)
+    key: str = field(default="", repr=False, compare=False)
 
 
 #: The base period of the cohort change ratios unless the user chooses one.
@@ -326,7 +333,16 @@ def project(
         For a bad base period, target year, variant or municipality.
     RegionlibError
         For a named municipality with no registered population in the base years.
+
+    Notes
+    -----
+    The result is kept in the derived cache (:mod:`regionlib.data._cache`), keyed by the
+    register files of the base years, the names and flags, the code that reads and projects
+    them (:func:`input_hashes`) and every parameter: projecting every municipality costs
+    about 0.7 s, reading the kept result 0.2 s.
     """
+    from regionlib.data import _cache, datasets
+
     start, end = parse_base(base, series)
     if not isinstance(to, int) or to <= end or to > 2100:
         raise UnknownNameError(f"--to {to}: choose a year after the base end {end} (up to 2100)")
@@ -335,12 +351,86 @@ def project(
     if bad or not variants:
         raise UnknownNameError(f"variant {bad}: choose migration and/or closed")
     wanted = _resolve(municipalities)
+    named = municipalities is not None
+    inputs = input_hashes(series, (start, end))
+    params = {
+        "codes": list(map(str, wanted)) if named else None,
+        "to": to,
+        "base": [start, end],
+        "series": series,
+        "variants": variants,
+        "credit": datasets.info(pop.dataset_name(series, end)).credit,
+    }
+    memo: dict[str, Projection] = {}
+
+    def build() -> Projection:
+        if not memo:
+            memo["result"] = _project(wanted, named, to, (start, end), series, variants)
+        return memo["result"]
+
+    bands = _cache.cached("projection-bands", inputs, params, lambda: build().bands)
+    totals = _cache.cached("projection-totals", inputs, params, lambda: build().totals)
+    meta = _cache.cached_json(
+        "projection-notes",
+        inputs,
+        params,
+        lambda: {"notes": build().notes, "credits": build().credits},
+    )
+    key = _cache.make_key("projection", inputs, params)
+    return Projection(bands, totals, meta["notes"], (start, end), meta["credits"], key=key)
+
+
+#: regionlib's own files a projection is made by, besides the register panel's
+_CODE_FILES = ("analysis/projection.py", "data/panel.py", "data/flags.py")
+
+
+def input_hashes(series: str, base: tuple[int, int]) -> list[str]:
+    """Return the cache inputs of a projection from the base period ``base`` of ``series``.
+
+    The register files of the base years and the code that reads them
+    (:func:`regionlib.data.population.input_hashes`), the names
+    (:func:`regionlib.data.names.input_hashes`), and the projection's own code.
+
+    Parameters
+    ----------
+    series
+        ``"japanese"`` or ``"total"``.
+    base
+        ``(START, END)``.
+
+    Returns
+    -------
+    list of str
+        Hashes for :func:`regionlib.data._cache.cached`.
+    """
+    from pathlib import Path
+
+    from regionlib.data import _cache, names
+
+    root = Path(__file__).parents[1]
+    return [
+        *pop.input_hashes(series, _years_of(base)),
+        *names.input_hashes(),
+        *(_cache.file_sha256(root / f) for f in _CODE_FILES),
+    ]
+
+
+def _project(
+    wanted: pd.Index,
+    named: bool,
+    to: int,
+    base: tuple[int, int],
+    series: str,
+    variants: list[str],
+) -> Projection:
+    """Project ``wanted`` (checked arguments): the work of :func:`project`."""
+    start, end = base
     everyone = panel._base(None).index
     arrays = _panel_arrays(series, _years_of((start, end)), everyone)
     steps = -(-(to - end) // 5)
     position = everyone.get_indexer(wanted)
     for code, at in zip(wanted, position, strict=True):
-        if municipalities is not None and not np.nansum(arrays[end][at]) > 0:
+        if named and not np.nansum(arrays[end][at]) > 0:
             msg = f"{code}: no registered population in {end}; it cannot be projected"
             raise RegionlibError(msg)
     counts: dict[str, dict[str, int]] = {}

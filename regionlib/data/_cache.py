@@ -110,6 +110,29 @@ def cached_json(kind: str, input_hashes: Iterable[str], params: dict, build: Cal
     return json.loads(cached(kind, input_hashes, params, frame)["json"].iloc[0])
 
 
+def cached_bytes(kind: str, input_hashes: Iterable[str], params: dict, build: Callable[[], bytes]):
+    """Return a product that is bytes (a written file), built on a miss, kept as :func:`cached`.
+
+    Parameters
+    ----------
+    kind, input_hashes, params
+        As for :func:`cached`.
+    build
+        Function returning the bytes.
+
+    Returns
+    -------
+    bytes
+        The product.
+    """
+    import pandas as pd
+
+    def frame() -> pd.DataFrame:
+        return pd.DataFrame({"bytes": pd.Series([bytes(build())], dtype=object)})
+
+    return bytes(cached(kind, input_hashes, params, frame)["bytes"].iloc[0])
+
+
 def path_for(kind: str, key: str) -> Path:
     """Return the file a product is stored in."""
     return folder() / f"{kind}-{key}.parquet"

@@ -13,11 +13,10 @@ import warnings
 from collections.abc import Iterator
 
 import pandas as pd
-import pyogrio
 
 from regionlib.data import datasets
 
-__all__ = ["NORTHERN_TERRITORIES", "load_names", "quiet_gdal"]
+__all__ = ["NORTHERN_TERRITORIES", "input_hashes", "load_names", "quiet_gdal"]
 
 #: Codes of the six 北方領土 villages: boundaries in N03, no statistics anywhere.
 NORTHERN_TERRITORIES = ("01695", "01696", "01697", "01698", "01699", "01700")
@@ -48,14 +47,28 @@ def load_names() -> pd.DataFrame:
 
     # kept in the derived cache: reading the two layers' attributes costs every command that
     # resolves a name a quarter of a second
-    inputs = [*(datasets.info(name).sha256 for _, name in _SOURCES), _cache.file_sha256(__file__)]
-    return _cache.cached("names", inputs, {}, _read_names)
+    return _cache.cached("names", input_hashes(), {}, _read_names)
+
+
+def input_hashes() -> list[str]:
+    """Return the cache inputs of :func:`load_names`: the layers' sha256 and this module's.
+
+    Returns
+    -------
+    list of str
+        Hashes for :func:`regionlib.data._cache.cached`.
+    """
+    from regionlib.data import _cache
+
+    return [*(datasets.info(name).sha256 for _, name in _SOURCES), _cache.file_sha256(__file__)]
 
 
 _SOURCES = (("municipality", "n03-national-s0010-topo"), ("ward", "n03-national-wards-s0010-topo"))
 
 
 def _read_names() -> pd.DataFrame:
+    import pyogrio  # only when the names are read, not when the cache has them
+
     frames = []
     for level, name in _SOURCES:
         with quiet_gdal():
