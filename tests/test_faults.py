@@ -321,6 +321,25 @@ def test_cache_hit_reads_the_product_once(isolated_cache):
     assert read < 1.2 * path.stat().st_size  # verified and loaded from one read (was 2x)
 
 
+def test_cached_bytes_kept_exactly_and_keyed_by_inputs(isolated_cache):
+    data = bytes(range(256)) * 4000 + "\ufeff住民\n".encode()  # every byte value, and text
+    calls: list = []
+
+    def build(value: bytes):
+        def inner() -> bytes:
+            calls.append(1)
+            return value
+
+        return inner
+
+    assert _cache.cached_bytes("blob", ["abc"], {"p": 1}, build(data)) == data
+    assert _cache.cached_bytes("blob", ["abc"], {"p": 1}, build(b"other")) == data  # kept
+    assert calls == [1]
+    assert _cache.cached_bytes("blob", ["abd"], {"p": 1}, build(b"x")) == b"x"  # other input
+    assert _cache.cached_bytes("blob", ["abc"], {"p": 2}, build(b"")) == b""  # other parameter
+    assert calls == [1, 1, 1]
+
+
 def test_read_only_or_full_cache_still_returns_the_result(isolated_cache, monkeypatch, capsys):
     monkeypatch.setattr(_log, "_said", set())
     monkeypatch.setattr(_cache, "_write", _raise(errno.EROFS))
