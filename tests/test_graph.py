@@ -153,3 +153,31 @@ def test_edges_table_cached_by_geometry_and_parameters(grid, isolated_cache, mon
     assert len(built) == 4
     with pytest.raises(DataFormatError):  # no CRS: not cached, the check says why
         g.edges_table(grid.set_crs(None, allow_override=True))
+
+
+@pytest.mark.parametrize("islands", ["connect", "keep", "drop"])
+def test_contiguity_edges_cached_as_built(grid, isolated_cache, monkeypatch, islands):
+    """The cached links and codes equal a fresh build; a moved vertex builds again."""
+    import pandas as pd
+    import shapely
+
+    from regionlib.analysis import graph as g
+
+    kept, fresh = g._build(grid, False, islands)
+    first = g.contiguity_edges(grid, islands=islands)
+    calls = []
+    real = g._build
+    monkeypatch.setattr(g, "_build", lambda *a: calls.append(a[1:]) or real(*a))
+    again = g.contiguity_edges(grid, islands=islands)
+    assert calls == []
+    for got in (first, again):
+        assert list(got.index) == list(kept.index)
+        pd.testing.assert_frame_equal(
+            got.edges.reset_index(drop=True), fresh.reset_index(drop=True), check_dtype=False
+        )
+    moved = grid.copy()
+    moved.loc["01016", "geometry"] = shapely.affinity.translate(
+        moved.loc["01016", "geometry"], xoff=0.01
+    )
+    g.contiguity_edges(moved, islands=islands)
+    assert calls[0] == (False, islands)  # built again ("drop" then builds the reduced graph)

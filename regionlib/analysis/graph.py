@@ -294,9 +294,35 @@ def contiguity_edges(
     -------
     Edges
         The codes kept and the links.
+
+    Notes
+    -----
+    Kept in the derived cache with the key of :func:`edges_table` (every coordinate and code,
+    the parameters, the code of this module): a regions command then neither builds the
+    graph again nor imports libpysal. What the build logged (islands bridged) is said again.
     """
-    kept, edges = _build(gdf, within_prefecture, islands)
-    return Edges(pd.Index(kept.index), edges)
+    key = _edges_key(gdf, within_prefecture, islands)
+    if key is None:  # not a GeoDataFrame with a CRS: _build says what is wrong
+        kept, edges = _build(gdf, within_prefecture, islands)
+        return Edges(pd.Index(kept.index), edges)
+    from regionlib.data import _cache
+
+    def build() -> dict:
+        kept, edges = _build(gdf, within_prefecture, islands)
+        return {
+            "index": [str(c) for c in kept.index],
+            "index_name": kept.index.name,
+            "edges": {c: edges[c].tolist() for c in edges.columns},
+        }
+
+    product = _cache.cached_json("graph-edges", *key, build)
+    edges = pd.DataFrame(product["edges"])
+    if edges.empty:
+        edges = pd.DataFrame({"code_a": [], "code_b": [], "kind": [], "distance_km": []}).astype(
+            {"code_a": str, "code_b": str, "kind": str, "distance_km": float}
+        )
+    index = pd.Index(product["index"], name=product["index_name"], dtype="str")
+    return Edges(index, edges)
 
 
 def contiguity(
