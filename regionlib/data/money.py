@@ -66,7 +66,10 @@ def _path(source: str | Path) -> tuple[Path, str | None]:
         return datasets.get_path(source), source
     path = Path(source)
     if not path.is_file():
-        raise DataFormatError(f"'{source}' is neither a registry dataset nor an existing file")
+        raise DataFormatError(
+            f"'{source}' は登録データセットでも既存のファイルでもありません / "
+            f"'{source}' is neither a registry dataset nor an existing file"
+        )
     return path, None
 
 
@@ -79,13 +82,20 @@ def _sheets(path: Path) -> Iterator[list[list]]:
         names = book.sheet_names
     except Exception as exc:
         if path.is_file() and path.stat().st_size == 0:
-            raise DataFormatError(f"{path.name}: the file is empty") from exc
-        raise DataFormatError(f"{path.name}: not a readable workbook ({exc})") from exc
+            raise DataFormatError(
+                f"{path.name}: ファイルが空です / {path.name}: the file is empty"
+            ) from exc
+        raise DataFormatError(
+            f"{path.name}: ブックとして読めません / {path.name}: not a readable workbook ({exc})"
+        ) from exc
     for name in names:
         try:
             rows = book.get_sheet_by_name(name).to_python()
         except Exception as exc:
-            raise DataFormatError(f"{path.name}: sheet {name} is not readable ({exc})") from exc
+            raise DataFormatError(
+                f"{path.name}: シート {name} を読めません / "
+                f"{path.name}: sheet {name} is not readable ({exc})"
+            ) from exc
         yield rows
 
 
@@ -207,7 +217,10 @@ def _by_name(
 def _year_of(path: Path, pattern: str) -> int:
     m = re.search(pattern, path.name)
     if m is None:
-        raise DataFormatError(f"{path.name}: cannot tell the fiscal year from the file name")
+        raise DataFormatError(
+            f"{path.name}: ファイル名から年度が分かりません / "
+            f"{path.name}: cannot tell the fiscal year from the file name"
+        )
     if m.group(1) in _WAREKI:
         return _WAREKI[m.group(1)] + int(m.group(2))
     return int(m.group(1))
@@ -254,7 +267,10 @@ def read_furusato_receipts(source: str | Path) -> SourceTable:
     def col(test, start=0, what=""):
         hit = next((j for j, lab in enumerate(labels) if j >= start and test(lab)), None)
         if hit is None:
-            raise DataFormatError(f"{where}: no column {what} in the header")
+            raise DataFormatError(
+                f"{where}: 見出しに {what} の列がありません / "
+                f"{where}: no column {what} in the header"
+            )
         return hit
 
     spec = [
@@ -328,6 +344,7 @@ def read_furusato_rough(source: str | Path = "furusato-receipts-rough") -> Sourc
             years.append((1988 if m.group(1) == "平成" else 2018) + n)
             if j != 2 * len(years):  # amount, count pairs from column 2
                 raise DataFormatError(
+                    f"{where}: {j + 1} 列目の年 {_text(cell)} は {2 * len(years) + 1} 列目にあるはずです / "
                     f"{where}: year {_text(cell)} in column {j + 1}, not {2 * len(years) + 1}"
                 )
     sub = next(i for i in range(top + 1, top + 5) if "金額" in map(_text, rows[i]))
@@ -508,7 +525,10 @@ def read_koufuzei_items(source: str | Path) -> SourceTable:
     where = path.name
     m = re.match(r"(\d{4})-(demand|income)", path.name)
     if m is None:
-        raise DataFormatError(f"{where}: expected a name like 2020-demand.xlsx or 2020-income.xls")
+        raise DataFormatError(
+            f"{where}: 2020-demand.xlsx や 2020-income.xls のような名前にしてください / "
+            f"{where}: expected a name like 2020-demand.xlsx or 2020-income.xls"
+        )
     year, kind = int(m.group(1)), m.group(2)
     rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:10]) if _text(r[0]) == "コード"), None)
@@ -544,7 +564,10 @@ def read_koufuzei_items(source: str | Path) -> SourceTable:
         records.append((code, i + 1, _text(row[1]), _text(row[2]), [row[j] for j in cols]))
     needed = {"demand"} if kind == "demand" else {"revenue"}
     if not needed <= {it[0] for it in items}:
-        raise DataFormatError(f"{where}: no total column ({', '.join(sorted(needed))})")
+        raise DataFormatError(
+            f"{where}: 合計の列（{'、'.join(sorted(needed))}）がありません / "
+            f"{where}: no total column ({', '.join(sorted(needed))})"
+        )
     return _with_tokyo_wards(_table(records, items, where, dataset, set_aside, year))
 
 

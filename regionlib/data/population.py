@@ -104,7 +104,10 @@ def dataset_name(series: str, year: int) -> str:
         For an unknown series or a year the series does not cover.
     """
     if series not in SERIES_YEARS:
-        msg = f"series '{series}': choose japanese (1995-2022) or total (2013-2022)"
+        msg = (
+            f"系列 '{series}': japanese（1995〜2022 年）か total（2013〜2022 年）を選んでください / "
+            f"series '{series}': choose japanese (1995-2022) or total (2013-2022)"
+        )
         raise UnknownNameError(msg)
     have = SERIES_YEARS[series]
     if year not in have:
@@ -172,7 +175,9 @@ def _sheet(path: Path, where: str) -> list[list]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types
-        raise DataFormatError(f"{where}: not a readable workbook ({exc})") from exc
+        raise DataFormatError(
+            f"{where}: ブックとして読めません / {where}: not a readable workbook ({exc})"
+        ) from exc
     for name in book.sheet_names:
         rows = book.get_sheet_by_name(name).to_python()
         if any("団体コード" in map(_text, r[:4]) for r in rows[:12]):
@@ -208,6 +213,7 @@ def _numbers(cells: np.ndarray, where: str, lines: list[int], codes: list[str], 
             reasons[i, j] = readers.MARKERS[text]
         else:
             msg = (
+                f"{where} の {lines[i]} 行目（コード {codes[i]}）、列 '{columns[j]}': '{cell}' は数値でも既知の欠損値記号でもありません / "
                 f"{where}, line {lines[i]} (code {codes[i]}), column '{columns[j]}': "
                 f"'{cell}' is not a number or a known missing-value marker"
             )
@@ -319,7 +325,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
         raise DataFormatError(msg)
     fine = top == "100_plus"
     if fine and any(b not in bands for b in FINE_TOP):
-        raise DataFormatError(f"{where}: the top bands {', '.join(FINE_TOP)} are incomplete")
+        raise DataFormatError(
+            f"{where}: 最上位の年齢階級 {'、'.join(FINE_TOP)} がそろっていません / "
+            f"{where}: the top bands {', '.join(FINE_TOP)} are incomplete"
+        )
     file_bands = expected + (list(FINE_TOP) if fine else ["80_plus"])
     cols = [positions["all"]] + [positions[b] for b in file_bands]
     set_aside = readers.juki_set_aside()
@@ -347,7 +356,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
             continue
         block = groups.setdefault(code, {})
         if sex in block:
-            msg = f"{where}: code {code} has two {text[3]} rows (line {lines[code]} and {i + 1})"
+            msg = (
+                f"{where}: コード {code} の {text[3]} の行が 2 つあります（{lines[code]} 行目と {i + 1} 行目） / "
+                f"{where}: code {code} has two {text[3]} rows (line {lines[code]} and {i + 1})"
+            )
             raise DataFormatError(msg)
         if not block:
             order.append(code)
@@ -357,7 +369,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
     for kind in set_aside:  # one entry per area, not per 計/男/女 row
         set_aside[kind] = list(dict.fromkeys(set_aside[kind]))
     if not order:
-        raise DataFormatError(f"{where}: no municipality rows after the header")
+        raise DataFormatError(
+            f"{where}: 見出しの下に市区町村の行がありません / "
+            f"{where}: no municipality rows after the header"
+        )
     incomplete = [c for c in order if len(groups[c]) != 3]
     if incomplete:
         code = incomplete[0]
@@ -496,7 +511,10 @@ def read_dynamics(source: str | Path) -> readers.SourceTable:
                 break
     lacking = [item for _, item, _, _ in _DYNAMICS if item not in found]
     if lacking:
-        msg = f"{where}: no column for {', '.join(lacking)} in the headers ({headers[3:]})"
+        msg = (
+            f"{where}: 見出しに {'、'.join(lacking)} の列がありません / "
+            f"{where}: no column for {', '.join(lacking)} in the headers ({headers[3:]})"
+        )
         raise DataFormatError(msg)
     columns = [item for _, item, _, _ in _DYNAMICS]
     cols = [found[c] for c in columns]
@@ -521,7 +539,10 @@ def read_dynamics(source: str | Path) -> readers.SourceTable:
         lines.append(i + 1)
         names.append((text[1].replace("\u3000", "").rstrip("*"), text[2]))
     if not body:
-        raise DataFormatError(f"{where}: no municipality rows after the header")
+        raise DataFormatError(
+            f"{where}: 見出しの下に市区町村の行がありません / "
+            f"{where}: no municipality rows after the header"
+        )
     readers._check_duplicates(codes, lines, where)
     values, reasons = _numbers(np.array(body, dtype=object), where, lines, codes, columns)
     spec = {item: (label, unit) for _, item, label, unit in _DYNAMICS}
@@ -792,7 +813,10 @@ def collapse_top(panel: pd.DataFrame, top: int = 80) -> pd.DataFrame:
         The same columns; bands above ``top`` summed per value of every other column.
     """
     if top % 5 or not 5 <= top <= 80:
-        raise UnknownNameError(f"top band {top}: choose a multiple of 5 from 5 to 80")
+        raise UnknownNameError(
+            f"最上位の年齢階級 {top}: 5 から 80 までの 5 の倍数にしてください / "
+            f"top band {top}: choose a multiple of 5 from 5 to 80"
+        )
     # per distinct band, not per row: a national panel has 100,000 rows and 19 bands
     bands = panel["band"].astype(str)
     start_of = {b: _band_start(b) for b in bands.unique()}
