@@ -211,7 +211,8 @@ def _english_messages(path: Path, classes: set[str]) -> list[tuple[str, int, str
                 texts = _texts(text)
                 if not any(re.search("[A-Za-z]", t) for t in texts):
                     continue  # only values passed on, e.g. f"{where}: {exc}" of a bilingual error
-                if not any(has_japanese(t) for t in texts):
+                head = "{}".join(texts).split(" / ")[0]  # what is said before the English
+                if not has_japanese(head) or " / " not in "{}".join(texts):
                     where = getattr(function, "name", "<module>")
                     found.append((where, text.lineno, ast.unparse(text)))
     return found
@@ -240,9 +241,11 @@ def test_the_language_check_catches_an_english_message(tmp_path):
         "            msg = f'{x}: 数値ではありません / {x}: not a number'\n"
         "        raise DataFormatError(msg)\n"
         "    raise DataFormatError(f'{x}: 数値ではありません / {x}: not a number')\n"
-        "def g(exc):\n"
+        "def g(exc, x):\n"
+        "    if x:\n"
+        "        raise OutputError(f'{x}: no header row with 団体名')\n"
         "    raise OutputError(f'{exc}')\n",
         encoding="utf-8",
     )
     found = _english_messages(source, {"DataFormatError", "OutputError"})
-    assert [(f, line) for f, line, _ in found] == [("f", 3)]
+    assert sorted((f, line) for f, line, _ in found) == [("f", 3), ("g", 10)]

@@ -211,7 +211,10 @@ def parse_area(text: str) -> Areas:
     name = name.strip()
     where = f"--area {name or text}"
     if not sep or not name:
-        raise AreaError(f"--area {text!r}: write NAME=MEMBER,MEMBER,… (札幌圏=札幌市,江別市)")
+        raise AreaError(
+            f"--area {text!r}: 名前=市区町村,市区町村,… の形で書いてください（札幌圏=札幌市,江別市） / "
+            f"--area {text!r}: write NAME=MEMBER,MEMBER,… (札幌圏=札幌市,江別市)"
+        )
     items = [m for m in rest.replace("、", ",").replace(" ", ",").split(",") if m.strip()]
     if not items:
         raise AreaError(f"{where}: 地域に市区町村がありません / {where}: the area has no members")
@@ -343,7 +346,7 @@ def reference_areas(kind: str) -> Areas:
     key = {v: k for k, v in REFERENCES.items()}.get(kind, kind)
     if key not in REFERENCES:
         raise UnknownNameError(
-            f"参照する区分 '{kind}' は知りません。{'、'.join(REFERENCES)} から選んでください / "
+            f"参照する区分 '{kind}' はありません。{'、'.join(REFERENCES)} から選んでください / "
             f"unknown reference grouping '{kind}'{suggest(kind, REFERENCES)}; "
             f"choose from {', '.join(REFERENCES)}"
         )

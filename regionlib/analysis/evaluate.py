@@ -350,7 +350,7 @@ def compactness(gdf: gpd.GeoDataFrame, labels: pd.Series, *, parts: str = "all")
     """
     if parts not in ("all", "largest"):
         raise RegionlibError(
-            f"parts は 'all' か 'largest' にしてください（{parts!r} ではなく） / "
+            f"parts は 'all' か 'largest' にしてください（指定は {parts!r}） / "
             f"parts must be 'all' or 'largest', got {parts!r}"
         )
     whole, largest, _ = _quotients(gdf, labels)
@@ -622,7 +622,7 @@ def random_regions(
     n_parts, part = csgraph.connected_components(adjacency, directed=False)
     if not n_parts <= n_regions <= n:
         raise RegionlibError(
-            f"n_regions は {n_parts}（グラフの部分の数）から {n} の間にしてください（{n_regions} ではなく） / "
+            f"n_regions は {n_parts}（グラフの部分の数）から {n} の間にしてください（指定は {n_regions}） / "
             f"n_regions must be between {n_parts} (parts of the graph) and {n}, got {n_regions}"
         )
     rng = np.random.default_rng(settings.random_state if random_state is None else random_state)

@@ -496,7 +496,7 @@ def prepare_features(
     if clip is not None:
         if not clip > 0:
             msg = (
-                f"clip は正の数か None にしてください（{clip!r} ではなく） / "
+                f"clip は正の数か None にしてください（指定は {clip!r}） / "
                 f"clip must be a positive number or None, not {clip!r}"
             )
             raise RegionlibError(msg)
@@ -541,7 +541,7 @@ def _resolve_transforms(
         if transforms in ("none", "log"):
             return dict.fromkeys(names, transforms)
         msg = (
-            f"transforms='{transforms}' は知りません。'auto', 'none', 'log' か対応表にしてください / "
+            f"transforms='{transforms}' は使えません。'auto', 'none', 'log' か対応表にしてください / "
             f"transforms='{transforms}' is not known; use 'auto', 'none', 'log' or a mapping"
         )
         raise RegionlibError(msg)
@@ -558,7 +558,7 @@ def _resolve_transforms(
         t = transforms.get(n, auto.get(n))
         if t not in ("log", "none"):
             msg = (
-                f"'{n}' の変換 '{t}' は知りません。'log' か 'none' にしてください / "
+                f"'{n}' の変換 '{t}' は使えません。'log' か 'none' にしてください / "
                 f"transform '{t}' for '{n}' is not known; use 'log' or 'none'"
             )
             raise RegionlibError(msg)
@@ -577,7 +577,7 @@ def _resolve_weights(names: list[str], weights: Mapping[str, float] | None) -> d
             raise UnknownNameError(msg)
         if not (np.isfinite(v) and v > 0):
             msg = (
-                f"'{k}' の重みは正の数にしてください（{v!r} ではなく） / "
+                f"'{k}' の重みは正の数にしてください（指定は {v!r}） / "
                 f"weight of '{k}' must be a positive number, not {v!r}"
             )
             raise RegionlibError(msg)

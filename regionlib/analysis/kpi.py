@@ -227,7 +227,10 @@ def read_targets(
             )
         better = (rec.get("better") or "higher").strip().lower()
         if better not in ("higher", "lower", "高い", "低い", "上", "下"):
-            raise KpiError(f"{where}: better {better!r} is not higher or lower (高い／低い)")
+            raise KpiError(
+                f"{where}: better {better!r} は higher か lower（高い／低い）にしてください / "
+                f"{where}: better {better!r} is not higher or lower (高い／低い)"
+            )
         out.append(
             Target(
                 where,

@@ -140,7 +140,7 @@ def _prepare(gdf: gpd.GeoDataFrame, column: str, graph: Graph | None) -> tuple[p
             graph = graph.subgraph(y.index)
     if len(y) < 3:
         msg = (
-            f"'{column}' の値がある市区町村は {len(y)} しかありません。3 つ以上必要です / "
+            f"'{column}' の値があるのは {len(y)} 市区町村だけです。3 市区町村以上必要です / "
             f"only {len(y)} municipalities have '{column}'; at least 3 are needed"
         )
         raise DataFormatError(msg)
@@ -247,7 +247,7 @@ def compute_lisa(
     """
     if not 0 < alpha < 1:
         msg = (
-            f"alpha は 0 から 1 の間にしてください（{alpha} ではなく） / "
+            f"alpha は 0 から 1 の間にしてください（指定は {alpha}） / "
             f"alpha must be between 0 and 1, not {alpha}"
         )
         raise RegionlibError(msg)

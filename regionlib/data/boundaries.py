@@ -255,6 +255,7 @@ def _standardize(frame: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
     missing = [c for c in ("N03_001", "N03_004", "N03_007") if c not in frame.columns]
     if missing:
         msg = (
+            f"{label}: N03 の列 {', '.join(missing)} がありません。N03_001（都道府県）、N03_004（市区町村）、N03_007（コード）のある国土数値情報の行政区域ファイルを使ってください / "
             f"{label}: missing N03 column(s) {', '.join(missing)} (columns: "
             f"{[c for c in frame.columns if c != 'geometry']}); expected an N03 行政区域 file "
             "with N03_001 (prefecture), N03_004 (municipality) and N03_007 (code)"
@@ -347,7 +348,7 @@ def dissolve_n03(
     """
     if level not in ("municipality", "ward"):
         msg = (
-            f"レベル '{level}' は知りません（municipality か ward） / "
+            f"レベル '{level}' はありません（municipality か ward） / "
             f"unknown level '{level}'{suggest(level, ['municipality', 'ward'])}"
         )
         raise UnknownNameError(msg)
@@ -595,7 +596,7 @@ def _sources(level: Level, detail: Detail, prefs: list[str] | None) -> tuple[lis
     if detail == "national":
         return [f"n03-national{wards}-s0001"], f"n03-national{wards}-s0010-topo"
     msg = (
-        f"詳細度 '{detail}' は知りません / "
+        f"詳細度 '{detail}' はありません / "
         f"unknown detail '{detail}'{suggest(str(detail), ['prefecture', 'national'])}"
     )
     raise UnknownNameError(msg)
@@ -684,7 +685,7 @@ def load_boundaries(
     """
     if level not in ("municipality", "ward"):
         msg = (
-            f"レベル '{level}' は知りません（municipality か ward） / "
+            f"レベル '{level}' はありません（municipality か ward） / "
             f"unknown level '{level}'{suggest(str(level), ['municipality', 'ward'])}"
         )
         raise UnknownNameError(msg)
@@ -720,7 +721,7 @@ def load_prefectures(*, detail: Detail = "prefecture") -> gpd.GeoDataFrame:
     names = {"prefecture": "n03-prefectures-s0010-topo", "national": "n03-prefectures-s0001"}
     if detail not in names:
         msg = (
-            f"詳細度 '{detail}' は知りません / "
+            f"詳細度 '{detail}' はありません / "
             f"unknown detail '{detail}'{suggest(str(detail), list(names))}"
         )
         raise UnknownNameError(msg)

@@ -772,7 +772,10 @@ def _read_code_list() -> pd.DataFrame:
             i for i, h in enumerate(header) if h.startswith("市区町村名") and "カナ" in h
         )
     except (ValueError, StopIteration):
-        msg = f"{path.name}: sheet {sheet} has no 団体コード and 市区町村名（カナ） columns"
+        msg = (
+            f"{path.name}: シート {sheet} に 団体コード と 市区町村名（カナ） の列がありません / "
+            f"{path.name}: sheet {sheet} has no 団体コード and 市区町村名（カナ） columns"
+        )
         raise DataFormatError(msg) from None
     out = []
     for line, row in enumerate(rows[1:], start=2):
@@ -876,13 +879,12 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
             for c, p, n in zip(shown.index, shown["prefecture"], shown["name"], strict=True)
         )
         msg = (
+            f"市区町村名 '{name_or_code}' は複数の市区町村に当てはまります: {listed}。都道府県名を前に付ける（例: '東京都府中市'）か、コードを指定してください / "
             f"municipality name '{name_or_code}' is ambiguous: {listed}; "
             "prefix the prefecture (for example '東京都府中市') or give the code"
         )
         raise AmbiguousNameError(msg)
     full = [f"{p}{n}" for p, n in zip(table["prefecture"], table["name"], strict=True)]
-    # English first here: callers put the file and row in front; the command line says
-    # the Japanese summary of UnknownNameError before it (_errors.japanese_first)
     msg = (
         f"市区町村 '{name_or_code}' が見つかりません / "
         f"unknown municipality '{name_or_code}'{suggest(text, list(names) + full)}"

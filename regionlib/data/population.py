@@ -112,6 +112,7 @@ def dataset_name(series: str, year: int) -> str:
     have = SERIES_YEARS[series]
     if year not in have:
         msg = (
+            f"住民基本台帳の年齢別人口（{series}）は {have[0]}〜{have[-1]} 年のみで、{year} 年はありません / "
             f"年 {year}: the 住基 age files ({series}) cover {have[0]}-{have[-1]} "
             f"(住民基本台帳の年齢別人口は {have[0]}～{have[-1]} 年)"
         )
@@ -182,7 +183,10 @@ def _sheet(path: Path, where: str) -> list[list]:
         rows = book.get_sheet_by_name(name).to_python()
         if any("団体コード" in map(_text, r[:4]) for r in rows[:12]):
             return rows
-    msg = f"{where}: no sheet has a header row with 団体コード (sheets: {book.sheet_names})"
+    msg = (
+        f"{where}: 団体コード のある見出しの行を持つシートがありません（シート: {book.sheet_names}） / "
+        f"{where}: no sheet has a header row with 団体コード (sheets: {book.sheet_names})"
+    )
     raise DataFormatError(msg)
 
 
@@ -191,7 +195,10 @@ def _first_data_row(rows: list[list], where: str) -> int:
     for i, row in enumerate(rows[:15]):
         if len(row) > 1 and _text(row[1]).startswith("合計"):
             return i
-    raise DataFormatError(f"{where}: no national 合計 row in the first 15 rows")
+    raise DataFormatError(
+        f"{where}: 最初の 15 行に全国の 合計 の行がありません / "
+        f"{where}: no national 合計 row in the first 15 rows"
+    )
 
 
 def _numbers(cells: np.ndarray, where: str, lines: list[int], codes: list[str], columns: list[str]):
@@ -307,7 +314,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
         None,
     )
     if header is None:
-        raise DataFormatError(f"{where}: no header row with the age bands (0～4歳 …)")
+        raise DataFormatError(
+            f"{where}: 年齢階級（0～4歳 …）の見出しの行がありません / "
+            f"{where}: no header row with the age bands (0～4歳 …)"
+        )
     positions = {}
     for j, cell in enumerate(header):
         band = parse_band(cell) if j >= 4 else None
@@ -319,6 +329,7 @@ def read_age(source: str | Path) -> readers.SourceTable:
     top = "80_plus" if "80_plus" in bands else ("100_plus" if "100_plus" in bands else None)
     if missing or "all" not in positions or top is None:
         msg = (
+            f"{where}: 見出しの年齢階級は {'、'.join(bands)} です。0～4歳 … 75～79歳 と 80歳以上、または 80～84歳 … 100歳以上、それに 総数 が必要です / "
             f"{where}: the header has bands {', '.join(bands)}; expected 0～4歳 … 75～79歳 and "
             "80歳以上 or 80～84歳 … 100歳以上, with 総数"
         )
@@ -346,7 +357,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
             continue  # a note below the table
         sex = _SEX_ROWS.get(text[3])
         if sex is None:
-            msg = f"{where}, line {i + 1}: 性別 '{text[3]}' is not 計, 男 or 女"
+            msg = (
+                f"{where} の {i + 1} 行目: 性別 '{text[3]}' は 計・男・女 のどれでもありません / "
+                f"{where}, line {i + 1}: 性別 '{text[3]}' is not 計, 男 or 女"
+            )
             raise DataFormatError(msg)
         cells = [row[j] if j < len(row) else "" for j in cols]
         if text[1].startswith("合計") and sex not in national:
@@ -376,10 +390,16 @@ def read_age(source: str | Path) -> readers.SourceTable:
     incomplete = [c for c in order if len(groups[c]) != 3]
     if incomplete:
         code = incomplete[0]
-        msg = f"{where}, line {lines[code]}: code {code} lacks its 計/男/女 rows"
+        msg = (
+            f"{where} の {lines[code]} 行目: コード {code} の 計/男/女 の行がそろっていません / "
+            f"{where}, line {lines[code]}: code {code} lacks its 計/男/女 rows"
+        )
         raise DataFormatError(msg)
     if len(national) != 3:
-        raise DataFormatError(f"{where}: the national 合計 rows (計/男/女) are incomplete")
+        raise DataFormatError(
+            f"{where}: 全国の 合計 の行（計/男/女）がそろっていません / "
+            f"{where}: the national 合計 rows (計/男/女) are incomplete"
+        )
     sexes = ("total", "male", "female")
     columns = [f"{s}_{b}" if b != "all" else s for s in sexes for b in ["all", *file_bands]]
     raw = np.array([[c for s in sexes for c in groups[code][s]] for code in order], dtype=object)

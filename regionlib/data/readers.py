@@ -276,6 +276,7 @@ def read_ssdse(source: str | Path, *, encoding: str | None = None) -> SourceTabl
         r[:1] and r[0].startswith("R") for r in rows[3:5]
     ):
         msg = (
+            f"{where}: コードの列がありません。見出しの 3 行目の最初の列は 地域コード（R と 5 桁のコード）にしてください（あったのは '{head_labels[0] if head_labels else ''}'） / "
             f"{where}: no code column: the first column must be 地域コード (R + 5-digit code) "
             f"in header row 3, found '{head_labels[0] if head_labels else ''}'"
         )
@@ -423,7 +424,10 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
     # the last header row starting with 団体コード (within the preamble) precedes the data
     heads = [i for i, r in enumerate(rows[:20]) if r[:1] == ["団体コード"]]
     if not heads:
-        raise DataFormatError(f"{where}: no code column: no header row starting with 団体コード")
+        raise DataFormatError(
+            f"{where}: コードの列がありません。団体コード で始まる見出しの行がありません / "
+            f"{where}: no code column: no header row starting with 団体コード"
+        )
     header_at = heads[-1]
     short = len(rows[header_at]) < 10  # 2021/2022 layout: code, prefecture, name, population
     spec = {3: _JUKI_COLUMNS[5]} if short else _JUKI_COLUMNS
@@ -497,13 +501,19 @@ def read_income(source: str | Path, *, encoding: str | None = None) -> SourceTab
     rows = _read_rows(path, encoding or reg_encoding)
     header_at = next((i for i, r in enumerate(rows) if "地域 コード" in r), None)
     if header_at is None:
-        raise DataFormatError(f"{where}: no code column: no header row with '地域 コード'")
+        raise DataFormatError(
+            f"{where}: コードの列がありません。'地域 コード' のある見出しの行がありません / "
+            f"{where}: no code column: no header row with '地域 コード'"
+        )
     header = rows[header_at]
     key = header.index("地域 コード")
     name_col = header.index("地域") if "地域" in header else key + 1
     item_cols = [j for j, h in enumerate(header) if re.match(r"^[A-Z]\d+_", h)]
     if not item_cols:
-        raise DataFormatError(f"{where}: no item columns (headers like 'C120110_…【千円】')")
+        raise DataFormatError(
+            f"{where}: 項目の列がありません（'C120110_…【千円】' のような見出し） / "
+            f"{where}: no item columns (headers like 'C120110_…【千円】')"
+        )
     set_aside: dict[str, list[str]] = {"ward": [], "prefecture": [], "total": []}
     body, lines, codes = [], [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
@@ -659,7 +669,10 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
     rows = _sheet_rows(data, suffix, where)
     header_at = next((i for i, r in enumerate(rows[:10]) if "団体名" in r), None)
     if header_at is None:
-        raise DataFormatError(f"{where}: no header row with 団体名 in the first 10 rows")
+        raise DataFormatError(
+            f"{where}: 最初の 10 行に 団体名 のある見出しの行がありません / "
+            f"{where}: no header row with 団体名 in the first 10 rows"
+        )
     header = [h.replace("\n", "") for h in rows[header_at]]
     has_code = "団体コード" in header
     pos_pref, pos_name = header.index("都道府県名"), header.index("団体名")

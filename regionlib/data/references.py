@@ -352,7 +352,7 @@ def block_layer(
         source = str(path)
     else:
         raise UnknownNameError(
-            f"ブロックの層 {layer!r} は知りません。commuting_zones, commuting_zones:2015, prefectures か code,block の CSV を指定してください / "
+            f"ブロックの層 {layer!r} はありません。commuting_zones, commuting_zones:2015, prefectures か code,block の CSV を指定してください / "
             f"unknown block layer {layer!r}{suggest(str(layer), BLOCK_LAYERS)}; "
             "use commuting_zones, commuting_zones:2015, prefectures or a CSV of code,block"
         )

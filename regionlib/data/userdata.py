@@ -250,6 +250,7 @@ def _key_columns(columns: list[str], where: str) -> None:
     """Refuse a file with neither a code nor a name column."""
     if _find(columns, _CODE_COLUMNS) is None and _find(columns, _NAME_COLUMNS) is None:
         msg = (
+            f"{where}: コードか名前の列がありません。列名を 'code'（またはコード、団体コード）か 'name'（または市区町村名）にしてください。ある列: {', '.join(columns)} / "
             f"{where}: no code or name column; name one column 'code' (or コード, 団体コード) "
             "or 'name' (or 市区町村名), found: " + ", ".join(columns)
         )

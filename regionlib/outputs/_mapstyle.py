@@ -83,7 +83,7 @@ def normalize_scheme(scheme: str) -> str:
     if key not in SCHEMES:
         raise UnknownNameError(
             (
-                f"階級区分の方法 {scheme!r} は知りません。{', '.join(SCHEMES)} から選んでください / "
+                f"階級区分の方法 {scheme!r} はありません。{', '.join(SCHEMES)} から選んでください / "
                 f"unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}"
             )
             + suggest(scheme, [*SCHEMES, *_SCHEME_ALIASES])
@@ -109,7 +109,7 @@ def palette_colors(palette: str, k: int) -> list[str]:
     base = palette[:-2] if palette.endswith("_r") else palette
     if base not in SEQUENTIAL + DIVERGING:
         raise UnknownNameError(
-            f"配色 {palette!r} は知りません。色覚の多様性に配慮した配色: {', '.join(SEQUENTIAL + DIVERGING)} / "
+            f"配色 {palette!r} はありません。色覚の多様性に配慮した配色: {', '.join(SEQUENTIAL + DIVERGING)} / "
             f"unknown palette {palette!r}; colour-blind-safe choices: "
             f"{', '.join(SEQUENTIAL + DIVERGING)}" + suggest(base, SEQUENTIAL + DIVERGING)
         )

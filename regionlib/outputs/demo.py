@@ -238,7 +238,7 @@ def run_demo(
     for name in chosen:
         if name not in known:
             raise UnknownNameError(
-                (f"デモの手順 {name!r} は知りません / unknown demo step {name!r}")
+                f"デモの手順 {name!r} はありません / unknown demo step {name!r}"
                 + suggest(name, known)
             )
     from regionlib._write import atomic_directory

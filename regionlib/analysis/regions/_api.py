@@ -144,7 +144,7 @@ def regionalize(
     check_weight("spatial_weight", spatial_weight)
     if method not in METHODS:
         raise UnknownNameError(
-            f"方法 {method!r} は知りません / "
+            f"方法 {method!r} はありません / "
             f"unknown method {method!r}{suggest(str(method), METHODS)}"
         )
     if floor is not None and not float(floor[1]) > 0:
@@ -164,7 +164,7 @@ def regionalize(
             )
         if int(n_regions) < 1:
             raise RegionlibError(
-                f"n_regions は 1 以上にしてください（{n_regions} ではなく） / "
+                f"n_regions は 1 以上にしてください（指定は {n_regions}） / "
                 f"n_regions must be at least 1, got {n_regions}"
             )
         if int(n_regions) > len(gdf):
@@ -174,7 +174,7 @@ def regionalize(
             )
     if missing not in ("error", "median"):
         raise RegionlibError(
-            f"missing は 'error' か 'median' にしてください（{missing!r} ではなく） / "
+            f"missing は 'error' か 'median' にしてください（指定は {missing!r}） / "
             f"missing must be 'error' or 'median', got {missing!r}"
         )
     if cores and method != "maxp":

@@ -124,7 +124,7 @@ def feature_matrix(
             )
     if flagged not in ("exclude", "keep"):
         raise RegionlibError(
-            f"flagged は 'exclude' か 'keep' にしてください（{flagged!r} ではなく） / "
+            f"flagged は 'exclude' か 'keep' にしてください（指定は {flagged!r}） / "
             f"flagged must be 'exclude' or 'keep', got {flagged!r}"
         )
     if flagged == "exclude":  # evacuation artefacts etc.: neutral (the median), reported
@@ -191,7 +191,7 @@ def check_weight(name: str, value: float) -> float:
     """
     if value < 0:
         raise RegionlibError(
-            f"{name} は 0 以上にしてください（{value} ではなく） / "
+            f"{name} は 0 以上にしてください（指定は {value}） / "
             f"{name} must be 0 or more, got {value}"
         )
     return value

@@ -375,12 +375,12 @@ def commuting_zones(
     """
     if not 0 < float(height) <= 1:
         raise RegionlibError(
-            f"height は 0 より大きく 1 以下にしてください（{height} ではなく） / "
+            f"height は 0 より大きく 1 以下にしてください（指定は {height}） / "
             f"height must be in (0, 1], got {height}"
         )
     if linkage not in ("workers", "average"):
         raise RegionlibError(
-            f"linkage は 'workers' か 'average' にしてください（{linkage!r} ではなく） / "
+            f"linkage は 'workers' か 'average' にしてください（指定は {linkage!r}） / "
             f"linkage must be 'workers' or 'average', got {linkage!r}"
         )
     index, f = _flow_matrix(flows, codes)
@@ -442,7 +442,7 @@ def check_uea_options(core_population: float, share: float) -> None:
     """
     if not 0 < float(share) < 1:
         raise RegionlibError(
-            f"share は 0 から 1 の間にしてください（{share} ではなく） / "
+            f"share は 0 から 1 の間にしてください（指定は {share}） / "
             f"share must be between 0 and 1, got {share}"
         )
     if not (math.isfinite(float(core_population)) and float(core_population) > 0):
