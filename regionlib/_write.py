@@ -394,24 +394,34 @@ def check_directory(path: str | os.PathLike, *, overwrite: bool = False) -> Path
     path = Path(path).expanduser()
     _check_name(path, _nearest_existing(path), "output folder")
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{path}: cannot write the output folder: it is a file")
+        raise OutputError(
+            f"{path}: 出力フォルダーに書き出せません。同じ名前のファイルがあります / "
+            f"{path}: cannot write the output folder: it is a file"
+        )
     if path.is_dir():
         why = _unreplaceable(path)
         if why:
-            msg = f"{path}: cannot write the output folder: {why}; name a new sub-folder (-o atlas)"
+            msg = (
+                f"{path}: 出力フォルダーに書き出せません（{why}）。新しいサブフォルダーを指定してください（-o atlas） / "
+                f"{path}: cannot write the output folder: {why}; name a new sub-folder (-o atlas)"
+            )
             raise OutputError(msg)
     if path.is_dir() and not overwrite:
         foreign = _foreign_files(path)
         if foreign:
             shown = ", ".join(foreign[:3]) + (" …" if len(foreign) > 3 else "")
             msg = (
+                f"{path}: フォルダーにはほかのファイル（{shown}）があります。新しいフォルダーを選ぶか --overwrite を付けてください（あなたのファイルは残り、regionlib のファイルだけが置き換わります） / "
                 f"{path}: the folder already holds other files ({shown}); choose a new folder "
                 "or pass --overwrite (your files are kept, regionlib's own files replaced)"
             )
             raise OutputError(msg)
     existing = _nearest_existing(path / "x")
     if not existing.is_dir():
-        raise OutputError(f"{path}: cannot write the output folder: {existing} is a file")
+        raise OutputError(
+            f"{path}: 出力フォルダーに書き出せません。{existing} がファイルです / "
+            f"{path}: cannot write the output folder: {existing} is a file"
+        )
     _probe(existing, path, "output folder")
     return path
 
@@ -471,7 +481,10 @@ def atomic_path(path: str | os.PathLike, *, what: str = "output") -> Iterator[Pa
     try:
         yield tmp
         if not tmp.is_file():
-            raise OutputError(f"{path}: the {what} was not written (no file produced)")
+            raise OutputError(
+                f"{path}: {what} は書き出されませんでした（ファイルができていません） / "
+                f"{path}: the {what} was not written (no file produced)"
+            )
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import re
+from pathlib import Path
 
 import pytest
 
+import regionlib
 from regionlib._errors import has_japanese
 from regionlib.cli import build_parser, main
 
@@ -101,3 +105,147 @@ def test_every_help_text_is_japanese_first():
 
     walk(build_parser(), "regionlib")
     assert english == []
+
+
+#: modules whose error messages are all Japanese first (add a module here once it is converted)
+BILINGUAL_MODULES = [
+    "_write.py",
+    "analysis/areas.py",
+    "analysis/evaluate.py",
+    "analysis/features.py",
+    "analysis/goodpractice.py",
+    "analysis/kpi.py",
+    "analysis/nested.py",
+    "analysis/regions/_api.py",
+    "analysis/regions/_problem.py",
+    "analysis/regions/functional.py",
+    "analysis/regions/skater.py",
+    "analysis/spatial.py",
+    "cli/kpi.py",
+    "data/_userfile.py",
+    "data/_validate.py",
+    "data/boundaries.py",
+    "data/codes.py",
+    "data/datasets.py",
+    "data/indicators.py",
+    "data/money.py",
+    "data/panel.py",
+    "data/population.py",
+    "data/readers.py",
+    "data/references.py",
+    "data/userdata.py",
+    "outputs/_html.py",
+    "outputs/_mapstyle.py",
+    "outputs/areapage.py",
+    "outputs/compare.py",
+    "outputs/demo.py",
+    "outputs/export.py",
+]
+#: (module, function) whose English-only looking message is bilingual by other means
+ALLOWED_ENGLISH = {
+    # the message is f"{ja} / {en}", both built a few lines above
+    ("data/indicators.py", "_base_name"),
+}
+
+
+def _error_classes(package: Path) -> set[str]:
+    """Names of RegionlibError and of every subclass defined in the package."""
+    import regionlib._errors as errors
+
+    found = {
+        name
+        for name, obj in vars(errors).items()
+        if isinstance(obj, type) and issubclass(obj, errors.RegionlibError)
+    }
+    trees = [ast.parse(p.read_text(encoding="utf-8")) for p in package.rglob("*.py")]
+    grown = True
+    while grown:
+        grown = False
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in found:
+                    bases = {
+                        b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                        for b in node.bases
+                    }
+                    if bases & found:
+                        found.add(node.name)
+                        grown = True
+    return found
+
+
+def _texts(node: ast.AST) -> list[str]:
+    return [
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def _english_messages(path: Path, classes: set[str]) -> list[tuple[str, int, str]]:
+    """(function, line, message source) of each raise whose message has no Japanese."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    found, seen = [], set()
+    for function in [*sorted(functions, key=lambda f: -f.lineno), tree]:  # innermost first
+        assigned: dict[str, list[ast.Assign]] = {}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        assigned.setdefault(target.id, []).append(node)
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            func = node.exc.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name not in classes or not node.exc.args or node in seen:
+                continue
+            seen.add(node)
+            message = node.exc.args[0]
+            messages = [message]
+            if isinstance(message, ast.Name):  # msg = "..."; raise Error(msg): each text of msg
+                messages = [a.value for a in assigned.get(message.id, []) if a.lineno < node.lineno]
+            for text in messages:
+                if text in seen:  # a message raised at several places: said once
+                    continue
+                seen.add(text)
+                texts = _texts(text)
+                if not any(re.search("[A-Za-z]", t) for t in texts):
+                    continue  # only values passed on, e.g. f"{where}: {exc}" of a bilingual error
+                head = "{}".join(texts).split(" / ")[0]  # what is said before the English
+                if not has_japanese(head) or " / " not in "{}".join(texts):
+                    where = getattr(function, "name", "<module>")
+                    found.append((where, text.lineno, ast.unparse(text)))
+    return found
+
+
+def test_every_error_message_is_japanese_first():
+    """``raise SomeRegionlibError("english only")`` is refused in the converted modules."""
+    package = Path(regionlib.__file__).parent
+    classes = _error_classes(package)
+    assert {"RegionlibError", "DataFormatError", "AreaError", "KpiError"} <= classes
+    english = []
+    for module in BILINGUAL_MODULES:
+        for function, line, text in _english_messages(package / module, classes):
+            if (module, function) not in ALLOWED_ENGLISH:
+                english.append(f"{module}:{line} ({function}): {text}")
+    assert english == []
+
+
+def test_the_language_check_catches_an_english_message(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text(
+        "def f(x):\n"
+        "    if x:\n"
+        "        msg = f'{x}: too large'\n"
+        "        if x > 1:\n"
+        "            msg = f'{x}: 数値ではありません / {x}: not a number'\n"
+        "        raise DataFormatError(msg)\n"
+        "    raise DataFormatError(f'{x}: 数値ではありません / {x}: not a number')\n"
+        "def g(exc, x):\n"
+        "    if x:\n"
+        "        raise OutputError(f'{x}: no header row with 団体名')\n"
+        "    raise OutputError(f'{exc}')\n",
+        encoding="utf-8",
+    )
+    found = _english_messages(source, {"DataFormatError", "OutputError"})
+    assert sorted((f, line) for f, line, _ in found) == [("f", 3), ("g", 10)]

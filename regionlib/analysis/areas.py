@@ -106,7 +106,10 @@ class Areas:
         )
         if out.index.has_duplicates:
             twice = sorted(set(out.index[out.index.duplicated()]))
-            raise AreaError(f"{self.source}: municipalities in two areas: {', '.join(twice)}")
+            raise AreaError(
+                f"{self.source}: 2 つの地域に入っている市区町村があります: {'、'.join(twice)} / "
+                f"{self.source}: municipalities in two areas: {', '.join(twice)}"
+            )
         return out
 
     def select(self, names: Iterable[str]) -> Areas:
@@ -125,7 +128,10 @@ class Areas:
         picked = {}
         for name in names:
             if name not in self.members:
-                msg = f"{self.source}: no area '{name}'{suggest(name, self.members)}"
+                msg = (
+                    f"{self.source}: 地域 '{name}' はありません / "
+                    f"{self.source}: no area '{name}'{suggest(name, self.members)}"
+                )
                 raise UnknownNameError(msg)
             picked[name] = self.members[name]
         return Areas(picked, self.kind, self.source)  # notes are about the whole grouping
@@ -133,7 +139,10 @@ class Areas:
     def __or__(self, other: Areas) -> Areas:
         clash = set(self.members) & set(other.members)
         if clash:
-            raise AreaError(f"area names given twice: {', '.join(sorted(clash))}")
+            raise AreaError(
+                f"同じ地域名が 2 回指定されています: {'、'.join(sorted(clash))} / "
+                f"area names given twice: {', '.join(sorted(clash))}"
+            )
         kind = self.kind if self.kind == other.kind else "ユーザー定義"
         source = ", ".join(s for s in (self.source, other.source) if s)
         return Areas({**self.members, **other.members}, kind, source, [*self.notes, *other.notes])
@@ -167,8 +176,14 @@ def _add(members: dict, seen: dict, area: str, code: str, where: str) -> None:
         first_area, first_where = seen[code]
         name = _candidates().at[code, "name"]
         if first_area == area:
-            raise AreaError(f"{where}: {name} ({code}) is listed twice in area '{area}'")
-        msg = f"{where}: {name} ({code}) is already in area '{first_area}' ({first_where})"
+            raise AreaError(
+                f"{where}: {name}（{code}）が地域 '{area}' に 2 回出てきます / "
+                f"{where}: {name} ({code}) is listed twice in area '{area}'"
+            )
+        msg = (
+            f"{where}: {name}（{code}）は既に地域 '{first_area}' に入っています（{first_where}） / "
+            f"{where}: {name} ({code}) is already in area '{first_area}' ({first_where})"
+        )
         raise AreaError(msg)
     seen[code] = (area, where)
     members.setdefault(area, []).append(code)
@@ -196,10 +211,13 @@ def parse_area(text: str) -> Areas:
     name = name.strip()
     where = f"--area {name or text}"
     if not sep or not name:
-        raise AreaError(f"--area {text!r}: write NAME=MEMBER,MEMBER,… (札幌圏=札幌市,江別市)")
+        raise AreaError(
+            f"--area {text!r}: 名前=市区町村,市区町村,… の形で書いてください（札幌圏=札幌市,江別市） / "
+            f"--area {text!r}: write NAME=MEMBER,MEMBER,… (札幌圏=札幌市,江別市)"
+        )
     items = [m for m in rest.replace("、", ",").replace(" ", ",").split(",") if m.strip()]
     if not items:
-        raise AreaError(f"{where}: the area has no members")
+        raise AreaError(f"{where}: 地域に市区町村がありません / {where}: the area has no members")
     members: dict[str, list[str]] = {}
     seen: dict[str, tuple[str, str]] = {}
     for item in items:
@@ -248,7 +266,7 @@ def read_areas(path: str | Path) -> Areas:
     """
     path = Path(path)
     if not path.is_file():
-        raise AreaError(f"areas file {path} does not exist")
+        raise AreaError(f"地域のファイル {path} がありません / areas file {path} does not exist")
     rows = _read_rows(path)
     header = list(rows[0]) if rows else []
     if {"code", "region"} <= set(header):
@@ -258,7 +276,10 @@ def read_areas(path: str | Path) -> Areas:
     name_col = _column(header, _NAME_COLUMNS)
     pref_col = _column(header, ("prefecture", "都道府県"))
     if area_col is None or (code_col is None and name_col is None):
-        msg = f"{path.name}: expected columns area and code or name, got {', '.join(header)}"
+        msg = (
+            f"{path.name}: 列 area と、code か name が必要です（ある列: {', '.join(header)}） / "
+            f"{path.name}: expected columns area and code or name, got {', '.join(header)}"
+        )
         raise AreaError(msg)
     members: dict[str, list[str]] = {}
     seen: dict[str, tuple[str, str]] = {}
@@ -273,7 +294,10 @@ def read_areas(path: str | Path) -> Areas:
                 given = row[pref_col].strip() + given
         if not area:
             if given:
-                raise AreaError(f"{where}: member '{given}' has no area name")
+                raise AreaError(
+                    f"{where}: 市区町村 '{given}' に地域名がありません / "
+                    f"{where}: member '{given}' has no area name"
+                )
             continue
         if not given:
             empty.append(f"{area} ({where})")
@@ -281,9 +305,12 @@ def read_areas(path: str | Path) -> Areas:
         _add(members, seen, area, _member(given, f"{where}, member '{given}'"), where)
     hollow = [e for e in empty if e.split(" (")[0] not in members]
     if hollow:
-        raise AreaError(f"{path.name}: area without members: {hollow[0]}")
+        raise AreaError(
+            f"{path.name}: 市区町村のない地域があります: {hollow[0]} / "
+            f"{path.name}: area without members: {hollow[0]}"
+        )
     if not members:
-        raise AreaError(f"{path.name}: no areas")
+        raise AreaError(f"{path.name}: 地域がありません / {path.name}: no areas")
     return Areas(members, "ユーザー定義", path.name)
 
 
@@ -294,7 +321,7 @@ def _proposal_areas(path: Path, rows: list[dict]) -> Areas:
         where = f"{path.name}, row {line}"
         label = (row.get("region_name") or row.get("region") or "").strip()
         if not label:
-            raise AreaError(f"{where}: no region")
+            raise AreaError(f"{where}: リージョンがありません / {where}: no region")
         _add(members, seen, label, _member(row["code"], f"{where}, code"), where)
     return Areas(members, "リージョン案", path.name)
 
@@ -319,6 +346,7 @@ def reference_areas(kind: str) -> Areas:
     key = {v: k for k, v in REFERENCES.items()}.get(kind, kind)
     if key not in REFERENCES:
         raise UnknownNameError(
+            f"参照する区分 '{kind}' はありません。{'、'.join(REFERENCES)} から選んでください / "
             f"unknown reference grouping '{kind}'{suggest(kind, REFERENCES)}; "
             f"choose from {', '.join(REFERENCES)}"
         )
@@ -395,6 +423,7 @@ def split_spec(spec: str) -> tuple[Areas, list[str] | None]:
         found = read_areas(head)
     else:
         msg = (
+            f"--area {spec!r}: 名前=市区町村,…、CSV ファイル（FILE.csv か FILE.csv:地域）、または参照する区分（{', '.join(REFERENCES)}）を指定してください / "
             f"--area {spec!r}: give NAME=MEMBER,…, a CSV file (FILE.csv or FILE.csv:AREA) or "
             f"a reference grouping ({', '.join(REFERENCES)})"
         )
@@ -442,10 +471,13 @@ def _membership(groups, index: pd.Index) -> tuple[list[str], np.ndarray, np.ndar
     for i, area in enumerate(names):
         members = [str(c) for c in mapping[area]]
         if not members:
-            raise AreaError(f"area '{area}' has no members")
+            raise AreaError(f"地域 '{area}' に市区町村がありません / area '{area}' has no members")
         absent = [c for c in members if c not in positions]
         if absent:
-            msg = f"area '{area}': members not in the table: {', '.join(absent[:10])}"
+            msg = (
+                f"地域 '{area}': 表にない市区町村があります: {', '.join(absent[:10])} / "
+                f"area '{area}': members not in the table: {', '.join(absent[:10])}"
+            )
             raise AreaError(msg)
         rows.extend([i] * len(members))
         cols.extend(positions[c] for c in members)
@@ -522,6 +554,7 @@ def _rule(column: str) -> indicators.Rule:
     entry = indicators.find(column)
     if entry is None:
         msg = (
+            f"列 '{column}' には集計方法がありません。rl.indicators.register(name, ..., aggregation=...) で登録してください / "
             f"column '{column}' has no aggregation rule: register it with "
             "rl.indicators.register(name, ..., aggregation='sum' | 'ratio:NUM/DEN' | "
             "'weighted:WEIGHT' | 'none:REASON')"
@@ -719,7 +752,10 @@ def _values_of(request: str, ctx: _Context) -> tuple[np.ndarray, dict[str, str]]
     if request in ctx.table.columns:
         return ctx.table[request].to_numpy(dtype=float), ctx.reasons.get(request, {})
     if not _is_catalogue(request):
-        msg = f"'{request}' is needed as a weight: add it to the table (load_table([...]))"
+        msg = (
+            f"'{request}' が重みとして必要です。表に加えてください（load_table([...])） / "
+            f"'{request}' is needed as a weight: add it to the table (load_table([...]))"
+        )
         raise AreaError(msg)
     return _computed(indicators.resolve(request), ctx.base)
 

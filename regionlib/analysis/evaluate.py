@@ -90,12 +90,21 @@ REFERENCE_NAMES: dict[str, str] = {
 
 def _labels(labels: pd.Series) -> pd.Series:
     if not isinstance(labels, pd.Series):
-        raise RegionlibError("labels must be a pandas Series on the code index")
+        raise RegionlibError(
+            "labels はコードをインデックスにした pandas の Series にしてください / "
+            "labels must be a pandas Series on the code index"
+        )
     if labels.isna().any():
         codes = labels.index[labels.isna()].tolist()
-        raise RegionlibError(f"{len(codes)} municipalities have no region: {codes[:10]}")
+        raise RegionlibError(
+            f"{len(codes)} 市区町村にリージョンがありません: {codes[:10]} / "
+            f"{len(codes)} municipalities have no region: {codes[:10]}"
+        )
     if labels.index.has_duplicates:
-        raise RegionlibError("a municipality code appears twice in the labels")
+        raise RegionlibError(
+            "labels に同じ市区町村コードが 2 回出てきます / "
+            "a municipality code appears twice in the labels"
+        )
     return labels
 
 
@@ -103,10 +112,14 @@ def _aligned(gdf: pd.DataFrame, labels: pd.Series) -> pd.Series:
     labels = _labels(labels)
     missing = labels.index[~labels.index.isin(gdf.index)]
     if len(missing):
-        raise RegionlibError(f"labelled codes not in the table: {list(missing[:10])}")
+        raise RegionlibError(
+            f"labels のコードのうち表にないもの: {list(missing[:10])} / "
+            f"labelled codes not in the table: {list(missing[:10])}"
+        )
     unlabelled = gdf.index[~gdf.index.isin(labels.index)]
     if len(unlabelled):
         raise RegionlibError(
+            f"表の {len(unlabelled)} 市区町村にリージョンがありません（{list(unlabelled[:10])}）。どの市区町村もちょうど 1 つのリージョンに入れてください / "
             f"{len(unlabelled)} municipalities of the table have no region "
             f"({list(unlabelled[:10])}); every municipality must be in exactly one region"
         )
@@ -172,6 +185,7 @@ def check_floor(gdf: pd.DataFrame, labels: pd.Series, floor: tuple[str, float]) 
     column, minimum = floor
     if column not in gdf.columns:
         raise UnknownNameError(
+            f"下限値の列 {column!r} は表にありません / "
             f"floor column {column!r} is not in the table{suggest(column, map(str, gdf.columns))}"
         )
     totals = pd.to_numeric(gdf[column], errors="coerce").groupby(labels.to_numpy()).sum()
@@ -335,7 +349,10 @@ def compactness(gdf: gpd.GeoDataFrame, labels: pd.Series, *, parts: str = "all")
         Quotient per region (1 = disc, near 0 = elongated or fragmented), named ``compactness``.
     """
     if parts not in ("all", "largest"):
-        raise RegionlibError(f"parts must be 'all' or 'largest', got {parts!r}")
+        raise RegionlibError(
+            f"parts は 'all' か 'largest' にしてください（指定は {parts!r}） / "
+            f"parts must be 'all' or 'largest', got {parts!r}"
+        )
     whole, largest, _ = _quotients(gdf, labels)
     return whole if parts == "all" else largest
 
@@ -392,7 +409,10 @@ def agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
     """
     common = labels.index.intersection(reference.index)
     if len(common) < 2:
-        raise RegionlibError("the labels and the reference share fewer than two codes")
+        raise RegionlibError(
+            "labels と参照の区分に共通するコードが 2 つ未満です / "
+            "the labels and the reference share fewer than two codes"
+        )
     a = labels.loc[common].astype(str).to_numpy()
     b = reference.loc[common].astype(str).to_numpy()
     n_split = int((pd.Series(a).groupby(b).nunique() > 1).sum())
@@ -602,6 +622,7 @@ def random_regions(
     n_parts, part = csgraph.connected_components(adjacency, directed=False)
     if not n_parts <= n_regions <= n:
         raise RegionlibError(
+            f"n_regions は {n_parts}（グラフの部分の数）から {n} の間にしてください（指定は {n_regions}） / "
             f"n_regions must be between {n_parts} (parts of the graph) and {n}, got {n_regions}"
         )
     rng = np.random.default_rng(settings.random_state if random_state is None else random_state)

@@ -133,28 +133,41 @@ def _check_indicators(table: pd.DataFrame, indicators: Sequence[str] | None) -> 
     available = indicator_columns(table)
     if indicators is None:
         if not available:
-            msg = "the table has no numeric indicator columns; load one with table.load_table()"
+            msg = (
+                "表に数値の指標の列がありません。table.load_table() で読み込んでください / "
+                "the table has no numeric indicator columns; load one with table.load_table()"
+            )
             raise DataFormatError(msg)
         return available
     if isinstance(indicators, str):
         indicators = [indicators]
     chosen = list(dict.fromkeys(indicators))
     if not chosen:
-        msg = "no indicators given; name at least one (see `regionlib indicators list`)"
+        msg = (
+            "指標が指定されていません。1 つ以上指定してください（regionlib indicators list を参照） / "
+            "no indicators given; name at least one (see `regionlib indicators list`)"
+        )
         raise RegionlibError(msg)
     for name in chosen:
         if name in available:
             continue
         if name in table.columns:
-            msg = f"column '{name}' is not numeric (dtype {table[name].dtype}); it cannot be a feature"
+            msg = (
+                f"列 '{name}' は数値ではないため（型 {table[name].dtype}）特徴量にできません / "
+                f"column '{name}' is not numeric (dtype {table[name].dtype}); it cannot be a feature"
+            )
             raise DataFormatError(msg)
         if _catalogue.find(name) is not None:
             msg = (
+                f"指標 '{name}' はこの表の列にありません。table.load_table(indicators=[..., '{name}']) で読み込んでください / "
                 f"indicator '{name}' is not a column of this table; load it with "
                 f"table.load_table(indicators=[..., '{name}'])"
             )
         else:
-            msg = f"unknown indicator '{name}'{suggest(name, available)}"
+            msg = (
+                f"指標 '{name}' が見つかりません / "
+                f"unknown indicator '{name}'{suggest(name, available)}"
+            )
         raise UnknownNameError(msg)
     return chosen
 
@@ -361,12 +374,18 @@ def prepare_features(
         An unknown option value or weight.
     """
     if missing not in _MISSING_POLICIES:
-        msg = f"missing='{missing}' is not a policy; use one of {', '.join(_MISSING_POLICIES)}"
+        msg = (
+            f"missing='{missing}' という方針はありません。{', '.join(_MISSING_POLICIES)} のいずれかにしてください / "
+            f"missing='{missing}' is not a policy; use one of {', '.join(_MISSING_POLICIES)}"
+        )
         raise RegionlibError(msg)
     # A shallow copy without attrs: pandas deep-copies attrs (the table's join report) on every
     # operation, which made this function 10x slower. The caller's table is left as it is.
     if flagged not in ("exclude", "keep"):
-        raise RegionlibError(f"flagged='{flagged}' is not a policy; use 'exclude' or 'keep'")
+        raise RegionlibError(
+            f"flagged='{flagged}' という方針はありません。'exclude' か 'keep' にしてください / "
+            f"flagged='{flagged}' is not a policy; use 'exclude' or 'keep'"
+        )
     table_flags = dict(table.attrs.get("flags", {}))
     table = table.copy(deep=False)
     table.attrs = {}
@@ -385,6 +404,7 @@ def prepare_features(
     for name in names:
         if values[name].isna().all():
             msg = (
+                f"指標 '{name}' は {len(values)} 市区町村のどれにも値がありません。外すか表の読み込み方を確かめてください / "
                 f"indicator '{name}' has no value for any of the {len(values)} municipalities; "
                 "leave it out or check how the table was loaded"
             )
@@ -403,6 +423,7 @@ def prepare_features(
             first = bad[bad].index[0]
             cols = [n for n in names if mask.at[first, n]]
             msg = (
+                f"{int(bad.sum())} 市区町村に欠損値があります（最初は {first}、{'、'.join(cols)}）。missing='drop' か missing='impute' を指定してください / "
                 f"{int(bad.sum())} municipalities have missing values (first: {first}, "
                 f"{', '.join(cols)}); pass missing='drop' or missing='impute'"
             )
@@ -435,7 +456,10 @@ def prepare_features(
             )
     report.n_used = len(values)
     if len(values) < 2:
-        msg = f"only {len(values)} municipalities left after the missing-value policy '{missing}'"
+        msg = (
+            f"欠損値の方針 '{missing}' を当てはめると {len(values)} 市区町村しか残りません / "
+            f"only {len(values)} municipalities left after the missing-value policy '{missing}'"
+        )
         raise DataFormatError(msg)
 
     transformed = values.copy()
@@ -443,7 +467,10 @@ def prepare_features(
         if t == "log":
             if (values[name] < 0).any():
                 code = values.index[values[name] < 0][0]
-                msg = f"log transform of '{name}' meets a negative value at {code}; use 'none'"
+                msg = (
+                    f"'{name}' の対数変換で {code} に負の値があります。'none' にしてください / "
+                    f"log transform of '{name}' meets a negative value at {code}; use 'none'"
+                )
                 raise DataFormatError(msg)
             transformed[name] = np.log1p(values[name])
 
@@ -457,6 +484,7 @@ def prepare_features(
         std = float(transformed[name].std(ddof=0))
         if not std > 0:
             msg = (
+                f"指標 '{name}' は {len(values)} 市区町村ですべて同じ値（{transformed[name].iloc[0]:g}）のため、市区町村を区別できません / "
                 f"indicator '{name}' has zero variance over the {len(values)} municipalities "
                 f"(every value is {transformed[name].iloc[0]:g}); it cannot separate them"
             )
@@ -467,7 +495,10 @@ def prepare_features(
     z = (transformed.to_numpy() - center) / scale
     if clip is not None:
         if not clip > 0:
-            msg = f"clip must be a positive number or None, not {clip!r}"
+            msg = (
+                f"clip は正の数か None にしてください（指定は {clip!r}） / "
+                f"clip must be a positive number or None, not {clip!r}"
+            )
             raise RegionlibError(msg)
         outside = np.abs(z) > clip
         for j, name in enumerate(names):
@@ -509,18 +540,27 @@ def _resolve_transforms(
             return choose_transforms(table, names)
         if transforms in ("none", "log"):
             return dict.fromkeys(names, transforms)
-        msg = f"transforms='{transforms}' is not known; use 'auto', 'none', 'log' or a mapping"
+        msg = (
+            f"transforms='{transforms}' は使えません。'auto', 'none', 'log' か対応表にしてください / "
+            f"transforms='{transforms}' is not known; use 'auto', 'none', 'log' or a mapping"
+        )
         raise RegionlibError(msg)
     unknown = [k for k in transforms if k not in names]
     if unknown:
-        msg = f"transforms given for '{unknown[0]}', which is not a selected indicator{suggest(unknown[0], names)}"
+        msg = (
+            f"変換を指定した '{unknown[0]}' は選んだ指標ではありません / "
+            f"transforms given for '{unknown[0]}', which is not a selected indicator{suggest(unknown[0], names)}"
+        )
         raise UnknownNameError(msg)
     auto = choose_transforms(table, [n for n in names if n not in transforms])
     out = {}
     for n in names:
         t = transforms.get(n, auto.get(n))
         if t not in ("log", "none"):
-            msg = f"transform '{t}' for '{n}' is not known; use 'log' or 'none'"
+            msg = (
+                f"'{n}' の変換 '{t}' は使えません。'log' か 'none' にしてください / "
+                f"transform '{t}' for '{n}' is not known; use 'log' or 'none'"
+            )
             raise RegionlibError(msg)
         out[n] = t
     return out
@@ -530,10 +570,16 @@ def _resolve_weights(names: list[str], weights: Mapping[str, float] | None) -> d
     out = dict.fromkeys(names, 1.0)
     for k, v in (weights or {}).items():
         if k not in out:
-            msg = f"weight given for '{k}', which is not a selected indicator{suggest(k, names)}"
+            msg = (
+                f"重みを指定した '{k}' は選んだ指標ではありません / "
+                f"weight given for '{k}', which is not a selected indicator{suggest(k, names)}"
+            )
             raise UnknownNameError(msg)
         if not (np.isfinite(v) and v > 0):
-            msg = f"weight of '{k}' must be a positive number, not {v!r}"
+            msg = (
+                f"'{k}' の重みは正の数にしてください（指定は {v!r}） / "
+                f"weight of '{k}' must be a positive number, not {v!r}"
+            )
             raise RegionlibError(msg)
         out[k] = float(v)
     return out

@@ -164,11 +164,17 @@ def inputs(indicator: str, *, since: int, until: int | None = None) -> Inputs:
     for year in (int(since), until):
         if year not in years:
             listed = ", ".join(map(str, years))
-            msg = f"{name} has no data for {year}; years with data: {listed}"
+            msg = (
+                f"{name} には {year} 年のデータがありません。データのある年: {listed} / "
+                f"{name} has no data for {year}; years with data: {listed}"
+            )
             raise UnknownNameError(msg)
     since = int(since)
     if until <= since:
-        raise RegionlibError(f"the end year {until} must come after the start year {since}")
+        raise RegionlibError(
+            f"終わりの年 {until} は始まりの年 {since} より後にしてください / "
+            f"the end year {until} must come after the start year {since}"
+        )
     columns = _start_columns(since)
     start = table.load_table(columns, geometry=False)
     start = start.rename(columns={c: c.partition("@")[0] for c in columns})

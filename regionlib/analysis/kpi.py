@@ -111,11 +111,18 @@ def example_path() -> Path:
     return Path(str(resources.files("regionlib.data").joinpath("kpi_example.csv")))
 
 
+#: the Japanese of the cells :func:`_number` reads
+_WHAT_JA = {"base year": "基準年", "target year": "目標年", "target": "目標値"}
+
+
 def _number(text: str, where: str, what: str) -> float:
     try:
         return float(str(text).replace(",", ""))
     except ValueError:
-        raise KpiError(f"{where}: {what} {text!r} is not a number") from None
+        raise KpiError(
+            f"{where}: {_WHAT_JA.get(what, what)} {text!r} は数値ではありません / "
+            f"{where}: {what} {text!r} is not a number"
+        ) from None
 
 
 def read_targets(
@@ -148,7 +155,7 @@ def read_targets(
 
     path = Path(path)
     if not path.is_file():
-        raise KpiError(f"targets file {path} does not exist")
+        raise KpiError(f"目標のファイル {path} がありません / targets file {path} does not exist")
     from regionlib.data import _userfile
 
     rows = _userfile.read_user_file(path, what="targets file").to_dict("records")
@@ -156,6 +163,7 @@ def read_targets(
     header = set(rows[0]) if rows else set()
     if not needed <= header or not header & {"municipality", "area"}:
         msg = (
+            f"{path.name}: 列 municipality か area と、indicator, base_year, target, target_year（と任意で note）が必要です（ある列: {', '.join(sorted(header))}） / "
             f"{path.name}: expected columns municipality or area, indicator, base_year, target, "
             f"target_year[, note]; got {', '.join(sorted(header))}"
         )
@@ -168,7 +176,10 @@ def read_targets(
         muni = (rec.get("municipality") or "").strip()
         area = (rec.get("area") or "").strip()
         if bool(muni) == bool(area):
-            raise KpiError(f"{where}: give a municipality or an area (one of the two)")
+            raise KpiError(
+                f"{where}: 市区町村か地域のどちらか一方を指定してください / "
+                f"{where}: give a municipality or an area (one of the two)"
+            )
         if muni:
             try:
                 code = codes.resolve_municipality(muni, candidates=candidates)
@@ -185,7 +196,10 @@ def read_targets(
             except RegionlibError as exc:
                 raise KpiError(f"{where}: {exc}") from None
             if len(found) != 1:
-                raise KpiError(f"{where}: area {area!r} names {len(found)} areas; name one")
+                raise KpiError(
+                    f"{where}: 地域 {area!r} は {len(found)} 個の地域に当てはまります。1 つにしてください / "
+                    f"{where}: area {area!r} names {len(found)} areas; name one"
+                )
             place = label = next(iter(found))
             members = tuple(found.members[place])
         try:
@@ -197,14 +211,26 @@ def read_targets(
         held = indicators.years(name)
         if base not in held:
             listed = ", ".join(map(str, held))
-            raise KpiError(f"{where}: {name} has no data for base year {base} (years: {listed})")
+            raise KpiError(
+                f"{where}: {name} には基準年 {base} のデータがありません（データのある年: {listed}） / "
+                f"{where}: {name} has no data for base year {base} (years: {listed})"
+            )
         if target_year < this_year:
-            raise KpiError(f"{where}: target year {target_year} is in the past")
+            raise KpiError(
+                f"{where}: 目標年 {target_year} は過去の年です / "
+                f"{where}: target year {target_year} is in the past"
+            )
         if target_year <= base:
-            raise KpiError(f"{where}: target year {target_year} is not after base year {base}")
+            raise KpiError(
+                f"{where}: 目標年 {target_year} が基準年 {base} より後ではありません / "
+                f"{where}: target year {target_year} is not after base year {base}"
+            )
         better = (rec.get("better") or "higher").strip().lower()
         if better not in ("higher", "lower", "高い", "低い", "上", "下"):
-            raise KpiError(f"{where}: better {better!r} is not higher or lower (高い／低い)")
+            raise KpiError(
+                f"{where}: better {better!r} は higher か lower（高い／低い）にしてください / "
+                f"{where}: better {better!r} is not higher or lower (高い／低い)"
+            )
         out.append(
             Target(
                 where,
@@ -221,7 +247,7 @@ def read_targets(
             )
         )
     if not out:
-        raise KpiError(f"{path.name}: no targets")
+        raise KpiError(f"{path.name}: 目標がありません / {path.name}: no targets")
     return out
 
 
@@ -322,7 +348,10 @@ def track(targets: list[Target]) -> pd.DataFrame:
         entry = indicators.info(t.indicator)
         values = _values(data, t, t.indicator)
         if t.base_year not in values:
-            raise KpiError(f"{t.row}: {t.label} has no {t.indicator} value in {t.base_year}")
+            raise KpiError(
+                f"{t.row}: {t.label} には {t.base_year} 年の {t.indicator} の値がありません / "
+                f"{t.row}: {t.label} has no {t.indicator} value in {t.base_year}"
+            )
         since = {y: v for y, v in values.items() if y >= t.base_year}
         latest_year = max(since)
         base, latest = since[t.base_year], since[latest_year]

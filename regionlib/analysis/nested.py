@@ -115,11 +115,13 @@ def parse_level(text: str) -> Level:
             n = 0
         if n < 1:
             raise RegionlibError(
+                f"階層 {text!r}: リージョンの数は 1 以上の整数にしてください / "
                 f"level {text!r}: the number of regions must be a whole number ≥ 1"
             )
         return Level(text, n_regions=n)
     if not sep:
         raise RegionlibError(
+            f"階層 {text!r} はブロックの層（{', '.join(references.BLOCK_LAYERS)} か code,block の CSV）でも、下限値 列名:最小値 でも regions:N でもありません / "
             f"level {text!r} is neither a block layer ({', '.join(references.BLOCK_LAYERS)}, "
             "or a CSV of code,block), a floor COLUMN:MIN nor regions:N"
         )
@@ -213,6 +215,7 @@ def _check_nested(level: Level, blocks: pd.Series, below: pd.Series, below_spec:
     if (inner > 1).any():
         bad = inner[inner > 1].index[:5].tolist()
         raise RegionlibError(
+            f"階層 {level.spec!r} は下の階層（{below_spec!r}）の {int((inner > 1).sum())} 個の単位を分けています（{', '.join(map(str, bad))}）。各階層は下の階層の単位をまとめたものにしてください / "
             f"level {level.spec!r} splits {int((inner > 1).sum())} unit(s) of the level below "
             f"({below_spec!r}: {', '.join(map(str, bad))}); a level must be a union of units "
             "of the level below"
@@ -224,6 +227,7 @@ def _check_floor_order(level: Level, done: list[Level]) -> None:
         same = lower.floor and level.floor and lower.floor[0] == level.floor[0]
         if same and level.floor[1] < lower.floor[1]:
             raise RegionlibError(
+                f"階層 {level.spec!r} の下限値が、その下の階層（{lower.spec!r}）の下限値 {lower.floor[1]:,.0f} より小さくなっています。細かい階層から粗い階層の順に並べてください / "
                 f"level {level.spec!r} has a floor below the floor {lower.floor[1]:,.0f} of "
                 f"the level under it ({lower.spec!r}); order the levels from fine to coarse"
             )
@@ -282,9 +286,12 @@ def propose_levels(
     """
     parsed = [lv if isinstance(lv, Level) else parse_level(lv) for lv in levels]
     if not parsed:
-        raise RegionlibError("name at least one level, e.g. commuting_zones,population:200000")
+        raise RegionlibError(
+            "階層を 1 つ以上指定してください（例: commuting_zones,population:200000） / "
+            "name at least one level, e.g. commuting_zones,population:200000"
+        )
     if len({lv.spec for lv in parsed}) < len(parsed):
-        raise RegionlibError("a level is named twice")
+        raise RegionlibError("同じ階層が 2 回指定されています / a level is named twice")
     rename = floor_columns or {}
     parsed = [
         Level(lv.spec, lv.layer, (rename.get(lv.floor[0], lv.floor[0]), lv.floor[1]), None)
@@ -324,6 +331,7 @@ def propose_levels(
             n_below = len(in_graph) if below is None else below.nunique()
             if level.n_regions is not None and level.n_regions > n_below:
                 raise RegionlibError(
+                    f"階層 {level.spec!r} のリージョン数が、下の階層の {n_below} 単位より多くなっています / "
                     f"level {level.spec!r} asks for more regions than the {n_below} units of "
                     "the level below"
                 )

@@ -96,13 +96,18 @@ class MoranResult:
 def _prepare(gdf: gpd.GeoDataFrame, column: str, graph: Graph | None) -> tuple[pd.Series, Graph]:
     if column not in gdf.columns:
         numeric = [c for c in gdf.columns if c != "geometry"]
-        msg = f"unknown column '{column}'{suggest(column, numeric)}"
+        msg = (
+            f"列 '{column}' が見つかりません / unknown column '{column}'{suggest(column, numeric)}"
+        )
         raise UnknownNameError(msg)
     y = pd.to_numeric(gdf[column], errors="coerce").astype(float)
     y = y.replace([np.inf, -np.inf], np.nan)
     missing = y.isna()
     if missing.all():
-        msg = f"column '{column}' has no value for any of the {len(y)} municipalities"
+        msg = (
+            f"列 '{column}' は {len(y)} 市区町村のどれにも値がありません / "
+            f"column '{column}' has no value for any of the {len(y)} municipalities"
+        )
         raise DataFormatError(msg)
     if missing.any():
         log(
@@ -113,6 +118,7 @@ def _prepare(gdf: gpd.GeoDataFrame, column: str, graph: Graph | None) -> tuple[p
     y = y[~missing]
     if not y.std(ddof=0) > 0:
         msg = (
+            f"列 '{column}' はどこでも同じ値のため、空間的自己相関が定まりません / "
             f"column '{column}' has the same value everywhere; spatial autocorrelation is undefined"
         )
         raise DataFormatError(msg)
@@ -125,6 +131,7 @@ def _prepare(gdf: gpd.GeoDataFrame, column: str, graph: Graph | None) -> tuple[p
         absent = y.index.difference(ids)
         if len(absent):
             msg = (
+                f"グラフに {len(absent)} 市区町村（最初は {absent[0]}）の節点がありません。同じ表からグラフを作ってください / "
                 f"the graph has no node for {len(absent)} municipalities (first: {absent[0]}); "
                 "build it on the same table"
             )
@@ -132,7 +139,10 @@ def _prepare(gdf: gpd.GeoDataFrame, column: str, graph: Graph | None) -> tuple[p
         if len(ids) != len(y) or not ids.equals(y.index):
             graph = graph.subgraph(y.index)
     if len(y) < 3:
-        msg = f"only {len(y)} municipalities have '{column}'; at least 3 are needed"
+        msg = (
+            f"'{column}' の値があるのは {len(y)} 市区町村だけです。3 市区町村以上必要です / "
+            f"only {len(y)} municipalities have '{column}'; at least 3 are needed"
+        )
         raise DataFormatError(msg)
     return y, graph.transform("r")
 
@@ -236,7 +246,10 @@ def compute_lisa(
         ``"ns"`` if not, ``"isolate"`` without neighbours) and ``category_ja`` (Japanese label).
     """
     if not 0 < alpha < 1:
-        msg = f"alpha must be between 0 and 1, not {alpha}"
+        msg = (
+            f"alpha は 0 から 1 の間にしてください（指定は {alpha}） / "
+            f"alpha must be between 0 and 1, not {alpha}"
+        )
         raise RegionlibError(msg)
     y, w = _prepare(gdf, column, graph)
     seed = settings.random_state if random_state is None else int(random_state)

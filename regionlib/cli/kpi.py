@@ -51,7 +51,10 @@ def _kpi(args: argparse.Namespace) -> int:
         print(f"例 / example -> {args.example}", file=sys.stderr)
         return 0
     if not args.targets or not args.output:
-        raise RegionlibError("give a targets file and -o kpi.html (or --example FILE)")
+        raise RegionlibError(
+            "目標のファイルと -o kpi.html（または --example FILE）を指定してください / "
+            "give a targets file and -o kpi.html (or --example FILE)"
+        )
     for path in args.output:
         check_output(path, (".html", ".htm", ".xlsx"), what="KPI report")
     areas = None

@@ -55,7 +55,10 @@ def code_index(frame: pd.DataFrame, *, what: str = "table") -> pd.DataFrame:
         try:
             codes = [normalize_code(c) for c in index]
         except Exception as exc:
-            msg = f"{what}: the index must hold 5-digit municipal codes ({exc})"
+            msg = (
+                f"{what}: インデックスは 5 桁の市区町村コードにしてください（{exc}） / "
+                f"{what}: the index must hold 5-digit municipal codes ({exc})"
+            )
             raise DataFormatError(msg) from exc
         log(f"{what}: index normalised to 5-digit code strings (e.g. {index[0]!r} -> {codes[0]})")
         frame = frame.copy(deep=False)
@@ -64,7 +67,10 @@ def code_index(frame: pd.DataFrame, *, what: str = "table") -> pd.DataFrame:
     if index.has_duplicates:
         dup = sorted(set(index[index.duplicated()]))
         shown = ", ".join(dup[:10]) + (f" … ({len(dup)} codes)" if len(dup) > 10 else "")
-        msg = f"{what}: duplicate municipal codes in the index: {shown}; keep one row per code"
+        msg = (
+            f"{what}: インデックスに同じ市区町村コードが複数あります: {shown}。1 コードにつき 1 行にしてください / "
+            f"{what}: duplicate municipal codes in the index: {shown}; keep one row per code"
+        )
         raise DataFormatError(msg)
     return frame
 
@@ -82,12 +88,15 @@ def coordinates(gdf: gpd.GeoDataFrame, *, what: str = "GeoDataFrame") -> None:
     minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
     if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
         return
-    hint = (
-        "x and y look swapped (latitude first)"
-        if -90 <= minx <= maxx <= 90 and -180 <= miny <= maxy <= 180
-        else "they look like projected metres"
+    swapped = -90 <= minx <= maxx <= 90 and -180 <= miny <= maxy <= 180
+    hint = "x and y look swapped (latitude first)" if swapped else "they look like projected metres"
+    hint_ja = (
+        "x と y が入れ替わっているようです（緯度が先）"
+        if swapped
+        else "投影座標（メートル）のようです"
     )
     msg = (
+        f"{what}: 座標が座標参照系 {gdf.crs.to_string()} と合いません（範囲 {minx:.6g}, {miny:.6g}, {maxx:.6g}, {maxy:.6g}）。{hint_ja}。gdf.set_crs(..., allow_override=True) で実際の座標参照系を指定してください / "
         f"{what}: coordinates do not match the CRS {gdf.crs.to_string()} (bounds {minx:.6g}, "
         f"{miny:.6g}, {maxx:.6g}, {maxy:.6g}); {hint}. Set the CRS the data are really in with "
         "gdf.set_crs(..., allow_override=True)"

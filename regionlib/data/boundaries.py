@@ -99,7 +99,7 @@ def _read_vector(path: Path, encoding: str | None, label: str) -> gpd.GeoDataFra
     is_shp = path.suffix.lower() == ".shp"
     raw = None if is_shp else path.read_bytes()
     if raw is not None and not raw.strip():
-        msg = f"{label}: the file is empty"
+        msg = f"{label}: ファイルが空です / {label}: the file is empty"
         raise DataFormatError(msg)
     if encoding is not None:
         tries = [encoding]
@@ -119,7 +119,10 @@ def _read_vector(path: Path, encoding: str | None, label: str) -> gpd.GeoDataFra
             failures.append(f"{enc}: {exc.reason} at byte {exc.start}")
             continue
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            msg = f"{label}: not a readable vector file ({exc})"
+            msg = (
+                f"{label}: ベクターファイルとして読めません / "
+                f"{label}: not a readable vector file ({exc})"
+            )
             raise DataFormatError(msg) from exc
         if "N03_001" not in frame.columns:
             break  # reported by the caller, which knows the expected columns
@@ -135,11 +138,13 @@ def _read_vector(path: Path, encoding: str | None, label: str) -> gpd.GeoDataFra
                 "utf-8" if encoding.lower().replace("_", "-") not in ("utf-8", "utf8") else "cp932"
             )
             msg = (
+                f"{label}: 属性は {encoding} ではありません。おそらく {other} のファイルです: encoding='{other}' を指定してください / "
                 f"{label}: attributes are not {encoding} ({'; '.join(failures)}); "
                 f"the file is probably {other}: pass encoding='{other}'"
             )
         else:
             msg = (
+                f"{label}: 属性を UTF-8 としても Shift-JIS としても読めません。encoding=... を指定してください / "
                 f"{label}: cannot decode the attributes as UTF-8 or Shift-JIS "
                 f"({'; '.join(failures)}); pass encoding=..."
             )
@@ -152,7 +157,9 @@ def _safe_extract(path: Path, target: Path) -> list[Path]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
-        msg = f"{path}: not a valid zip archive ({exc})"
+        msg = (
+            f"{path}: 正しい zip アーカイブではありません / {path}: not a valid zip archive ({exc})"
+        )
         raise DataFormatError(msg) from exc
     wanted = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".geojson", ".json", ".topojson"}
     out: list[Path] = []
@@ -160,13 +167,19 @@ def _safe_extract(path: Path, target: Path) -> list[Path]:
         members = [m for m in archive.infolist() if not m.is_dir()]
         total = sum(m.file_size for m in members)
         if total > _MAX_ZIP_BYTES:
-            msg = f"{path}: archive expands to {total / 2**30:.1f} GiB; refusing to extract"
+            msg = (
+                f"{path}: 展開すると {total / 2**30:.1f} GiB になるため展開しません / "
+                f"{path}: archive expands to {total / 2**30:.1f} GiB; refusing to extract"
+            )
             raise DataFormatError(msg)
         folders: dict[str, int] = {}
         for member in members:
             name = PurePosixPath(member.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts:
-                msg = f"{path}: unsafe member path {member.filename!r} in archive; not extracted"
+                msg = (
+                    f"{path}: アーカイブに危険なパス {member.filename!r} があるため展開しません / "
+                    f"{path}: unsafe member path {member.filename!r} in archive; not extracted"
+                )
                 raise DataFormatError(msg)
             if name.suffix.lower() not in wanted or name.name.startswith("."):
                 continue
@@ -179,6 +192,7 @@ def _safe_extract(path: Path, target: Path) -> list[Path]:
                     dst.write(src.read())
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
                 msg = (
+                    f"{path}: {member.filename} が壊れています。アーカイブをもう一度ダウンロードしてください / "
                     f"{path}: member {member.filename} is corrupt ({exc}); download the archive "
                     "again"
                 )
@@ -214,10 +228,10 @@ def read_n03_features(path: str | Path, *, encoding: str | None = None) -> gpd.G
     """
     path = Path(path)
     if not path.is_file():
-        msg = f"{path}: no such file"
+        msg = f"{path}: ファイルがありません / {path}: no such file"
         raise DataFormatError(msg)
     if path.stat().st_size == 0:
-        msg = f"{path}: the file is empty"
+        msg = f"{path}: ファイルが空です / {path}: the file is empty"
         raise DataFormatError(msg)
     if path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory(prefix="regionlib-n03-") as tmp:
@@ -225,7 +239,10 @@ def read_n03_features(path: str | Path, *, encoding: str | None = None) -> gpd.G
             json_files = [f for f in files if f.suffix.lower() != ".shp"]
             chosen = json_files or files
             if not chosen:
-                msg = f"{path}: the archive holds no shapefile, GeoJSON or TopoJSON"
+                msg = (
+                    f"{path}: アーカイブにシェープファイル・GeoJSON・TopoJSON がありません / "
+                    f"{path}: the archive holds no shapefile, GeoJSON or TopoJSON"
+                )
                 raise DataFormatError(msg)
             frames = [_read_vector(f, encoding, f"{path}!{f.name}") for f in sorted(chosen)]
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -238,13 +255,14 @@ def _standardize(frame: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
     missing = [c for c in ("N03_001", "N03_004", "N03_007") if c not in frame.columns]
     if missing:
         msg = (
+            f"{label}: N03 の列 {', '.join(missing)} がありません。N03_001（都道府県）、N03_004（市区町村）、N03_007（コード）のある国土数値情報の行政区域ファイルを使ってください / "
             f"{label}: missing N03 column(s) {', '.join(missing)} (columns: "
             f"{[c for c in frame.columns if c != 'geometry']}); expected an N03 行政区域 file "
             "with N03_001 (prefecture), N03_004 (municipality) and N03_007 (code)"
         )
         raise DataFormatError(msg)
     if len(frame) == 0:
-        msg = f"{label}: the file has no features"
+        msg = f"{label}: ファイルに地物がありません / {label}: the file has no features"
         raise DataFormatError(msg)
     data = {}
     for col in _N03_COLUMNS:
@@ -329,7 +347,10 @@ def dissolve_n03(
         names, a ward level requested from a file without wards, or empty geometries.
     """
     if level not in ("municipality", "ward"):
-        msg = f"unknown level '{level}'{suggest(level, ['municipality', 'ward'])}"
+        msg = (
+            f"レベル '{level}' はありません（municipality か ward） / "
+            f"unknown level '{level}'{suggest(level, ['municipality', 'ward'])}"
+        )
         raise UnknownNameError(msg)
     frame = features.reset_index(drop=True)
     pref_name = frame["N03_001"]
@@ -344,7 +365,10 @@ def dissolve_n03(
         codes.iat[i] = normalize_code(raw_code.iat[i], source=f"{source}, feature {i}")
     for i in np.flatnonzero(unassigned.to_numpy()):
         if pd.isna(pref_name.iat[i]) or pref_name.iat[i] not in PREFECTURES.values():
-            msg = f"{source}, feature {i}: no code (N03_007) and no known prefecture"
+            msg = (
+                f"{source} の地物 {i}: コード（N03_007）も都道府県もありません / "
+                f"{source}, feature {i}: no code (N03_007) and no known prefecture"
+            )
             raise DataFormatError(msg)
         codes.iat[i] = prefecture_code(pref_name.iat[i]) + UNASSIGNED_SUFFIX
 
@@ -356,6 +380,7 @@ def dissolve_n03(
         if merged_city.any():
             examples = ", ".join(sorted(set(codes[merged_city]))[:5])
             msg = (
+                f"{source}: このファイルでは政令指定都市の区が市にまとめられています（{examples} …）。level='ward' には区のあるファイル（n03-national-wards-* か都道府県別のファイル）が必要です / "
                 f"{source}: designated cities are merged in this file ({examples} …); "
                 "level='ward' needs a file with wards (the n03-national-wards-* datasets or "
                 "per-prefecture files)"
@@ -385,13 +410,17 @@ def dissolve_n03(
     bad = ~pref_of_code.isin(list(PREFECTURES))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        msg = f"{source}, feature {i}: code {codes.iat[i]} has no valid prefecture part"
+        msg = (
+            f"{source} の地物 {i}: コード {codes.iat[i]} の都道府県の部分が正しくありません / "
+            f"{source}, feature {i}: code {codes.iat[i]} has no valid prefecture part"
+        )
         raise DataFormatError(msg)
     expected = pref_of_code.map(PREFECTURES)
     mismatch = pref_name.notna() & (pref_name != expected)
     if mismatch.any():
         i = int(np.flatnonzero(mismatch.to_numpy())[0])
         msg = (
+            f"{source} の地物 {i}: コード {codes.iat[i]} は {expected.iat[i]} のものですが N03_001 は {pref_name.iat[i]!r} です / "
             f"{source}, feature {i}: code {codes.iat[i]} belongs to {expected.iat[i]} but "
             f"N03_001 says {pref_name.iat[i]!r}"
         )
@@ -405,7 +434,10 @@ def dissolve_n03(
     if (name_counts > 1).any():
         code = name_counts[name_counts > 1].index[0]
         both = sorted(table.loc[table["code"] == code, "name"].unique())
-        msg = f"{source}: code {code} is used by different municipalities: {', '.join(both)}"
+        msg = (
+            f"{source}: コード {code} が別々の市区町村に使われています: {'、'.join(both)} / "
+            f"{source}: code {code} is used by different municipalities: {', '.join(both)}"
+        )
         raise DataFormatError(msg)
 
     if not include_unassigned:
@@ -460,6 +492,7 @@ def dissolve_n03(
         )
         if empty == "raise":
             msg = (
+                f"{source}: {int(empty_mask.sum())} 個のコードに使える形状がありません: {shown}。簡略化の少ないファイル（load_boundaries(detail='prefecture')）を使うか empty='drop' を指定してください / "
                 f"{source}: {int(empty_mask.sum())} code(s) have no usable geometry: {shown}; "
                 "use a less simplified file (load_boundaries(detail='prefecture')) or pass "
                 "empty='drop'"
@@ -544,7 +577,10 @@ def _prefecture_list(prefectures: Iterable[str | int] | str | int | None) -> lis
         prefectures = [prefectures]
     out = sorted({prefecture_code(p) for p in prefectures})
     if not out:
-        msg = "prefectures is empty; pass None for the whole country"
+        msg = (
+            "prefectures が空です。全国なら None を渡してください / "
+            "prefectures is empty; pass None for the whole country"
+        )
         raise DataFormatError(msg)
     return out
 
@@ -559,7 +595,10 @@ def _sources(level: Level, detail: Detail, prefs: list[str] | None) -> tuple[lis
         return [f"n03-national{wards}-s0010-topo"], None
     if detail == "national":
         return [f"n03-national{wards}-s0001"], f"n03-national{wards}-s0010-topo"
-    msg = f"unknown detail '{detail}'{suggest(str(detail), ['prefecture', 'national'])}"
+    msg = (
+        f"詳細度 '{detail}' はありません / "
+        f"unknown detail '{detail}'{suggest(str(detail), ['prefecture', 'national'])}"
+    )
     raise UnknownNameError(msg)
 
 
@@ -645,7 +684,10 @@ def load_boundaries(
     (1741, '札幌市')
     """
     if level not in ("municipality", "ward"):
-        msg = f"unknown level '{level}'{suggest(str(level), ['municipality', 'ward'])}"
+        msg = (
+            f"レベル '{level}' はありません（municipality か ward） / "
+            f"unknown level '{level}'{suggest(str(level), ['municipality', 'ward'])}"
+        )
         raise UnknownNameError(msg)
     prefs = _prefecture_list(prefectures)
     names, fill_name = _sources(level, detail, prefs)
@@ -678,7 +720,10 @@ def load_prefectures(*, detail: Detail = "prefecture") -> gpd.GeoDataFrame:
     """
     names = {"prefecture": "n03-prefectures-s0010-topo", "national": "n03-prefectures-s0001"}
     if detail not in names:
-        msg = f"unknown detail '{detail}'{suggest(str(detail), list(names))}"
+        msg = (
+            f"詳細度 '{detail}' はありません / "
+            f"unknown detail '{detail}'{suggest(str(detail), list(names))}"
+        )
         raise UnknownNameError(msg)
     name = names[detail]
 
@@ -687,7 +732,10 @@ def load_prefectures(*, detail: Detail = "prefecture") -> gpd.GeoDataFrame:
         with quiet_gdal():
             frame = pyogrio.read_dataframe(path)
         if "N03_001" not in frame.columns:
-            msg = f"dataset '{name}' ({path}): no N03_001 prefecture column"
+            msg = (
+                f"データセット '{name}'（{path}）: 都道府県の列 N03_001 がありません / "
+                f"dataset '{name}' ({path}): no N03_001 prefecture column"
+            )
             raise DataFormatError(msg)
         pref = frame["N03_001"].astype("str").map(prefecture_code)
         geoms = _repair(frame.geometry.to_numpy(), name)

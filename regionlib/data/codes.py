@@ -105,7 +105,10 @@ def check_digit(code5: str) -> int:
     2
     """
     if not (isinstance(code5, str) and len(code5) == 5 and code5.isascii() and code5.isdigit()):
-        msg = f"check_digit needs a 5-digit code string, got {code5!r}"
+        msg = (
+            f"check_digit には 5 桁のコード文字列が必要です（{code5!r}） / "
+            f"check_digit needs a 5-digit code string, got {code5!r}"
+        )
         raise DataFormatError(msg)
     total = sum(int(d) * w for d, w in zip(code5, _WEIGHTS, strict=True))
     return (11 - total % 11) % 10
@@ -149,7 +152,10 @@ def normalize_code(value: object, *, source: str | None = None) -> str:
         text = str(int(value))
     elif isinstance(value, numbers.Real):
         if math.isnan(value) or not float(value).is_integer():
-            msg = f"not a municipal code: {value!r}{where}"
+            msg = (
+                f"市区町村コードではありません: {value!r}{where} / "
+                f"not a municipal code: {value!r}{where}"
+            )
             raise DataFormatError(msg)
         text = str(int(value))
     elif isinstance(value, str):
@@ -162,6 +168,7 @@ def normalize_code(value: object, *, source: str | None = None) -> str:
         text = ""
     if not text or not _DIGITS.fullmatch(text):
         msg = (
+            f"市区町村コードではありません: {value!r}{where}。5 桁（01100）、検査数字付き 6 桁（011002）、整数（1100）か R 付きのコード（R01100）にしてください / "
             f"not a municipal code: {value!r}{where}; expected 5 digits (01100), 6 digits "
             "with check digit (011002), an integer (1100) or an R-prefixed code (R01100)"
         )
@@ -171,6 +178,7 @@ def normalize_code(value: object, *, source: str | None = None) -> str:
         expected = check_digit(code5)
         if given != expected:
             msg = (
+                f"市区町村コード {value!r}{where} の検査数字が違います（{code5} の検査数字は {expected}、{given} ではありません）。コードの打ち間違いか、6 桁のコードではありません / "
                 f"wrong check digit in municipal code {value!r}{where}: the check digit of "
                 f"{code5} is {expected}, not {given}; the code is mistyped or not a 6-digit code"
             )
@@ -238,7 +246,10 @@ def prefecture_code(name_or_code: str) -> str:
     for code, name in PREFECTURES.items():
         if name[:-1] == text or (name == "北海道" and text == "北海"):
             return code
-    msg = f"unknown prefecture {name_or_code!r}{suggest(text, _PREF_BY_NAME)}"
+    msg = (
+        f"都道府県 {name_or_code!r} が見つかりません / "
+        f"unknown prefecture {name_or_code!r}{suggest(text, _PREF_BY_NAME)}"
+    )
     raise UnknownNameError(msg)
 
 
@@ -325,10 +336,16 @@ def _parse_history() -> tuple[pd.DataFrame, pd.DataFrame]:
             {"src": src, "dst": dst, "date": dates, "type": [str(t) for t in eattr["type"]]}
         )
     except (KeyError, IndexError, TypeError) as exc:
-        msg = f"dataset 'code-history' ({path}): unexpected layout of the R data ({exc!r})"
+        msg = (
+            f"データセット 'code-history'（{path}）: R データの形式が想定と違います / "
+            f"dataset 'code-history' ({path}): unexpected layout of the R data ({exc!r})"
+        )
         raise DataFormatError(msg) from exc
     if len(nodes) != n_nodes or edges[["src", "dst"]].to_numpy().max() >= n_nodes:
-        msg = f"dataset 'code-history' ({path}): node and edge tables do not match"
+        msg = (
+            f"データセット 'code-history'（{path}）: ノードとエッジの表が合いません / "
+            f"dataset 'code-history' ({path}): node and edge tables do not match"
+        )
         raise DataFormatError(msg)
     return nodes, edges
 
@@ -743,7 +760,10 @@ def _read_code_list() -> pd.DataFrame:
     try:
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
     except Exception as exc:
-        msg = f"dataset 'municipality-readings' ({path.name}): no readable sheet {sheet} ({exc})"
+        msg = (
+            f"データセット 'municipality-readings'（{path.name}）: シート {sheet} を読めません / "
+            f"dataset 'municipality-readings' ({path.name}): no readable sheet {sheet} ({exc})"
+        )
         raise DataFormatError(msg) from exc
     header = [normalize_name(c) for c in rows[0]]
     try:
@@ -752,7 +772,10 @@ def _read_code_list() -> pd.DataFrame:
             i for i, h in enumerate(header) if h.startswith("市区町村名") and "カナ" in h
         )
     except (ValueError, StopIteration):
-        msg = f"{path.name}: sheet {sheet} has no 団体コード and 市区町村名（カナ） columns"
+        msg = (
+            f"{path.name}: シート {sheet} に 団体コード と 市区町村名（カナ） の列がありません / "
+            f"{path.name}: sheet {sheet} has no 団体コード and 市区町村名（カナ） columns"
+        )
         raise DataFormatError(msg) from None
     out = []
     for line, row in enumerate(rows[1:], start=2):
@@ -815,7 +838,10 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     """
     table = _default_candidates() if candidates is None else candidates
     if "name" not in table.columns:
-        msg = f"candidates table has no 'name' column (columns: {list(table.columns)})"
+        msg = (
+            "候補の表に 'name' 列がありません / "
+            f"candidates table has no 'name' column (columns: {list(table.columns)})"
+        )
         raise DataFormatError(msg)
     if "prefecture" not in table.columns:  # names alone: prefixed forms cannot match
         table = table.assign(prefecture="")
@@ -824,7 +850,10 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
     if text is None or re.fullmatch(r"[Rr]?\d{1,6}(\.0)?", text):
         code = normalize_code(name_or_code)
         if code not in set(codes):
-            msg = f"municipal code {code} is not among the {len(table)} candidate municipalities"
+            msg = (
+                f"市区町村コード {code} は候補の {len(table)} 市区町村に含まれていません / "
+                f"municipal code {code} is not among the {len(table)} candidate municipalities"
+            )
             raise UnknownNameError(msg)
         return code
     names = table["name"].astype(str).map(fold_name).to_numpy()
@@ -850,12 +879,14 @@ def resolve_municipality(name_or_code: object, *, candidates: pd.DataFrame | Non
             for c, p, n in zip(shown.index, shown["prefecture"], shown["name"], strict=True)
         )
         msg = (
+            f"市区町村名 '{name_or_code}' は複数の市区町村に当てはまります: {listed}。都道府県名を前に付ける（例: '東京都府中市'）か、コードを指定してください / "
             f"municipality name '{name_or_code}' is ambiguous: {listed}; "
             "prefix the prefecture (for example '東京都府中市') or give the code"
         )
         raise AmbiguousNameError(msg)
     full = [f"{p}{n}" for p, n in zip(table["prefecture"], table["name"], strict=True)]
-    # English first here: callers put the file and row in front; the command line says
-    # the Japanese summary of UnknownNameError before it (_errors.japanese_first)
-    msg = f"unknown municipality '{name_or_code}'{suggest(text, list(names) + full)}"
+    msg = (
+        f"市区町村 '{name_or_code}' が見つかりません / "
+        f"unknown municipality '{name_or_code}'{suggest(text, list(names) + full)}"
+    )
     raise UnknownNameError(msg)

@@ -182,7 +182,10 @@ def info(name: str) -> Dataset:
     """
     entries = registry()
     if name not in entries:
-        msg = f"unknown dataset '{name}'{suggest(name, entries)} (see `regionlib data list`)"
+        msg = (
+            f"データセット '{name}' が見つかりません（regionlib data list を参照） / "
+            f"unknown dataset '{name}'{suggest(name, entries)} (see `regionlib data list`)"
+        )
         raise UnknownNameError(msg)
     return entries[name]
 
@@ -286,6 +289,7 @@ def _file_downloader(name: str):
         source = Path(unquote(urlparse(url).path))
         if not source.is_file():
             msg = (
+                f"データセット '{name}': ミラーにファイルがありません: {source}。REGIONLIB_MIRROR に正しいフォルダーを指定するか、指定を外してインターネットからダウンロードしてください / "
                 f"dataset '{name}': mirror file not found: {source} "
                 f"(REGIONLIB_MIRROR={settings.mirror}); point REGIONLIB_MIRROR at the folder that "
                 "holds OWNER/REPO/COMMIT/PATH copies of the canonical URLs, or unset it to "
@@ -368,7 +372,10 @@ def _http_downloader(name: str, *, deadline: float, timeout: float, progress: bo
         def refuse(why: str | None) -> None:
             if why is None:
                 raise _too_large(name, url, limit)
-            raise DataFetchError(f"dataset '{name}': {url} sent {why}")
+            raise DataFetchError(
+                f"データセット '{name}': {url} から {why} が返りました / "
+                f"dataset '{name}': {url} sent {why}"
+            )
 
         headers = {"Accept-Encoding": "identity"}
         with requests.get(
@@ -392,6 +399,7 @@ def _http_downloader(name: str, *, deadline: float, timeout: float, progress: bo
                         bar.update(len(chunk))
                     if time.monotonic() - start > deadline:
                         msg = (
+                            f"データセット '{name}': {url} が {deadline:.0f} 秒以内に届きませんでした（サーバーが遅いか止まっています）。後でもう一度試すか、REGIONLIB_MIRROR に手元のコピーを指定してください / "
                             f"dataset '{name}': {url} did not arrive within {deadline:.0f} s "
                             "(the server is too slow or stalled); try again later, or set "
                             "REGIONLIB_MIRROR to a local copy"
@@ -420,6 +428,7 @@ def _check_scheme(name: str, url: str) -> None:
     scheme = urlparse(url).scheme.lower()
     if scheme not in SCHEMES:
         msg = (
+            f"データセット '{name}': {url} の URL 方式 '{scheme}://' には対応していません。https://, http://, file:// かフォルダーを使ってください / "
             f"dataset '{name}': the URL scheme '{scheme}://' of {url} is not supported "
             f"(REGIONLIB_MIRROR={settings.mirror}); use https://, http://, file:// or a folder"
         )
@@ -491,6 +500,7 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
         if target.exists():
             target.unlink()
         msg = (
+            f"データセット '{name}': {url} のファイルが登録の sha256（{entry.sha256[:12]}…）と一致しないため破棄しました（壊れている、途中で切れている、または提供元で変更されています）。ミラーのコピーを確かめるか、提供元の変更を報告してください / "
             f"dataset '{name}': the file from {url} does not match the registry's sha256 "
             f"({entry.sha256[:12]}…): it is corrupted, truncated or changed upstream, and was "
             "discarded. Check the mirror copy, or report the changed source."
@@ -498,6 +508,7 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
         raise DataFetchError(msg) from exc
     except (requests.exceptions.RequestException, _urllib3_errors()) as exc:
         msg = (
+            f"データセット '{name}': {url} をダウンロードできません。ネットワークがなければ REGIONLIB_MIRROR に手元のデータのコピーを指定してください / "
             f"dataset '{name}': cannot download {url} ({type(exc).__name__}: {exc}). "
             "No network? Set REGIONLIB_MIRROR to a local copy of the data."
         )
@@ -505,11 +516,15 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
     except OSError as exc:
         if exc.errno in _CACHE_ERRNOS:
             msg = (
+                f"データセット '{name}': ダウンロードのキャッシュ {target.parent} に書き込めません。空き容量を増やすか、REGIONLIB_CACHE に書き込めるフォルダーを指定してください / "
                 f"dataset '{name}': cannot write the download cache {target.parent} "
                 f"({exc.strerror}); free some space, or set REGIONLIB_CACHE to a writable folder"
             )
         else:
-            msg = f"dataset '{name}': cannot download {url} ({type(exc).__name__}: {exc})"
+            msg = (
+                f"データセット '{name}': {url} をダウンロードできません / "
+                f"dataset '{name}': cannot download {url} ({type(exc).__name__}: {exc})"
+            )
         raise DataFetchError(msg) from exc
     return Path(path)
 

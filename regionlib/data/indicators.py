@@ -200,6 +200,7 @@ def parse_rule(text: str, *, where: str = "aggregation rule") -> Rule:
     kind, rest = kind.strip(), rest.strip()
     if kind not in _RULES:
         msg = (
+            f"{where}: 集計方法 {text!r} は sum, ratio, ratio:分子/分母, weighted:重み, none:理由 のいずれかにしてください / "
             f"{where}: aggregation rule {text!r} is not one of sum, ratio, ratio:NUM/DEN, "
             "weighted:WEIGHT, none:REASON"
         )
@@ -208,17 +209,24 @@ def parse_rule(text: str, *, where: str = "aggregation rule") -> Rule:
         return Rule("none", reason=rest or "集計方法が定められていない / no aggregation rule")
     if kind == "weighted":
         if not rest:
-            raise UnknownNameError(f"{where}: 'weighted' needs a weight: weighted:WEIGHT")
+            raise UnknownNameError(
+                f"{where}: 'weighted' には重みが必要です: weighted:重み / "
+                f"{where}: 'weighted' needs a weight: weighted:WEIGHT"
+            )
         return Rule("weighted", weight=rest)
     if kind == "ratio" and rest:
         parts, _, scale = rest.partition("*")
         num, _, den = parts.partition("/")
         if not num.strip() or not den.strip():
-            raise UnknownNameError(f"{where}: write a user ratio as ratio:NUMERATOR/DENOMINATOR")
+            raise UnknownNameError(
+                f"{where}: 利用者の比率は ratio:分子/分母 と書いてください / "
+                f"{where}: write a user ratio as ratio:NUMERATOR/DENOMINATOR"
+            )
         try:
             factor = float(scale) if scale.strip() else 1.0
         except ValueError:
             raise UnknownNameError(
+                f"{where}: {text!r} の倍率 {scale!r} は数値ではありません / "
                 f"{where}: scale {scale!r} of {text!r} is not a number"
             ) from None
         return Rule("ratio", num.strip(), den.strip(), factor)
@@ -319,7 +327,9 @@ def _terms(text: str, dataset: str, where: str) -> tuple[_Term, ...]:
         ds, _, item = token.rpartition(":")
         out.append((-1 if sign == "-" else 1, ds or dataset, item))
     if not out:
-        raise UnknownNameError(f"{where}: cannot read the formula {text!r}")
+        raise UnknownNameError(
+            f"{where}: 式 {text!r} を読めません / {where}: cannot read the formula {text!r}"
+        )
     return tuple(out)
 
 
@@ -393,7 +403,10 @@ def _base_name(text: str) -> str:
         return hits[0]
     if len(hits) > 1:
         listed = ", ".join(f"{h} ({_latest(h).label})" for h in hits)
-        raise AmbiguousNameError(f"indicator label '{text}' matches several indicators: {listed}")
+        raise AmbiguousNameError(
+            f"指標名 '{text}' が複数の指標に当てはまります: {listed} / "
+            f"indicator label '{text}' matches several indicators: {listed}"
+        )
     close = similar(text)
     ja = f"指標 '{text}' は見つかりません"
     if close:
@@ -612,7 +625,10 @@ def _check_year(name: str, year: int) -> None:
     have = years(name)
     if have and year not in have:
         listed = ", ".join(map(str, have))
-        msg = f"indicator '{name}' has no value for {year}; the sources hold it for: {listed}"
+        msg = (
+            f"指標 '{name}' には {year} 年の値がありません。値のある年: {listed} / "
+            f"indicator '{name}' has no value for {year}; the sources hold it for: {listed}"
+        )
         raise UnknownNameError(msg)
 
 
@@ -650,7 +666,10 @@ def parse(text: str) -> Spec:
     second = int(match["b"])
     _check_year(name, second)
     if second <= first:
-        raise UnknownNameError(f"'{text}': the end year must come after the start year")
+        raise UnknownNameError(
+            f"'{text}': 終わりの年は始まりの年より後にしてください / "
+            f"'{text}': the end year must come after the start year"
+        )
     return Spec(name, second, first, bool(match["pct"]))
 
 
@@ -878,7 +897,10 @@ def register(
         Infinite values in ``data``.
     """
     if name in _rows():
-        raise UnknownNameError(f"'{name}' is a built-in indicator; choose another name")
+        raise UnknownNameError(
+            f"'{name}' は組み込みの指標です。別の名前にしてください / "
+            f"'{name}' is a built-in indicator; choose another name"
+        )
     for text in (name, label):
         official = built_in_match(text)
         if official is not None:
@@ -889,9 +911,14 @@ def register(
             )
             raise UnknownNameError(msg)
     if "@" in name:
-        raise UnknownNameError(f"'{name}': an indicator name cannot contain '@'")
+        raise UnknownNameError(
+            f"'{name}': 指標名に '@' は使えません / '{name}': an indicator name cannot contain '@'"
+        )
     if kind and kind not in KINDS:
-        raise UnknownNameError(f"'{name}': kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise UnknownNameError(
+            f"'{name}': 種類 {kind!r} は {', '.join(KINDS)} のいずれかにしてください / "
+            f"'{name}': kind {kind!r} is not one of {', '.join(KINDS)}"
+        )
     if aggregation is None:
         counted = kind in ("count", "amount") or (not kind and unit in COUNT_UNITS)
         aggregation = "sum" if counted else "none"
@@ -992,6 +1019,7 @@ def population_column(table: pd.DataFrame, population: str | None = None) -> str
         return next((c for c in POPULATION_COLUMNS if c in table.columns), None)
     if population not in table.columns:
         msg = (
+            f"人口の列 {population!r} が表にありません / "
             f"population column {population!r} is not in the table"
             f"{suggest(population, map(str, table.columns))}"
         )
@@ -1139,7 +1167,10 @@ def read_source(name: str) -> readers.SourceTable:
         "juki-dynamics-xls": population.read_dynamics,
     }.get(entry.format)
     if reader is None:
-        msg = f"dataset '{name}' (format {entry.format}) is not an indicator source"
+        msg = (
+            f"データセット '{name}'（形式 {entry.format}）は指標の出典ではありません / "
+            f"dataset '{name}' (format {entry.format}) is not an indicator source"
+        )
         raise UnknownNameError(msg)
     return reader(name)
 
@@ -1147,7 +1178,10 @@ def read_source(name: str) -> readers.SourceTable:
 def _term(table: readers.SourceTable, item: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values of ``item`` at the row positions ``pos`` (-1: absent) and each missing reason."""
     if item not in table.values.columns:
-        msg = f"catalogue: item '{item}' is not in {table.source} (columns: {list(table.values)})"
+        msg = (
+            f"指標一覧: 項目 '{item}' は {table.source} にありません / "
+            f"catalogue: item '{item}' is not in {table.source} (columns: {list(table.values)})"
+        )
         raise UnknownNameError(msg)
     present = pos >= 0
     source = table.values[item].to_numpy(dtype=float)
@@ -1221,6 +1255,7 @@ def _evaluate(
         data = _USER_DATA.get(spec.name)
         if data is None:
             msg = (
+                f"利用者の指標 '{spec.name}' はデータなしで登録されています。load_table(..., join=PATH) でファイルを結合してください / "
                 f"user indicator '{spec.name}' was registered without data: join its file "
                 "with load_table(..., join=PATH)"
             )

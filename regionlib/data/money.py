@@ -66,7 +66,10 @@ def _path(source: str | Path) -> tuple[Path, str | None]:
         return datasets.get_path(source), source
     path = Path(source)
     if not path.is_file():
-        raise DataFormatError(f"'{source}' is neither a registry dataset nor an existing file")
+        raise DataFormatError(
+            f"'{source}' は登録データセットでも既存のファイルでもありません / "
+            f"'{source}' is neither a registry dataset nor an existing file"
+        )
     return path, None
 
 
@@ -79,13 +82,20 @@ def _sheets(path: Path) -> Iterator[list[list]]:
         names = book.sheet_names
     except Exception as exc:
         if path.is_file() and path.stat().st_size == 0:
-            raise DataFormatError(f"{path.name}: the file is empty") from exc
-        raise DataFormatError(f"{path.name}: not a readable workbook ({exc})") from exc
+            raise DataFormatError(
+                f"{path.name}: ファイルが空です / {path.name}: the file is empty"
+            ) from exc
+        raise DataFormatError(
+            f"{path.name}: ブックとして読めません / {path.name}: not a readable workbook ({exc})"
+        ) from exc
     for name in names:
         try:
             rows = book.get_sheet_by_name(name).to_python()
         except Exception as exc:
-            raise DataFormatError(f"{path.name}: sheet {name} is not readable ({exc})") from exc
+            raise DataFormatError(
+                f"{path.name}: シート {name} を読めません / "
+                f"{path.name}: sheet {name} is not readable ({exc})"
+            ) from exc
         yield rows
 
 
@@ -207,7 +217,10 @@ def _by_name(
 def _year_of(path: Path, pattern: str) -> int:
     m = re.search(pattern, path.name)
     if m is None:
-        raise DataFormatError(f"{path.name}: cannot tell the fiscal year from the file name")
+        raise DataFormatError(
+            f"{path.name}: ファイル名から年度が分かりません / "
+            f"{path.name}: cannot tell the fiscal year from the file name"
+        )
     if m.group(1) in _WAREKI:
         return _WAREKI[m.group(1)] + int(m.group(2))
     return int(m.group(1))
@@ -242,19 +255,28 @@ def read_furusato_receipts(source: str | Path) -> SourceTable:
     rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:30]) if "団体コード" in _text(r[0])), None)
     if top is None:
-        raise DataFormatError(f"{where}: no header row with 団体コード in its first column")
+        raise DataFormatError(
+            f"{where}: 最初の列に 団体コード のある見出しの行がありません / "
+            f"{where}: no header row with 団体コード in its first column"
+        )
     first = next(
         (i for i in range(top + 1, len(rows)) if re.fullmatch(r"\d{6}", _text(rows[i][0]))), None
     )
     if first is None:
-        raise DataFormatError(f"{where}: no rows with a 6-digit 団体コード below the header")
+        raise DataFormatError(
+            f"{where}: 見出しの下に 6 桁の 団体コード の行がありません / "
+            f"{where}: no rows with a 6-digit 団体コード below the header"
+        )
     labels = _labels(rows, top, first)
     costs_from = next((j for j, lab in enumerate(labels) if "Ⅱ" in lab), None)
 
     def col(test, start=0, what=""):
         hit = next((j for j, lab in enumerate(labels) if j >= start and test(lab)), None)
         if hit is None:
-            raise DataFormatError(f"{where}: no column {what} in the header")
+            raise DataFormatError(
+                f"{where}: 見出しに {what} の列がありません / "
+                f"{where}: no column {what} in the header"
+            )
         return hit
 
     spec = [
@@ -319,7 +341,10 @@ def read_furusato_rough(source: str | Path = "furusato-receipts-rough") -> Sourc
     rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:10]) if _text(r[0]) == "団体名"), None)
     if top is None:
-        raise DataFormatError(f"{where}: no header row starting with 団体名")
+        raise DataFormatError(
+            f"{where}: 団体名 で始まる見出しの行がありません / "
+            f"{where}: no header row starting with 団体名"
+        )
     years: list[int] = []
     for j, cell in enumerate(rows[top]):
         m = re.fullmatch(r"(平成|令和)(\d+|元)年度", _text(cell))
@@ -328,6 +353,7 @@ def read_furusato_rough(source: str | Path = "furusato-receipts-rough") -> Sourc
             years.append((1988 if m.group(1) == "平成" else 2018) + n)
             if j != 2 * len(years):  # amount, count pairs from column 2
                 raise DataFormatError(
+                    f"{where}: {j + 1} 列目の年 {_text(cell)} は {2 * len(years) + 1} 列目にあるはずです / "
                     f"{where}: year {_text(cell)} in column {j + 1}, not {2 * len(years) + 1}"
                 )
     sub = next(i for i in range(top + 1, top + 5) if "金額" in map(_text, rows[i]))
@@ -335,7 +361,10 @@ def read_furusato_rough(source: str | Path = "furusato-receipts-rough") -> Sourc
     for k, y in enumerate(years):
         amount, count = 2 + 2 * k, 3 + 2 * k
         if _text(rows[sub][amount]) != "金額" or _text(rows[sub][count]) != "件数":
-            raise DataFormatError(f"{where}: expected 金額, 件数 under {y} in row {sub + 1}")
+            raise DataFormatError(
+                f"{where}: {sub + 1} 行目の {y} の下に 金額・件数 がありません / "
+                f"{where}: expected 金額, 件数 under {y} in row {sub + 1}"
+            )
         items += [
             (f"receipts_{y}", f"ふるさと納税受入額（{y}年度）", "円", 1000.0),
             (f"donations_{y}", f"ふるさと納税受入件数（{y}年度）", "件", 1.0),
@@ -380,7 +409,10 @@ def read_furusato_deductions(source: str | Path) -> SourceTable:
         if top is not None:
             break
     if top is None:
-        raise DataFormatError(f"{where}: no sheet with a header row starting with 都道府県")
+        raise DataFormatError(
+            f"{where}: 都道府県 で始まる見出しの行を持つシートがありません / "
+            f"{where}: no sheet with a header row starting with 都道府県"
+        )
     first = next(
         i
         for i in range(top + 1, len(rows))
@@ -396,10 +428,16 @@ def read_furusato_deductions(source: str | Path) -> SourceTable:
         None,
     )
     if group is None:
-        raise DataFormatError(f"{where}: no column group ふるさと納税に係る寄附金税額控除")
+        raise DataFormatError(
+            f"{where}: ふるさと納税に係る寄附金税額控除 の列のまとまりがありません / "
+            f"{where}: no column group ふるさと納税に係る寄附金税額控除"
+        )
     heads = labels[group : group + 3]
     if not ("人数(人)" in heads[0] and "市町村民税" in heads[0] and "寄附金額" in heads[1]):
-        raise DataFormatError(f"{where}: unexpected columns under ふるさと納税 控除: {heads}")
+        raise DataFormatError(
+            f"{where}: ふるさと納税 控除 の下の列が想定と違います: {heads} / "
+            f"{where}: unexpected columns under ふるさと納税 控除: {heads}"
+        )
     items = [
         ("deduction_persons", "ふるさと納税による控除の適用者数（市町村民税）", "人", 1.0),
         ("deduction_donations", "控除の対象となった寄附金額（市町村民税）", "円", 1.0),
@@ -440,7 +478,10 @@ def read_koufuzei(source: str | Path) -> SourceTable:
     rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:10]) if "普通交付税" in map(_text, r)), None)
     if top is None:
-        raise DataFormatError(f"{where}: no header row with 普通交付税")
+        raise DataFormatError(
+            f"{where}: 普通交付税 のある見出しの行がありません / "
+            f"{where}: no header row with 普通交付税"
+        )
     col = [_text(c) for c in rows[top]].index("普通交付税")
     body, wards_row, pref = [], [], ""
     for i in range(top + 1, len(rows)):
@@ -508,13 +549,19 @@ def read_koufuzei_items(source: str | Path) -> SourceTable:
     where = path.name
     m = re.match(r"(\d{4})-(demand|income)", path.name)
     if m is None:
-        raise DataFormatError(f"{where}: expected a name like 2020-demand.xlsx or 2020-income.xls")
+        raise DataFormatError(
+            f"{where}: 2020-demand.xlsx や 2020-income.xls のような名前にしてください / "
+            f"{where}: expected a name like 2020-demand.xlsx or 2020-income.xls"
+        )
     year, kind = int(m.group(1)), m.group(2)
     rows = next(_sheets(path))
     top = next((i for i, r in enumerate(rows[:10]) if _text(r[0]) == "コード"), None)
     first = next((i for i in range(len(rows)) if re.fullmatch(r"C\d{12}", _text(rows[i][0]))), None)
     if top is None or first is None:
-        raise DataFormatError(f"{where}: no コード header and C-keyed rows")
+        raise DataFormatError(
+            f"{where}: コード の見出しと C で始まる行がありません / "
+            f"{where}: no コード header and C-keyed rows"
+        )
     labels = _labels(rows, top, first)
     items, cols = [], []
     prefix = "d" if kind == "demand" else "r"
@@ -544,7 +591,10 @@ def read_koufuzei_items(source: str | Path) -> SourceTable:
         records.append((code, i + 1, _text(row[1]), _text(row[2]), [row[j] for j in cols]))
     needed = {"demand"} if kind == "demand" else {"revenue"}
     if not needed <= {it[0] for it in items}:
-        raise DataFormatError(f"{where}: no total column ({', '.join(sorted(needed))})")
+        raise DataFormatError(
+            f"{where}: 合計の列（{'、'.join(sorted(needed))}）がありません / "
+            f"{where}: no total column ({', '.join(sorted(needed))})"
+        )
     return _with_tokyo_wards(_table(records, items, where, dataset, set_aside, year))
 
 

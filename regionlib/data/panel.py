@@ -67,11 +67,17 @@ def parse_years(years: str | int | Iterable[int] | None) -> list[int] | None:
         for part in years.replace(" ", "").split(","):
             match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
             if match is None:
-                msg = f"years '{years}': write START-END (2016-2022) or a list (2015,2020)"
+                msg = (
+                    f"年 '{years}': 開始-終了（2016-2022）か一覧（2015,2020）で書いてください / "
+                    f"years '{years}': write START-END (2016-2022) or a list (2015,2020)"
+                )
                 raise UnknownNameError(msg)
             first, last = int(match[1]), int(match[2] or match[1])
             if last < first:
-                raise UnknownNameError(f"years '{years}': {last} comes before {first}")
+                raise UnknownNameError(
+                    f"年 '{years}': {last} 年が {first} 年より前です / "
+                    f"years '{years}': {last} comes before {first}"
+                )
             out.update(range(first, last + 1))
         return sorted(out)
     return sorted({int(y) for y in years})
@@ -103,6 +109,7 @@ def _plan(names: list[str], wanted: list[int] | None) -> dict[str, list[int]]:
         chosen = have if wanted is None else [y for y in have if y in wanted]
         if not chosen:
             msg = (
+                f"指標 '{name}' には {wanted[0]}〜{wanted[-1]} 年の値がありません。値のある年: {'、'.join(map(str, have))} / "
                 f"indicator '{name}' has no value for {wanted[0]}-{wanted[-1]}; the sources hold "
                 f"it for: {', '.join(map(str, have))}"
             )
@@ -240,12 +247,18 @@ def series(
     """
     requested = [indicators] if isinstance(indicators, str) else list(indicators)
     if not requested:
-        raise UnknownNameError("name at least one indicator (see `regionlib indicators`)")
+        raise UnknownNameError(
+            "指標を 1 つ以上指定してください（regionlib indicators を参照） / "
+            "name at least one indicator (see `regionlib indicators`)"
+        )
     names = []
     for text in requested:
         spec = _catalogue.parse(text)
         if spec.year is not None:
-            msg = f"'{text}': a series takes names without '@'; give the years with years="
+            msg = (
+                f"'{text}': 系列には '@' なしの名前を指定し、年は years= で指定してください / "
+                f"'{text}': a series takes names without '@'; give the years with years="
+            )
             raise UnknownNameError(msg)
         names.append(spec.name)
     names = list(dict.fromkeys(names))

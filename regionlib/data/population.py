@@ -104,11 +104,15 @@ def dataset_name(series: str, year: int) -> str:
         For an unknown series or a year the series does not cover.
     """
     if series not in SERIES_YEARS:
-        msg = f"series '{series}': choose japanese (1995-2022) or total (2013-2022)"
+        msg = (
+            f"系列 '{series}': japanese（1995〜2022 年）か total（2013〜2022 年）を選んでください / "
+            f"series '{series}': choose japanese (1995-2022) or total (2013-2022)"
+        )
         raise UnknownNameError(msg)
     have = SERIES_YEARS[series]
     if year not in have:
         msg = (
+            f"住民基本台帳の年齢別人口（{series}）は {have[0]}〜{have[-1]} 年のみで、{year} 年はありません / "
             f"年 {year}: the 住基 age files ({series}) cover {have[0]}-{have[-1]} "
             f"(住民基本台帳の年齢別人口は {have[0]}～{have[-1]} 年)"
         )
@@ -172,12 +176,17 @@ def _sheet(path: Path, where: str) -> list[list]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types
-        raise DataFormatError(f"{where}: not a readable workbook ({exc})") from exc
+        raise DataFormatError(
+            f"{where}: ブックとして読めません / {where}: not a readable workbook ({exc})"
+        ) from exc
     for name in book.sheet_names:
         rows = book.get_sheet_by_name(name).to_python()
         if any("団体コード" in map(_text, r[:4]) for r in rows[:12]):
             return rows
-    msg = f"{where}: no sheet has a header row with 団体コード (sheets: {book.sheet_names})"
+    msg = (
+        f"{where}: 団体コード のある見出しの行を持つシートがありません（シート: {book.sheet_names}） / "
+        f"{where}: no sheet has a header row with 団体コード (sheets: {book.sheet_names})"
+    )
     raise DataFormatError(msg)
 
 
@@ -186,7 +195,10 @@ def _first_data_row(rows: list[list], where: str) -> int:
     for i, row in enumerate(rows[:15]):
         if len(row) > 1 and _text(row[1]).startswith("合計"):
             return i
-    raise DataFormatError(f"{where}: no national 合計 row in the first 15 rows")
+    raise DataFormatError(
+        f"{where}: 最初の 15 行に全国の 合計 の行がありません / "
+        f"{where}: no national 合計 row in the first 15 rows"
+    )
 
 
 def _numbers(cells: np.ndarray, where: str, lines: list[int], codes: list[str], columns: list[str]):
@@ -208,6 +220,7 @@ def _numbers(cells: np.ndarray, where: str, lines: list[int], codes: list[str], 
             reasons[i, j] = readers.MARKERS[text]
         else:
             msg = (
+                f"{where} の {lines[i]} 行目（コード {codes[i]}）、列 '{columns[j]}': '{cell}' は数値でも既知の欠損値記号でもありません / "
                 f"{where}, line {lines[i]} (code {codes[i]}), column '{columns[j]}': "
                 f"'{cell}' is not a number or a known missing-value marker"
             )
@@ -301,7 +314,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
         None,
     )
     if header is None:
-        raise DataFormatError(f"{where}: no header row with the age bands (0～4歳 …)")
+        raise DataFormatError(
+            f"{where}: 年齢階級（0～4歳 …）の見出しの行がありません / "
+            f"{where}: no header row with the age bands (0～4歳 …)"
+        )
     positions = {}
     for j, cell in enumerate(header):
         band = parse_band(cell) if j >= 4 else None
@@ -313,13 +329,17 @@ def read_age(source: str | Path) -> readers.SourceTable:
     top = "80_plus" if "80_plus" in bands else ("100_plus" if "100_plus" in bands else None)
     if missing or "all" not in positions or top is None:
         msg = (
+            f"{where}: 見出しの年齢階級は {'、'.join(bands)} です。0～4歳 … 75～79歳 と 80歳以上、または 80～84歳 … 100歳以上、それに 総数 が必要です / "
             f"{where}: the header has bands {', '.join(bands)}; expected 0～4歳 … 75～79歳 and "
             "80歳以上 or 80～84歳 … 100歳以上, with 総数"
         )
         raise DataFormatError(msg)
     fine = top == "100_plus"
     if fine and any(b not in bands for b in FINE_TOP):
-        raise DataFormatError(f"{where}: the top bands {', '.join(FINE_TOP)} are incomplete")
+        raise DataFormatError(
+            f"{where}: 最上位の年齢階級 {'、'.join(FINE_TOP)} がそろっていません / "
+            f"{where}: the top bands {', '.join(FINE_TOP)} are incomplete"
+        )
     file_bands = expected + (list(FINE_TOP) if fine else ["80_plus"])
     cols = [positions["all"]] + [positions[b] for b in file_bands]
     set_aside = readers.juki_set_aside()
@@ -337,7 +357,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
             continue  # a note below the table
         sex = _SEX_ROWS.get(text[3])
         if sex is None:
-            msg = f"{where}, line {i + 1}: 性別 '{text[3]}' is not 計, 男 or 女"
+            msg = (
+                f"{where} の {i + 1} 行目: 性別 '{text[3]}' は 計・男・女 のどれでもありません / "
+                f"{where}, line {i + 1}: 性別 '{text[3]}' is not 計, 男 or 女"
+            )
             raise DataFormatError(msg)
         cells = [row[j] if j < len(row) else "" for j in cols]
         if text[1].startswith("合計") and sex not in national:
@@ -347,7 +370,10 @@ def read_age(source: str | Path) -> readers.SourceTable:
             continue
         block = groups.setdefault(code, {})
         if sex in block:
-            msg = f"{where}: code {code} has two {text[3]} rows (line {lines[code]} and {i + 1})"
+            msg = (
+                f"{where}: コード {code} の {text[3]} の行が 2 つあります（{lines[code]} 行目と {i + 1} 行目） / "
+                f"{where}: code {code} has two {text[3]} rows (line {lines[code]} and {i + 1})"
+            )
             raise DataFormatError(msg)
         if not block:
             order.append(code)
@@ -357,14 +383,23 @@ def read_age(source: str | Path) -> readers.SourceTable:
     for kind in set_aside:  # one entry per area, not per 計/男/女 row
         set_aside[kind] = list(dict.fromkeys(set_aside[kind]))
     if not order:
-        raise DataFormatError(f"{where}: no municipality rows after the header")
+        raise DataFormatError(
+            f"{where}: 見出しの下に市区町村の行がありません / "
+            f"{where}: no municipality rows after the header"
+        )
     incomplete = [c for c in order if len(groups[c]) != 3]
     if incomplete:
         code = incomplete[0]
-        msg = f"{where}, line {lines[code]}: code {code} lacks its 計/男/女 rows"
+        msg = (
+            f"{where} の {lines[code]} 行目: コード {code} の 計/男/女 の行がそろっていません / "
+            f"{where}, line {lines[code]}: code {code} lacks its 計/男/女 rows"
+        )
         raise DataFormatError(msg)
     if len(national) != 3:
-        raise DataFormatError(f"{where}: the national 合計 rows (計/男/女) are incomplete")
+        raise DataFormatError(
+            f"{where}: 全国の 合計 の行（計/男/女）がそろっていません / "
+            f"{where}: the national 合計 rows (計/男/女) are incomplete"
+        )
     sexes = ("total", "male", "female")
     columns = [f"{s}_{b}" if b != "all" else s for s in sexes for b in ["all", *file_bands]]
     raw = np.array([[c for s in sexes for c in groups[code][s]] for code in order], dtype=object)
@@ -496,7 +531,10 @@ def read_dynamics(source: str | Path) -> readers.SourceTable:
                 break
     lacking = [item for _, item, _, _ in _DYNAMICS if item not in found]
     if lacking:
-        msg = f"{where}: no column for {', '.join(lacking)} in the headers ({headers[3:]})"
+        msg = (
+            f"{where}: 見出しに {'、'.join(lacking)} の列がありません / "
+            f"{where}: no column for {', '.join(lacking)} in the headers ({headers[3:]})"
+        )
         raise DataFormatError(msg)
     columns = [item for _, item, _, _ in _DYNAMICS]
     cols = [found[c] for c in columns]
@@ -521,7 +559,10 @@ def read_dynamics(source: str | Path) -> readers.SourceTable:
         lines.append(i + 1)
         names.append((text[1].replace("\u3000", "").rstrip("*"), text[2]))
     if not body:
-        raise DataFormatError(f"{where}: no municipality rows after the header")
+        raise DataFormatError(
+            f"{where}: 見出しの下に市区町村の行がありません / "
+            f"{where}: no municipality rows after the header"
+        )
     readers._check_duplicates(codes, lines, where)
     values, reasons = _numbers(np.array(body, dtype=object), where, lines, codes, columns)
     spec = {item: (label, unit) for _, item, label, unit in _DYNAMICS}
@@ -792,7 +833,10 @@ def collapse_top(panel: pd.DataFrame, top: int = 80) -> pd.DataFrame:
         The same columns; bands above ``top`` summed per value of every other column.
     """
     if top % 5 or not 5 <= top <= 80:
-        raise UnknownNameError(f"top band {top}: choose a multiple of 5 from 5 to 80")
+        raise UnknownNameError(
+            f"最上位の年齢階級 {top}: 5 から 80 までの 5 の倍数にしてください / "
+            f"top band {top}: choose a multiple of 5 from 5 to 80"
+        )
     # per distinct band, not per row: a national panel has 100,000 rows and 19 bands
     bands = panel["band"].astype(str)
     start_of = {b: _band_start(b) for b in bands.unique()}

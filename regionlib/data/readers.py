@@ -106,6 +106,7 @@ def _locate(source: str | Path) -> tuple[Path, str | None, str | None]:
     path = Path(source)
     if not path.is_file():
         msg = (
+            f"'{source}' は登録データセットでも既存のファイルでもありません（regionlib data list を参照） / "
             f"'{source}' is neither a registry dataset nor an existing file "
             "(see `regionlib data list`)"
         )
@@ -120,7 +121,7 @@ def _decode(raw: bytes, where: str, encoding: str | None) -> str:
     (:mod:`regionlib.userdata`).
     """
     if not raw.strip():
-        raise DataFormatError(f"{where}: the file is empty")
+        raise DataFormatError(f"{where}: ファイルが空です / {where}: the file is empty")
     utf8: str | None
     try:
         utf8 = raw.decode("utf-8-sig")
@@ -137,17 +138,20 @@ def _decode(raw: bytes, where: str, encoding: str | None) -> str:
                 return raw.decode("cp932")
             except UnicodeDecodeError:
                 msg = (
+                    f"{where}: UTF-8（{line} 行目で不正）でも Shift-JIS（cp932）でもありません。CSV UTF-8 で保存し直してください / "
                     f"{where}: neither UTF-8 (not valid at line {line}, byte "
                     f"{utf8_error.start}) nor Shift-JIS (cp932); save it as CSV UTF-8 and try again"
                 )
                 raise DataFormatError(msg) from None
         msg = (
+            f"{where}: {line} 行目が UTF-8 として不正です。Shift-JIS/cp932 のファイルのようです: encoding='cp932' で読んでください / "
             f"{where}: not valid UTF-8 at line {line} (byte {utf8_error.start}); the file looks "
             "Shift-JIS/cp932 encoded: read it with encoding='cp932'"
         )
         raise DataFormatError(msg)
     if utf8 is not None and not utf8.isascii():
         msg = (
+            f"{where}: 文字コードは {encoding} と指定されましたがファイルは UTF-8 です: encoding='utf-8' で読んでください / "
             f"{where}: declared {encoding} but the file is UTF-8 (Japanese text decodes as "
             "UTF-8): read it with encoding='utf-8'"
         )
@@ -156,7 +160,10 @@ def _decode(raw: bytes, where: str, encoding: str | None) -> str:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        msg = f"{where}: not valid {encoding} at line {line} (byte {exc.start}); check the encoding"
+        msg = (
+            f"{where}: {line} 行目が {encoding} として不正です。文字コードを確かめてください / "
+            f"{where}: not valid {encoding} at line {line} (byte {exc.start}); check the encoding"
+        )
         raise DataFormatError(msg) from exc
 
 
@@ -189,6 +196,7 @@ def _parse_cells(
                 reasons[i, j] = "bracketed reference value, not comparable"
             else:
                 msg = (
+                    f"{where} の {lines[i]} 行目（コード {codes[i]}）、列 '{column}': '{raw}' は数値でも既知の欠損値記号でもありません。セルを直すか空にしてください / "
                     f"{where}, line {lines[i]} (code {codes[i]}), column '{column}': "
                     f"'{raw}' is not a number or a known missing-value marker "
                     f"({', '.join(repr(m) for m in MARKERS if m)}); fix or blank the cell"
@@ -206,6 +214,7 @@ def _check_duplicates(codes: list[str], lines: list[int], where: str) -> None:
     for code, line in zip(codes, lines, strict=True):
         if code in seen:
             msg = (
+                f"{where}: コード {code} が 2 回出てきます（{seen[code]} 行目と {line} 行目）。重複した行を削除してください / "
                 f"{where}: code {code} appears twice (lines {seen[code]} and {line}); "
                 "remove the duplicate row"
             )
@@ -257,13 +266,17 @@ def read_ssdse(source: str | Path, *, encoding: str | None = None) -> SourceTabl
     where = path.name
     rows = _read_rows(path, encoding or reg_encoding)
     if len(rows) < 4:
-        msg = f"{where}: expected 3 header rows (item code, year, label) and data rows"
+        msg = (
+            f"{where}: 見出し 3 行（項目コード・年・項目名）とデータ行が必要です / "
+            f"{where}: expected 3 header rows (item code, year, label) and data rows"
+        )
         raise DataFormatError(msg)
     head_codes, head_years, head_labels = rows[0], rows[1], rows[2]
     if head_labels[:1] != ["地域コード"] or not all(
         r[:1] and r[0].startswith("R") for r in rows[3:5]
     ):
         msg = (
+            f"{where}: コードの列がありません。見出しの 3 行目の最初の列は 地域コード（R と 5 桁のコード）にしてください（あったのは '{head_labels[0] if head_labels else ''}'） / "
             f"{where}: no code column: the first column must be 地域コード (R + 5-digit code) "
             f"in header row 3, found '{head_labels[0] if head_labels else ''}'"
         )
@@ -273,7 +286,10 @@ def read_ssdse(source: str | Path, *, encoding: str | None = None) -> SourceTabl
     lines = [i + 4 for i, r in enumerate(rows[3:]) if any(r)]
     for r, line in zip(body, lines, strict=True):
         if len(r) != width:
-            msg = f"{where}, line {line}: {len(r)} cells, the header has {width}"
+            msg = (
+                f"{where} の {line} 行目: セルが {len(r)} 個ですが見出しは {width} 個です / "
+                f"{where}, line {line}: {len(r)} cells, the header has {width}"
+            )
             raise DataFormatError(msg)
     codes = [_code5(r[0], f"{where}, line {line}") for r, line in zip(body, lines, strict=True)]
     _check_duplicates(codes, lines, where)
@@ -408,7 +424,10 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
     # the last header row starting with 団体コード (within the preamble) precedes the data
     heads = [i for i, r in enumerate(rows[:20]) if r[:1] == ["団体コード"]]
     if not heads:
-        raise DataFormatError(f"{where}: no code column: no header row starting with 団体コード")
+        raise DataFormatError(
+            f"{where}: コードの列がありません。団体コード で始まる見出しの行がありません / "
+            f"{where}: no code column: no header row starting with 団体コード"
+        )
     header_at = heads[-1]
     short = len(rows[header_at]) < 10  # 2021/2022 layout: code, prefecture, name, population
     spec = {3: _JUKI_COLUMNS[5]} if short else _JUKI_COLUMNS
@@ -426,7 +445,10 @@ def read_juki(source: str | Path, *, encoding: str | None = None) -> SourceTable
         lines.append(i)
         codes.append(code)
     if not body:
-        raise DataFormatError(f"{where}: no municipality rows after the header")
+        raise DataFormatError(
+            f"{where}: 見出しの下に市区町村の行がありません / "
+            f"{where}: no municipality rows after the header"
+        )
     _check_duplicates(codes, lines, where)
     positions = [p for p in spec if all(len(r) > p for r in body)]
     columns = [spec[p][0] for p in positions]
@@ -479,13 +501,19 @@ def read_income(source: str | Path, *, encoding: str | None = None) -> SourceTab
     rows = _read_rows(path, encoding or reg_encoding)
     header_at = next((i for i, r in enumerate(rows) if "地域 コード" in r), None)
     if header_at is None:
-        raise DataFormatError(f"{where}: no code column: no header row with '地域 コード'")
+        raise DataFormatError(
+            f"{where}: コードの列がありません。'地域 コード' のある見出しの行がありません / "
+            f"{where}: no code column: no header row with '地域 コード'"
+        )
     header = rows[header_at]
     key = header.index("地域 コード")
     name_col = header.index("地域") if "地域" in header else key + 1
     item_cols = [j for j, h in enumerate(header) if re.match(r"^[A-Z]\d+_", h)]
     if not item_cols:
-        raise DataFormatError(f"{where}: no item columns (headers like 'C120110_…【千円】')")
+        raise DataFormatError(
+            f"{where}: 項目の列がありません（'C120110_…【千円】' のような見出し） / "
+            f"{where}: no item columns (headers like 'C120110_…【千円】')"
+        )
     set_aside: dict[str, list[str]] = {"ward": [], "prefecture": [], "total": []}
     body, lines, codes = [], [], []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
@@ -573,8 +601,13 @@ def _sheet_rows(data: bytes, suffix: str, where: str) -> list[list[str]]:
             book.close()
     except Exception as exc:
         if not data:
-            raise DataFormatError(f"{where}: the file is empty") from exc
-        raise DataFormatError(f"{where}: not a readable {suffix} workbook ({exc})") from exc
+            raise DataFormatError(
+                f"{where}: ファイルが空です / {where}: the file is empty"
+            ) from exc
+        raise DataFormatError(
+            f"{where}: {suffix} のブックとして読めません / "
+            f"{where}: not a readable {suffix} workbook ({exc})"
+        ) from exc
 
 
 def read_fiscal(source: str | Path | int) -> SourceTable:
@@ -609,14 +642,20 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
     if isinstance(source, int):
         year = source
         if not 2005 <= year <= 2021:
-            raise DataFormatError(f"fiscal year {year}: available FY2005-FY2021")
+            raise DataFormatError(
+                f"{year} 年度のデータはありません（2005〜2021 年度のみ） / "
+                f"fiscal year {year}: available FY2005-FY2021"
+            )
         if year == 2021:
             archive = datasets.get_path("fiscal-archive")
             member = _fiscal_member(year)
             with tarfile.open(archive, "r:gz") as tar:
                 handle = tar.extractfile(member)
                 if handle is None:
-                    raise DataFormatError(f"{archive.name}: no member {member}")
+                    raise DataFormatError(
+                        f"{archive.name}: {member} が入っていません / "
+                        f"{archive.name}: no member {member}"
+                    )
                 data = handle.read()
             where, suffix, name = f"{archive.name}:{member}", ".xlsx", "fiscal-archive"
         else:
@@ -630,7 +669,10 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
     rows = _sheet_rows(data, suffix, where)
     header_at = next((i for i, r in enumerate(rows[:10]) if "団体名" in r), None)
     if header_at is None:
-        raise DataFormatError(f"{where}: no header row with 団体名 in the first 10 rows")
+        raise DataFormatError(
+            f"{where}: 最初の 10 行に 団体名 のある見出しの行がありません / "
+            f"{where}: no header row with 団体名 in the first 10 rows"
+        )
     header = [h.replace("\n", "") for h in rows[header_at]]
     has_code = "団体コード" in header
     pos_pref, pos_name = header.index("都道府県名"), header.index("団体名")
@@ -655,7 +697,9 @@ def read_fiscal(source: str | Path | int) -> SourceTable:
             body, lines, pos_pref, pos_name, f"{(year or 2005) + 1}-03-31", where, set_aside
         )
     if not body and not set_aside["unresolved"]:
-        raise DataFormatError(f"{where}: no rows below the header")
+        raise DataFormatError(
+            f"{where}: 見出しの下に行がありません / {where}: no rows below the header"
+        )
     _check_duplicates(codes, lines, where)
     columns = list(item_pos.values())
     values, reasons = _parse_cells(

@@ -137,6 +137,7 @@ def load_commuting_zones(
     """
     if int(year) not in _YEARS or codes not in ("original", "harmonized"):
         raise RegionlibError(
+            f"year={year!r}, codes={codes!r} の通勤圏はありません。年は {_YEARS[0]}〜{_YEARS[-1]} の 5 年ごと、codes は 'original' か 'harmonized' です / "
             f"no commuting zones for year={year!r}, codes={codes!r}; years are "
             f"{_YEARS[0]}–{_YEARS[-1]} every 5 years, codes 'original' or 'harmonized'"
         )
@@ -149,12 +150,17 @@ def _read_zones(year: int, codes: str) -> pd.Series:
     path = datasets.get_path(name)
     frame = pd.read_csv(path, dtype={"i": "Int64", "cluster": "Int64"})
     if not {"i", "cluster"} <= set(frame.columns):
-        raise DataFormatError(f"{path.name}: expected columns i and cluster, got {list(frame)}")
+        raise DataFormatError(
+            f"{path.name}: 列 i と cluster が必要です / "
+            f"{path.name}: expected columns i and cluster, got {list(frame)}"
+        )
     frame = frame.dropna(subset=["i", "cluster"])
     index = pd.Index(frame["i"].astype(int).map(lambda v: f"{v:05d}"), name="code")
     zones = pd.Series(frame["cluster"].astype(int).to_numpy(), index=index, name="commuting_zone")
     if zones.index.has_duplicates:
-        raise DataFormatError(f"{path.name}: municipality codes repeat")
+        raise DataFormatError(
+            f"{path.name}: 市区町村コードが重複しています / {path.name}: municipality codes repeat"
+        )
     log(f"references: {len(zones)} municipalities in {zones.nunique()} commuting zones ({year})")
     return zones
 
@@ -339,11 +345,14 @@ def block_layer(
         frame["code"] = _codes.normalize_codes(frame["code"], source=str(path)).to_numpy()
         if frame["code"].duplicated().any():
             dup = frame.loc[frame["code"].duplicated(), "code"].iloc[0]
-            raise DataFormatError(f"{path}: code {dup} appears twice")
+            raise DataFormatError(
+                f"{path}: コード {dup} が 2 回出てきます / {path}: code {dup} appears twice"
+            )
         blocks = frame.set_index("code")["block"]
         source = str(path)
     else:
         raise UnknownNameError(
+            f"ブロックの層 {layer!r} はありません。commuting_zones, commuting_zones:2015, prefectures か code,block の CSV を指定してください / "
             f"unknown block layer {layer!r}{suggest(str(layer), BLOCK_LAYERS)}; "
             "use commuting_zones, commuting_zones:2015, prefectures or a CSV of code,block"
         )
@@ -352,6 +361,7 @@ def block_layer(
     if len(uncovered):
         shown = ", ".join(map(str, uncovered[:10])) + (" …" if len(uncovered) > 10 else "")
         raise RegionlibError(
+            f"{source} では {len(uncovered)} 市区町村にブロックがありません（{shown}）。ブロックを与えるか表から外してください / "
             f"{source} leaves {len(uncovered)} municipalities without a block ({shown}); "
             "give them one or leave them out of the table"
         )

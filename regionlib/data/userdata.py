@@ -161,6 +161,7 @@ def read_user_table(path: str | Path, *, rename_clashes: bool = False) -> pd.Dat
     if path.suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
         suffix = path.suffix.lower()
         raise DataFormatError(
+            f"{path.name}: 結合できるのは .csv か .xlsx のファイルです（{suffix or '拡張子なし'} は読めません） / "
             f"{path.name}: join a .csv or .xlsx file, not {suffix or 'no suffix'}"
         )
     # the key column is looked for in the header, before a large file is read whole
@@ -217,7 +218,10 @@ def check_clashes(frame: pd.DataFrame, where: str, *, rename: bool = False) -> p
     renamed = {c: f"{USER_PREFIX}{c}" for c in clashes}
     taken = [new for new in renamed.values() if new in frame.columns]
     if taken:
-        raise DataFormatError(f"{where}: column '{taken[0]}' already exists; rename the columns")
+        raise DataFormatError(
+            f"{where}: 列 '{taken[0]}' は既にあります。列名を変えてください / "
+            f"{where}: column '{taken[0]}' already exists; rename the columns"
+        )
     shown = ", ".join(f"{c} -> {n}" for c, n in renamed.items())
     log(
         f"{where}: columns named like catalogue indicators kept as the user's: {shown}",
@@ -246,6 +250,7 @@ def _key_columns(columns: list[str], where: str) -> None:
     """Refuse a file with neither a code nor a name column."""
     if _find(columns, _CODE_COLUMNS) is None and _find(columns, _NAME_COLUMNS) is None:
         msg = (
+            f"{where}: コードか名前の列がありません。列名を 'code'（またはコード、団体コード）か 'name'（または市区町村名）にしてください。ある列: {', '.join(columns)} / "
             f"{where}: no code or name column; name one column 'code' (or コード, 団体コード) "
             "or 'name' (or 市区町村名), found: " + ", ".join(columns)
         )
@@ -272,6 +277,7 @@ def _numeric(frame: pd.DataFrame, columns: list[str], where: str) -> pd.DataFram
                 values[i] = number
             elif raw.replace(",", "") not in _MARKERS:
                 msg = (
+                    f"{where} の {line} 行目、列 '{column}': '{raw}' は数値ではありません。コード・名前・都道府県以外の列はすべて数値にしてください / "
                     f"{where}, line {line}, column '{column}': '{raw}' is not a number; every "
                     "column other than code, name and prefecture must be numeric"
                 )
@@ -287,7 +293,11 @@ def _refuse(where: str, found: list[match.RowMatch], error: type[Exception]) -> 
         return
     first = refused[0]
     more = f" (and {len(refused) - 1} more rows refused)" if len(refused) > 1 else ""
-    msg = f"{where}, line {first.row}: {first.text}: {first.reason}{more}"
+    more_ja = f"（ほかに {len(refused) - 1} 行を受け付けません）" if len(refused) > 1 else ""
+    msg = (
+        f"{where} の {first.row} 行目: {first.text} を特定できません（{first.reason}）{more_ja} / "
+        f"{where}, line {first.row}: {first.text}: {first.reason}{more}"
+    )
     raise error(msg)
 
 
@@ -301,6 +311,7 @@ def _match_codes(
     for m in rows:
         if m.status == "refused" and m.reason.startswith("does not exist"):
             msg = (
+                f"{where} の {m.row} 行目: コード {m.text} は存在しません（現在・過去の市区町村コードではないか、検査数字が違います）。コードを直すか行を削除してください / "
                 f"{where}, line {m.row}: code {m.text} does not exist (not a current or past "
                 "municipal code, or a wrong check digit); fix the code or remove the row"
             )
@@ -425,10 +436,16 @@ def join_user_table(
         _key_columns(columns, where)  # raises, naming the columns found
     value_cols = [c for c in columns if c not in (code_col, name_col, pref_col)]
     if not value_cols:
-        raise DataFormatError(f"{where}: no value columns besides the code and name columns")
+        raise DataFormatError(
+            f"{where}: コードと名前の列のほかに値の列がありません / "
+            f"{where}: no value columns besides the code and name columns"
+        )
     clash = [c for c in value_cols if c in table.columns]
     if clash:
-        msg = f"{where}: column(s) {', '.join(clash)} already in the table; rename them"
+        msg = (
+            f"{where}: 列 {', '.join(clash)} は既に表にあります。列名を変えてください / "
+            f"{where}: column(s) {', '.join(clash)} already in the table; rename them"
+        )
         raise DataFormatError(msg)
     values = _numeric(raw, value_cols, where)
     base = pd.DataFrame(table[["prefecture", "name"]])
@@ -442,6 +459,7 @@ def join_user_table(
         code = duplicated.iloc[0]
         lines = ", ".join(str(i) for i in duplicated[duplicated == code].index)
         msg = (
+            f"{where}: 市区町村 {code} {base.at[code, 'name']} が複数の行（{lines}）にあります。1 市区町村につき 1 行にしてください / "
             f"{where}: municipality {code} {base.at[code, 'name']} appears on several lines "
             f"({lines}); keep one row per municipality"
         )

@@ -374,6 +374,7 @@ def _leaflet_dir() -> Path:
         import xstatic.pkg.leaflet as xleaflet
     except ImportError as exc:  # pragma: no cover - it is a dependency
         raise RegionlibError(
+            "オフラインの地図には 'xstatic-leaflet' パッケージが必要です（pip install xstatic-leaflet）。または offline=False で保存してください / "
             "offline maps need the 'xstatic-leaflet' package (pip install xstatic-leaflet), "
             "or save with offline=False"
         ) from exc
@@ -417,6 +418,7 @@ def make_offline(html: str) -> str:
             return ""
         if url.startswith(("http://", "https://", "//")):
             raise RegionlibError(
+                f"オフラインの地図: ページに必要な {url} を regionlib は埋め込めません。offline=False（--online）で保存するかプラグインを外してください / "
                 f"offline map: the page needs {url}, which regionlib cannot inline; "
                 "save it with offline=False (--online) or remove the plugin"
             )

@@ -82,7 +82,10 @@ def normalize_scheme(scheme: str) -> str:
     key = _SCHEME_ALIASES.get(key, _SCHEME_ALIASES.get(key.replace("_", ""), key))
     if key not in SCHEMES:
         raise UnknownNameError(
-            f"unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}"
+            (
+                f"階級区分の方法 {scheme!r} はありません。{', '.join(SCHEMES)} から選んでください / "
+                f"unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}"
+            )
             + suggest(scheme, [*SCHEMES, *_SCHEME_ALIASES])
         )
     return key
@@ -106,6 +109,7 @@ def palette_colors(palette: str, k: int) -> list[str]:
     base = palette[:-2] if palette.endswith("_r") else palette
     if base not in SEQUENTIAL + DIVERGING:
         raise UnknownNameError(
+            f"配色 {palette!r} はありません。色覚の多様性に配慮した配色: {', '.join(SEQUENTIAL + DIVERGING)} / "
             f"unknown palette {palette!r}; colour-blind-safe choices: "
             f"{', '.join(SEQUENTIAL + DIVERGING)}" + suggest(base, SEQUENTIAL + DIVERGING)
         )
@@ -270,16 +274,23 @@ def classify(
     ok = ~np.isnan(y)
     if ok.sum() == 0:
         raise DataFormatError(
+            f"列 {getattr(values, 'name', '')!r} に地図にできる数値がありません / "
             f"column {getattr(values, 'name', '')!r} has no numeric values to map"
         )
     if not 1 < k <= 12 and scheme in ("quantiles", "natural_breaks", "equal_interval"):
-        raise RegionlibError(f"k={k}: choose between 2 and 12 classes")
+        raise RegionlibError(
+            f"k={k}: 階級の数は 2 から 12 の間にしてください / "
+            f"k={k}: choose between 2 and 12 classes"
+        )
     yv = y[ok]
     if centre is not None and bins is None and yv.min() < centre < yv.max():
         return _centred(y, ok, k=k, centre=float(centre), palette=palette or "RdBu")
     if scheme == "user_defined":
         if not bins:
-            raise RegionlibError("scheme 'user_defined' needs bins=[upper bounds …]")
+            raise RegionlibError(
+                "階級区分 'user_defined' には bins=[上限値 …] が必要です / "
+                "scheme 'user_defined' needs bins=[upper bounds …]"
+            )
         upper = np.unique(np.asarray([float(b) for b in bins]))
         below = upper[upper < yv.min()]
         if len(below):  # a class ending below the smallest value is empty, its legend reversed
@@ -355,7 +366,9 @@ def pooled_classes(
     columns = [f"{name}@{int(y)}" for y in years]
     absent = [c for c in columns if c not in frame.columns]
     if absent:
-        raise UnknownNameError(f"column {absent[0]!r} is not in the table")
+        raise UnknownNameError(
+            f"列 {absent[0]!r} は表にありません / column {absent[0]!r} is not in the table"
+        )
     pooled = pd.concat(
         [pd.to_numeric(frame[c], errors="coerce") for c in columns], ignore_index=True
     )

@@ -590,7 +590,10 @@ def area_profile(
     """
     if name is None:
         if len(areas) != 1:
-            msg = f"{areas.source}: {len(areas)} areas; name one ({', '.join(list(areas)[:5])} …)"
+            msg = (
+                f"{areas.source}: 地域が {len(areas)} 個あります。1 つを指定してください（{', '.join(list(areas)[:5])} …） / "
+                f"{areas.source}: {len(areas)} areas; name one ({', '.join(list(areas)[:5])} …)"
+            )
             raise _areas.AreaError(msg)
         name = next(iter(areas))
     return area_profiles(areas, names=[name], context=context)[0]

@@ -220,7 +220,10 @@ def compare(
     from regionlib.outputs.report import _year
 
     if not places and not areas:
-        raise _areas.AreaError("name at least one municipality or --area to compare")
+        raise _areas.AreaError(
+            "比べる市区町村か --area を 1 つ以上指定してください / "
+            "name at least one municipality or --area to compare"
+        )
     plain, feats, stats, reasons = _municipal_context()
     found, groups = _places(places, areas)
     contexts = [areapage.build_area_context(g) for g in groups]
@@ -247,7 +250,10 @@ def compare(
             columns[-1]["_ctx"], columns[-1]["_peers"] = ctx, list(near)
     labels = [c["label"] for c in columns]
     if len(set(labels)) < len(labels):
-        raise _areas.AreaError(f"a place is named twice: {', '.join(labels)}")
+        raise _areas.AreaError(
+            f"同じ場所が 2 回指定されています: {', '.join(labels)} / "
+            f"a place is named twice: {', '.join(labels)}"
+        )
     rows = []
     for name in names:
         entry = catalogue.info(name)

@@ -237,7 +237,10 @@ def run_demo(
     chosen = list(known) if steps is None else list(steps)
     for name in chosen:
         if name not in known:
-            raise UnknownNameError(f"unknown demo step {name!r}" + suggest(name, known))
+            raise UnknownNameError(
+                f"デモの手順 {name!r} はありません / unknown demo step {name!r}"
+                + suggest(name, known)
+            )
     from regionlib._write import atomic_directory
 
     final = Path(out_dir).expanduser()

@@ -560,12 +560,18 @@ def _with_geometry(frame: pd.DataFrame, *, index: bool):
         codes = frame["code"] if "code" in frame.columns else pd.Series(frame.index, frame.index)
         codes = codes.astype(str)
         if not codes.str.fullmatch(r"\d{5}").all():
-            msg = "a .gpkg/.geojson file needs geometry or 5-digit municipal codes to join it to"
+            msg = (
+                ".gpkg/.geojson ファイルには、形状か結合に使う 5 桁の市区町村コードが必要です / "
+                "a .gpkg/.geojson file needs geometry or 5-digit municipal codes to join it to"
+            )
             raise RegionlibError(msg)
         shapes = boundaries.load_boundaries()
         missing = sorted(set(codes) - set(shapes.index))
         if missing:
-            msg = f"codes without a boundary: {', '.join(missing[:10])}"
+            msg = (
+                f"境界のないコード: {', '.join(missing[:10])} / "
+                f"codes without a boundary: {', '.join(missing[:10])}"
+            )
             raise RegionlibError(msg)
         gdf = gpd.GeoDataFrame(
             frame, geometry=shapes.geometry.reindex(codes.to_numpy()).to_numpy(), crs=shapes.crs

@@ -143,24 +143,45 @@ def regionalize(
     check_weight("compactness", compactness)
     check_weight("spatial_weight", spatial_weight)
     if method not in METHODS:
-        raise UnknownNameError(f"unknown method {method!r}{suggest(str(method), METHODS)}")
+        raise UnknownNameError(
+            f"方法 {method!r} はありません / "
+            f"unknown method {method!r}{suggest(str(method), METHODS)}"
+        )
     if floor is not None and not float(floor[1]) > 0:
-        raise RegionlibError(f"floor {tuple(floor)!r}: the minimum must be positive")
+        raise RegionlibError(
+            f"下限値 {tuple(floor)!r} は正の数にしてください / "
+            f"floor {tuple(floor)!r}: the minimum must be positive"
+        )
     if method == "maxp" and floor is None:
-        raise RegionlibError("method 'maxp' needs a floor, e.g. floor=('population', 200000)")
+        raise RegionlibError(
+            "方法 'maxp' には下限値が必要です（例: floor=('population', 200000)） / "
+            "method 'maxp' needs a floor, e.g. floor=('population', 200000)"
+        )
     if method in ("ward", "skater"):
         if n_regions is None:
-            raise RegionlibError(f"method {method!r} needs n_regions")
+            raise RegionlibError(
+                f"方法 {method!r} には n_regions が必要です / method {method!r} needs n_regions"
+            )
         if int(n_regions) < 1:
-            raise RegionlibError(f"n_regions must be at least 1, got {n_regions}")
+            raise RegionlibError(
+                f"n_regions は 1 以上にしてください（指定は {n_regions}） / "
+                f"n_regions must be at least 1, got {n_regions}"
+            )
         if int(n_regions) > len(gdf):
             raise RegionlibError(
+                f"n_regions={n_regions} が表の市区町村数（{len(gdf)}）より多くなっています / "
                 f"n_regions={n_regions} is more than the {len(gdf)} municipalities in the table"
             )
     if missing not in ("error", "median"):
-        raise RegionlibError(f"missing must be 'error' or 'median', got {missing!r}")
+        raise RegionlibError(
+            f"missing は 'error' か 'median' にしてください（指定は {missing!r}） / "
+            f"missing must be 'error' or 'median', got {missing!r}"
+        )
     if cores and method != "maxp":
-        raise RegionlibError("forced cores are supported by method='maxp' only")
+        raise RegionlibError(
+            "中心の指定は method='maxp' でだけ使えます / "
+            "forced cores are supported by method='maxp' only"
+        )
     problem = prepare(
         gdf,
         columns,
@@ -179,6 +200,7 @@ def regionalize(
     )
     if method in ("ward", "skater") and int(n_regions) > len(problem.mass):
         raise RegionlibError(
+            f"n_regions={n_regions} が、一緒にするグループとブロックをまとめた後の {len(problem.mass)} 単位より多くなっています / "
             f"n_regions={n_regions} is more than the {len(problem.mass)} units left after "
             "merging the keep-together groups and blocks"
         )
@@ -198,7 +220,10 @@ def regionalize(
             node_labels = skater.solve(problem, int(n_regions), floor=floor_value)
         else:
             if floor_value is not None:
-                raise RegionlibError("method 'ward' takes no floor; use 'maxp' or 'skater'")
+                raise RegionlibError(
+                    "方法 'ward' は下限値を取りません。'maxp' か 'skater' を使ってください / "
+                    "method 'ward' takes no floor; use 'maxp' or 'skater'"
+                )
             node_labels = ward.solve(problem, int(n_regions))
         if local_search:
             _, node_labels = np.unique(node_labels, return_inverse=True)

@@ -55,9 +55,14 @@ def parse_floor(text: str) -> tuple[str, float]:
     except ValueError:
         number = float("nan")
     if not sep or not column or not np.isfinite(number):
-        raise RegionlibError(f"floor {text!r} is not of the form COLUMN:NUMBER (population:200000)")
+        raise RegionlibError(
+            f"下限値 {text!r} は 列名:数値 の形（population:200000）で書いてください / "
+            f"floor {text!r} is not of the form COLUMN:NUMBER (population:200000)"
+        )
     if number <= 0:
-        raise RegionlibError(f"floor {text!r}: the minimum must be positive")
+        raise RegionlibError(
+            f"下限値 {text!r} は正の数にしてください / floor {text!r}: the minimum must be positive"
+        )
     return column.strip(), number
 
 
@@ -89,10 +94,14 @@ def feature_matrix(
 ) -> np.ndarray:
     columns = list(columns)
     if not columns:
-        raise RegionlibError("name at least one indicator column to build regions on")
+        raise RegionlibError(
+            "リージョンを作る指標の列を 1 つ以上指定してください / "
+            "name at least one indicator column to build regions on"
+        )
     unknown = [c for c in columns if c not in gdf.columns]
     if unknown:
         raise UnknownNameError(
+            f"列 {unknown[0]!r} は表にありません / "
             f"column {unknown[0]!r} is not in the table{suggest(unknown[0], map(str, gdf.columns))}"
         )
     frame = gdf[columns]
@@ -103,16 +112,21 @@ def feature_matrix(
         if text.any():
             code = frame.index[text.to_numpy()][0]
             raise DataFormatError(
+                f"指標 {col!r} は数値ではありません（{code} の {frame[col][text].iloc[0]!r} など {int(text.sum())} 個）。数値に直すか外してください / "
                 f"indicator {col!r} is not numeric ({int(text.sum())} values such as "
                 f"{frame[col][text].iloc[0]!r} at {code}); convert it or leave it out"
             )
         if not np.isfinite(coerced[col].to_numpy(dtype=float)).any():
             raise DataFormatError(
+                f"指標 {col!r} は {len(frame)} 市区町村のどれにも値がありません。外すか表の読み込み方を確かめてください / "
                 f"indicator {col!r} has no value for any of the {len(frame)} municipalities; "
                 "leave it out or check how the table was loaded"
             )
     if flagged not in ("exclude", "keep"):
-        raise RegionlibError(f"flagged must be 'exclude' or 'keep', got {flagged!r}")
+        raise RegionlibError(
+            f"flagged は 'exclude' か 'keep' にしてください（指定は {flagged!r}） / "
+            f"flagged must be 'exclude' or 'keep', got {flagged!r}"
+        )
     if flagged == "exclude":  # evacuation artefacts etc.: neutral (the median), reported
         coerced, _ = flags.neutralise(
             coerced,
@@ -141,10 +155,13 @@ def feature_matrix(
             if codes:
                 more = " …" if len(codes) > 10 else ""
                 parts.append(f"{col}: {', '.join(map(str, codes[:10]))}{more}")
-        raise DataFormatError(
-            "missing or non-numeric indicator values (" + "; ".join(parts) + "); "
+        listed = "; ".join(parts)
+        msg = (
+            f"指標の値が欠けているか数値ではありません（{listed}）。値を補うか、その市区町村を外すか、"
+            f"missing='median' を指定してください / missing or non-numeric indicator values ({listed}); "
             "impute them, drop those municipalities, or pass missing='median'"
         )
+        raise DataFormatError(msg)
     if standardize:
         std = values.std(axis=0)
         flat = [c for c, s in zip(columns, std, strict=True) if s == 0]
@@ -173,14 +190,20 @@ def check_weight(name: str, value: float) -> float:
         ``value``, when it is 0 or more.
     """
     if value < 0:
-        raise RegionlibError(f"{name} must be 0 or more, got {value}")
+        raise RegionlibError(
+            f"{name} は 0 以上にしてください（指定は {value}） / "
+            f"{name} must be 0 or more, got {value}"
+        )
     return value
 
 
 def _centroid_xy(gdf: pd.DataFrame, option: str) -> np.ndarray:
     """Centroids of the municipalities in ``settings.area_crs`` (metres), as an (n, 2) array."""
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise RegionlibError(f"{option} needs a GeoDataFrame with geometry")
+        raise RegionlibError(
+            f"{option} には形状のある GeoDataFrame が必要です / "
+            f"{option} needs a GeoDataFrame with geometry"
+        )
     centroids = gdf.geometry.to_crs(settings.area_crs).centroid
     return np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
 
@@ -230,13 +253,22 @@ def prepare(
     flagged: str = "exclude",
 ) -> Problem:
     if not isinstance(gdf, pd.DataFrame):
-        raise DataFormatError("expected a (Geo)DataFrame of municipalities on the code index")
+        raise DataFormatError(
+            "コードをインデックスにした市区町村の (Geo)DataFrame を渡してください / "
+            "expected a (Geo)DataFrame of municipalities on the code index"
+        )
     if gdf.index.has_duplicates:
         dup = gdf.index[gdf.index.duplicated()].unique().tolist()[:5]
-        raise DataFormatError(f"duplicate municipality codes in the index: {dup}")
+        raise DataFormatError(
+            f"インデックスに同じ市区町村コードが複数あります: {dup} / "
+            f"duplicate municipality codes in the index: {dup}"
+        )
     if graph is None:
         if not isinstance(gdf, gpd.GeoDataFrame):
-            raise RegionlibError("pass a GeoDataFrame with geometry, or a graph= built beforehand")
+            raise RegionlibError(
+                "形状のある GeoDataFrame か、先に作ったグラフ（graph=）を渡してください / "
+                "pass a GeoDataFrame with geometry, or a graph= built beforehand"
+            )
         graph = _graph.contiguity_edges(gdf, within_prefecture=within_prefecture, islands=islands)
         kept = gdf.index.isin(graph.unique_ids)
         if not kept.all():  # islands="drop": the dropped municipalities get no region (logged)
@@ -250,17 +282,22 @@ def prepare(
         fcol = floor[0]
         if fcol not in gdf.columns:
             raise UnknownNameError(
+                f"下限値の列 {fcol!r} は表にありません / "
                 f"floor column {fcol!r} is not in the table{suggest(fcol, map(str, gdf.columns))}"
             )
         weight = pd.to_numeric(gdf[fcol], errors="coerce").to_numpy(dtype=float)
         bad = codes[~np.isfinite(weight)]
         if len(bad):
             raise DataFormatError(
+                f"下限値の列 {fcol!r} が {len(bad)} 市区町村で欠けています（{'、'.join(bad[:10])}）。先に埋めるか外してください / "
                 f"floor column {fcol!r} is missing for {len(bad)} municipalities "
                 f"({', '.join(bad[:10])}); fill or drop them first"
             )
         if (weight < 0).any():
-            raise DataFormatError(f"floor column {fcol!r} has negative values; it must be additive")
+            raise DataFormatError(
+                f"下限値の列 {fcol!r} に負の値があります。足し合わせられる量にしてください / "
+                f"floor column {fcol!r} has negative values; it must be additive"
+            )
     else:
         weight = np.zeros(len(gdf))
     adjacency = _graph.adjacency_matrix(graph, pd.Index(gdf.index))
@@ -289,6 +326,7 @@ def prepare(
         missing = [c for c in members if c not in pos.index]
         if missing:
             raise UnknownNameError(
+                f"一緒にするグループの市区町村 {missing[0]!r} が表にありません / "
                 f"municipality {missing[0]!r} of a keep-together group is not in the table"
                 f"{suggest(missing[0], codes)}"
             )
@@ -296,6 +334,7 @@ def prepare(
         sub = adjacency[idx][:, idx]
         if csgraph.connected_components(sub, directed=False)[0] > 1:
             raise RegionlibError(
+                f"一緒にするグループ {members} はグラフ上でつながっていません。間をつなぐ市区町村を加えてください / "
                 f"the keep-together group {members} is not contiguous on the graph; "
                 "add the municipalities that connect them"
             )
@@ -323,10 +362,15 @@ def prepare(
     for c in cores or []:
         c = str(c)
         if c not in pos.index:
-            raise UnknownNameError(f"core {c!r} is not in the table{suggest(c, codes)}")
+            raise UnknownNameError(
+                f"中心 {c!r} は表にありません / core {c!r} is not in the table{suggest(c, codes)}"
+            )
         core_nodes.append(int(node_of[pos[c]]))
     if len(set(core_nodes)) < len(core_nodes):
-        raise RegionlibError("two forced cores are in the same keep-together group")
+        raise RegionlibError(
+            "指定した 2 つの中心が同じ「一緒にするグループ」にあります / "
+            "two forced cores are in the same keep-together group"
+        )
     return Problem(
         codes=codes,
         node_of=node_of,
@@ -347,15 +391,22 @@ def _block_groups(
 ) -> list[np.ndarray]:
     """Positions of the members of each block; refuses a layer that leaves codes uncovered."""
     if not isinstance(blocks, pd.Series):
-        raise RegionlibError("blocks must be a Series of block label per municipality code")
+        raise RegionlibError(
+            "blocks は市区町村コードごとのブロック名の Series にしてください / "
+            "blocks must be a Series of block label per municipality code"
+        )
     blocks = blocks.copy()
     blocks.index = blocks.index.astype(str)
     if blocks.index.has_duplicates:
-        raise DataFormatError("a municipality code appears twice in the block layer")
+        raise DataFormatError(
+            "ブロックの層に同じ市区町村コードが 2 回出てきます / "
+            "a municipality code appears twice in the block layer"
+        )
     aligned = blocks.reindex(codes)
     uncovered = codes[aligned.isna().to_numpy()]
     if len(uncovered):
         raise RegionlibError(
+            f"ブロックの層では {len(uncovered)} 市区町村にブロックがありません（{codes_text(uncovered)}）。ブロックを与えるか表から外してください / "
             f"the block layer leaves {len(uncovered)} municipalities without a block "
             f"({codes_text(uncovered)}); give them one or leave them out of the table"
         )
@@ -391,6 +442,7 @@ def check_floor_feasible(problem: Problem, floor: float) -> None:
     total = problem.weight.sum()
     if floor > total:
         raise RegionlibError(
+            f"下限値 {floor:,.0f} が全市区町村の合計（{total:,.0f}）を超えています。下げてください / "
             f"the floor {floor:,.0f} is above the total of all municipalities ({total:,.0f}); "
             "lower it"
         )
@@ -403,12 +455,16 @@ def check_floor_feasible(problem: Problem, floor: float) -> None:
             shown = problem.codes if problem.display is None else problem.display
             members = shown[np.isin(problem.node_of, np.flatnonzero(comp == c))]
             parts.append(f"[{codes_text(members)}] total {sums[c]:,.0f}")
-        raise RegionlibError(
+        listed = "; ".join(parts)
+        msg = (
+            f"グラフの {len(short)} 個の部分は、それだけでは下限値 {floor:,.0f} に届きません: "
+            f"{listed}。islands='connect' でグラフを作る（島を最寄りの市区町村につなぎます）か、"
+            "都道府県の境を越えることを許すか、下限値を下げてください / "
             f"{len(short)} part(s) of the graph cannot reach the floor {floor:,.0f} on their own: "
-            + "; ".join(parts)
-            + ". Build the graph with islands='connect' (links islands to their nearest "
+            f"{listed}. Build the graph with islands='connect' (links islands to their nearest "
             "municipality), allow crossing prefecture borders, or lower the floor"
         )
+        raise RegionlibError(msg)
 
 
 def ssd(mass: float, xsum: np.ndarray, qsum: float) -> float:

@@ -122,6 +122,7 @@ def read_flows(path: str | Path) -> pd.DataFrame:
         if bad.any():
             row = int(np.flatnonzero(np.isin(key, np.flatnonzero(bad)))[0])
             raise DataFormatError(
+                f"{path} の {raw.index[row]} 行目: {col} {raw[col].iloc[row]!r} は市区町村コードではありません / "
                 f"{path}: row {raw.index[row]}: {col} {raw[col].iloc[row]!r} is not a municipal code"
             )
         # 6-digit codes carry a check digit (validated); 4-digit ones lost their leading zero
@@ -203,17 +204,24 @@ def _flow_matrix(
     if not isinstance(flows, pd.DataFrame) or not {"origin", "destination", "flow"} <= set(
         flows.columns
     ):
-        raise DataFormatError("flows must be a table with columns origin, destination, flow")
+        raise DataFormatError(
+            "flows は origin, destination, flow の列を持つ表にしてください / "
+            "flows must be a table with columns origin, destination, flow"
+        )
     # factorize (hashing) rather than sorting millions of code strings
     o_key, o_uni = pd.factorize(flows["origin"].astype(str), sort=False)
     d_key, d_uni = pd.factorize(flows["destination"].astype(str), sort=False)
     value = pd.to_numeric(flows["flow"], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(value).all():
         row = int(np.flatnonzero(~np.isfinite(value))[0])
-        raise DataFormatError(f"flows: row {row + 1} has a missing or non-numeric flow")
+        raise DataFormatError(
+            f"flows の {row + 1} 行目: 流動が欠けているか数値ではありません / "
+            f"flows: row {row + 1} has a missing or non-numeric flow"
+        )
     if (value < 0).any():
         r = int(np.flatnonzero(value < 0)[0])
         raise DataFormatError(
+            f"flows: 負の流動が {int((value < 0).sum())} 件あります（最初は {o_uni[o_key[r]]} → {d_uni[d_key[r]]} = {value[r]:g}）。流動は人数です / "
             f"flows: {int((value < 0).sum())} negative flow(s), first {o_uni[o_key[r]]} → "
             f"{d_uni[d_key[r]]} = {value[r]:g}; flows are counts of people"
         )
@@ -224,6 +232,7 @@ def _flow_matrix(
         if len(unknown):
             more = f" … ({len(unknown)} in all)" if len(unknown) > 10 else ""
             raise RegionlibError(
+                f"flows に市区町村でないコードが {len(unknown)} 個あります: {', '.join(unknown[:10])}{more}。古いコードを更新する（codes.update_codes）か、区を市に合計してください / "
                 f"flows name {len(unknown)} code(s) that are not municipalities: "
                 f"{', '.join(unknown[:10])}{more}; update old codes (codes.update_codes) or sum "
                 "wards to their city"
@@ -242,6 +251,7 @@ def _flow_matrix(
     j = index.get_indexer(d_uni)[d_key]
     if not ((i != j) & (value > 0)).any():
         raise RegionlibError(
+            "異なる市区町村の間の通勤がありません（自市区町村内かゼロだけ）。機能的なリージョンを作れません / "
             "the flows have no commuting between different municipalities (only self-flows or "
             "zeros): functional regions cannot be drawn from them"
         )
@@ -364,9 +374,15 @@ def commuting_zones(
         an unknown linkage.
     """
     if not 0 < float(height) <= 1:
-        raise RegionlibError(f"height must be in (0, 1], got {height}")
+        raise RegionlibError(
+            f"height は 0 より大きく 1 以下にしてください（指定は {height}） / "
+            f"height must be in (0, 1], got {height}"
+        )
     if linkage not in ("workers", "average"):
-        raise RegionlibError(f"linkage must be 'workers' or 'average', got {linkage!r}")
+        raise RegionlibError(
+            f"linkage は 'workers' か 'average' にしてください（指定は {linkage!r}） / "
+            f"linkage must be 'workers' or 'average', got {linkage!r}"
+        )
     index, f = _flow_matrix(flows, codes)
     n = len(index)
     if n == 1:
@@ -425,7 +441,10 @@ def check_uea_options(core_population: float, share: float) -> None:
         For a share outside (0, 1) or a core population that is not a positive number.
     """
     if not 0 < float(share) < 1:
-        raise RegionlibError(f"share must be between 0 and 1, got {share}")
+        raise RegionlibError(
+            f"share は 0 から 1 の間にしてください（指定は {share}） / "
+            f"share must be between 0 and 1, got {share}"
+        )
     if not (math.isfinite(float(core_population)) and float(core_population) > 0):
         msg = (
             f"中心都市の人口は正の数にしてください / core_population must be a positive number "
@@ -476,7 +495,7 @@ def urban_employment_areas(
     population.index = population.index.astype(str)
     if population.isna().any():
         missing = population.index[population.isna()][:10].tolist()
-        raise DataFormatError(f"population is missing for {missing}")
+        raise DataFormatError(f"{missing} の人口がありません / population is missing for {missing}")
     index, f = _flow_matrix(flows, population.index)
     pop = population.reindex(index).to_numpy(dtype=float)
     rlf = np.asarray(f.sum(axis=1)).ravel()

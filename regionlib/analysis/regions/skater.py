@@ -50,6 +50,7 @@ def solve(problem: Problem, n_regions: int, *, floor: float | None) -> np.ndarra
     n_trees = int(csgraph.connected_components(mst, directed=False)[0])
     if n_regions < n_trees:
         raise RegionlibError(
+            f"グラフが {n_trees} 個に分かれているため、リージョンは {n_trees} 個以上必要です（指定は {n_regions}）。islands='connect' でグラフを作ってください / "
             f"the graph has {n_trees} separate parts, so at least {n_trees} regions are needed "
             f"(asked for {n_regions}); build the graph with islands='connect'"
         )
@@ -65,6 +66,7 @@ def solve(problem: Problem, n_regions: int, *, floor: float | None) -> np.ndarra
     )
     if made < n_regions:
         raise RegionlibError(
+            f"すべてが下限値を満たす {n_regions} 個のリージョンに木を分けられません（{made} 個で止まりました）。リージョンを減らすか下限値を下げてください / "
             f"cannot cut the tree into {n_regions} regions that all meet the floor; "
             f"stopped at {made}: ask for fewer regions or lower the floor"
         )
