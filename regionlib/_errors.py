@@ -11,6 +11,10 @@ import re
 from collections.abc import Iterable
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
+#: quoted names and paths, which may be Japanese in a message written in English
+_NAMES_AND_PATHS = re.compile(r"'[^']*'|\S*[/\\]\S*")
+#: what :func:`suggest` puts in front of its choices (bilingual on its own)
+_SUGGEST = "; 候補 / did you mean: "
 
 
 class RegionlibError(Exception):
@@ -66,6 +70,11 @@ def japanese_first(exc: BaseException) -> str:
 
     A message that says nothing in Japanese gets its error class's Japanese summary in front
     (``名前が見つかりません / unknown dataset 'x'``); a bilingual message is kept as it is.
+    A message of the form ``"{file}: 日本語 / English"`` is bilingual when the part before its
+    first ``" / "`` says something in Japanese, however long the file name in front of it; a
+    message without ``" / "`` is bilingual when it opens in Japanese. Quoted names and paths
+    (which may be Japanese in an English message) and the suggestions of :func:`suggest` do
+    not count.
 
     Parameters
     ----------
@@ -78,8 +87,11 @@ def japanese_first(exc: BaseException) -> str:
         One line.
     """
     message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-    # Japanese first: not a quoted name or a path that happens to be Japanese
-    opening = re.sub(r"'[^']*'|\S*[/\\]\S*", "", message).lstrip(" :")[:10]
+    said = message.split(_SUGGEST)[0]
+    if " / " in said:  # "{file}: 日本語 / English": the Japanese is said before the " / "
+        opening = _NAMES_AND_PATHS.sub("", said.split(" / ")[0])
+    else:  # Japanese first: not a quoted name or a path that happens to be Japanese
+        opening = _NAMES_AND_PATHS.sub("", said).lstrip(" :")[:10]
     if has_japanese(opening):
         return message
     summary = getattr(exc, "ja", RegionlibError.ja)
@@ -107,4 +119,4 @@ def suggest(name: str, choices: Iterable[str], *, n: int = 5) -> str:
     close = difflib.get_close_matches(name, choices, n=n, cutoff=0.5)
     if not close:
         close = [c for c in choices if name.lower() in c.lower()][:n]
-    return f"; 候補 / did you mean: {', '.join(close)}?" if close else ""
+    return f"{_SUGGEST}{', '.join(close)}?" if close else ""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import regionlib
-from regionlib._errors import has_japanese
+from regionlib._errors import DataFormatError, has_japanese, japanese_first
 from regionlib.cli import build_parser, main
 
 #: commands as the CLI tests run them (without -q, so warnings are said), good and bad
@@ -114,14 +114,27 @@ BILINGUAL_MODULES = [
     "analysis/evaluate.py",
     "analysis/features.py",
     "analysis/goodpractice.py",
+    "analysis/graph.py",
     "analysis/kpi.py",
     "analysis/nested.py",
+    "analysis/projection.py",
     "analysis/regions/_api.py",
     "analysis/regions/_problem.py",
+    "analysis/regions/_table.py",
     "analysis/regions/functional.py",
+    "analysis/regions/maxp.py",
     "analysis/regions/skater.py",
+    "analysis/regions/ward.py",
+    "analysis/similarity.py",
     "analysis/spatial.py",
+    "analysis/workshop.py",
+    "cli/_common.py",
     "cli/kpi.py",
+    "cli/maps.py",
+    "cli/population.py",
+    "cli/report.py",
+    "cli/similarity.py",
+    "cli/table.py",
     "data/_userfile.py",
     "data/_validate.py",
     "data/boundaries.py",
@@ -140,6 +153,8 @@ BILINGUAL_MODULES = [
     "outputs/compare.py",
     "outputs/demo.py",
     "outputs/export.py",
+    "outputs/maps.py",
+    "outputs/report.py",
 ]
 #: (module, function) whose English-only looking message is bilingual by other means
 ALLOWED_ENGLISH = {
@@ -249,3 +264,48 @@ def test_the_language_check_catches_an_english_message(tmp_path):
     )
     found = _english_messages(source, {"DataFormatError", "OutputError"})
     assert sorted((f, line) for f, line, _ in found) == [("f", 3), ("g", 10)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "population_2020.csv: 空のファイルです / the user file is empty",
+        "data/人口/population_2020.csv: 空のファイルです / the user file is empty",
+        "2024-population_by_municipality.xlsx の 12 行目: '夕張' を特定できません / line 12",
+        "市区町村 '夕張' が見つかりません / unknown municipality '夕張'; 候補 / did you mean: 夕張市?",
+        "夕張市: 人口がありません",
+    ],
+)
+def test_a_bilingual_message_is_said_as_it_is(message):
+    """Japanese before the first `` / `` (however long the file name in front) is enough."""
+    assert japanese_first(DataFormatError(message)) == message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "population_2020.csv: the user file is empty",
+        "population_2020.csv: 空のファイルです",  # no ' / ': Japanese must open the message
+        "data/人口.csv: the user file is empty",
+        "'夕張' is not a municipality / check the name",
+        "unknown indicator 'agin'; 候補 / did you mean: aging_rate?",
+    ],
+)
+def test_an_english_message_gets_the_japanese_summary_in_front(message):
+    """Quoted names, paths and the suggestions do not make a message Japanese first."""
+    said = japanese_first(DataFormatError(message))
+    assert said == f"データの形式が正しくありません / {message}"
+
+
+def test_a_file_error_on_the_command_line_is_said_once_japanese_first(mirror_dir, tmp_path, capsys):
+    """``{file}: 日本語 / English`` with a long file name: no generic summary in front of it."""
+    path = tmp_path / "population_by_municipality_2020.csv"
+    path.write_text("", encoding="utf-8")
+    out = tmp_path / "t.csv"
+    assert (
+        main(["-q", "table", "--indicators", "aging_rate", "--join", str(path), "-o", str(out)])
+        == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"regionlib table: エラー / error: {path.name}: 空のファイルです / ")
+    assert DataFormatError.ja not in err and not out.exists()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
 from regionlib import codes, readers, table, userdata
-from regionlib._errors import DataFormatError
+from regionlib._errors import DataFormatError, RegionlibError, japanese_first
 from regionlib.cli import main
 from regionlib.data import match
 
@@ -150,3 +152,22 @@ def test_readings_come_from_the_code_list_for_all_1741(base):
     assert kana["01101"] == "さっぽろしちゅうおうく"  # wards: from the code history
     order = codes.gojuon_order(["01209", "01100", "13101", "06428"])
     assert order == ["01100", "06428", "13101", "01209"]  # さ, し, ち, ゆ
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        (["コード,x", "12203,1"], ["先頭の 0", "市川市", "士別市"]),
+        (["市区町村,x", "府中市,1"], ["複数の市区町村", "都道府県を指定", "13206", "34208"]),
+    ],
+    ids=["code", "name"],
+)
+def test_a_refused_row_is_explained_in_japanese_first(base, tmp_path, lines, words):
+    """The matcher's reason (ambiguous code or name) is said in Japanese before the ' / '."""
+    path = _csv(tmp_path, "a_long_file_name_of_the_user.csv", lines)
+    with pytest.raises(RegionlibError) as err:
+        userdata.join_user_table(base, path)
+    japanese, english = str(err.value).split(" / ", 1)
+    assert all(w in japanese for w in words), japanese
+    assert not re.search(r"ambiguous|reads as|give the|digits", japanese), japanese
+    assert "ambiguous" in english and japanese_first(err.value) == str(err.value)

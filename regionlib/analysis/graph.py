@@ -69,16 +69,23 @@ def group_key(gdf: pd.DataFrame) -> pd.Series:
 def _check_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return ``gdf`` checked: code index normalised, invalid geometries repaired (reported)."""
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise DataFormatError("expected a GeoDataFrame of municipalities (index: code, geometry)")
+        raise DataFormatError(
+            "市区町村の GeoDataFrame（インデックスはコード、形状あり）を渡してください / "
+            "expected a GeoDataFrame of municipalities (index: code, geometry)"
+        )
     gdf = code_index(gdf, what="municipalities")
     empty = gdf.index[gdf.geometry.isna() | gdf.geometry.is_empty].tolist()
     if empty:
         raise DataFormatError(
+            f"{len(empty)} 市区町村に形状がありません（コード {empty[:10]}）。1 % の境界（detail='prefecture'）を読み込むか、先に除いてください / "
             f"{len(empty)} municipalities have no geometry (codes {empty[:10]}); "
             "load the 1 % (detail='prefecture') boundaries or drop them first"
         )
     if gdf.crs is None:
-        raise DataFormatError(f"the GeoDataFrame has no CRS; set it to {settings.default_crs}")
+        raise DataFormatError(
+            f"GeoDataFrame に座標参照系（CRS）がありません。{settings.default_crs} を設定してください / "
+            f"the GeoDataFrame has no CRS; set it to {settings.default_crs}"
+        )
     return geometries(gdf, what="municipalities")
 
 
@@ -201,7 +208,10 @@ def _build(
     """Return the (possibly reduced) municipalities and the edge list on positional indices."""
     gdf = _check_gdf(gdf)
     if islands not in _POLICIES:
-        raise RegionlibError(f"unknown islands policy {islands!r}; use one of {_POLICIES}")
+        raise RegionlibError(
+            f"島の扱い {islands!r} はありません。{_POLICIES} のどれかにしてください / "
+            f"unknown islands policy {islands!r}; use one of {_POLICIES}"
+        )
     i, j = _queen_pairs(gdf)
     if within_prefecture:
         grp = group_key(gdf).to_numpy()
@@ -505,6 +515,7 @@ def adjacency_matrix(graph: Graph | Edges, index: pd.Index) -> sparse.csr_matrix
     missing = index[~index.isin(ids)]
     if len(missing):
         raise RegionlibError(
+            f"{len(missing)} 市区町村がグラフにありません（コード {list(missing[:10])}）。同じ GeoDataFrame からグラフを作ってください / "
             f"{len(missing)} municipalities are not in the graph (codes {list(missing[:10])}); "
             "build the graph from the same GeoDataFrame"
         )

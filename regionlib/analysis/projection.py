@@ -118,13 +118,17 @@ def parse_base(base: str | tuple[int, int], series: str = "japanese") -> tuple[i
     if isinstance(base, str):
         match = re.fullmatch(r"\s*(\d{4})\s*-\s*(\d{4})\s*", base)
         if match is None:
-            raise UnknownNameError(f"base '{base}': write START-END, e.g. 2017-2022")
+            raise UnknownNameError(
+                f"基準期間 '{base}': 開始年-終了年 の形で書いてください（例: 2017-2022） / "
+                f"base '{base}': write START-END, e.g. 2017-2022"
+            )
         start, end = int(match[1]), int(match[2])
     else:
         start, end = (int(v) for v in base)
     span = end - start
     if span < 5 or span % 5:
         msg = (
+            f"基準期間 {start}-{end}: コーホート変化率法の基準期間は 5 年か 10 年 … の 5 年の倍数にしてください / "
             f"base {start}-{end}: the cohort change-ratio method needs a span of 5 or 10 … "
             "years (基準期間は5年の倍数にしてください)"
         )
@@ -133,6 +137,7 @@ def parse_base(base: str | tuple[int, int], series: str = "japanese") -> tuple[i
     for year in (start, end):
         if year not in have:
             msg = (
+                f"基準期間 {start}-{end}: {year} 年は住民基本台帳のデータ（{series}: {have[0]}〜{have[-1]} 年）の範囲外です / "
                 f"base {start}-{end}: {year} is outside the register ({series}: "
                 f"{have[0]}-{have[-1]}) (基準期間がデータの範囲外です)"
             )
@@ -345,11 +350,17 @@ def project(
 
     start, end = parse_base(base, series)
     if not isinstance(to, int) or to <= end or to > 2100:
-        raise UnknownNameError(f"--to {to}: choose a year after the base end {end} (up to 2100)")
+        raise UnknownNameError(
+            f"--to {to}: 基準期間の終わり（{end} 年）より後、2100 年までの年を指定してください / "
+            f"--to {to}: choose a year after the base end {end} (up to 2100)"
+        )
     variants = list(dict.fromkeys(variants))
     bad = [v for v in variants if v not in VARIANTS]
     if bad or not variants:
-        raise UnknownNameError(f"variant {bad}: choose migration and/or closed")
+        raise UnknownNameError(
+            f"variant {bad}: migration か closed（または両方）にしてください / "
+            f"variant {bad}: choose migration and/or closed"
+        )
     wanted = _resolve(municipalities)
     named = municipalities is not None
     inputs = input_hashes(series, (start, end))
@@ -431,7 +442,10 @@ def _project(
     position = everyone.get_indexer(wanted)
     for code, at in zip(wanted, position, strict=True):
         if named and not np.nansum(arrays[end][at]) > 0:
-            msg = f"{code}: no registered population in {end}; it cannot be projected"
+            msg = (
+                f"{code}: {end} 年の住民基本台帳人口がないため推計できません / "
+                f"{code}: no registered population in {end}; it cannot be projected"
+            )
             raise RegionlibError(msg)
     counts: dict[str, dict[str, int]] = {}
     frames, total_frames = [], []
@@ -568,7 +582,10 @@ def load_projection(path: str) -> pd.DataFrame:
     def header(columns: list[str]) -> None:
         lacking = [c for c in need if c not in columns]
         if lacking:
-            raise DataFormatError(f"{where}: missing column(s) {', '.join(lacking)} (need {need})")
+            raise DataFormatError(
+                f"{where}: 列 {', '.join(lacking)} がありません（必要な列: {need}） / "
+                f"{where}: missing column(s) {', '.join(lacking)} (need {need})"
+            )
 
     frame = _userfile.read_user_file(path, what="projection file", header=header)
     for column in ("year", "population"):
@@ -576,7 +593,10 @@ def load_projection(path: str) -> pd.DataFrame:
         for line, cell in frame[column].items():
             number = _userfile.to_number(cell, f"{where}, line {line}, column '{column}'")
             if number is None:
-                raise DataFormatError(f"{where}, line {line}: {column} '{cell}' is not a number")
+                raise DataFormatError(
+                    f"{where} の {line} 行目: {column} '{cell}' は数値ではありません / "
+                    f"{where}, line {line}: {column} '{cell}' is not a number"
+                )
             numbers.append(number)
         frame[column] = numbers
     frame["year"] = frame["year"].astype(int)
@@ -587,12 +607,18 @@ def load_projection(path: str) -> pd.DataFrame:
     frame["sex"] = frame["sex"].astype(str).str.strip().map(lambda s: sexes.get(s, s))
     bad_sex = sorted(set(frame["sex"]) - set(pop.SEXES))
     if bad_sex:
-        raise DataFormatError(f"{where}: unknown sex {bad_sex} (use male/female or 男/女)")
+        raise DataFormatError(
+            f"{where}: 性別 {bad_sex} はありません（male/female か 男/女 にしてください） / "
+            f"{where}: unknown sex {bad_sex} (use male/female or 男/女)"
+        )
     frame["band"] = frame["band"].astype(str).map(_band_of)
     unknown_band = frame["band"].isna()
     if unknown_band.any():
         line = int(np.flatnonzero(unknown_band)[0]) + 2
-        raise DataFormatError(f"{where}, line {line}: band is not a 5-year band (0_4 … 80_plus)")
+        raise DataFormatError(
+            f"{where} の {line} 行目: band が 5 歳階級（0_4 … 80_plus）ではありません / "
+            f"{where}, line {line}: band is not a 5-year band (0_4 … 80_plus)"
+        )
     base = panel._base(None).index
     frame["code"] = [
         codes.normalize_code(c, source=f"{where}, line {i + 2}")
@@ -605,8 +631,13 @@ def load_projection(path: str) -> pd.DataFrame:
         frame["code"] = frame["code"].map(lambda c: mapping.get(c, c))
         unknown = sorted(set(frame["code"]) - set(base))
     if unknown:
-        msg = f"{where}: unknown municipality code(s) {', '.join(unknown[:5])}" + (
-            f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        more = len(unknown) - 5
+        msg = (
+            f"{where}: 市区町村コード {', '.join(unknown[:5])}"
+            + (f" ほか {more} 件" if more > 0 else "")
+            + " はありません / "
+            + f"{where}: unknown municipality code(s) {', '.join(unknown[:5])}"
+            + (f" and {more} more" if more > 0 else "")
         )
         raise DataFormatError(msg)
     frame = pop.collapse_top(frame, 80)
@@ -616,6 +647,7 @@ def load_projection(path: str) -> pd.DataFrame:
     if len(short):
         code, year, variant, sex = short.index[0]
         msg = (
+            f"{where}: {code} {year} {sex}（{variant}）は {_NB} 個の階級 {BANDS[0]} … {BANDS[-1]} のうち {short.iloc[0]} 個しかありません（そのような組は {len(short)} 個） / "
             f"{where}: {code} {year} {sex} ({variant}) has {short.iloc[0]} of the {_NB} bands "
             f"{BANDS[0]} … {BANDS[-1]}; {len(short)} such groups"
         )
@@ -820,7 +852,11 @@ def sustainability(
     have = set(zip(totals["variant"].astype(str), totals["year"], strict=True))
     lacking = sorted(need - have)
     if lacking:
-        msg = f"the projection lacks {', '.join(f'{v} {y}' for v, y in lacking)} (need both variants, {start} and {end})"
+        listed = ", ".join(f"{v} {y}" for v, y in lacking)
+        msg = (
+            f"推計に {listed} がありません（両方の推計の種類の {start} 年と {end} 年が必要です） / "
+            f"the projection lacks {listed} (need both variants, {start} and {end})"
+        )
         raise UnknownNameError(msg)
     wide = totals.pivot_table(
         index="code", columns=["variant", "year"], values="women_20_39", observed=True

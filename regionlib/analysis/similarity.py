@@ -74,7 +74,10 @@ def _as_features(
 ) -> Features:
     if isinstance(data, Features):
         if indicators is not None and list(indicators) != data.indicators:
-            msg = "indicators cannot be changed on prepared Features; call prepare_features again"
+            msg = (
+                "準備済みの Features の指標は変えられません。prepare_features をもう一度呼んでください / "
+                "indicators cannot be changed on prepared Features; call prepare_features again"
+            )
             raise RegionlibError(msg)
         return data
     return prepare_features(data, indicators, weights=weights, missing=missing)
@@ -134,7 +137,7 @@ def _fit_labels(x: np.ndarray, method: str, k: int, seed: int) -> tuple[np.ndarr
         )
         labels = model.fit(x).predict(x)
         return labels, float(model.bic(x))
-    msg = f"unknown method '{method}'{suggest(method, METHODS)}"
+    msg = f"方法 '{method}' はありません / unknown method '{method}'{suggest(method, METHODS)}"
     raise UnknownNameError(msg)
 
 
@@ -167,13 +170,19 @@ def _scores(x: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, float]
 
 def _check_k(k: int, n: int, what: str) -> None:
     if isinstance(k, bool) or not isinstance(k, int | np.integer):
-        msg = f"{what} must be an integer or 'auto', not {k!r}"
+        msg = (
+            f"{what} は整数か 'auto' にしてください（指定は {k!r}） / "
+            f"{what} must be an integer or 'auto', not {k!r}"
+        )
         raise RegionlibError(msg)
     if k < 2 and what == "k":
-        msg = f"k={k}: at least 2 clusters are needed"
+        msg = f"k={k}: クラスターは 2 つ以上必要です / k={k}: at least 2 clusters are needed"
         raise RegionlibError(msg)
     if k >= n:
-        msg = f"{what}={k} is not smaller than the number of municipalities ({n}); choose fewer"
+        msg = (
+            f"{what}={k} が市区町村の数（{n}）より小さくありません。もっと少なくしてください / "
+            f"{what}={k} is not smaller than the number of municipalities ({n}); choose fewer"
+        )
         raise RegionlibError(msg)
 
 
@@ -224,7 +233,10 @@ def cluster_municipalities(
         method (:class:`UnknownNameError`).
     """
     if method not in METHODS:
-        msg = f"unknown clustering method '{method}'{suggest(method, METHODS)}"
+        msg = (
+            f"クラスタリングの方法 '{method}' はありません / "
+            f"unknown clustering method '{method}'{suggest(method, METHODS)}"
+        )
         raise UnknownNameError(msg)
     feats = _as_features(data, indicators, weights=weights, missing=missing)
     x = feats.matrix.to_numpy()
@@ -232,11 +244,17 @@ def cluster_municipalities(
     seed = _seed(random_state)
     if isinstance(k, str):
         if k != "auto":
-            msg = f"k must be an integer or 'auto', not '{k}'"
+            msg = (
+                f"k は整数か 'auto' にしてください（指定は '{k}'） / "
+                f"k must be an integer or 'auto', not '{k}'"
+            )
             raise RegionlibError(msg)
         lo, hi = int(k_range[0]), min(int(k_range[1]), n - 1)
         if lo < 2 or lo > hi:
-            msg = f"k_range={tuple(k_range)} must satisfy 2 <= low <= high < {n}"
+            msg = (
+                f"k_range={tuple(k_range)} は 2 <= 下限 <= 上限 < {n} にしてください / "
+                f"k_range={tuple(k_range)} must satisfy 2 <= low <= high < {n}"
+            )
             raise RegionlibError(msg)
         candidates = list(range(lo, hi + 1))
     else:
@@ -494,7 +512,10 @@ def resolve_code(meta: pd.DataFrame, municipality: str | int) -> str:
         return query
     code = codes.resolve_municipality(query, candidates=meta)
     if code not in meta.index:
-        msg = f"municipality '{query}' ({code}) is not in this table"
+        msg = (
+            f"市区町村 '{query}'（{code}）はこの表にありません / "
+            f"municipality '{query}' ({code}) is not in this table"
+        )
         raise UnknownNameError(msg)
     return code
 
@@ -591,7 +612,10 @@ def find_peers(
             )
             raise RegionlibError(msg)
         if "population" not in meta.columns:
-            msg = "population_within needs a population column (population_2020) in the table"
+            msg = (
+                "population_within には表に人口の列（population_2020）が必要です / "
+                "population_within needs a population column (population_2020) in the table"
+            )
             raise RegionlibError(msg)
         pop = meta["population"].to_numpy(dtype=float)
         p0 = float(meta.at[target, "population"])
@@ -668,7 +692,10 @@ def compare_municipality(
     peer_codes = list(peers.index) if isinstance(peers, pd.DataFrame) else list(peers)
     unknown = [c for c in peer_codes if c not in feats.raw.index]
     if unknown:
-        msg = f"peer code {unknown[0]} is not in the table"
+        msg = (
+            f"類似団体のコード {unknown[0]} は表にありません / "
+            f"peer code {unknown[0]} is not in the table"
+        )
         raise UnknownNameError(msg)
     raw = feats.raw
     group = feats.meta["pref_code"] if "pref_code" in feats.meta else feats.meta.get("prefecture")

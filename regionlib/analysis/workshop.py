@@ -381,7 +381,10 @@ EXERCISES: dict[str, Exercise] = {
 
 def _get(exercise_id: str) -> Exercise:
     if exercise_id not in EXERCISES:
-        msg = f"unknown exercise '{exercise_id}'{suggest(exercise_id, EXERCISES)}"
+        msg = (
+            f"演習 '{exercise_id}' はありません / "
+            f"unknown exercise '{exercise_id}'{suggest(exercise_id, EXERCISES)}"
+        )
         raise UnknownNameError(msg)
     return EXERCISES[exercise_id]
 

@@ -156,7 +156,10 @@ def indicator_names(values: Sequence[str] | None) -> list[str] | None:
     if not names:
         from regionlib._errors import RegionlibError
 
-        msg = "--indicators names no indicator; see `regionlib indicators`, or leave it out"
+        msg = (
+            "--indicators に指標が 1 つもありません。`regionlib indicators` で調べるか、--indicators を省いてください / "
+            "--indicators names no indicator; see `regionlib indicators`, or leave it out"
+        )
         raise RegionlibError(msg)
     from regionlib.data import indicators
 

@@ -113,7 +113,10 @@ def _map(args: argparse.Namespace) -> int:
         from regionlib.data import panel
 
         if len(requested) != 1:
-            raise RegionlibError("--years maps one indicator over several years; name one")
+            raise RegionlibError(
+                "--years は 1 つの指標を複数の年で地図にします。指標を 1 つ指定してください / "
+                "--years maps one indicator over several years; name one"
+            )
         base = indicators.parse(requested[0]).name
         years = panel.parse_years(args.years)
         requested = [f"{base}@{y}" for y in years]

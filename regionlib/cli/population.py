@@ -50,7 +50,10 @@ def _pyramid(args: argparse.Namespace) -> int:
     from regionlib.outputs import pyramid
 
     if Path(args.output).suffix.lower() not in pyramid.FORMATS:
-        msg = f"{args.output}: a pyramid is written as {', '.join(pyramid.FORMATS)}"
+        msg = (
+            f"{args.output}: 人口ピラミッドは {', '.join(pyramid.FORMATS)} のどれかで書き出してください / "
+            f"{args.output}: a pyramid is written as {', '.join(pyramid.FORMATS)}"
+        )
         raise OutputError(msg)
     fig = pyramid.pyramid(args.municipality, years=args.years, series=args.series,
                           shares=args.shares)  # fmt: skip
@@ -120,7 +123,10 @@ def _check_table_output(path: str | None) -> None:
     from regionlib._errors import OutputError
 
     if path and Path(path).suffix.lower() not in (".csv", ".xlsx"):
-        raise OutputError(f"{path}: write a projection as .csv or .xlsx")
+        raise OutputError(
+            f"{path}: 推計は .csv か .xlsx で書き出してください / "
+            f"{path}: write a projection as .csv or .xlsx"
+        )
 
 
 def _project(args: argparse.Namespace) -> int:
@@ -131,7 +137,10 @@ def _project(args: argparse.Namespace) -> int:
 
     _check_table_output(args.output)
     if args.map and Path(args.map).suffix.lower() not in (".html", ".png", ".pdf", ".svg"):
-        raise OutputError(f"{args.map}: write the map as .html, .png, .pdf or .svg")
+        raise OutputError(
+            f"{args.map}: 地図は .html, .png, .pdf, .svg のどれかで書き出してください / "
+            f"{args.map}: write the map as .html, .png, .pdf or .svg"
+        )
     if args.backtest:
         return _backtest(args)
     if args.classes or args.projection:

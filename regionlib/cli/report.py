@@ -79,7 +79,10 @@ def _report(args: argparse.Namespace) -> int:
             )
         return _area(args)
     if not args.municipality:
-        raise RegionlibError("name a municipality (regionlib report 夕張市 -o p.html) or --area")
+        raise RegionlibError(
+            "市区町村（regionlib report 夕張市 -o p.html）か --area を指定してください / "
+            "name a municipality (regionlib report 夕張市 -o p.html) or --area"
+        )
     page = report.profile(None, args.municipality, k=args.k, targets=args.targets)
     for output in args.output:
         path = page.save(output)
@@ -98,10 +101,14 @@ def _area(args: argparse.Namespace) -> int:
     if picked is None and len(found) != 1:
         listed = ", ".join(list(found)[:5])
         raise RegionlibError(
+            f"--area {args.area}: 地域が {len(found)} 個あります。FILE.csv:地域名 の形で 1 つを指定してください（{listed} …） / "
             f"--area {args.area}: {len(found)} areas; name one: FILE.csv:AREA ({listed} …)"
         )
     if picked is not None and len(picked) != 1:
-        raise RegionlibError(f"--area {args.area}: one area per page, not {', '.join(picked)}")
+        raise RegionlibError(
+            f"--area {args.area}: 1 ページに 1 地域です（指定は {', '.join(picked)}） / "
+            f"--area {args.area}: one area per page, not {', '.join(picked)}"
+        )
     page = areapage.area_profile(found, picked[0] if picked else None)
     for output in args.output:
         path = page.save(output)

@@ -169,7 +169,10 @@ def _clusters(args: argparse.Namespace) -> int:
         try:
             k = int(k)
         except ValueError:
-            msg = f"--k must be an integer or 'auto', not '{k}'"
+            msg = (
+                f"--k は整数か 'auto' にしてください（指定は '{k}'） / "
+                f"--k must be an integer or 'auto', not '{k}'"
+            )
             raise RegionlibError(msg) from None
     check_outputs(args.output, args.profiles, args.evidence)
     tbl = _load(args)

@@ -107,7 +107,10 @@ def _area_table(args: argparse.Namespace, names: list[str] | None, suffix: str) 
     from regionlib.outputs import export
 
     if suffix not in (".csv", ".xlsx"):
-        raise OutputError(f"{args.output}: an area table is written as .csv or .xlsx")
+        raise OutputError(
+            f"{args.output}: 地域の表は .csv か .xlsx で書き出してください / "
+            f"{args.output}: an area table is written as .csv or .xlsx"
+        )
     found, picked = read_area_specs(args.areas)  # bad areas fail before anything is computed
     if picked != list(found):
         found = found.select(picked)

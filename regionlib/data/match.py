@@ -85,6 +85,8 @@ class RowMatch:
         (ambiguous: several readings or municipalities, named in ``reason``).
     reason
         Why a row was set aside or refused; for a matched row, a note (a restored zero).
+    reason_ja
+        The reason in Japanese, said first in the error of a refused row.
     """
 
     row: object
@@ -92,6 +94,7 @@ class RowMatch:
     code: str | None
     status: str
     reason: str = ""
+    reason_ja: str = ""
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.text} ({self.reason})" if self.reason else str(self.text)
@@ -174,12 +177,14 @@ def read_code_column(values: pd.Series, *, where: str) -> tuple[list[RowMatch], 
             continue
         found = readings.get(row)
         if not found:
-            why = (
-                "not a municipal code"
-                if not text.isdigit() or len(text) > 6
-                else "does not exist (not a current or past municipal code, or a wrong check digit)"
-            )
-            out.append(RowMatch(row, str(raw), None, "refused", why))
+            if not text.isdigit() or len(text) > 6:
+                why, why_ja = "not a municipal code", "市区町村コードではありません"
+            else:
+                why = (
+                    "does not exist (not a current or past municipal code, or a wrong check digit)"
+                )
+                why_ja = "存在しないコードです（現在・過去の市区町村コードではないか、検査数字が違います）"
+            out.append(RowMatch(row, str(raw), None, "refused", why, why_ja))
             continue
         if len(found) == 2 and not (all5 ^ all6):
             a, b = found["5"], found["6"]
@@ -188,7 +193,12 @@ def read_code_column(values: pd.Series, *, where: str) -> tuple[list[RowMatch], 
                 f"{b} {_code_name(b)} (6 digits with its leading zero lost); the other rows do "
                 "not decide: write the code with its leading zero"
             )
-            out.append(RowMatch(row, str(raw), None, "refused", why))
+            why_ja = (
+                f"コード {text} は {a} {_code_name(a)}（5 桁）とも {b} {_code_name(b)}"
+                "（先頭の 0 が落ちた 6 桁）とも読め、ほかの行からも決まりません。"
+                "先頭の 0 を付けて書いてください"
+            )
+            out.append(RowMatch(row, str(raw), None, "refused", why, why_ja))
             continue
         kind = "6" if (len(found) == 2 and all6) or "5" not in found else "5"
         code = found[kind]
@@ -315,16 +325,15 @@ def _readings_index() -> dict[str, list[str]]:
 
 def _match_one(row: object, pref_raw: str, name_raw: str, when: pd.Timestamp | None) -> RowMatch:
     """Match one row (the same name in the same prefecture is matched once per process)."""
-    text, code, status, reason = _match_cached(pref_raw, name_raw, when)
-    return RowMatch(row, text, code, status, reason)
+    return RowMatch(row, *_match_cached(pref_raw, name_raw, when))
 
 
 @functools.lru_cache(maxsize=65536)
 def _match_cached(
     pref_raw: str, name_raw: str, when: pd.Timestamp | None
-) -> tuple[str, str | None, str, str]:
+) -> tuple[str, str | None, str, str, str]:
     m = _match_uncached(pref_raw, name_raw, when)
-    return m.text, m.code, m.status, m.reason
+    return m.text, m.code, m.status, m.reason, m.reason_ja
 
 
 def _match_uncached(pref_raw: str, name_raw: str, when: pd.Timestamp | None) -> RowMatch:
@@ -368,9 +377,14 @@ def _match_uncached(pref_raw: str, name_raw: str, when: pd.Timestamp | None) -> 
         return RowMatch(row, text, codes[0], "matched")
     listed = ", ".join(f"{c} {_code_name(c)}" for c in codes)
     hint = "" if pref else "; give the prefecture"
-    return RowMatch(
-        row, text, None, "refused", f"ambiguous name: {listed}{hint}" + (f" ({why})" if why else "")
+    hint_ja = "" if pref else "。都道府県を指定してください"
+    reason = f"ambiguous name: {listed}{hint}" + (f" ({why})" if why else "")
+    reason_ja = (
+        f"名前が複数の市区町村に当てはまります: {listed}"
+        + ("（コードの履歴に複数のコードがあります）" if why else "")
+        + hint_ja
     )
+    return RowMatch(row, text, None, "refused", reason, reason_ja)
 
 
 def match_names(

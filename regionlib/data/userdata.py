@@ -295,7 +295,7 @@ def _refuse(where: str, found: list[match.RowMatch], error: type[Exception]) -> 
     more = f" (and {len(refused) - 1} more rows refused)" if len(refused) > 1 else ""
     more_ja = f"（ほかに {len(refused) - 1} 行を受け付けません）" if len(refused) > 1 else ""
     msg = (
-        f"{where} の {first.row} 行目: {first.text} を特定できません（{first.reason}）{more_ja} / "
+        f"{where} の {first.row} 行目: {first.text} を特定できません（{first.reason_ja or first.reason}）{more_ja} / "
         f"{where}, line {first.row}: {first.text}: {first.reason}{more}"
     )
     raise error(msg)

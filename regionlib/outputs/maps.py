@@ -109,7 +109,10 @@ class _Call(MacroElement):
     def render(self, **kwargs) -> None:
         figure = self.get_root()
         if not isinstance(figure, Figure):  # pragma: no cover - folium maps always have one
-            raise RegionlibError("add regionlib layers to a folium.Map")
+            raise RegionlibError(
+                "regionlib のレイヤーは folium.Map に追加してください / "
+                "add regionlib layers to a folium.Map"
+            )
         figure.header.add_child(
             _Raw(f"<style>{CSS}</style>\n<script>{RUNTIME_JS}</script>"), name="regionlib_runtime"
         )
@@ -130,19 +133,27 @@ def _per_column(value: str | Mapping[str, str] | None, column: str, n: int) -> s
 def _check_frame(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise DataFormatError(
+            "地図には市区町村の形状を持つ GeoDataFrame が必要です（table.load_table(...) か boundaries.load_boundaries() で読み込んでください） / "
             "maps need a GeoDataFrame with municipality geometry "
             "(load one with table.load_table(...) or boundaries.load_boundaries())"
         )
     for col in columns:
         if col not in gdf.columns:
             raise UnknownNameError(
-                f"column {col!r} is not in the table" + suggest(col, map(str, gdf.columns))
+                f"列 {col!r} は表にありません / column {col!r} is not in the table"
+                + suggest(col, map(str, gdf.columns))
             )
     if gdf.crs is None:
-        raise DataFormatError("the GeoDataFrame has no CRS; set it (EPSG:6668 for regionlib data)")
+        raise DataFormatError(
+            "GeoDataFrame に座標参照系（CRS）がありません。設定してください（regionlib のデータは EPSG:6668） / "
+            "the GeoDataFrame has no CRS; set it (EPSG:6668 for regionlib data)"
+        )
     if gdf.index.has_duplicates:
         dup = gdf.index[gdf.index.duplicated()][:5].tolist()
-        raise DataFormatError(f"duplicate codes in the index: {dup}; dissolve them first")
+        raise DataFormatError(
+            f"インデックスのコードが重複しています: {dup}。先に結合（dissolve）してください / "
+            f"duplicate codes in the index: {dup}; dissolve them first"
+        )
     out = gdf.to_crs(settings.default_crs) if gdf.crs != settings.default_crs else gdf
     empty = out.geometry.isna() | out.geometry.is_empty
     if empty.any():
@@ -153,7 +164,9 @@ def _check_frame(gdf: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
         )
         out = out[~empty]
     if len(out) == 0:
-        raise DataFormatError("nothing to draw: no row has a geometry")
+        raise DataFormatError(
+            "描くものがありません: 形状のある行がありません / nothing to draw: no row has a geometry"
+        )
     return out
 
 
@@ -478,7 +491,9 @@ def choropleth(
     """
     cols = _as_list(columns)
     if not cols:
-        raise RegionlibError("name at least one column to map")
+        raise RegionlibError(
+            "地図にする列を 1 つ以上指定してください / name at least one column to map"
+        )
     frame = _check_frame(gdf, cols)
     flags = dict(gdf.attrs.get("flags", {}))
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
@@ -673,7 +688,10 @@ def _add_region_outlines(
     labels.index = labels.index.astype(str)
     common = frame.index.intersection(labels.dropna().index)
     if len(common) == 0:
-        raise DataFormatError("region labels share no code with the map's municipalities")
+        raise DataFormatError(
+            "地域のラベルに地図の市区町村と共通のコードがありません / "
+            "region labels share no code with the map's municipalities"
+        )
     if len(common) < len(frame):
         log(f"region outlines: {len(frame) - len(common)} municipalities have no region label")
     geoms = geoms.loc[common]
@@ -748,7 +766,8 @@ def _add_peers(
     missing = [c for c in wanted if c not in frame.index]
     if missing:
         raise UnknownNameError(
-            f"codes not on the map: {missing}" + suggest(missing[0], frame.index.astype(str))
+            f"地図にないコード: {missing} / codes not on the map: {missing}"
+            + suggest(missing[0], frame.index.astype(str))
         )
     _, names = names_of(frame)
     name_of = dict(zip(frame.index, names, strict=True))
@@ -932,7 +951,9 @@ def save_html(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise RegionlibError(f"{path}: a web map is saved as .html")
+        raise RegionlibError(
+            f"{path}: ウェブ地図は .html で保存してください / {path}: a web map is saved as .html"
+        )
     text = to_html(m, offline=offline)
     write_text(path, text, what="map")
     log(f"map saved: {path} ({path.stat().st_size / 1e6:.2f} MB{', offline' if offline else ''})")

@@ -277,9 +277,10 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
         )
     peer_indicators = [n for n in indicators.DEFAULT_INDICATORS if n in table.columns]
     if not peer_indicators:
+        listed = ", ".join(indicators.DEFAULT_INDICATORS)
         raise RegionlibError(
-            "the table has none of the default indicators the peers are found on: "
-            + ", ".join(indicators.DEFAULT_INDICATORS)
+            f"類似団体を探す既定の指標が表に 1 つもありません: {listed} / "
+            f"the table has none of the default indicators the peers are found on: {listed}"
         )
     # peers, clusters, regions, LISA and the series each warn on their own: say one line
     with collect_warnings() as notes:

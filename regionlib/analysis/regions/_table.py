@@ -195,6 +195,7 @@ def region_table(
     missing = labels.index[~labels.index.isin(gdf.index)]
     if len(missing):
         raise RegionlibError(
+            f"ラベルの付いたコードのうち {len(missing)} 個が表にありません（{codes_text(missing)}） / "
             f"{len(missing)} labelled codes are not in the table ({codes_text(missing)})"
         )
     pop_col = indicators.population_column(gdf, population)

@@ -152,6 +152,7 @@ def solve(
                 break
     if not candidates:
         raise RegionlibError(
+            f"指定した核（cores）のままでは下限 {floor:,.0f} を満たす分け方がありません。核がほかの核に囲まれています。核を 1 つ外すか下限を下げてください / "
             f"no partition meets the floor {floor:,.0f} with the forced cores given: a core "
             "is boxed in by other cores; remove a core or lower the floor"
         )

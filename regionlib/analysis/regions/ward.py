@@ -23,6 +23,7 @@ def solve(problem: Problem, n_regions: int) -> np.ndarray:
     n = len(x)
     if n_regions < n_parts:
         raise RegionlibError(
+            f"グラフが {n_parts} 個に分かれているため、リージョンは {n_parts} 個以上必要です（指定は {n_regions}）。islands='connect' でグラフを作ってください / "
             f"the graph has {n_parts} separate parts, so at least {n_parts} regions are needed "
             f"(asked for {n_regions}); build the graph with islands='connect'"
         )
