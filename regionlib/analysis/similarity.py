@@ -693,7 +693,7 @@ def compare_municipality(
     unknown = [c for c in peer_codes if c not in feats.raw.index]
     if unknown:
         msg = (
-            f"類似団体のコード {unknown[0]} は表にありません / "
+            f"類似する市区町村のコード {unknown[0]} は表にありません / "
             f"peer code {unknown[0]} is not in the table"
         )
         raise UnknownNameError(msg)

@@ -279,7 +279,7 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
     if not peer_indicators:
         listed = ", ".join(indicators.DEFAULT_INDICATORS)
         raise RegionlibError(
-            f"類似団体を探す既定の指標が表に 1 つもありません: {listed} / "
+            f"類似する市区町村を探す既定の指標が表に 1 つもありません: {listed} / "
             f"the table has none of the default indicators the peers are found on: {listed}"
         )
     # peers, clusters, regions, LISA and the series each warn on their own: say one line
