@@ -128,7 +128,7 @@ def parse_base(base: str | tuple[int, int], series: str = "japanese") -> tuple[i
     span = end - start
     if span < 5 or span % 5:
         msg = (
-            f"基準期間 {start}-{end}: コーホート変化率法の基準期間は 5 年か 10 年 … の 5 年の倍数にしてください / "
+            f"基準期間 {start}-{end}: コーホート変化率法の基準期間は 5 年の倍数（5 年、10 年 …）にしてください / "
             f"base {start}-{end}: the cohort change-ratio method needs a span of 5 or 10 … "
             "years (基準期間は5年の倍数にしてください)"
         )
