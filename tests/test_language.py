@@ -309,3 +309,23 @@ def test_a_file_error_on_the_command_line_is_said_once_japanese_first(mirror_dir
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"regionlib table: エラー / error: {path.name}: 空のファイルです / ")
     assert DataFormatError.ja not in err and not out.exists()
+
+
+def test_the_join_report_is_japanese_first(mirror_dir, tmp_path):
+    """A user's join report: a Japanese line, then the English one; every detail Japanese first."""
+    from regionlib.data import table, userdata
+
+    path = tmp_path / "u.csv"
+    path.write_text(
+        "code,value\n01100,5\n1202,7\n13100,4\n01101,3\n04423,2\n,1\n", encoding="utf-8"
+    )
+    t = userdata.join_user_table(table.load_table(["aging_rate"], geometry=False), path)
+    lines = str(t.attrs["user_join_report"]).splitlines()
+    assert lines[0].startswith("結合の記録（u.csv、コードで照合")
+    assert lines[1].startswith("join report (u.csv, by code")
+    for line in lines[2:]:
+        assert has_japanese(line.split(" / ")[0]), line
+    text = "\n".join(lines)
+    assert "政令指定都市の区 / ward" in text
+    assert "表に該当する市区町村がありません / no municipality of the table" in text
+    assert "コードがありません / no code" in text

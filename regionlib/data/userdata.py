@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,30 +107,73 @@ class UserJoinReport:
     def __str__(self) -> str:
         c = self.counts
         how = f", codes read as {self.convention}" if self.convention else ""
+        conventions = {
+            "5-digit": "5桁",
+            "6-digit": "検査数字つき6桁",
+            "6-digit, leading zeros lost": "先頭の0が落ちた6桁",
+            "mixed": "5桁と6桁の混在",
+        }
+        how_ja = (
+            f"、コードは{conventions.get(self.convention, self.convention)}として読み取り"
+            if self.convention
+            else ""
+        )
+        key_ja = "コード" if self.key == "code" else "名前"
         lines = [
+            f"結合の記録（{self.source}、{key_ja}で照合{how_ja}）: {self.rows} 行のうち "
+            f"一致 {c['matched']}、コードの履歴で対応 {c['mapped']}、除外 {c['set_aside']}、"
+            f"拒否 {c['refused']}。列: {', '.join(self.columns)}",
             f"join report ({self.source}, by {self.key}{how}): {self.rows} rows: "
             f"{c['matched']} matched, {c['mapped']} mapped through the code history, "
-            f"{c['set_aside']} set aside, {c['refused']} refused; columns {', '.join(self.columns)}"
+            f"{c['set_aside']} set aside, {c['refused']} refused; columns {', '.join(self.columns)}",
         ]
         if self.restored:
-            lines.append(f"  {len(self.restored)} codes with their leading zero restored")
+            n = len(self.restored)
+            lines.append(
+                f"  先頭の 0 を補ったコード {n} / {n} codes with their leading zero restored"
+            )
         if self.code_changes:
-            lines.append(f"  {len(self.code_changes)} codes mapped through the code history:")
+            n = len(self.code_changes)
+            lines.append(
+                f"  コードの履歴で今のコードに対応 {n} / {n} codes mapped through the code history:"
+            )
             lines.extend(f"    {c}" for c in self.code_changes)
         if self.set_aside:
-            lines.append(f"  {len(self.set_aside)} rows not joined:")
+            n = len(self.set_aside)
+            lines.append(f"  結合しなかった行 {n} / {n} rows not joined:")
             lines.extend(f"    {c}" for c in self.set_aside)
         if self.missing_in_file:
+            n = len(self.missing_in_file)
             shown = ", ".join(self.missing_in_file[:10])
-            more = (
-                f" and {len(self.missing_in_file) - 10} more"
-                if len(self.missing_in_file) > 10
-                else ""
-            )
+            more = f" ほか {n - 10} / and {n - 10} more" if n > 10 else ""
             lines.append(
-                f"  {len(self.missing_in_file)} municipalities not in the file: {shown}{more}"
+                f"  ファイルに行のない市区町村 {n} / {n} municipalities not in the file: "
+                f"{shown}{more}"
             )
         return "\n".join(lines)
+
+
+#: Japanese for the reasons a row is set aside (the English stays after it)
+_REASONS_JA = (
+    (re.compile(r"^no code$"), "コードがありません"),
+    (re.compile(r"^no name$"), "名前がありません"),
+    (re.compile(r"^total row$"), "合計の行"),
+    (re.compile(r"^prefecture row$"), "都道府県の行"),
+    (re.compile(r"^prefecture or national row$"), "都道府県・全国の行"),
+    (re.compile(r"^ward$"), "政令指定都市の区"),
+    (re.compile(r"^no municipality of the table$"), "表に該当する市区町村がありません"),
+    (re.compile(r"^'(.*)' is not a prefecture$"), r"'\1' は都道府県ではありません"),
+    (re.compile(r"^designated-city ward of (.*)$"), r"\1 の区（政令指定都市の区）"),
+    (re.compile(r"^(\S+): not in the table$"), r"\1 は表にありません"),
+    (re.compile(r"^matches no municipality.*$"), "どの市区町村にも当てはまりません"),
+)
+
+
+def _entry(line: object, text: str, reason: str) -> str:
+    """One line of a join report: ``N 行目: TEXT（日本語 / English）``."""
+    ja = next((p.sub(j, reason) for p, j in _REASONS_JA if p.match(reason)), "")
+    why = f"{ja} / {reason}" if ja else reason
+    return f"{line} 行目 / line {line}: {text}（{why}）"
 
 
 def read_user_table(path: str | Path, *, rename_clashes: bool = False) -> pd.DataFrame:
@@ -320,15 +364,15 @@ def _match_codes(
     for m in rows:
         line = m.row
         if m.status == "set_aside":
-            report.set_aside.append(f"line {line}: {m.reason}")
+            report.set_aside.append(_entry(line, m.text, m.reason))
             continue
         code = str(m.code)
         if m.reason:
-            report.restored.append(f"line {line}: {m.reason}")
+            report.restored.append(f"{line} 行目 / line {line}: {m.reason}")
         if code in known:
             found[line] = code
         elif code.endswith("000"):
-            report.set_aside.append(f"line {line}: {m.text} (prefecture or national row)")
+            report.set_aside.append(_entry(line, m.text, "prefecture or national row"))
         else:
             outside[line] = code
     if outside:
@@ -343,12 +387,14 @@ def _match_codes(
                 code = city  # merged into a ward of a designated city: into the city
             if code in known:
                 found[line] = code
-                report.code_changes.append(f"line {line}: {old} -> {code} {base.at[code, 'name']}")
+                report.code_changes.append(
+                    f"{line} 行目 / line {line}: {old} -> {code} {base.at[code, 'name']}"
+                )
             elif old in names.index and names.at[old, "level"] == "ward":
-                report.set_aside.append(f"line {line}: {old} {names.at[old, 'name']} (ward)")
+                report.set_aside.append(_entry(line, f"{old} {names.at[old, 'name']}", "ward"))
             else:
                 why = unresolved.get(old, "no municipality of the table")
-                report.set_aside.append(f"line {line}: {old} ({why})")
+                report.set_aside.append(_entry(line, old, why))
     return pd.Series(found, dtype="str")
 
 
@@ -370,17 +416,17 @@ def _match_names(
     new = dict(zip(retired, update.codes, strict=True)) if update is not None else {}
     for m in rows:
         if m.status != "matched":
-            report.set_aside.append(f"line {m.row}: {m.text} ({m.reason})")
+            report.set_aside.append(_entry(m.row, m.text, m.reason))
             continue
         code = new.get(m.row, str(m.code))
         city = _codes.city_of_ward(code)
         code = city if code not in known and city in known else code
         if code not in known:
-            report.set_aside.append(f"line {m.row}: {m.text} ({m.code}: not in the table)")
+            report.set_aside.append(_entry(m.row, m.text, f"{m.code}: not in the table"))
             continue
         if code != m.code:
             report.code_changes.append(
-                f"line {m.row}: {m.text} {m.code} -> {code} {base.at[code, 'name']}"
+                f"{m.row} 行目 / line {m.row}: {m.text} {m.code} -> {code} {base.at[code, 'name']}"
             )
         found[m.row] = code
     return pd.Series(found, dtype="str")
