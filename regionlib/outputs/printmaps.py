@@ -116,6 +116,18 @@ def _font_name() -> str:
     return FONT_NAME
 
 
+class _Canvas(FigureCanvasAgg):
+    """An Agg canvas that renders only when asked (a save, a text measured), never on idle.
+
+    geopandas asks the canvas for an idle redraw after every layer it adds; an Agg canvas
+    answers by rendering the whole figure, which cost about 1 s per national map (eight
+    renders of 1,741 polygons) and changes nothing saved.
+    """
+
+    def draw_idle(self, *args, **kwargs) -> None:
+        """Do nothing: the figure is rendered when it is saved."""
+
+
 def _rc() -> dict:
     return {"font.family": _font_name(), "pdf.fonttype": 42, "svg.fonttype": "path"}
 
@@ -157,16 +169,78 @@ def _draw(
     width=0.1,
     pref_style: Mapping | None = None,
 ):
-    frame.plot(ax=ax, color=colors, linewidth=width, edgecolor=edge)
+    geoms = frame.geometry
+    _plot_shapes(ax, geoms, facecolor=colors, linewidth=width, edgecolor=edge)
     missing = np.array([c == MISSING_COLOR for c in colors], dtype=bool)
     if missing.any():  # hatched as in the legend
-        frame[missing].plot(ax=ax, facecolor="none", edgecolor=_HATCH, hatch="////", linewidth=0)
+        _plot_shapes(
+            ax, geoms[missing], facecolor="none", edgecolor=_HATCH, hatch="////", linewidth=0
+        )
     if pref_key is not None and frame[pref_key].nunique() > 1:
-        outlines = frame.dissolve(pref_key)
         style = {"linewidth": 0.5, **(pref_style or {})}
-        outlines.boundary.plot(ax=ax, color=_PREF_LINE, **style)
+        _plot_shapes(ax, _group_outlines(frame, pref_key), color=_PREF_LINE, **style)
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="datalim")
+
+
+def _plot_shapes(ax, geoms: gpd.GeoSeries, **style) -> None:
+    """Draw polygons or lines on ``ax`` as one collection, as ``GeoSeries.plot`` draws them.
+
+    The paths are those geopandas draws (normalised shapes; one compound path per polygon,
+    its rings closed; one line per part), built from the coordinate arrays at once instead
+    of one patch per polygon, and without redrawing the figure after each layer (together
+    about 0.3 s of a national map). Anything else (points, empty or mixed shapes) is drawn
+    by geopandas. ``style`` holds the keywords of ``GeoSeries.plot``: ``facecolor`` (one
+    colour or one per shape), ``color`` (lines), ``edgecolor``, ``linewidth``, ….
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.path import Path as MplPath
+
+    shapes = shapely.normalize(geoms.to_numpy())
+    kinds = set(shapely.get_type_id(shapes).tolist())
+    if (
+        not len(shapes)
+        or shapely.is_empty(shapes).any()
+        or not (kinds <= {1, 5} or kinds <= {3, 6})
+    ):
+        geoms.plot(ax=ax, **style)  # 1, 5: (multi)lines; 3, 6: (multi)polygons
+        return
+    parts = shapely.get_parts(shapes)
+    if kinds <= {1, 5}:
+        coords, part = shapely.get_coordinates(parts, return_index=True)
+        cuts = np.flatnonzero(np.diff(part)) + 1
+        collection = LineCollection(np.split(coords, cuts), **style)
+    else:
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords = shapely.get_coordinates(rings)
+        size = shapely.get_num_coordinates(rings)
+        ends = np.cumsum(size)
+        codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+        codes[ends - size] = MplPath.MOVETO
+        codes[ends - 1] = MplPath.CLOSEPOLY
+        # the rings of a shape follow each other: cut where the next shape begins
+        owner = np.repeat(np.arange(len(shapes)), shapely.get_num_geometries(shapes))[ring_part]
+        cuts = ends[np.flatnonzero(np.diff(owner))]
+        collection = PolyCollection([], **style)
+        collection.set_verts_and_codes(np.split(coords, cuts), np.split(codes, cuts))
+    ax.add_collection(collection, autolim=True)
+    ax.autoscale_view()
+
+
+def _group_outlines(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
+    """Return the outline of each group of ``frame`` by ``key`` (prefectures), from the cache.
+
+    Dissolving the 1,741 municipalities into prefectures takes about 0.5 s and is the same
+    for every indicator: the outlines are kept in the derived cache, keyed by every
+    coordinate, the codes, the groups and this module's code.
+    """
+    from regionlib.data import _cache
+
+    def build() -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(geometry=frame.dissolve(key).boundary)
+
+    params = {"key": key, "version": _CACHE_VERSION}
+    return _cache.cached("print-outlines", _inputs(frame, [key]), params, build).geometry
 
 
 def _nice_length(span_m: float) -> float:
@@ -532,21 +606,57 @@ def _label_municipalities(
     )
 
 
+#: Bump when what the print maps keep in the derived cache changes shape.
+_CACHE_VERSION = 1
+
+
+def _inputs(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> list[str]:
+    """Cache inputs of products derived from a frame's shapes: coordinates, codes, code."""
+    from regionlib.data import _cache
+
+    here = Path(__file__).parent
+    modules = ("printmaps.py", "_islands.py", "_simplify.py")
+    return _cache.shape_inputs(frame, columns, [here / m for m in modules])
+
+
 def _prepare(gdf: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoDataFrame:
+    """Return the rows of ``gdf`` with a geometry, simplified and in ``settings.area_crs``.
+
+    The simplified shapes are the same for every indicator: they are kept in the derived
+    cache, keyed by every coordinate, the codes, the CRS, the tolerance and this module's
+    code (simplifying the national layer takes about 0.2 s, reading it back 0.02 s).
+    """
+    from regionlib.data import _cache
+
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
         raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
-    frame = gdf.to_crs(settings.default_crs)
-    empty = frame.geometry.isna() | frame.geometry.is_empty
+    empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if empty.any():
         log(
             f"print map: left out {int(empty.sum())} rows without geometry",
             level=logging.WARNING,
             ja=f"境界のない {int(empty.sum())} 行を地図から除きました",
         )
-        frame = frame[~empty]
-    if tolerance:
-        frame = frame.set_geometry(simplify_coverage(frame.geometry.to_numpy(), tolerance))
-    return frame.to_crs(settings.area_crs)
+    tolerance = float(tolerance) if tolerance else None
+
+    def build() -> gpd.GeoDataFrame:
+        shapes = gdf.geometry.to_crs(settings.default_crs)[~empty]
+        if tolerance:
+            shapes = gpd.GeoSeries(
+                simplify_coverage(shapes.to_numpy(), tolerance), index=shapes.index, crs=shapes.crs
+            )
+        return gpd.GeoDataFrame(geometry=shapes.to_crs(settings.area_crs).to_numpy())
+
+    params = {
+        "crs": gdf.crs.to_wkt(),
+        "default_crs": settings.default_crs,
+        "area_crs": settings.area_crs,
+        "tolerance": tolerance,
+        "version": _CACHE_VERSION,
+    }
+    shapes = _cache.cached("print-shapes", _inputs(gdf), params, build).geometry.to_numpy()
+    frame = gdf[~empty] if empty.any() else gdf
+    return frame.set_geometry(shapes, crs=settings.area_crs)
 
 
 def _northern_territories(frame: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoSeries:
@@ -573,6 +683,60 @@ def _northern_territories(frame: gpd.GeoDataFrame, tolerance: float | None) -> g
     return gpd.GeoSeries([union], crs=settings.default_crs).to_crs(settings.area_crs)
 
 
+def _inset_panels(
+    frame: gpd.GeoDataFrame, insets: Mapping[str, Sequence[str]] | str | None, pref_key: str | None
+) -> tuple[np.ndarray, list[_Panel]]:
+    """Return which rows go to insets and the inset panels (:func:`default_insets`), cached.
+
+    Finding the far islands and splitting the insets into island groups take about 0.5 s
+    (most of it importing SciPy's clustering) and depend only on the shapes, codes, names
+    and prefectures: the rows and frames of the panels are kept in the derived cache, keyed
+    by all of them and this module's code (insets given as a mapping are worked out each time).
+
+    Returns
+    -------
+    tuple
+        Mask of the rows drawn in insets, and the panels (island groups), largest first.
+    """
+    from regionlib.data import _cache
+
+    def build() -> dict:
+        inset_map = default_insets(frame) if insets == "auto" else dict(insets or {})
+        in_inset = frame.index.isin([c for codes in inset_map.values() for c in codes])
+        if in_inset.all():
+            return {"in_inset": [], "panels": []}
+        n_prefs = frame[pref_key].nunique() if pref_key else 1
+        group_km = _GROUP_KM if n_prefs > 5 else _GROUP_KM_REGIONAL
+        panels = [
+            p for t, c in inset_map.items() for p in _island_groups(frame, t, c, group_km=group_km)
+        ]
+        return {
+            "in_inset": np.flatnonzero(in_inset).tolist(),
+            "panels": [
+                [p.title, np.flatnonzero(p.mask).tolist(), list(map(float, p.extent)), p.inset]
+                for p in panels
+            ],
+        }
+
+    if insets == "auto":
+        columns = [c for c in ("name", pref_key) if c is not None and c in frame.columns]
+        params = {"version": _CACHE_VERSION}
+        kept = _cache.cached_json("print-insets", _inputs(frame, columns), params, build)
+    else:
+        kept = build()
+
+    def rows(positions: list[int]) -> np.ndarray:
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[positions] = True
+        return mask
+
+    panels = [
+        _Panel(title, rows(positions), tuple(extent), inset=inset)
+        for title, positions, extent, inset in kept["panels"]
+    ]
+    return rows(kept["in_inset"]), panels
+
+
 def _compose(
     frame: gpd.GeoDataFrame,
     colors: np.ndarray,
@@ -595,16 +759,9 @@ def _compose(
     """Lay out a map page: title, map, insets, legend, names, scale bar, credits."""
     if isinstance(insets, str) and insets != "auto":
         raise RegionlibError(f"insets={insets!r}: use 'auto', None or a mapping title -> codes")
-    inset_map = default_insets(frame) if insets == "auto" else dict(insets or {})
-    in_inset = frame.index.isin([c for codes in inset_map.values() for c in codes])
-    if in_inset.all():
-        inset_map, in_inset = {}, np.zeros(len(frame), dtype=bool)
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     n_prefs = frame[pref_key].nunique() if pref_key else 1
-    group_km = _GROUP_KM if n_prefs > 5 else _GROUP_KM_REGIONAL
-    panels = [
-        p for t, c in inset_map.items() for p in _island_groups(frame, t, c, group_km=group_km)
-    ]
+    in_inset, panels = _inset_panels(frame, insets, pref_key)
     main = frame[~in_inset]
     north = _northern_territories(frame, tolerance)
     minx, miny, maxx, maxy = main.total_bounds
@@ -626,7 +783,7 @@ def _compose(
 
     fig_w, fig_h = figsize
     fig = Figure(figsize=figsize, layout="none")
-    FigureCanvasAgg(fig)
+    _Canvas(fig)
     renderer = fig.canvas.get_renderer()
     margin_x = 0.3 / fig_w
     top_band, bottom_band = 0.55 / fig_h, 0.7 / fig_h
@@ -635,8 +792,8 @@ def _compose(
     _draw(ax, main, colors[~in_inset], pref_key, width=edge_width, pref_style=pref_style)
     ax._rl_main = main.index  # the codes drawn on the main map
     if len(north):
-        north.plot(
-            ax=ax, facecolor="#f4f4f4", edgecolor="#666666", linewidth=max(edge_width, 0.3),
+        _plot_shapes(
+            ax, north, facecolor="#f4f4f4", edgecolor="#666666", linewidth=max(edge_width, 0.3),
             hatch="////",
         )  # fmt: skip
     if overlay is not None:
@@ -931,7 +1088,7 @@ def plot_regions(
         # region lines solid and bold over the prefecture lines, which are dashed and thin
         named = main.assign(region=labels.reindex(main.index).to_numpy())
         regions = named[named["region"].notna()].dissolve("region")
-        regions.boundary.plot(ax=ax, color=_REGION_LINE, linewidth=1.0, zorder=3)
+        _plot_shapes(ax, regions.boundary, color=_REGION_LINE, linewidth=1.0, zorder=3)
 
     def names_in_cores(ax, renderer, avoid) -> None:
         main = frame[frame.index.isin(ax._rl_main)]
