@@ -34,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -54,8 +53,10 @@ from matplotlib.patches import Patch, Polygon
 from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
-from regionlib._write import atomic_write
 from regionlib.outputs import _labels
+from regionlib.outputs._figure import font_name as _font_name  # noqa: F401  (kept here)
+from regionlib.outputs._figure import rc as _rc
+from regionlib.outputs._figure import save_figure
 from regionlib.outputs._islands import (
     _GROUP_KM,
     _GROUP_KM_REGIONAL,
@@ -107,15 +108,6 @@ _REGION_COLORS = (
 )  # fmt: skip
 
 
-@functools.cache
-def _font_name() -> str:
-    """Register IPAexGothic from matplotlib-fontja without changing the global rcParams."""
-    with matplotlib.rc_context():
-        import matplotlib_fontja  # noqa: F401  (importing it registers the font)
-        from matplotlib_fontja.matplotlib_fontja import FONT_NAME
-    return FONT_NAME
-
-
 class _Canvas(FigureCanvasAgg):
     """An Agg canvas that renders only when asked (a save, a text measured), never on idle.
 
@@ -126,10 +118,6 @@ class _Canvas(FigureCanvasAgg):
 
     def draw_idle(self, *args, **kwargs) -> None:
         """Do nothing: the figure is rendered when it is saved."""
-
-
-def _rc() -> dict:
-    return {"font.family": _font_name(), "pdf.fonttype": 42, "svg.fonttype": "path"}
 
 
 def page_size(page: str | None, aspect: float) -> tuple[float, float]:
@@ -1261,40 +1249,3 @@ def plot_small_multiples(
             wrap=True,
         )
     return fig
-
-
-#: file metadata without a creation date, so that the same map gives the same bytes
-_METADATA: dict[str, dict] = {
-    "png": {"Software": "regionlib"},
-    "pdf": {"Creator": "regionlib", "CreationDate": None, "ModDate": None},
-    "svg": {"Creator": "regionlib", "Date": None},
-}
-
-
-def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
-    """Save a print map as PNG, PDF or SVG (fonts embedded in PDF).
-
-    Parameters
-    ----------
-    fig
-        A figure from :func:`plot_choropleth` or :func:`plot_regions`.
-    path
-        Output file; the suffix chooses the format (``.png``, ``.pdf``, ``.svg``).
-    dpi
-        Resolution of PNG output.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise RegionlibError(f"{path}: print maps are saved as {', '.join(FORMATS)}")
-    kind = path.suffix.lower()[1:]
-    # stable clip-path and glyph ids: same map, same bytes
-    rc = {**_rc(), "svg.hashsalt": "regionlib"}
-    with matplotlib.rc_context(rc), atomic_write(path, what="print map") as f:
-        fig.savefig(f, format=kind, dpi=dpi, facecolor="white", metadata=_METADATA[kind])
-    log(f"print map saved: {path}")
-    return path
