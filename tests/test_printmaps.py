@@ -401,3 +401,46 @@ def gpd_series(geoms):
     import geopandas as gpd
 
     return gpd.GeoSeries(geoms, crs=settings.area_crs)
+
+
+def test_inset_places_come_back_from_the_cache(grid, own_cache):
+    far = grid.copy()
+    far.loc["01017", "geometry"] = shapely.box(139.0, 33.0, 139.05, 33.05)
+    frame = printmaps._prepare(far, None)
+    _, panels = printmaps._inset_panels(frame, "auto", "prefecture")
+    land = frame.geometry.to_numpy()[:-1]
+    limits = (*frame.total_bounds[[0, 2]], *frame.total_bounds[[1, 3]])
+    first = printmaps._inset_spots(panels, land, (7.0, 9.0), limits)
+    assert first is not None and len(first) == 1
+    assert printmaps._inset_spots(panels, land, (7.0, 9.0), limits) == first
+    assert _kept(own_cache, "print-inset-spots") == 1
+    # the place is in free sea: its box (with the title band) touches no land
+    x, y, w, h = first[0]
+    (x0, x1), (y0, y1), (ax_w, ax_h) = limits[:2], limits[2:], (7.0, 9.0)
+    box = shapely.box(
+        x0 + x / ax_w * (x1 - x0),
+        y0 + y / ax_h * (y1 - y0),
+        x0 + (x + w) / ax_w * (x1 - x0),
+        y0 + (y + h + printmaps._TITLE_GAP) / ax_h * (y1 - y0),
+    )
+    assert not shapely.intersects(land, box).any()
+    # other land or another page size: searched again
+    printmaps._inset_spots(panels, land[1:], (7.0, 9.0), limits)
+    printmaps._inset_spots(panels, land, (6.0, 9.0), limits)
+    assert _kept(own_cache, "print-inset-spots") == 3
+
+
+def test_pyramids_and_figures_do_not_import_the_map_machinery():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from regionlib.outputs import _figure, pyramid; "
+        "print(sorted(m for m in ('geopandas', 'pyogrio', 'regionlib.outputs.printmaps') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert (
+        printmaps.save_figure is __import__("regionlib.outputs._figure").outputs._figure.save_figure
+    )

@@ -308,61 +308,23 @@ def _panel_sizes(panels: list[_Panel], ax_w: float, ax_h: float) -> list[tuple[f
     return sizes
 
 
-def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel], tree, avoid=()) -> list:
+def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel], land) -> list:
     """Place the inset panels in free sea of ``ax``, each near where its islands lie.
 
     Panels are placed largest first; each goes to the free position (no land of the main
     map, no other panel) closest to its true direction from the map's centre; where no
     position is free the panel is shrunk, and the caller widens the frame when even that
-    fails. Returns the inset axes, or None when a panel found no free place.
+    fails (:func:`_inset_spots`). Returns the inset axes, or None when a panel found no free
+    place.
     """
     if not panels:
         return []
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
     ax_w, ax_h = bbox.width * fig_w, bbox.height * fig_h  # inches
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    sizes = _panel_sizes(panels, ax_w, ax_h)
-    order = sorted(range(len(panels)), key=lambda i: -sizes[i][0] * sizes[i][1])
-    taken: list[shapely.Geometry] = list(avoid)
-    spots: dict[int, tuple[float, float, float, float]] = {}
-    step = 0.1  # inches between candidate positions
-    for i in order:
-        minx, miny, maxx, maxy = panels[i].extent
-        # where the islands lie, in inches on the axes (may be far outside)
-        tx = ((minx + maxx) / 2 - x0) / (x1 - x0) * ax_w
-        ty = ((miny + maxy) / 2 - y0) / (y1 - y0) * ax_h
-        for shrink in (1.0, 0.85, 0.7):
-            w, h = sizes[i][0] * shrink, sizes[i][1] * shrink
-            if w > ax_w or h + _TITLE_GAP > ax_h:
-                continue
-            xs = np.arange(0.02, ax_w - w - 0.02 + 1e-9, step)
-            ys = np.arange(0.02, ax_h - h - _TITLE_GAP + 1e-9, step)
-            if not len(xs) or not len(ys):
-                continue
-            gx, gy = np.meshgrid(xs, ys)
-            cand = np.column_stack([gx.ravel(), gy.ravel()])
-            dist = np.hypot(cand[:, 0] + w / 2 - tx, cand[:, 1] + h / 2 - ty)
-            boxes = shapely.box(
-                x0 + cand[:, 0] / ax_w * (x1 - x0),
-                y0 + cand[:, 1] / ax_h * (y1 - y0),
-                x0 + (cand[:, 0] + w) / ax_w * (x1 - x0),
-                y0 + (cand[:, 1] + h + _TITLE_GAP) / ax_h * (y1 - y0),
-            )
-            hit = np.zeros(len(boxes), dtype=bool)
-            hit[tree.query(boxes, predicate="intersects")[0]] = True
-            for t in taken:
-                hit |= shapely.intersects(boxes, t)
-            if hit.all():
-                continue
-            best = int(np.argmin(np.where(hit, np.inf, dist)))
-            spots[i] = (cand[best, 0], cand[best, 1], w, h)
-            gap = 0.08 / ax_w * (x1 - x0)  # panels never touch
-            taken.append(shapely.buffer(boxes[best], gap, join_style="mitre"))
-            break
-        else:
-            return None
+    spots = _inset_spots(panels, land, (ax_w, ax_h), (*ax.get_xlim(), *ax.get_ylim()))
+    if spots is None:
+        return None
     axes = []
     for i, panel in enumerate(panels):
         px, py, w, h = spots[i]
@@ -385,6 +347,77 @@ def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel], tree, av
         iax._rl_panel = panel  # read back by the names and scale bar
         axes.append(iax)
     return axes
+
+
+def _inset_spots(
+    panels: list[_Panel], land, size: tuple[float, float], limits: tuple[float, ...]
+) -> list[list[float]] | None:
+    """Return each panel's place ``[x, y, w, h]`` (inches on the axes), or None if one finds none.
+
+    The search tests thousands of candidate boxes against the land (about 0.3 s for a
+    national map) and depends only on the land's shapes, the panels' extents, the axes' size
+    in inches and their limits: its answer is kept in the derived cache, keyed by all of
+    them and this module's code.
+    """
+    from regionlib.data import _cache
+
+    ax_w, ax_h = size
+    x0, x1, y0, y1 = limits
+
+    def build() -> list[list[float]] | None:
+        tree = shapely.STRtree(land)
+        sizes = _panel_sizes(panels, ax_w, ax_h)
+        order = sorted(range(len(panels)), key=lambda i: -sizes[i][0] * sizes[i][1])
+        taken: list[shapely.Geometry] = []
+        spots: dict[int, list[float]] = {}
+        step = 0.1  # inches between candidate positions
+        for i in order:
+            minx, miny, maxx, maxy = panels[i].extent
+            # where the islands lie, in inches on the axes (may be far outside)
+            tx = ((minx + maxx) / 2 - x0) / (x1 - x0) * ax_w
+            ty = ((miny + maxy) / 2 - y0) / (y1 - y0) * ax_h
+            for shrink in (1.0, 0.85, 0.7):
+                w, h = sizes[i][0] * shrink, sizes[i][1] * shrink
+                if w > ax_w or h + _TITLE_GAP > ax_h:
+                    continue
+                xs = np.arange(0.02, ax_w - w - 0.02 + 1e-9, step)
+                ys = np.arange(0.02, ax_h - h - _TITLE_GAP + 1e-9, step)
+                if not len(xs) or not len(ys):
+                    continue
+                gx, gy = np.meshgrid(xs, ys)
+                cand = np.column_stack([gx.ravel(), gy.ravel()])
+                dist = np.hypot(cand[:, 0] + w / 2 - tx, cand[:, 1] + h / 2 - ty)
+                boxes = shapely.box(
+                    x0 + cand[:, 0] / ax_w * (x1 - x0),
+                    y0 + cand[:, 1] / ax_h * (y1 - y0),
+                    x0 + (cand[:, 0] + w) / ax_w * (x1 - x0),
+                    y0 + (cand[:, 1] + h + _TITLE_GAP) / ax_h * (y1 - y0),
+                )
+                hit = np.zeros(len(boxes), dtype=bool)
+                hit[tree.query(boxes, predicate="intersects")[0]] = True
+                for t in taken:
+                    hit |= shapely.intersects(boxes, t)
+                if hit.all():
+                    continue
+                best = int(np.argmin(np.where(hit, np.inf, dist)))
+                spots[i] = [float(cand[best, 0]), float(cand[best, 1]), float(w), float(h)]
+                gap = 0.08 / ax_w * (x1 - x0)  # panels never touch
+                taken.append(shapely.buffer(boxes[best], gap, join_style="mitre"))
+                break
+            else:
+                return None
+        return [spots[i] for i in range(len(panels))]
+
+    if not len(land):  # nothing to test against (the frame found no free sea)
+        return build()
+    params = {
+        "panels": [list(map(float, p.extent)) for p in panels],
+        "size": [float(ax_w), float(ax_h)],
+        "limits": list(map(float, limits)),
+        "version": _CACHE_VERSION,
+    }
+    shapes = gpd.GeoDataFrame(geometry=list(land))
+    return _cache.cached_json("print-inset-spots", _inputs(shapes), params, build)
 
 
 def _inset_scale_bar(iax, frame_part: gpd.GeoDataFrame) -> shapely.Geometry:
@@ -794,7 +827,7 @@ def _compose(
     tree = shapely.STRtree(land)
     inset_axes: list = []
     for _ in range(8):  # widen the frame towards the islands until every panel finds sea
-        placed = _place_insets(fig, ax, frame, colors, panels, tree)
+        placed = _place_insets(fig, ax, frame, colors, panels, land)
         if placed is not None:
             inset_axes = placed
             break
@@ -809,7 +842,7 @@ def _compose(
         _apply_aspect(ax)
     else:
         log("print map: the insets found no free sea; they are drawn over the map's corner")
-        inset_axes = _place_insets(fig, ax, frame, colors, panels, shapely.STRtree([])) or []
+        inset_axes = _place_insets(fig, ax, frame, colors, panels, []) or []
     if len(north):
         handles = [
             *handles,
