@@ -111,9 +111,10 @@ _REGION_COLORS = (
 class _Canvas(FigureCanvasAgg):
     """An Agg canvas that renders only when asked (a save, a text measured), never on idle.
 
-    geopandas asks the canvas for an idle redraw after every layer it adds; an Agg canvas
-    answers by rendering the whole figure, which cost about 1 s per national map (eight
-    renders of 1,741 polygons) and changes nothing saved.
+    geopandas asks the canvas for an idle redraw after every layer it adds (shapes that
+    :func:`_plot_shapes` leaves to it); an Agg canvas answers by rendering the whole figure,
+    which cost about 1 s per national map (eight renders of 1,741 polygons) and changes
+    nothing saved.
     """
 
     def draw_idle(self, *args, **kwargs) -> None:
