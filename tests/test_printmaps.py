@@ -277,3 +277,170 @@ def test_small_multiples_fill_their_cells_on_a_page(grid):
     assert w > 3.0
     # one scale bar (its km label) for all panels
     assert sum(t.get_text().endswith(" km") for t in fig.texts) == 1
+
+
+# --------------------------------------------------------------------------- derived cache
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """An empty cache folder: what the print maps keep there is seen file by file."""
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    return tmp_path / "cache" / "derived"
+
+
+def _kept(folder, kind: str) -> int:
+    return len(list(folder.glob(f"{kind}-*.parquet")))
+
+
+def _same_shapes(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return len(a) == len(b) and bool(
+        (shapely.get_num_coordinates(a) == shapely.get_num_coordinates(b)).all()
+        and (shapely.get_coordinates(a) == shapely.get_coordinates(b)).all()
+    )
+
+
+def test_prepared_shapes_come_back_from_the_cache_unchanged(grid, own_cache):
+    from geopandas.testing import assert_geodataframe_equal
+
+    from regionlib.outputs._simplify import simplify_coverage
+
+    first = printmaps._prepare(grid, 0.01)
+    again = printmaps._prepare(grid, 0.01)  # read back
+    assert _kept(own_cache, "print-shapes") == 1
+    assert_geodataframe_equal(first, again)
+    assert _same_shapes(first.geometry, again.geometry)
+    # the shapes every print map drew before the cache: simplified, then projected
+    expected = simplify_coverage(grid.geometry.to_numpy(), 0.01)
+    expected = grid.set_geometry(expected, crs=grid.crs).to_crs(settings.area_crs)
+    assert_geodataframe_equal(again, expected)
+    assert _same_shapes(again.geometry, expected.geometry)
+    # a moved vertex, another tolerance or another CRS: another product
+    moved = grid.copy()
+    moved.loc["01001", "geometry"] = shapely.box(139.0, 35.0, 139.1, 35.1001)
+    assert not _same_shapes(printmaps._prepare(moved, 0.01).geometry, again.geometry)
+    printmaps._prepare(grid, 0.02)
+    printmaps._prepare(grid.to_crs(4326), 0.01)
+    assert _kept(own_cache, "print-shapes") == 4
+
+
+def test_prefecture_outlines_and_insets_come_back_from_the_cache(grid, own_cache):
+    frame = printmaps._prepare(grid, None)
+    first = printmaps._group_outlines(frame, "prefecture")
+    again = printmaps._group_outlines(frame, "prefecture")
+    expected = frame.dissolve("prefecture").boundary
+    assert list(again.index) == list(expected.index) == ["北海道", "青森県"]
+    assert _same_shapes(first, expected) and _same_shapes(again, expected)
+    # regrouped municipalities: other outlines
+    moved = frame.assign(prefecture=np.where(frame.index == "01003", "北海道", frame["prefecture"]))
+    assert not _same_shapes(printmaps._group_outlines(moved, "prefecture"), again)
+    assert _kept(own_cache, "print-outlines") == 2
+
+    # a far island goes to an inset; kept and read back as built
+    far = grid.copy()
+    far.loc["01017", "geometry"] = shapely.box(139.0, 33.0, 139.05, 33.05)
+    frame = printmaps._prepare(far, None)
+    from regionlib.outputs._islands import _GROUP_KM_REGIONAL, _island_groups
+
+    insets = printmaps.default_insets(frame)
+    assert insets == {"島村": ["01017"]}
+    panels = _island_groups(frame, "島村", ["01017"], group_km=_GROUP_KM_REGIONAL)
+    printmaps._inset_panels(frame, "auto", "prefecture")
+    kept_mask, kept_panels = printmaps._inset_panels(frame, "auto", "prefecture")
+    assert _kept(own_cache, "print-insets") == 1
+    assert list(frame.index[kept_mask]) == ["01017"]
+    assert [(p.title, p.extent, p.inset) for p in kept_panels] == [
+        (p.title, p.extent, p.inset) for p in panels
+    ]
+    assert all((a.mask == b.mask).all() for a, b in zip(kept_panels, panels, strict=True))
+    assert kept_panels[0].title == "島村"
+    # a renamed island: another product, with its new title
+    renamed = frame.assign(name=frame["name"].replace({"島村": "新島村"}))
+    assert printmaps._inset_panels(renamed, "auto", "prefecture")[1][0].title == "新島村"
+    # insets given as a mapping are worked out, not kept
+    _, own = printmaps._inset_panels(frame, {"北の島": ["01017", "01016"]}, "prefecture")
+    assert [p.inset for p in own] == ["北の島"] * 2 and _kept(own_cache, "print-insets") == 2
+
+
+def test_shapes_drawn_as_geopandas_draws_them(grid):
+    """One collection of the paths and styles geopandas draws: polygons, holes, lines."""
+    from matplotlib.figure import Figure
+
+    holed = shapely.Polygon(
+        [(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (1, 2), (2, 2), (2, 1)]]
+    )  # a hole, clockwise as given
+    multi = shapely.MultiPolygon([shapely.box(5, 0, 6, 1), shapely.box(7, 0, 9, 2)])
+    shapes = gpd_series([holed, multi, shapely.box(0, 5, 1, 6)])
+    lines = shapes.boundary
+    ours, theirs = Figure().add_subplot(), Figure().add_subplot()
+    style = {"facecolor": np.array(["#ff0000", "#00ff00", "#0000ff"]), "edgecolor": "#8c8c8c"}
+    printmaps._plot_shapes(ours, shapes, linewidth=0.3, **style)
+    shapes.plot(ax=theirs, color=style["facecolor"], edgecolor="#8c8c8c", linewidth=0.3)
+    printmaps._plot_shapes(ours, lines, color="#222222", linewidth=0.5, linestyle=(0, (3, 2)))
+    lines.plot(ax=theirs, color="#222222", linewidth=0.5, linestyle=(0, (3, 2)))
+    assert len(ours.collections) == len(theirs.collections) == 2
+    for a, b in zip(ours.collections, theirs.collections, strict=True):
+        assert len(a.get_paths()) == len(b.get_paths())
+        for p, q in zip(a.get_paths(), b.get_paths(), strict=True):
+            assert (p.vertices == q.vertices).all()
+            assert (p.codes is None and q.codes is None) or (p.codes == q.codes).all()
+        for attr in ("get_facecolor", "get_edgecolor", "get_linewidth", "get_linestyle"):
+            assert np.array_equal(
+                np.asarray(getattr(a, attr)(), dtype=object),
+                np.asarray(getattr(b, attr)(), dtype=object),
+            )
+    assert (ours.dataLim.get_points() == theirs.dataLim.get_points()).all()
+    # anything else (points) is left to geopandas
+    points = gpd_series([shapely.Point(0, 0), shapely.Point(1, 1)])
+    printmaps._plot_shapes(ours, points, color="#000000")
+    assert len(ours.collections) == 3
+
+
+def gpd_series(geoms):
+    import geopandas as gpd
+
+    return gpd.GeoSeries(geoms, crs=settings.area_crs)
+
+
+def test_inset_places_come_back_from_the_cache(grid, own_cache):
+    far = grid.copy()
+    far.loc["01017", "geometry"] = shapely.box(139.0, 33.0, 139.05, 33.05)
+    frame = printmaps._prepare(far, None)
+    _, panels = printmaps._inset_panels(frame, "auto", "prefecture")
+    land = frame.geometry.to_numpy()[:-1]
+    limits = (*frame.total_bounds[[0, 2]], *frame.total_bounds[[1, 3]])
+    first = printmaps._inset_spots(panels, land, (7.0, 9.0), limits)
+    assert first is not None and len(first) == 1
+    assert printmaps._inset_spots(panels, land, (7.0, 9.0), limits) == first
+    assert _kept(own_cache, "print-inset-spots") == 1
+    # the place is in free sea: its box (with the title band) touches no land
+    x, y, w, h = first[0]
+    (x0, x1), (y0, y1), (ax_w, ax_h) = limits[:2], limits[2:], (7.0, 9.0)
+    box = shapely.box(
+        x0 + x / ax_w * (x1 - x0),
+        y0 + y / ax_h * (y1 - y0),
+        x0 + (x + w) / ax_w * (x1 - x0),
+        y0 + (y + h + printmaps._TITLE_GAP) / ax_h * (y1 - y0),
+    )
+    assert not shapely.intersects(land, box).any()
+    # other land or another page size: searched again
+    printmaps._inset_spots(panels, land[1:], (7.0, 9.0), limits)
+    printmaps._inset_spots(panels, land, (6.0, 9.0), limits)
+    assert _kept(own_cache, "print-inset-spots") == 3
+
+
+def test_pyramids_and_figures_do_not_import_the_map_machinery():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from regionlib.outputs import _figure, pyramid; "
+        "print(sorted(m for m in ('geopandas', 'pyogrio', 'regionlib.outputs.printmaps') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    from regionlib.outputs import _figure
+
+    assert printmaps.save_figure is _figure.save_figure  # the public name stays

@@ -87,6 +87,17 @@ def geometry_hash(frame: pd.DataFrame, columns: Iterable[str] = ()) -> str:
     return digest.hexdigest()
 
 
+def shape_inputs(
+    frame: pd.DataFrame, columns: Iterable[str], code_files: Iterable[str | os.PathLike]
+) -> list[str]:
+    """Return the cache inputs of a product derived from a frame's shapes.
+
+    They are :func:`geometry_hash` of ``frame`` and ``columns`` and the sha256 of every
+    code file that builds the product, so an edited module never serves a stale product.
+    """
+    return [geometry_hash(frame, columns), *(file_sha256(path) for path in code_files)]
+
+
 def cached_json(kind: str, input_hashes: Iterable[str], params: dict, build: Callable[[], object]):
     """Return a JSON-serialisable product, built on a miss and kept as :func:`cached` keeps tables.
 

@@ -40,7 +40,6 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from regionlib import settings
@@ -86,6 +85,8 @@ def _valid_prefectures(frame: pd.DataFrame) -> bool:
 
 
 def _read_json_bytes(raw: bytes, encoding: str) -> gpd.GeoDataFrame:
+    import pyogrio
+
     text = raw.decode(encoding)
     return pyogrio.read_dataframe(io.BytesIO(text.lstrip("\ufeff").encode("utf-8")))
 
@@ -96,6 +97,8 @@ def _read_vector(path: Path, encoding: str | None, label: str) -> gpd.GeoDataFra
     A requested ``encoding`` is honoured; if the prefecture column then holds anything but
     prefecture names, the file is mis-decoded and a DataFormatError says which encoding works.
     """
+    import pyogrio  # imported where files are read: a cached product does not need it
+
     is_shp = path.suffix.lower() == ".shp"
     raw = None if is_shp else path.read_bytes()
     if raw is not None and not raw.strip():
@@ -728,6 +731,8 @@ def load_prefectures(*, detail: Detail = "prefecture") -> gpd.GeoDataFrame:
     name = names[detail]
 
     def build() -> gpd.GeoDataFrame:
+        import pyogrio
+
         path = datasets.get_path(name)
         with quiet_gdal():
             frame = pyogrio.read_dataframe(path)

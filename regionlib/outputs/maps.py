@@ -287,10 +287,7 @@ def _inputs(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> list[str]:
 
     here = Path(__file__).parent
     modules = ("maps.py", "_labels.py", "_islands.py", "_simplify.py")
-    return [
-        _cache.geometry_hash(frame, columns),
-        *(_cache.file_sha256(here / m) for m in modules),
-    ]
+    return _cache.shape_inputs(frame, columns, [here / m for m in modules])
 
 
 def _shapes(

@@ -34,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -54,8 +53,10 @@ from matplotlib.patches import Patch, Polygon
 from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
-from regionlib._write import atomic_write
 from regionlib.outputs import _labels
+from regionlib.outputs._figure import font_name as _font_name  # noqa: F401  (kept here)
+from regionlib.outputs._figure import rc as _rc
+from regionlib.outputs._figure import save_figure
 from regionlib.outputs._islands import (
     _GROUP_KM,
     _GROUP_KM_REGIONAL,
@@ -107,17 +108,17 @@ _REGION_COLORS = (
 )  # fmt: skip
 
 
-@functools.cache
-def _font_name() -> str:
-    """Register IPAexGothic from matplotlib-fontja without changing the global rcParams."""
-    with matplotlib.rc_context():
-        import matplotlib_fontja  # noqa: F401  (importing it registers the font)
-        from matplotlib_fontja.matplotlib_fontja import FONT_NAME
-    return FONT_NAME
+class _Canvas(FigureCanvasAgg):
+    """An Agg canvas that renders only when asked (a save, a text measured), never on idle.
 
+    geopandas asks the canvas for an idle redraw after every layer it adds (shapes that
+    :func:`_plot_shapes` leaves to it); an Agg canvas answers by rendering the whole figure,
+    which cost about 1 s per national map (eight renders of 1,741 polygons) and changes
+    nothing saved.
+    """
 
-def _rc() -> dict:
-    return {"font.family": _font_name(), "pdf.fonttype": 42, "svg.fonttype": "path"}
+    def draw_idle(self, *args, **kwargs) -> None:
+        """Do nothing: the figure is rendered when it is saved."""
 
 
 def page_size(page: str | None, aspect: float) -> tuple[float, float]:
@@ -157,16 +158,78 @@ def _draw(
     width=0.1,
     pref_style: Mapping | None = None,
 ):
-    frame.plot(ax=ax, color=colors, linewidth=width, edgecolor=edge)
+    geoms = frame.geometry
+    _plot_shapes(ax, geoms, facecolor=colors, linewidth=width, edgecolor=edge)
     missing = np.array([c == MISSING_COLOR for c in colors], dtype=bool)
     if missing.any():  # hatched as in the legend
-        frame[missing].plot(ax=ax, facecolor="none", edgecolor=_HATCH, hatch="////", linewidth=0)
+        _plot_shapes(
+            ax, geoms[missing], facecolor="none", edgecolor=_HATCH, hatch="////", linewidth=0
+        )
     if pref_key is not None and frame[pref_key].nunique() > 1:
-        outlines = frame.dissolve(pref_key)
         style = {"linewidth": 0.5, **(pref_style or {})}
-        outlines.boundary.plot(ax=ax, color=_PREF_LINE, **style)
+        _plot_shapes(ax, _group_outlines(frame, pref_key), color=_PREF_LINE, **style)
     ax.set_axis_off()
     ax.set_aspect("equal", adjustable="datalim")
+
+
+def _plot_shapes(ax, geoms: gpd.GeoSeries, **style) -> None:
+    """Draw polygons or lines on ``ax`` as one collection, as ``GeoSeries.plot`` draws them.
+
+    The paths are those geopandas draws (normalised shapes; one compound path per polygon,
+    its rings closed; one line per part), built from the coordinate arrays at once instead
+    of one patch per polygon, and without redrawing the figure after each layer (together
+    about 0.3 s of a national map). Anything else (points, empty or mixed shapes) is drawn
+    by geopandas. ``style`` holds the keywords of ``GeoSeries.plot``: ``facecolor`` (one
+    colour or one per shape), ``color`` (lines), ``edgecolor``, ``linewidth``, ….
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.path import Path as MplPath
+
+    shapes = shapely.normalize(geoms.to_numpy())
+    kinds = set(shapely.get_type_id(shapes).tolist())
+    if (
+        not len(shapes)
+        or shapely.is_empty(shapes).any()
+        or not (kinds <= {1, 5} or kinds <= {3, 6})
+    ):
+        geoms.plot(ax=ax, **style)  # 1, 5: (multi)lines; 3, 6: (multi)polygons
+        return
+    parts = shapely.get_parts(shapes)
+    if kinds <= {1, 5}:
+        coords, part = shapely.get_coordinates(parts, return_index=True)
+        cuts = np.flatnonzero(np.diff(part)) + 1
+        collection = LineCollection(np.split(coords, cuts), **style)
+    else:
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords = shapely.get_coordinates(rings)
+        size = shapely.get_num_coordinates(rings)
+        ends = np.cumsum(size)
+        codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+        codes[ends - size] = MplPath.MOVETO
+        codes[ends - 1] = MplPath.CLOSEPOLY
+        # the rings of a shape follow each other: cut where the next shape begins
+        owner = np.repeat(np.arange(len(shapes)), shapely.get_num_geometries(shapes))[ring_part]
+        cuts = ends[np.flatnonzero(np.diff(owner))]
+        collection = PolyCollection([], **style)
+        collection.set_verts_and_codes(np.split(coords, cuts), np.split(codes, cuts))
+    ax.add_collection(collection, autolim=True)
+    ax.autoscale_view()
+
+
+def _group_outlines(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
+    """Return the outline of each group of ``frame`` by ``key`` (prefectures), from the cache.
+
+    Dissolving the 1,741 municipalities into prefectures takes about 0.5 s and is the same
+    for every indicator: the outlines are kept in the derived cache, keyed by every
+    coordinate, the codes, the groups and this module's code.
+    """
+    from regionlib.data import _cache
+
+    def build() -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(geometry=frame.dissolve(key).boundary)
+
+    params = {"key": key, "version": _CACHE_VERSION}
+    return _cache.cached("print-outlines", _inputs(frame, [key]), params, build).geometry
 
 
 def _nice_length(span_m: float) -> float:
@@ -246,61 +309,23 @@ def _panel_sizes(panels: list[_Panel], ax_w: float, ax_h: float) -> list[tuple[f
     return sizes
 
 
-def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel], tree, avoid=()) -> list:
+def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel], land) -> list:
     """Place the inset panels in free sea of ``ax``, each near where its islands lie.
 
     Panels are placed largest first; each goes to the free position (no land of the main
     map, no other panel) closest to its true direction from the map's centre; where no
     position is free the panel is shrunk, and the caller widens the frame when even that
-    fails. Returns the inset axes, or None when a panel found no free place.
+    fails (:func:`_inset_spots`). Returns the inset axes, or None when a panel found no free
+    place.
     """
     if not panels:
         return []
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
     ax_w, ax_h = bbox.width * fig_w, bbox.height * fig_h  # inches
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    sizes = _panel_sizes(panels, ax_w, ax_h)
-    order = sorted(range(len(panels)), key=lambda i: -sizes[i][0] * sizes[i][1])
-    taken: list[shapely.Geometry] = list(avoid)
-    spots: dict[int, tuple[float, float, float, float]] = {}
-    step = 0.1  # inches between candidate positions
-    for i in order:
-        minx, miny, maxx, maxy = panels[i].extent
-        # where the islands lie, in inches on the axes (may be far outside)
-        tx = ((minx + maxx) / 2 - x0) / (x1 - x0) * ax_w
-        ty = ((miny + maxy) / 2 - y0) / (y1 - y0) * ax_h
-        for shrink in (1.0, 0.85, 0.7):
-            w, h = sizes[i][0] * shrink, sizes[i][1] * shrink
-            if w > ax_w or h + _TITLE_GAP > ax_h:
-                continue
-            xs = np.arange(0.02, ax_w - w - 0.02 + 1e-9, step)
-            ys = np.arange(0.02, ax_h - h - _TITLE_GAP + 1e-9, step)
-            if not len(xs) or not len(ys):
-                continue
-            gx, gy = np.meshgrid(xs, ys)
-            cand = np.column_stack([gx.ravel(), gy.ravel()])
-            dist = np.hypot(cand[:, 0] + w / 2 - tx, cand[:, 1] + h / 2 - ty)
-            boxes = shapely.box(
-                x0 + cand[:, 0] / ax_w * (x1 - x0),
-                y0 + cand[:, 1] / ax_h * (y1 - y0),
-                x0 + (cand[:, 0] + w) / ax_w * (x1 - x0),
-                y0 + (cand[:, 1] + h + _TITLE_GAP) / ax_h * (y1 - y0),
-            )
-            hit = np.zeros(len(boxes), dtype=bool)
-            hit[tree.query(boxes, predicate="intersects")[0]] = True
-            for t in taken:
-                hit |= shapely.intersects(boxes, t)
-            if hit.all():
-                continue
-            best = int(np.argmin(np.where(hit, np.inf, dist)))
-            spots[i] = (cand[best, 0], cand[best, 1], w, h)
-            gap = 0.08 / ax_w * (x1 - x0)  # panels never touch
-            taken.append(shapely.buffer(boxes[best], gap, join_style="mitre"))
-            break
-        else:
-            return None
+    spots = _inset_spots(panels, land, (ax_w, ax_h), (*ax.get_xlim(), *ax.get_ylim()))
+    if spots is None:
+        return None
     axes = []
     for i, panel in enumerate(panels):
         px, py, w, h = spots[i]
@@ -323,6 +348,77 @@ def _place_insets(fig: Figure, ax, frame, colors, panels: list[_Panel], tree, av
         iax._rl_panel = panel  # read back by the names and scale bar
         axes.append(iax)
     return axes
+
+
+def _inset_spots(
+    panels: list[_Panel], land, size: tuple[float, float], limits: tuple[float, ...]
+) -> list[list[float]] | None:
+    """Return each panel's place ``[x, y, w, h]`` (inches on the axes), or None if one finds none.
+
+    The search tests thousands of candidate boxes against the land (about 0.3 s for a
+    national map) and depends only on the land's shapes, the panels' extents, the axes' size
+    in inches and their limits: its answer is kept in the derived cache, keyed by all of
+    them and this module's code.
+    """
+    from regionlib.data import _cache
+
+    ax_w, ax_h = size
+    x0, x1, y0, y1 = limits
+
+    def build() -> list[list[float]] | None:
+        tree = shapely.STRtree(land)
+        sizes = _panel_sizes(panels, ax_w, ax_h)
+        order = sorted(range(len(panels)), key=lambda i: -sizes[i][0] * sizes[i][1])
+        taken: list[shapely.Geometry] = []
+        spots: dict[int, list[float]] = {}
+        step = 0.1  # inches between candidate positions
+        for i in order:
+            minx, miny, maxx, maxy = panels[i].extent
+            # where the islands lie, in inches on the axes (may be far outside)
+            tx = ((minx + maxx) / 2 - x0) / (x1 - x0) * ax_w
+            ty = ((miny + maxy) / 2 - y0) / (y1 - y0) * ax_h
+            for shrink in (1.0, 0.85, 0.7):
+                w, h = sizes[i][0] * shrink, sizes[i][1] * shrink
+                if w > ax_w or h + _TITLE_GAP > ax_h:
+                    continue
+                xs = np.arange(0.02, ax_w - w - 0.02 + 1e-9, step)
+                ys = np.arange(0.02, ax_h - h - _TITLE_GAP + 1e-9, step)
+                if not len(xs) or not len(ys):
+                    continue
+                gx, gy = np.meshgrid(xs, ys)
+                cand = np.column_stack([gx.ravel(), gy.ravel()])
+                dist = np.hypot(cand[:, 0] + w / 2 - tx, cand[:, 1] + h / 2 - ty)
+                boxes = shapely.box(
+                    x0 + cand[:, 0] / ax_w * (x1 - x0),
+                    y0 + cand[:, 1] / ax_h * (y1 - y0),
+                    x0 + (cand[:, 0] + w) / ax_w * (x1 - x0),
+                    y0 + (cand[:, 1] + h + _TITLE_GAP) / ax_h * (y1 - y0),
+                )
+                hit = np.zeros(len(boxes), dtype=bool)
+                hit[tree.query(boxes, predicate="intersects")[0]] = True
+                for t in taken:
+                    hit |= shapely.intersects(boxes, t)
+                if hit.all():
+                    continue
+                best = int(np.argmin(np.where(hit, np.inf, dist)))
+                spots[i] = [float(cand[best, 0]), float(cand[best, 1]), float(w), float(h)]
+                gap = 0.08 / ax_w * (x1 - x0)  # panels never touch
+                taken.append(shapely.buffer(boxes[best], gap, join_style="mitre"))
+                break
+            else:
+                return None
+        return [spots[i] for i in range(len(panels))]
+
+    if not len(land):  # nothing to test against (the frame found no free sea)
+        return build()
+    params = {
+        "panels": [list(map(float, p.extent)) for p in panels],
+        "size": [float(ax_w), float(ax_h)],
+        "limits": list(map(float, limits)),
+        "version": _CACHE_VERSION,
+    }
+    shapes = gpd.GeoDataFrame(geometry=list(land))
+    return _cache.cached_json("print-inset-spots", _inputs(shapes), params, build)
 
 
 def _inset_scale_bar(iax, frame_part: gpd.GeoDataFrame) -> shapely.Geometry:
@@ -532,21 +628,57 @@ def _label_municipalities(
     )
 
 
+#: Bump when what the print maps keep in the derived cache changes shape.
+_CACHE_VERSION = 1
+
+
+def _inputs(frame: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> list[str]:
+    """Cache inputs of products derived from a frame's shapes: coordinates, codes, code."""
+    from regionlib.data import _cache
+
+    here = Path(__file__).parent
+    modules = ("printmaps.py", "_islands.py", "_simplify.py")
+    return _cache.shape_inputs(frame, columns, [here / m for m in modules])
+
+
 def _prepare(gdf: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoDataFrame:
+    """Return the rows of ``gdf`` with a geometry, simplified and in ``settings.area_crs``.
+
+    The simplified shapes are the same for every indicator: they are kept in the derived
+    cache, keyed by every coordinate, the codes, the CRS, the tolerance and this module's
+    code (simplifying the national layer takes about 0.2 s, reading it back 0.02 s).
+    """
+    from regionlib.data import _cache
+
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
         raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
-    frame = gdf.to_crs(settings.default_crs)
-    empty = frame.geometry.isna() | frame.geometry.is_empty
+    empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if empty.any():
         log(
             f"print map: left out {int(empty.sum())} rows without geometry",
             level=logging.WARNING,
             ja=f"境界のない {int(empty.sum())} 行を地図から除きました",
         )
-        frame = frame[~empty]
-    if tolerance:
-        frame = frame.set_geometry(simplify_coverage(frame.geometry.to_numpy(), tolerance))
-    return frame.to_crs(settings.area_crs)
+    tolerance = float(tolerance) if tolerance else None
+
+    def build() -> gpd.GeoDataFrame:
+        shapes = gdf.geometry.to_crs(settings.default_crs)[~empty]
+        if tolerance:
+            shapes = gpd.GeoSeries(
+                simplify_coverage(shapes.to_numpy(), tolerance), index=shapes.index, crs=shapes.crs
+            )
+        return gpd.GeoDataFrame(geometry=shapes.to_crs(settings.area_crs).to_numpy())
+
+    params = {
+        "crs": gdf.crs.to_wkt(),
+        "default_crs": settings.default_crs,
+        "area_crs": settings.area_crs,
+        "tolerance": tolerance,
+        "version": _CACHE_VERSION,
+    }
+    shapes = _cache.cached("print-shapes", _inputs(gdf), params, build).geometry.to_numpy()
+    frame = gdf[~empty] if empty.any() else gdf
+    return frame.set_geometry(shapes, crs=settings.area_crs)
 
 
 def _northern_territories(frame: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoSeries:
@@ -573,6 +705,60 @@ def _northern_territories(frame: gpd.GeoDataFrame, tolerance: float | None) -> g
     return gpd.GeoSeries([union], crs=settings.default_crs).to_crs(settings.area_crs)
 
 
+def _inset_panels(
+    frame: gpd.GeoDataFrame, insets: Mapping[str, Sequence[str]] | str | None, pref_key: str | None
+) -> tuple[np.ndarray, list[_Panel]]:
+    """Return which rows go to insets and the inset panels (:func:`default_insets`), cached.
+
+    Finding the far islands and splitting the insets into island groups take about 0.5 s
+    (most of it importing SciPy's clustering) and depend only on the shapes, codes, names
+    and prefectures: the rows and frames of the panels are kept in the derived cache, keyed
+    by all of them and this module's code (insets given as a mapping are worked out each time).
+
+    Returns
+    -------
+    tuple
+        Mask of the rows drawn in insets, and the panels (island groups), largest first.
+    """
+    from regionlib.data import _cache
+
+    def build() -> dict:
+        inset_map = default_insets(frame) if insets == "auto" else dict(insets or {})
+        in_inset = frame.index.isin([c for codes in inset_map.values() for c in codes])
+        if in_inset.all():
+            return {"in_inset": [], "panels": []}
+        n_prefs = frame[pref_key].nunique() if pref_key else 1
+        group_km = _GROUP_KM if n_prefs > 5 else _GROUP_KM_REGIONAL
+        panels = [
+            p for t, c in inset_map.items() for p in _island_groups(frame, t, c, group_km=group_km)
+        ]
+        return {
+            "in_inset": np.flatnonzero(in_inset).tolist(),
+            "panels": [
+                [p.title, np.flatnonzero(p.mask).tolist(), list(map(float, p.extent)), p.inset]
+                for p in panels
+            ],
+        }
+
+    if insets == "auto":
+        columns = [c for c in ("name", pref_key) if c is not None and c in frame.columns]
+        params = {"version": _CACHE_VERSION}
+        kept = _cache.cached_json("print-insets", _inputs(frame, columns), params, build)
+    else:
+        kept = build()
+
+    def rows(positions: list[int]) -> np.ndarray:
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[positions] = True
+        return mask
+
+    panels = [
+        _Panel(title, rows(positions), tuple(extent), inset=inset)
+        for title, positions, extent, inset in kept["panels"]
+    ]
+    return rows(kept["in_inset"]), panels
+
+
 def _compose(
     frame: gpd.GeoDataFrame,
     colors: np.ndarray,
@@ -595,16 +781,9 @@ def _compose(
     """Lay out a map page: title, map, insets, legend, names, scale bar, credits."""
     if isinstance(insets, str) and insets != "auto":
         raise RegionlibError(f"insets={insets!r}: use 'auto', None or a mapping title -> codes")
-    inset_map = default_insets(frame) if insets == "auto" else dict(insets or {})
-    in_inset = frame.index.isin([c for codes in inset_map.values() for c in codes])
-    if in_inset.all():
-        inset_map, in_inset = {}, np.zeros(len(frame), dtype=bool)
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     n_prefs = frame[pref_key].nunique() if pref_key else 1
-    group_km = _GROUP_KM if n_prefs > 5 else _GROUP_KM_REGIONAL
-    panels = [
-        p for t, c in inset_map.items() for p in _island_groups(frame, t, c, group_km=group_km)
-    ]
+    in_inset, panels = _inset_panels(frame, insets, pref_key)
     main = frame[~in_inset]
     north = _northern_territories(frame, tolerance)
     minx, miny, maxx, maxy = main.total_bounds
@@ -626,7 +805,7 @@ def _compose(
 
     fig_w, fig_h = figsize
     fig = Figure(figsize=figsize, layout="none")
-    FigureCanvasAgg(fig)
+    _Canvas(fig)
     renderer = fig.canvas.get_renderer()
     margin_x = 0.3 / fig_w
     top_band, bottom_band = 0.55 / fig_h, 0.7 / fig_h
@@ -635,8 +814,8 @@ def _compose(
     _draw(ax, main, colors[~in_inset], pref_key, width=edge_width, pref_style=pref_style)
     ax._rl_main = main.index  # the codes drawn on the main map
     if len(north):
-        north.plot(
-            ax=ax, facecolor="#f4f4f4", edgecolor="#666666", linewidth=max(edge_width, 0.3),
+        _plot_shapes(
+            ax, north, facecolor="#f4f4f4", edgecolor="#666666", linewidth=max(edge_width, 0.3),
             hatch="////",
         )  # fmt: skip
     if overlay is not None:
@@ -649,7 +828,7 @@ def _compose(
     tree = shapely.STRtree(land)
     inset_axes: list = []
     for _ in range(8):  # widen the frame towards the islands until every panel finds sea
-        placed = _place_insets(fig, ax, frame, colors, panels, tree)
+        placed = _place_insets(fig, ax, frame, colors, panels, land)
         if placed is not None:
             inset_axes = placed
             break
@@ -664,7 +843,7 @@ def _compose(
         _apply_aspect(ax)
     else:
         log("print map: the insets found no free sea; they are drawn over the map's corner")
-        inset_axes = _place_insets(fig, ax, frame, colors, panels, shapely.STRtree([])) or []
+        inset_axes = _place_insets(fig, ax, frame, colors, panels, []) or []
     if len(north):
         handles = [
             *handles,
@@ -931,7 +1110,7 @@ def plot_regions(
         # region lines solid and bold over the prefecture lines, which are dashed and thin
         named = main.assign(region=labels.reindex(main.index).to_numpy())
         regions = named[named["region"].notna()].dissolve("region")
-        regions.boundary.plot(ax=ax, color=_REGION_LINE, linewidth=1.0, zorder=3)
+        _plot_shapes(ax, regions.boundary, color=_REGION_LINE, linewidth=1.0, zorder=3)
 
     def names_in_cores(ax, renderer, avoid) -> None:
         main = frame[frame.index.isin(ax._rl_main)]
@@ -1104,40 +1283,3 @@ def plot_small_multiples(
             wrap=True,
         )
     return fig
-
-
-#: file metadata without a creation date, so that the same map gives the same bytes
-_METADATA: dict[str, dict] = {
-    "png": {"Software": "regionlib"},
-    "pdf": {"Creator": "regionlib", "CreationDate": None, "ModDate": None},
-    "svg": {"Creator": "regionlib", "Date": None},
-}
-
-
-def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
-    """Save a print map as PNG, PDF or SVG (fonts embedded in PDF).
-
-    Parameters
-    ----------
-    fig
-        A figure from :func:`plot_choropleth` or :func:`plot_regions`.
-    path
-        Output file; the suffix chooses the format (``.png``, ``.pdf``, ``.svg``).
-    dpi
-        Resolution of PNG output.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise RegionlibError(f"{path}: print maps are saved as {', '.join(FORMATS)}")
-    kind = path.suffix.lower()[1:]
-    # stable clip-path and glyph ids: same map, same bytes
-    rc = {**_rc(), "svg.hashsalt": "regionlib"}
-    with matplotlib.rc_context(rc), atomic_write(path, what="print map") as f:
-        fig.savefig(f, format=kind, dpi=dpi, facecolor="white", metadata=_METADATA[kind])
-    log(f"print map saved: {path}")
-    return path

@@ -164,13 +164,13 @@ def pyramid(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from regionlib.outputs import printmaps
+    from regionlib.outputs import _figure
 
     data = pyramid_data(municipality, years=years, series=series, shares=shares)
     meta = data.attrs
     years_drawn = sorted(data["year"].unique())
     last = years_drawn[-1]
-    with matplotlib.rc_context(printmaps._rc()):
+    with matplotlib.rc_context(_figure.rc()):
         if ax is None:
             fig = Figure(figsize=(6.3, 6.6))
             FigureCanvasAgg(fig)
@@ -265,16 +265,16 @@ def save_pyramid(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     """
     import matplotlib
 
-    from regionlib.outputs import printmaps
+    from regionlib.outputs import _figure
 
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise OutputError(f"{path}: a pyramid is saved as {', '.join(FORMATS)}")
     if suffix != ".html":
-        return printmaps.save_figure(fig, path, dpi=dpi)
+        return _figure.save_figure(fig, path, dpi=dpi)
     buffer = io.BytesIO()
-    with matplotlib.rc_context(printmaps._rc()):
+    with matplotlib.rc_context(_figure.rc()):
         fig.savefig(buffer, format="png", dpi=150, facecolor="white")
     image = base64.b64encode(buffer.getvalue()).decode("ascii")
     data = getattr(fig, "pyramid_data", None)
