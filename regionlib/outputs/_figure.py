@@ -67,7 +67,9 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() not in FIGURE_FORMATS:
-        raise RegionlibError(f"{path}: print maps are saved as {', '.join(FIGURE_FORMATS)}")
+        raise RegionlibError(
+            f"{path}: 印刷用の地図は {'・'.join(FIGURE_FORMATS)} で書き出します / {path}: print maps are saved as {', '.join(FIGURE_FORMATS)}"
+        )
     kind = path.suffix.lower()[1:]
     # stable clip-path and glyph ids: same map, same bytes
     settings = {**rc(), "svg.hashsalt": "regionlib"}

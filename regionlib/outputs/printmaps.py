@@ -141,7 +141,7 @@ def page_size(page: str | None, aspect: float) -> tuple[float, float]:
     size, _, orientation = text.partition("-")
     size = size.upper()
     if size not in PAGES or orientation.lower() not in ("", "portrait", "landscape"):
-        msg = f"page {page!r}: choose A4 or A3, optionally -portrait or -landscape"
+        msg = f"用紙 {page!r}: A4 か A3 を選んでください（-portrait・-landscape を付けられます） / page {page!r}: choose A4 or A3, optionally -portrait or -landscape"
         raise RegionlibError(msg)
     width, height = PAGES[size]
     landscape = orientation.lower() == "landscape" or (not orientation and aspect > 1.15)
@@ -651,7 +651,9 @@ def _prepare(gdf: gpd.GeoDataFrame, tolerance: float | None) -> gpd.GeoDataFrame
     from regionlib.data import _cache
 
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
-        raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
+        raise DataFormatError(
+            "印刷用の地図には座標参照系（EPSG:6668）つきの GeoDataFrame が必要です / print maps need a GeoDataFrame with a CRS (EPSG:6668)"
+        )
     empty = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if empty.any():
         log(
@@ -780,7 +782,9 @@ def _compose(
 ) -> Figure:
     """Lay out a map page: title, map, insets, legend, names, scale bar, credits."""
     if isinstance(insets, str) and insets != "auto":
-        raise RegionlibError(f"insets={insets!r}: use 'auto', None or a mapping title -> codes")
+        raise RegionlibError(
+            f"insets={insets!r}: 'auto'、None、または 見出し -> コード の対応を指定してください / insets={insets!r}: use 'auto', None or a mapping title -> codes"
+        )
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     n_prefs = frame[pref_key].nunique() if pref_key else 1
     in_inset, panels = _inset_panels(frame, insets, pref_key)
@@ -978,10 +982,13 @@ def plot_choropleth(
         The figure; save it with :func:`save_figure`.
     """
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
-        raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
+        raise DataFormatError(
+            "印刷用の地図には座標参照系（EPSG:6668）つきの GeoDataFrame が必要です / print maps need a GeoDataFrame with a CRS (EPSG:6668)"
+        )
     if column not in gdf.columns:
         raise UnknownNameError(
-            f"column {column!r} is not in the table" + suggest(column, map(str, gdf.columns))
+            f"列 {column!r} は表にありません / column {column!r} is not in the table"
+            + suggest(column, map(str, gdf.columns))
         )
     frame = _prepare(gdf, tolerance)
     meta = column_meta(column, label=label, unit=unit, year=year)
@@ -1202,7 +1209,9 @@ def plot_small_multiples(
         The figure; save it with :func:`save_figure`.
     """
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
-        raise DataFormatError("print maps need a GeoDataFrame with a CRS (EPSG:6668)")
+        raise DataFormatError(
+            "印刷用の地図には座標参照系（EPSG:6668）つきの GeoDataFrame が必要です / print maps need a GeoDataFrame with a CRS (EPSG:6668)"
+        )
     # classes from the table's values; an absent year fails before the geometry work
     name, columns, pooled, shared = pooled_classes(
         gdf, indicator, years, scheme=scheme, k=k, palette=palette

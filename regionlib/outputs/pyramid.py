@@ -106,7 +106,11 @@ def pyramid_data(
     if shares:
         if (totals == 0).any():
             zero = sorted(set(wide.loc[totals == 0, "year"]))
-            msg = f"{code}: no registered population in {zero}; shares cannot be drawn"
+            years_ja = "・".join(f"{y}年" for y in zero)
+            msg = (
+                f"{code}: {years_ja}の住民基本台帳人口がないため、割合では描けません / "
+                f"{code}: no registered population in {zero}; shares cannot be drawn"
+            )
             raise UnknownNameError(msg)
         wide[["male", "female"]] = wide[["male", "female"]].div(totals, axis=0) * 100
     name = panel._base_names()
@@ -270,7 +274,9 @@ def save_pyramid(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise OutputError(f"{path}: a pyramid is saved as {', '.join(FORMATS)}")
+        raise OutputError(
+            f"{path}: 人口ピラミッドは {'・'.join(FORMATS)} で書き出します / {path}: a pyramid is saved as {', '.join(FORMATS)}"
+        )
     if suffix != ".html":
         return _figure.save_figure(fig, path, dpi=dpi)
     buffer = io.BytesIO()
