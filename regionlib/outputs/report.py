@@ -1011,6 +1011,12 @@ def _chart(
         lo, hi = lo - max(abs(lo) * 0.05, 1), hi + max(abs(hi) * 0.05, 1)
     pad = 0.08 * (hi - lo)
     lo, hi = lo - pad, hi + pad
+    ticks = _ticks(lo, hi) or [lo + pad, hi - pad]
+    tick_decimals = _decimals(np.asarray(ticks))
+    tick_labels = [(t, fmt(t, tick_decimals)) for t in ticks if lo <= t <= hi]
+    # the axis labels end 4 px left of the axis (10 px type, about 6 px a character): room
+    # for the longest, so that 2,200,000 is not cut at the page's edge
+    left = max(left, 8.0 + 6.0 * max((len(label) for _, label in tick_labels), default=0))
     x0, x1 = years[0], years[-1]
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -1049,7 +1055,6 @@ def _chart(
         if len(shown_years) > 1 and x_of(years[-1]) - x_of(shown_years[-1]) < 28:
             shown_years = shown_years[:-1]
         shown_years.append(years[-1])
-    ticks = _ticks(lo, hi) or [lo + pad, hi - pad]
     notes = [
         f"{label} {fmt(pts[-1][1], decimals)}{unit}（{pts[-1][0]}年、図の範囲外）"
         for _, label, pts in outside
@@ -1064,11 +1069,7 @@ def _chart(
         "bottom": height - bottom,
         "series": series,
         "x_ticks": [{"x": x_of(y), "label": str(y)} for y in shown_years],
-        "y_ticks": [
-            {"y": y_of(t), "label": fmt(t, _decimals(np.asarray(ticks)))}
-            for t in ticks
-            if lo <= t <= hi
-        ],
+        "y_ticks": [{"y": y_of(t), "label": label} for t, label in tick_labels],
         "notes": notes,
         "flags": sorted({f"{y}年" for y, r in (flagged or {}).items() if r}),
         "flag_reason": next((r for r in (flagged or {}).values() if r), ""),
