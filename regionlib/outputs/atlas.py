@@ -84,7 +84,11 @@ def _readings() -> pd.Series:
     try:
         return _codes.readings()
     except RegionlibError as exc:
-        log(f"atlas: no readings for the search ({exc})", level=logging.WARNING)
+        log(
+            f"atlas: no readings for the search ({exc})",
+            level=logging.WARNING,
+            ja="読み仮名がないため、検索は漢字の名前だけで行います",
+        )
         return pd.Series(dtype=str)
 
 
