@@ -21,7 +21,7 @@ settings     cache folder, data mirror, CRSs, seed, logging
 datasets     the data registry: download, verify, cache
 codes        municipal codes: normalisation, check digits, code history, name resolution
 boundaries   N03 boundaries, one row per municipality
-indicators   the indicator catalogue (labels, units, years, formulas, credits; catalogue.csv)
+indicators   the indicator catalogue (labels, units, years, formulas, credits)
 panel        series through the years (``rl.series``) and changes (``rl.change``)
 flags        values that are correct but misleading (evacuation orders, Tokyo's wards)
 userdata     the user's own CSV/XLSX joined by code or name

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -132,11 +130,9 @@ def test_weighted_index_equals_weighted_mean_of_raw_values():
 
 
 def test_every_catalogue_row_has_a_rule_and_the_tool_gives_it():
-    spec = importlib.util.spec_from_file_location("bc", ROOT / "tools" / "build_catalogue.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    with (ROOT / "regionlib" / "catalogue.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    from regionlib.data import catalogue as tool
+
+    rows = tool.rows()
     assert rows and all(r["aggregation"] for r in rows)
     for row in rows:
         rule = indicators.parse_rule(row["aggregation"])

@@ -4,7 +4,6 @@ The site itself is built by ``make docs`` (which ``make test`` runs before the t
 of the built site are skipped when it has not been built.
 """
 
-import csv
 import json
 import re
 import shutil
@@ -27,8 +26,9 @@ built = pytest.mark.skipif(not (SITE / "index.html").exists(), reason="site not 
 
 
 def _catalogue() -> list[dict[str, str]]:
-    with (ROOT / "regionlib" / "catalogue.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    from regionlib.data import catalogue
+
+    return catalogue.rows()
 
 
 def test_indicator_table_has_every_catalogue_row():

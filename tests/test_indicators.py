@@ -225,11 +225,9 @@ ITEM_UNITS = {
 
 
 def _catalogue_rows() -> list[dict]:
-    import csv
-    from importlib import resources
+    from regionlib.data import catalogue
 
-    text = resources.files("regionlib").joinpath("catalogue.csv").read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    return catalogue.rows()
 
 
 def test_every_ssdse_row_has_the_unit_of_its_item():
@@ -479,3 +477,15 @@ def test_junk_in_numeric_column(tmp_path):
 def test_unknown_source_path():
     with pytest.raises(DataFormatError, match="neither a registry dataset"):
         readers.read_ssdse("no-such-file.csv")
+
+
+def test_only_hand_written_rows_are_in_the_package():
+    """The package holds the hand-written rows; the rest comes from the files' headers."""
+    from regionlib.data import catalogue
+
+    curated = catalogue.curated_rows()
+    assert curated and {r["group"] for r in curated} == {"curated"}
+    rows = catalogue.rows()
+    assert len(rows) > 20 * len(curated)
+    assert [r["name"] for r in rows[: len(curated)]] == [r["name"] for r in curated]
+    assert {"ssdse", "juki", "juki_age", "fiscal", "money"} <= {r["group"] for r in rows}

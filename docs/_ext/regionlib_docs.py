@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
@@ -178,8 +177,9 @@ def aggregation_rule(row: dict[str, str]) -> str:
 
 def catalogue_rows() -> list[dict[str, str]]:
     """Every row of the indicator catalogue, with its aggregation rule."""
-    with (PACKAGE / "catalogue.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    from regionlib.data import catalogue
+
+    rows = catalogue.rows()
     for row in rows:
         row["rule"] = aggregation_rule(row)
     return rows

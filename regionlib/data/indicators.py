@@ -1,16 +1,16 @@
 """The indicator catalogue: names, Japanese labels, units, years, formulas and sources.
 
-The catalogue is data: ``regionlib/catalogue.csv`` (shipped with the package, read once) has one
-row per indicator and year: ``name``, ``year``, Japanese ``label``, ``unit``, source
+The catalogue (:func:`regionlib.data.catalogue.rows`: derived from the raw files' headers on
+first use and kept in the cache, plus the hand-written rows of ``regionlib/catalogue.csv``) has
+one row per indicator and year: ``name``, ``year``, Japanese ``label``, ``unit``, source
 ``dataset``, ``numerator`` and ``denominator`` (sums and differences of source items, an item
 of another dataset written ``dataset:item``), ``scale``, the reason given when the denominator
 is 0, a ``description`` and the ``credit`` line. A value is ``sum(numerator) /
 sum(denominator) × scale``; without a denominator it is the numerator as published. A
 numerator ``A * B`` multiplies by a second sum (``A1301 * A1101`` over the known ages: the
 under-15 population with people of unknown age allocated in proportion), and a numerator
-``=REQUEST`` defines a row as another request (``=child_population_known_age@2015-2020%``). Adding an
-indicator, or a year of one, is one line of that file (``tools/build_catalogue.py`` regenerates
-the rows taken from the raw file headers and keeps the hand-written ones).
+``=REQUEST`` defines a row as another request (``=child_population_known_age@2015-2020%``). Adding a
+hand-written indicator, or a year of one, is one line of ``regionlib/catalogue.csv``.
 
 Names may carry a year or a change between two years (see :func:`parse`):
 
@@ -42,19 +42,23 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import functools
 import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-from regionlib._errors import AmbiguousNameError, DataFormatError, UnknownNameError, suggest
+from regionlib._errors import (
+    AmbiguousNameError,
+    DataFormatError,
+    RegionlibError,
+    UnknownNameError,
+    suggest,
+)
 from regionlib._log import log
 from regionlib.data import datasets, readers
 
@@ -333,13 +337,28 @@ def _terms(text: str, dataset: str, where: str) -> tuple[_Term, ...]:
     return tuple(out)
 
 
+_building = False
+
+
 @functools.cache
 def _rows() -> dict[str, dict[int, _Row]]:
-    """Read the shipped catalogue file once: name -> year -> row."""
-    text = resources.files("regionlib").joinpath("catalogue.csv").read_text(encoding="utf-8")
+    """Read the catalogue once (:func:`regionlib.data.catalogue.rows`): name -> year -> row."""
+    global _building
+    from regionlib.data import catalogue
+
+    if _building:  # a reader used while building the catalogue asked for the catalogue
+        raise RegionlibError(
+            "指標カタログの作成中にカタログが参照されました / the catalogue was asked for "
+            "while it is being built"
+        )
+    _building = True
+    try:
+        records = catalogue.rows()
+    finally:
+        _building = False
     out: dict[str, dict[int, _Row]] = {}
-    for line, rec in enumerate(csv.DictReader(text.splitlines()), start=2):
-        where = f"catalogue.csv, line {line}"
+    for rec in records:
+        where = f"catalogue, {rec['name']} ({rec['year']})"
         numerator, _, times = rec["numerator"].partition(" * ")
         alias = numerator[1:].strip() if numerator.startswith("=") else ""
         row = _Row(

@@ -319,6 +319,7 @@ _CODE_FILES = (
     "boundaries.py",
     "codes.py",
     "catalogue.csv",
+    "catalogue.py",
     "flags.csv",
     "match.py",
     "money.py",

@@ -1,8 +1,11 @@
-"""Regenerate the generated rows of ``regionlib/catalogue.csv`` from the raw file headers.
+"""Build the indicator catalogue from the raw files' headers, once, into the derived cache.
 
-The catalogue file is the source of truth: rows of the ``curated`` group (and any other group
-this script does not know) are kept as they are; the rows of the groups ``ssdse``, ``juki``,
-``fiscal`` and ``income`` are rebuilt from the headers of the registry files:
+The catalogue (read by :mod:`regionlib.data.indicators`) has one row per indicator and year.
+Only the hand-written rows are in the package (``regionlib/catalogue.csv``, group
+``curated``); every other row is derived from the headers of the registry files, so no extract
+of the data is kept in the source tree. :func:`rows` builds them on first use (downloading the
+files it needs, like any command) and keeps the result in the derived cache, keyed by the
+registry, the hand-written rows and the code that reads and derives them:
 
 - every SSDSE-A item of every edition (2018-2026), one row per reference year (header row 2),
   taken from the latest edition that holds that year, as the published count; and rates where
@@ -14,28 +17,32 @@ this script does not know) are kept as they are; the rows of the groups ``ssdse`
   residents every year 1995-2022, women aged 20-39 (count, share), the register's aging,
   child and working-age shares, and women 20-39 of all residents (2013-2022);
 - every 主要財政指標 column, FY2005-FY2021 (FY2021 from the archive);
-- the すがた income items.
-
-Run ``python tools/build_catalogue.py`` after adding a source to the registry; review the diff.
+- the すがた income items; ふるさと納税 and 地方交付税 items (group ``money``).
 
 Every row gets an ``aggregation`` rule (how an area of several municipalities gets its value,
 see :mod:`regionlib.data.indicators`): ``sum`` for counts, amounts and balances, ``ratio``
 for a row with a denominator (numerator and denominator summed over the members, then
 divided), ``weighted:fiscal_demand`` for 財政力指数 in the years the catalogue holds
 基準財政需要額, ``none:REASON`` for an index or ratio whose parts the sources do not publish.
-Kept rows keep their rule; a kept row without one gets the rule this script infers (review it
-in the diff).
+Hand-written rows keep their rule; one without gets the rule inferred here.
+
+Building takes about 10 s once the files are downloaded; a warm load reads one small table.
 """
 
 from __future__ import annotations
 
 import csv
 import unicodedata
+from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
+from regionlib._errors import DataFormatError
 from regionlib.data import datasets, indicators, readers
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "regionlib" / "catalogue.csv"
+#: The package file of the hand-written rows.
+CURATED = "catalogue.csv"
 COLUMNS = [
     "name",
     "year",
@@ -522,7 +529,7 @@ def _income_rows() -> list[dict]:
 
 
 def _population(fiscal_year: int) -> str:
-    """Registered population on 1 January within fiscal year N (N+1), or the latest file."""
+    """Return the registered population on 1 January of fiscal year N (N+1), or the latest."""
     return f"juki-{min(fiscal_year + 1, 2022)}:population"
 
 
@@ -777,25 +784,47 @@ def _with_rule(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    """Rewrite the catalogue: kept rows first, then the generated groups."""
-    with CATALOGUE.open(encoding="utf-8", newline="") as f:
-        kept = [r for r in csv.DictReader(f) if r["group"] not in GENERATED]
-    for row in kept:
+def curated_rows() -> list[dict[str, str]]:
+    """Return the hand-written rows shipped with the package (``regionlib/catalogue.csv``)."""
+    text = resources.files("regionlib").joinpath(CURATED).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    for line, row in enumerate(rows, start=2):
+        if row["group"] in GENERATED:
+            raise DataFormatError(
+                f"{CURATED} の {line} 行目: グループ {row['group']} の行はファイルの見出しから"
+                f"作られるため、手書きの行には使えません / {CURATED}, line {line}: group "
+                f"{row['group']} is derived from the files' headers, not written by hand"
+            )
         if row.get("kind") not in KINDS:
-            msg = f"catalogue.csv: hand-written row {row['name']} ({row['year']}) needs a kind ({', '.join(KINDS)})"
-            raise SystemExit(msg)
+            raise DataFormatError(
+                f"{CURATED} の {line} 行目: 手書きの行 {row['name']}（{row['year']}）には kind "
+                f"（{', '.join(KINDS)}）が必要です / {CURATED}, line {line}: hand-written row "
+                f"{row['name']} ({row['year']}) needs a kind ({', '.join(KINDS)})"
+            )
+    return rows
+
+
+def build() -> pd.DataFrame:
+    """Return the whole catalogue: the hand-written rows, then the rows of every source."""
     generated = (
         _ssdse_rows() + _juki_rows() + _age_rows() + _fiscal_rows() + _income_rows() + _money_rows()
     )
-    rows = _with_rule(kept + generated)
-    with CATALOGUE.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    names = {r["name"] for r in rows}
-    print(f"{CATALOGUE.name}: {len(rows)} rows, {len(names)} indicators")
+    rows = _with_rule(curated_rows() + generated)
+    return pd.DataFrame([[str(r.get(c, "") or "") for c in COLUMNS] for r in rows], columns=COLUMNS)
 
 
-if __name__ == "__main__":
-    main()
+def rows() -> list[dict[str, str]]:
+    """Return every catalogue row (strings, as in a CSV), built once and kept in the cache.
+
+    Returns
+    -------
+    list of dict
+        One dict per row, keys :data:`COLUMNS`.
+    """
+    from regionlib.data import _cache
+    from regionlib.data import table as tables
+
+    package = Path(__file__).resolve().parents[1]
+    inputs = [_cache.file_sha256(package / "registry.json"), *tables._code_hashes()]
+    frame = _cache.cached("catalogue", inputs, {"columns": COLUMNS}, build, geometry=False)
+    return frame[COLUMNS].astype(str).to_dict("records")
