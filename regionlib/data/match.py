@@ -86,7 +86,7 @@ class RowMatch:
     reason
         Why a row was set aside or refused; for a matched row, a note (a restored zero).
     reason_ja
-        The reason in Japanese, said first in the error of a refused row.
+        The reason in Japanese, said first (errors of refused rows, join reports).
     """
 
     row: object
@@ -173,7 +173,7 @@ def read_code_column(values: pd.Series, *, where: str) -> tuple[list[RowMatch], 
     out = []
     for row, text, raw in cells:
         if not text:
-            out.append(RowMatch(row, "", None, "set_aside", "no code"))
+            out.append(RowMatch(row, "", None, "set_aside", "no code", "コードがありません"))
             continue
         found = readings.get(row)
         if not found:
@@ -343,22 +343,29 @@ def _match_uncached(pref_raw: str, name_raw: str, when: pd.Timestamp | None) -> 
     text = f"{pref_raw}{name_raw}" if pref_raw and not name_raw.startswith(pref_raw) else name_raw
     pref = ""
     if _TOTALS.match(pref_given) or _TOTALS.match(name):
-        return RowMatch(row, text, None, "set_aside", "total row")
+        return RowMatch(row, text, None, "set_aside", "total row", "合計の行")
     if pref_given:
         try:
             pref = _codes.PREFECTURES[_codes.prefecture_code(pref_given)]
         except Exception:
-            return RowMatch(row, text, None, "set_aside", f"'{pref_raw}' is not a prefecture")
+            why, why_ja = (
+                f"'{pref_raw}' is not a prefecture",
+                f"'{pref_raw}' は都道府県ではありません",
+            )
+            return RowMatch(row, text, None, "set_aside", why, why_ja)
     head, rest = _split_prefecture(name)
     if head:  # a prefix in the name itself wins over a filled-down prefecture cell
         pref, name = head, rest
     if not name:
-        return RowMatch(row, text, None, "set_aside", "prefecture row" if pref else "no name")
+        if pref:
+            return RowMatch(row, text, None, "set_aside", "prefecture row", "都道府県の行")
+        return RowMatch(row, text, None, "set_aside", "no name", "名前がありません")
     _, wards = _index()
     ward_hits = wards.get((pref, name), []) if pref else []
     if ward_hits:
         city = ward_hits[0].ward_of
-        return RowMatch(row, text, None, "set_aside", f"designated-city ward of {city}")
+        why, why_ja = f"designated-city ward of {city}", f"{city} の区（政令指定都市の区）"
+        return RowMatch(row, text, None, "set_aside", why, why_ja)
     nodes, _ = _lookup(pref, name)
     if not nodes and (m := _COUNTY.match(name)):
         nodes, _ = _lookup(pref, m.group(2))  # 虻田郡洞爺湖町 -> 洞爺湖町
@@ -371,7 +378,8 @@ def _match_uncached(pref_raw: str, name_raw: str, when: pd.Timestamp | None) -> 
     if not nodes:
         munis, _ = _index()
         near = suggest(name, [n for (p, n) in munis if not pref or p == pref])
-        return RowMatch(row, text, None, "set_aside", f"matches no municipality{near}")
+        why, why_ja = f"matches no municipality{near}", "どの市区町村にも当てはまりません"
+        return RowMatch(row, text, None, "set_aside", why, why_ja)
     codes, why = _choose(nodes, when)
     if len(codes) == 1:
         return RowMatch(row, text, codes[0], "matched")

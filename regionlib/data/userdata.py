@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,26 +152,12 @@ class UserJoinReport:
         return "\n".join(lines)
 
 
-#: Japanese for the reasons a row is set aside (the English stays after it)
-_REASONS_JA = (
-    (re.compile(r"^no code$"), "コードがありません"),
-    (re.compile(r"^no name$"), "名前がありません"),
-    (re.compile(r"^total row$"), "合計の行"),
-    (re.compile(r"^prefecture row$"), "都道府県の行"),
-    (re.compile(r"^prefecture or national row$"), "都道府県・全国の行"),
-    (re.compile(r"^ward$"), "政令指定都市の区"),
-    (re.compile(r"^no municipality of the table$"), "表に該当する市区町村がありません"),
-    (re.compile(r"^'(.*)' is not a prefecture$"), r"'\1' は都道府県ではありません"),
-    (re.compile(r"^designated-city ward of (.*)$"), r"\1 の区（政令指定都市の区）"),
-    (re.compile(r"^(\S+): not in the table$"), r"\1 は表にありません"),
-    (re.compile(r"^matches no municipality.*$"), "どの市区町村にも当てはまりません"),
-)
+_NOT_IN_TABLE_JA = "表に該当する市区町村がありません"
 
 
-def _entry(line: object, text: str, reason: str) -> str:
-    """One line of a join report: ``N 行目: TEXT（日本語 / English）``."""
-    ja = next((p.sub(j, reason) for p, j in _REASONS_JA if p.match(reason)), "")
-    why = f"{ja} / {reason}" if ja else reason
+def _entry(line: object, text: str, reason: str, reason_ja: str = "") -> str:
+    """One line of a join report: ``N 行目 / line N: TEXT（日本語 / English）``."""
+    why = f"{reason_ja} / {reason}" if reason_ja else reason
     return f"{line} 行目 / line {line}: {text}（{why}）"
 
 
@@ -364,7 +349,7 @@ def _match_codes(
     for m in rows:
         line = m.row
         if m.status == "set_aside":
-            report.set_aside.append(_entry(line, m.text, m.reason))
+            report.set_aside.append(_entry(line, m.text, m.reason, m.reason_ja))
             continue
         code = str(m.code)
         if m.reason:
@@ -372,7 +357,9 @@ def _match_codes(
         if code in known:
             found[line] = code
         elif code.endswith("000"):
-            report.set_aside.append(_entry(line, m.text, "prefecture or national row"))
+            report.set_aside.append(
+                _entry(line, m.text, "prefecture or national row", "都道府県・全国の行")
+            )
         else:
             outside[line] = code
     if outside:
@@ -391,10 +378,16 @@ def _match_codes(
                     f"{line} 行目 / line {line}: {old} -> {code} {base.at[code, 'name']}"
                 )
             elif old in names.index and names.at[old, "level"] == "ward":
-                report.set_aside.append(_entry(line, f"{old} {names.at[old, 'name']}", "ward"))
+                report.set_aside.append(
+                    _entry(line, f"{old} {names.at[old, 'name']}", "ward", "政令指定都市の区")
+                )
             else:
-                why = unresolved.get(old, "no municipality of the table")
-                report.set_aside.append(_entry(line, old, why))
+                if old in unresolved:
+                    report.set_aside.append(_entry(line, old, unresolved[old]))
+                else:
+                    report.set_aside.append(
+                        _entry(line, old, "no municipality of the table", _NOT_IN_TABLE_JA)
+                    )
     return pd.Series(found, dtype="str")
 
 
@@ -416,13 +409,15 @@ def _match_names(
     new = dict(zip(retired, update.codes, strict=True)) if update is not None else {}
     for m in rows:
         if m.status != "matched":
-            report.set_aside.append(_entry(m.row, m.text, m.reason))
+            report.set_aside.append(_entry(m.row, m.text, m.reason, m.reason_ja))
             continue
         code = new.get(m.row, str(m.code))
         city = _codes.city_of_ward(code)
         code = city if code not in known and city in known else code
         if code not in known:
-            report.set_aside.append(_entry(m.row, m.text, f"{m.code}: not in the table"))
+            report.set_aside.append(
+                _entry(m.row, m.text, f"{m.code}: not in the table", f"{m.code} は表にありません")
+            )
             continue
         if code != m.code:
             report.code_changes.append(
