@@ -113,12 +113,10 @@ def cached_json(kind: str, input_hashes: Iterable[str], params: dict, build: Cal
     object
         The product as JSON gives it back (tuples become lists).
     """
-    import pandas as pd
-
-    def frame() -> pd.DataFrame:
-        return pd.DataFrame({"json": [json.dumps(build(), ensure_ascii=False)]})
-
-    return json.loads(cached(kind, input_hashes, params, frame)["json"].iloc[0])
+    text = _cached_cell(
+        kind, input_hashes, params, lambda: json.dumps(build(), ensure_ascii=False), "json"
+    )
+    return json.loads(text)
 
 
 def cached_bytes(kind: str, input_hashes: Iterable[str], params: dict, build: Callable[[], bytes]):
@@ -136,12 +134,17 @@ def cached_bytes(kind: str, input_hashes: Iterable[str], params: dict, build: Ca
     bytes
         The product.
     """
+    return bytes(_cached_cell(kind, input_hashes, params, lambda: bytes(build()), "bytes"))
+
+
+def _cached_cell(kind: str, input_hashes, params: dict, build: Callable, column: str):
+    """Keep one value (text or bytes) as a one-cell table through :func:`cached`."""
     import pandas as pd
 
     def frame() -> pd.DataFrame:
-        return pd.DataFrame({"bytes": pd.Series([bytes(build())], dtype=object)})
+        return pd.DataFrame({column: pd.Series([build()], dtype=object)})
 
-    return bytes(cached(kind, input_hashes, params, frame)["bytes"].iloc[0])
+    return cached(kind, input_hashes, params, frame)[column].iloc[0]
 
 
 def path_for(kind: str, key: str) -> Path:

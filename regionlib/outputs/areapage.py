@@ -223,20 +223,9 @@ class AreaProfile:
         Path
             The path written.
         """
-        from regionlib._write import check_output, write_text
-        from regionlib.outputs import export
+        from regionlib.outputs.report import save_page
 
-        path = check_output(path, (".html", ".htm", ".xlsx"), what="area profile")
-        if path.suffix.lower() == ".xlsx":
-            return export.write_xlsx(
-                self.tables,
-                path,
-                index=False,
-                ranks=False,
-                cited=self.cited,
-                datasets=self.data.get("datasets", []),
-            )
-        return write_text(path, self.to_html(), what="area profile")
+        return save_page(self, path, datasets=self.data.get("datasets", []), what="area profile")
 
 
 def _reason(context: AreaContext, name: str, area: str) -> str:

@@ -629,20 +629,7 @@ class Profile:
         Path
             The path written.
         """
-        from regionlib._write import check_output, write_text
-        from regionlib.outputs import export
-
-        path = check_output(path, (".html", ".htm", ".xlsx"), what="profile")
-        if path.suffix.lower() == ".xlsx":
-            return export.write_xlsx(
-                self.tables,
-                path,
-                index=False,
-                ranks=False,
-                cited=self.cited,
-                datasets=self.datasets,
-            )
-        return write_text(path, self.to_html(), what="profile")
+        return save_page(self, path, datasets=self.datasets, what="profile")
 
 
 def _reason(context: Context, name: str, code: str) -> str:
@@ -1631,6 +1618,39 @@ def _environment():
     env.filters["flag_short"] = lambda reason: str(reason).split("：")[0]
     env.filters["css_string"] = _css_string
     return env
+
+
+def save_page(page, path: str | Path, *, datasets: Sequence[str], what: str) -> Path:
+    """Write a page (``.html``) or its numbers (``.xlsx``) atomically; return the path.
+
+    Shared by the municipality profile and the area page: ``page`` has ``to_html()``,
+    ``tables`` (sheet name -> table) and ``cited`` (the catalogue indicators shown).
+
+    Parameters
+    ----------
+    page
+        The page.
+    path
+        The file to write, ``.html`` or ``.xlsx``.
+    datasets
+        Registry names of the sources the page shows (credited in the workbook).
+    what
+        What the page is, in messages (``profile``, ``area profile``).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    from regionlib._write import check_output, write_text
+    from regionlib.outputs import export
+
+    path = check_output(path, (".html", ".htm", ".xlsx"), what=what)
+    if path.suffix.lower() == ".xlsx":
+        return export.write_xlsx(
+            page.tables, path, index=False, ranks=False, cited=page.cited, datasets=datasets
+        )
+    return write_text(path, page.to_html(), what=what)
 
 
 def render_template(template: str, **values) -> str:
