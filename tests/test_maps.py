@@ -383,3 +383,28 @@ def test_palette_colours_equal_matplotlib():
         for name in (base, f"{base}_r"):
             expected = [to_hex(colormaps[name](x)) for x in xs]
             assert _mapstyle.sample_palette(name, xs) == expected
+
+
+def test_folium_templates_compiled_once_and_kept_in_the_cache(isolated_cache):
+    import jinja2
+
+    from regionlib.outputs import _folium
+
+    original = jinja2.Environment.compile
+    source = "{% for x in items %}<b>{{ x }}</b>{% endfor %}"
+    with _folium.compiled_from_cache():
+        assert jinja2.Environment.compile is not original
+        first = jinja2.Template(source).render(items=[1, 2])
+    assert jinja2.Environment.compile is original  # the wrapper is gone after the block
+    kept = sorted(_folium.folder().glob("*.marshal"))
+    assert len(kept) == 1
+    with _folium.compiled_from_cache():
+        again = jinja2.Template(source).render(items=[1, 2])
+        # other settings change the generated code: another entry, not the same one
+        trimmed = jinja2.Template(source, trim_blocks=True).render(items=[3])
+    assert first == again == "<b>1</b><b>2</b>" and trimmed == "<b>3</b>"
+    assert len(list(_folium.folder().glob("*.marshal"))) == 2
+    # a damaged entry is compiled again, not fatal
+    kept[0].write_bytes(b"not marshal")
+    with _folium.compiled_from_cache():
+        assert jinja2.Template(source).render(items=[4]) == "<b>4</b>"

@@ -80,6 +80,35 @@ def test_deterministic_and_inputs_untouched(grid, g, method):
     assert grid.equals(before)
 
 
+@pytest.mark.parametrize("method", ["ward", "skater", "maxp"])
+def test_cached_labels_equal_solved_ones_and_follow_their_inputs(
+    grid, g, method, isolated_cache, monkeypatch
+):
+    from regionlib.analysis.regions import _api
+
+    kwargs = {"floor": FLOOR} if method == "maxp" else {"n_regions": 3}
+    solved = regions.regionalize(grid, ["x", "population"], method=method, graph=g, **kwargs)
+    first = regions.regionalize(
+        grid, ["x", "population"], method=method, graph=g, cache=True, **kwargs
+    )
+    assert first.equals(solved)
+    assert list((isolated_cache / "derived").glob("region-labels-*.parquet"))
+    calls = []
+    real = _api._solve
+    monkeypatch.setattr(_api, "_solve", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = regions.regionalize(
+        grid, ["x", "population"], method=method, graph=g, cache=True, **kwargs
+    )
+    assert again.equals(solved) and calls == []  # read, not solved
+    # another seed, another feature value or another option is solved again
+    regions.regionalize(
+        grid, ["x", "population"], method=method, graph=g, cache=True, random_state=7, **kwargs
+    )
+    changed = grid.assign(x=grid["x"].where(grid.index != "01001", 99.0))
+    regions.regionalize(changed, ["x", "population"], method=method, graph=g, cache=True, **kwargs)
+    assert calls == [1, 1]
+
+
 def test_pinned_labels(grid, g):
     labels = regions.regionalize(grid, ["x"], method="skater", n_regions=2, graph=g)
     # the west half (columns 0-1) against the east half and the island

@@ -346,6 +346,7 @@ def propose_levels(
                 compactness=compactness,
                 missing=missing,
                 random_state=random_state,
+                cache=True,
             )
         summary = regions.region_table(in_graph, labels, population=population, taken=taken)
         names[level.spec] = labels.map(summary["region_name"])

@@ -224,6 +224,7 @@ def propose_regions(
         compactness=compactness,
         missing=missing,
         random_state=random_state,
+        cache=True,  # a planner's second run (another output, another map) does not solve again
     )
     summary = regions.region_table(in_graph, labels, population=population)
     result = pd.Series(dtype=object)

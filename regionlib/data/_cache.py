@@ -196,8 +196,10 @@ def cached(
     if loaded is not None:
         product, records = loaded
         for level, message, ja in records:  # what the build logged is repeated on every load
-            suffix = "" if message.endswith("[cached]") else " [cached]"
-            log(f"{message}{suffix}", level, ja=ja)
+            # an information line (-v) says it comes from the cache; a warning reads the same
+            # as when the product was built, since it is as true now
+            cached_line = level < logging.WARNING and not message.endswith("[cached]")
+            log(f"{message} [cached]" if cached_line else message, level, ja=ja)
         return product
     records: list[tuple[int, str, str | None]] = []
     handler = _Collect(records)

@@ -26,18 +26,17 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, Figure, MacroElement
 
 from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 from regionlib._write import write_text
 from regionlib.outputs import _labels
+from regionlib.outputs._folium import Element, Figure, MacroElement, folium
 from regionlib.outputs._html import (
     CSS,
     LEAFLET_CSS_URL,
@@ -681,6 +680,8 @@ def _add_region_outlines(
     label_style: str = "",
 ) -> folium.Map:
     """:func:`add_region_outlines` on geometry already simplified for display."""
+    from regionlib.data import _cache
+
     labels = pd.Series(labels)
     labels.index = labels.index.astype(str)
     common = frame.index.intersection(labels.dropna().index)
@@ -693,24 +694,46 @@ def _add_region_outlines(
         log(f"region outlines: {len(frame) - len(common)} municipalities have no region label")
     geoms = geoms.loc[common]
     region = labels.loc[common].astype(str)
-    lines, unions = _group_lines(geoms, region, inner=True)
-    # each name once, in its region's core (the most populous town, 東京圏 on the 23 wards)
     members = frame.loc[common]
-    cores = _labels.region_cores(members, region, geoms.to_numpy())
-    size = _labels.population(members).groupby(region.to_numpy()).sum(min_count=1)
-    label_points = []
-    for key, union in unions.items():
-        pts = _labels.anchors(cores.get(str(key), union), tolerance=0.001)
-        pt = pts[0] if pts else shapely.point_on_surface(union)
-        pop = size.get(key, np.nan)
-        rank = (-float(pop) if pd.notna(pop) else 0.0, -float(shapely.area(union)))
-        label_points.append((rank, str(key), round(pt.y, 4), round(pt.x, 4)))
-    # most populous regions first: where labels collide on screen, the map keeps the earlier one
-    label_points = [list(p[1:]) for p in sorted(label_points)]
+
+    def build() -> dict:
+        lines, unions = _group_lines(geoms, region, inner=True)
+        # each name once, in its region's core (the most populous town, 東京圏 on the 23 wards)
+        cores = _labels.region_cores(members, region, geoms.to_numpy())
+        size = _labels.population(members).groupby(region.to_numpy()).sum(min_count=1)
+        label_points = []
+        for key, union in unions.items():
+            pts = _labels.anchors(cores.get(str(key), union), tolerance=0.001)
+            pt = pts[0] if pts else shapely.point_on_surface(union)
+            pop = size.get(key, np.nan)
+            rank = (-float(pop) if pd.notna(pop) else 0.0, -float(shapely.area(union)))
+            label_points.append((rank, str(key), round(pt.y, 4), round(pt.x, 4)))
+        # most populous regions first: where labels collide on screen, the map keeps the
+        # earlier one
+        return {
+            "lines": encode_lines(lines, precision=_PRECISION),
+            "labels": [list(p[1:]) for p in sorted(label_points)],
+        }
+
+    # the dissolve and the name placement take about 60 ms for a prefecture: cached, keyed by
+    # the display shapes, the names, the regions and the populations
+    keyed = pd.DataFrame(
+        {
+            "name": members["name"].astype(str) if "name" in members else members.index,
+            "region": region.to_numpy(),
+            "population": _labels.population(members).to_numpy(),
+        },
+        index=members.index,
+    )
+    keyed = gpd.GeoDataFrame(keyed, geometry=geoms.to_numpy(), crs=frame.crs)
+    params = {"precision": _PRECISION, "version": _PREPARED_VERSION}
+    parts = _cache.cached_json(
+        "map-outlines", _inputs(keyed, ["name", "region", "population"]), params, build
+    )
     payload = {
         "precision": _PRECISION,
-        "lines": encode_lines(lines, precision=_PRECISION),
-        "labels": label_points,
+        "lines": parts["lines"],
+        "labels": parts["labels"],
         "name": name,
         "color": color,
         "weight": weight,

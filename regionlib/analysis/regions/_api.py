@@ -13,9 +13,12 @@ from regionlib import settings
 from regionlib._errors import RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 from regionlib.analysis import graph as _graph
-from regionlib.analysis.regions import maxp, skater, ward
-from regionlib.analysis.regions._local import improve
-from regionlib.analysis.regions._problem import check_floor_feasible, check_weight, prepare
+from regionlib.analysis.regions._problem import (
+    Problem,
+    check_floor_feasible,
+    check_weight,
+    prepare,
+)
 
 if TYPE_CHECKING:  # libpysal costs seconds to import: only where a graph is built
     from libpysal.graph import Graph
@@ -61,6 +64,7 @@ def regionalize(
     local_search: bool | None = None,
     n_restarts: int = 1000,
     random_state: int | None = None,
+    cache: bool = False,
 ) -> pd.Series:
     """Group neighbouring municipalities into contiguous regions.
 
@@ -128,6 +132,12 @@ def regionalize(
         best with the most regions. A restart takes about 1.5 ms nationwide.
     random_state
         Seed; default ``settings.random_state``. The same inputs and seed give the same labels.
+    cache
+        Keep the labels in the regionlib cache folder, keyed by the prepared problem (codes,
+        features, floor weights, graph, cores), the method, its options, the seed and the
+        solvers' code, and read them from there on the next call with the same inputs (so a
+        second ``regionlib regions`` run, e.g. for another output format, does not solve
+        again). Off by default, so timing the solvers measures them.
 
     Returns
     -------
@@ -205,32 +215,95 @@ def regionalize(
             "merging the keep-together groups and blocks"
         )
     seed = settings.random_state if random_state is None else random_state
-    rng = np.random.default_rng(seed)
     if local_search is None:
         local_search = method == "maxp"
-    floor_value = None if floor is None else float(floor[1])
-    if method == "maxp":
-        node_labels = maxp.solve(
-            problem, floor_value, n_restarts=max(1, n_restarts), local_search=local_search, rng=rng
+    options = {
+        "method": method,
+        "n_regions": None if n_regions is None else int(n_regions),
+        "floor": None if floor is None else float(floor[1]),
+        "local_search": bool(local_search),
+        "n_restarts": max(1, int(n_restarts)),
+        "seed": int(seed),
+    }
+    if cache:
+        from regionlib.data import _cache
+
+        node_labels = np.frombuffer(
+            _cache.cached_bytes(
+                "region-labels",
+                _problem_inputs(problem),
+                options,
+                lambda: _solve(problem, **options).astype(np.int64).tobytes(),
+            ),
+            dtype=np.int64,
         )
     else:
-        if floor_value is not None:
-            check_floor_feasible(problem, floor_value)
-        if method == "skater":
-            node_labels = skater.solve(problem, int(n_regions), floor=floor_value)
-        else:
-            if floor_value is not None:
-                raise RegionlibError(
-                    "方法 'ward' は下限値を取りません。'maxp' か 'skater' を使ってください / "
-                    "method 'ward' takes no floor; use 'maxp' or 'skater'"
-                )
-            node_labels = ward.solve(problem, int(n_regions))
-        if local_search:
-            _, node_labels = np.unique(node_labels, return_inverse=True)
-            node_labels = improve(
-                problem, node_labels, floor=floor_value, seed=int(rng.integers(2**31 - 1))
-            )
+        node_labels = _solve(problem, **options)
     labels = pd.Series(node_labels[problem.node_of], index=problem.codes)
     labels = _renumber(labels)
     log(f"regions: {method} made {labels.nunique()} regions from {len(labels)} municipalities")
     return labels
+
+
+def _solve(
+    problem: Problem,
+    *,
+    method: str,
+    n_regions: int | None,
+    floor: float | None,
+    local_search: bool,
+    n_restarts: int,
+    seed: int,
+) -> np.ndarray:
+    """Run one method on a prepared problem: a region label per node."""
+    # imported here: the solvers load numba and their compiled kernels (about 0.35 s), which a
+    # call answered from the cache does not need
+    from regionlib.analysis.regions import maxp, skater, ward
+    from regionlib.analysis.regions._local import improve
+
+    rng = np.random.default_rng(seed)
+    if method == "maxp":
+        return maxp.solve(problem, floor, n_restarts=n_restarts, local_search=local_search, rng=rng)
+    if floor is not None:
+        check_floor_feasible(problem, floor)
+    if method == "skater":
+        node_labels = skater.solve(problem, int(n_regions), floor=floor)
+    else:
+        if floor is not None:
+            raise RegionlibError(
+                "方法 'ward' は下限値を取りません。'maxp' か 'skater' を使ってください / "
+                "method 'ward' takes no floor; use 'maxp' or 'skater'"
+            )
+        node_labels = ward.solve(problem, int(n_regions))
+    if local_search:
+        _, node_labels = np.unique(node_labels, return_inverse=True)
+        node_labels = improve(problem, node_labels, floor=floor, seed=int(rng.integers(2**31 - 1)))
+    return node_labels
+
+
+def _problem_inputs(problem: Problem) -> list[str]:
+    """Cache inputs of a problem's solution: its arrays and the solvers' code."""
+    import hashlib
+    from pathlib import Path
+
+    from regionlib.data import _cache
+
+    digest = hashlib.sha256("\x1f".join(map(str, problem.codes)).encode())
+    adjacency = problem.adjacency.tocsr()
+    for array in (
+        problem.node_of,
+        problem.mass,
+        problem.xsum,
+        problem.qsum,
+        problem.weight,
+        adjacency.indptr,
+        adjacency.indices,
+        adjacency.data,
+        problem.cores,
+    ):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.tobytes())
+    here = Path(__file__).parent
+    code = sorted(here.glob("*.py"))
+    return [digest.hexdigest(), *(_cache.file_sha256(path) for path in code)]
