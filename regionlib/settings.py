@@ -55,3 +55,6 @@ log_console: bool = False
 log_level: int = logging.INFO
 log_warnings: bool = True
 progress: bool = True
+#: True while a ``regionlib`` command runs (set by :func:`regionlib.cli.main`): a command may
+#: then skip what only a Python session needs (see :mod:`regionlib.outputs._figure`)
+_command_line: bool = False

@@ -444,3 +444,24 @@ def test_pyramids_and_figures_do_not_import_the_map_machinery():
     from regionlib.outputs import _figure
 
     assert printmaps.save_figure is _figure.save_figure  # the public name stays
+
+
+@pytest.mark.parametrize("command_line", [True, False])
+def test_setter_docs_skipped_only_in_a_command(command_line):
+    import subprocess
+    import sys
+
+    code = (
+        "from regionlib import settings\n"
+        f"settings._command_line = {command_line}\n"
+        "import matplotlib.artist as artist\n"
+        "from regionlib.outputs import _figure\n"
+        "from matplotlib.lines import Line2D\n"
+        "print(artist.kwdoc.__name__)\n"
+        "print('alpha: ' in (Line2D.set.__doc__ or ''))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[0] == "kwdoc"  # matplotlib's own function is back after the import
+    assert out[1] == str(not command_line)  # the full docstring outside a command

@@ -287,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     saved = (settings.log_console, settings.log_warnings, settings.progress)
     configure_output(verbose=args.verbose, quiet=args.quiet)
+    settings._command_line = True
     stderr = sys.stderr  # -q: only the error line below reaches it
     quiet = contextlib.redirect_stderr(io.StringIO()) if args.quiet else contextlib.nullcontext()
     try:
@@ -306,6 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:  # a caller in the same process (tests, scripts) keeps its own settings
         settings.log_console, settings.log_warnings, settings.progress = saved
+        settings._command_line = False
 
 
 if __name__ == "__main__":

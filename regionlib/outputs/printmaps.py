@@ -44,19 +44,25 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import patheffects
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Polygon
 
 from regionlib import settings
 from regionlib._errors import DataFormatError, RegionlibError, UnknownNameError, suggest
 from regionlib._log import log
 from regionlib.outputs import _labels
+from regionlib.outputs._figure import (  # matplotlib's artists: imported there, once
+    Figure,
+    FigureCanvasAgg,
+    Line2D,
+    LineCollection,
+    MplPath,
+    Patch,
+    PolyCollection,
+    Polygon,
+    patheffects,
+    save_figure,
+)
 from regionlib.outputs._figure import font_name as _font_name  # noqa: F401  (kept here)
 from regionlib.outputs._figure import rc as _rc
-from regionlib.outputs._figure import save_figure
 from regionlib.outputs._islands import (
     _GROUP_KM,
     _GROUP_KM_REGIONAL,
@@ -182,9 +188,6 @@ def _plot_shapes(ax, geoms: gpd.GeoSeries, **style) -> None:
     by geopandas. ``style`` holds the keywords of ``GeoSeries.plot``: ``facecolor`` (one
     colour or one per shape), ``color`` (lines), ``edgecolor``, ``linewidth``, ….
     """
-    from matplotlib.collections import LineCollection, PolyCollection
-    from matplotlib.path import Path as MplPath
-
     shapes = shapely.normalize(geoms.to_numpy())
     kinds = set(shapely.get_type_id(shapes).tolist())
     if (

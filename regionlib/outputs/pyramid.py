@@ -165,10 +165,9 @@ def pyramid(
         The figure (save it with :func:`save_pyramid`).
     """
     import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     from regionlib.outputs import _figure
+    from regionlib.outputs._figure import Figure, FigureCanvasAgg
 
     data = pyramid_data(municipality, years=years, series=series, shares=shares)
     meta = data.attrs
