@@ -489,3 +489,17 @@ def test_only_hand_written_rows_are_in_the_package():
     assert len(rows) > 20 * len(curated)
     assert [r["name"] for r in rows[: len(curated)]] == [r["name"] for r in curated]
     assert {"ssdse", "juki", "juki_age", "fiscal", "money"} <= {r["group"] for r in rows}
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_catalogue_build_says_why_the_first_use_waits(monkeypatch, capsys, terminal):
+    from regionlib import _log
+    from regionlib.data import catalogue
+
+    for builder in ("_ssdse", "_juki", "_age", "_fiscal", "_income", "_money"):
+        monkeypatch.setattr(catalogue, f"{builder}_rows", lambda: [])
+    monkeypatch.setattr(_log, "show_progress", lambda progress=None: terminal)
+    frame = catalogue.build()
+    assert len(frame) == len(catalogue.curated_rows())  # the hand-written rows only
+    err = capsys.readouterr().err
+    assert ("指標カタログを作成しています" in err) is terminal

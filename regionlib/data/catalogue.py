@@ -32,6 +32,7 @@ Building takes about 10 s once the files are downloaded; a warm load reads one s
 from __future__ import annotations
 
 import csv
+import sys
 import unicodedata
 from importlib import resources
 from pathlib import Path
@@ -805,7 +806,21 @@ def curated_rows() -> list[dict[str, str]]:
 
 
 def build() -> pd.DataFrame:
-    """Return the whole catalogue: the hand-written rows, then the rows of every source."""
+    """Return the whole catalogue: the hand-written rows, then the rows of every source.
+
+    On a terminal (progress shown, :func:`regionlib._log.show_progress`) one line says why the
+    first use waits: the build reads the headers of every source file, downloading those not
+    yet in the cache.
+    """
+    from regionlib._log import show_progress
+
+    if show_progress():
+        print(
+            "指標カタログを作成しています（初回のみ。データのダウンロードを含め数十秒かかります） / "
+            "building the indicator catalogue (first use only; with the downloads, a minute or "
+            "less)",
+            file=sys.stderr,
+        )
     generated = (
         _ssdse_rows() + _juki_rows() + _age_rows() + _fiscal_rows() + _income_rows() + _money_rows()
     )
