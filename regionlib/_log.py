@@ -2,8 +2,9 @@
 
 Two kinds of records:
 
-- information (``log(msg)``, level INFO): rows left out as expected, repairs, files written. Shown
-  only with ``settings.log_console = True`` (``regionlib -v``).
+- information (``log(msg, ja=…)``, level INFO): rows left out as expected, repairs, files
+  written. Shown only with ``settings.log_console = True`` (``regionlib -v``), as
+  ``regionlib: {ja} / {msg}``: Japanese first, like everything a user reads.
 - warnings (``log(msg, level=logging.WARNING, ja=…)``): values left out, names ambiguous, islands
   bridged. Shown by default (``settings.log_warnings``), each identical message once per process:
   on stderr as ``regionlib: warning: …``, in a Jupyter notebook as one short Japanese line on
@@ -64,20 +65,24 @@ def _short(record: logging.LogRecord, width: int = 80) -> str:
     return "注意: " + (message if len(message) <= width else message[: width - 1] + "…")
 
 
-def _warning_line(record: logging.LogRecord) -> str:
-    """Return a warning for a terminal: its Japanese line first, then the English message."""
+def _bilingual(record: logging.LogRecord) -> str:
+    """Return a record's Japanese line first, then its English message (``ja / message``)."""
     ja = getattr(record, "ja", None)
     message = record.getMessage()
     if ja and not message.startswith(ja):  # a bilingual message already says it first
-        return f"注意 / warning: {ja} / {message}"
-    return f"注意 / warning: {message}"
+        return f"{ja} / {message}"
+    return message
+
+
+def _warning_line(record: logging.LogRecord) -> str:
+    """Return a warning for a terminal: its Japanese line first, then the English message."""
+    return f"注意 / warning: {_bilingual(record)}"
 
 
 class _Console(logging.Handler):
     """Print records as the settings ask, each identical message once."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
         if _held and record.levelno >= logging.WARNING and not settings.log_console:
             if isinstance(_held[-1], _Records):
                 _held[-1].append(record)
@@ -87,7 +92,7 @@ class _Console(logging.Handler):
                 _held[-1].append(line)
             return
         if settings.log_console and record.levelno >= settings.log_level:
-            line = message if record.levelno < logging.WARNING else _warning_line(record)
+            line = _bilingual(record) if record.levelno < logging.WARNING else _warning_line(record)
             self._say(record.levelno, f"regionlib: {line}", sys.stderr)
         elif settings.log_warnings and record.levelno >= logging.WARNING:
             if in_notebook():
@@ -158,7 +163,8 @@ def log(message: str, level: int | None = None, *, ja: str | None = None) -> Non
         ``logging.INFO`` (default) for information; ``logging.WARNING`` only for what changes
         what the user should believe.
     ja
-        A short Japanese version of a warning, shown in notebooks instead of ``message``.
+        The same in short Japanese: said first (``ja / message``) on the terminal, and alone
+        for a warning in a notebook. Every call in the package gives one.
     """
     level = logging.INFO if level is None else level
     if settings.log_console and logger.getEffectiveLevel() > settings.log_level:

@@ -271,6 +271,81 @@ def test_the_language_check_catches_an_english_message(tmp_path):
     assert sorted((f, line) for f, line, _ in found) == [("f", 3), ("g", 10)]
 
 
+def _log_calls_without_japanese(path: Path) -> list[tuple[int, str]]:
+    """(line, call source) of each ``log(...)`` / ``_log.log(...)`` call with no Japanese ``ja=``.
+
+    ``ja=`` given as a name (``ja=ja``, a text built earlier) counts; given as a literal or an
+    f-string, its literal text must hold Japanese. ``np.log`` and ``logger.log`` are not ours.
+    """
+    source = path.read_text(encoding="utf-8")
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        ours = (isinstance(func, ast.Name) and func.id == "log") or (
+            isinstance(func, ast.Attribute)
+            and func.attr == "log"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "_log"
+        )
+        if not ours:
+            continue
+        ja = next((k.value for k in node.keywords if k.arg == "ja"), None)
+        literal = isinstance(ja, ast.Constant | ast.JoinedStr)
+        if ja is None or (literal and not has_japanese("".join(_texts(ja)))):
+            found.append((node.lineno, ast.get_source_segment(source, node) or ""))
+    return found
+
+
+def test_every_log_call_has_a_japanese_line():
+    """Information (-v) and warnings alike: every ``log(...)`` in the package gives ``ja=``.
+
+    No exceptions: an information line prints as ``regionlib: {ja} / {message}``.
+    """
+    package = Path(regionlib.__file__).parent
+    missing = [
+        f"{path.relative_to(package).as_posix()}:{line}: {call}"
+        for path in sorted(package.rglob("*.py"))
+        for line, call in _log_calls_without_japanese(path)
+    ]
+    assert missing == []
+
+
+def test_the_log_check_catches_a_call_without_japanese(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text(
+        "def f(n, ja):\n"
+        "    log(f'{n} rows')\n"
+        "    log(f'{n} rows', ja=f'{n} 行')\n"
+        "    _log.log('left out', level=WARNING)\n"
+        "    log('left out', ja=ja)\n"
+        "    log(f'{n} rows', ja=f'{n} rows')\n"
+        "    np.log(n)\n"
+        "    logger.log(20, 'x')\n",
+        encoding="utf-8",
+    )
+    found = _log_calls_without_japanese(source)
+    assert [line for line, _ in found] == [2, 4, 6]
+
+
+@pytest.mark.slow
+def test_information_lines_are_japanese_first(mirror_dir, tmp_path, capsys):
+    """``regionlib -v``: every information line on stderr says its Japanese first."""
+    from regionlib import _log
+
+    _log._said.clear()  # each line is said once per process: say it again here
+    argv = ["-v", "regions", "--pref", "鳥取県", "--method", "ward", "--n-regions", "3"]
+    assert main([*argv, "--csv", str(tmp_path / "r.csv")]) == 0
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("regionlib: ")]
+    info = [x.removeprefix("regionlib: ") for x in lines if "warning: " not in x]
+    assert (
+        "地域区分: ward で 19 市区町村を 3 地域に分けました / "
+        "regions: ward made 3 regions from 19 municipalities"
+    ) in info
+    assert [x for x in info if " / " not in x or not has_japanese(x.split(" / ")[0])] == []
+
+
 @pytest.mark.parametrize(
     "message",
     [

@@ -128,6 +128,25 @@ def test_levels_and_once(fresh_log, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_information_line_says_its_japanese_first(fresh_log, capsys):
+    settings.log_console, settings.log_warnings = True, True
+    _log.log("wrote t.csv", ja="書き出しました: t.csv")
+    _log.log("t.csv: 空です / t.csv: empty", ja="t.csv: 空です")  # already bilingual: said once
+    _log.log("values left out", level=logging.WARNING, ja="値を除外しました")
+    assert capsys.readouterr().err.splitlines() == [
+        "regionlib: 書き出しました: t.csv / wrote t.csv",
+        "regionlib: t.csv: 空です / t.csv: empty",
+        "regionlib: 注意 / warning: 値を除外しました / values left out",
+    ]
+    settings.log_console = False  # without -v: no information line, the warning as before
+    _log._said.clear()
+    _log.log("wrote t.csv", ja="書き出しました: t.csv")
+    _log.log("values left out", level=logging.WARNING, ja="値を除外しました")
+    assert (
+        capsys.readouterr().err == "regionlib: 注意 / warning: 値を除外しました / values left out\n"
+    )
+
+
 def test_notebook_shows_one_japanese_line_on_stdout(fresh_log, capsys, monkeypatch):
     monkeypatch.setattr(_log, "in_notebook", lambda: True)
     settings.log_console, settings.log_warnings = False, True

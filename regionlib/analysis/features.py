@@ -491,7 +491,10 @@ def prepare_features(
             raise DataFormatError(msg)
         scale[j] = std
         report.notes.append(f"{name}: IQR is 0, scaled by the standard deviation instead")
-        log(f"features: '{name}' has an IQR of 0; scaled by its standard deviation")
+        log(
+            f"features: '{name}' has an IQR of 0; scaled by its standard deviation",
+            ja=f"特徴量: '{name}' は四分位範囲が 0 のため、標準偏差で尺度をそろえました",
+        )
     z = (transformed.to_numpy() - center) / scale
     if clip is not None:
         if not clip > 0:
@@ -505,7 +508,11 @@ def prepare_features(
             if outside[:, j].any():
                 report.clipped[name] = [str(c) for c in values.index[outside[:, j]]]
         if outside.any():
-            log(f"features: clipped {int(outside.sum())} robust z-scores to ±{clip:g}")
+            n_clipped = int(outside.sum())
+            log(
+                f"features: clipped {n_clipped} robust z-scores to ±{clip:g}",
+                ja=f"特徴量: ロバスト z 値 {n_clipped} 個を ±{clip:g} で打ち切りました",
+            )
         z = np.clip(z, -clip, clip)
     matrix = pd.DataFrame(z * np.array([w[n] for n in names]), index=values.index, columns=names)
     matrix.index.name = "code"

@@ -102,7 +102,10 @@ def _start_columns(since: int) -> list[str]:
         if years:
             columns.append(f"{name}@{max(years)}")
         else:
-            log(f"good practice: {name} has no value in or before {since}; left out of the peers")
+            log(
+                f"good practice: {name} has no value in or before {since}; left out of the peers",
+                ja=f"好事例: {name} は {since} 年以前の値がないため、類似団体の選定から外しました",
+            )
     return columns
 
 
@@ -262,7 +265,11 @@ def good_practice(
     out["better_than_target"] = sign * (out[measure] - float(target_row[measure]))
     missing = out[measure].isna()
     if missing.any():
-        log(f"good practice: {int(missing.sum())} peers have no {name} change and are listed last")
+        n_missing = int(missing.sum())
+        log(
+            f"good practice: {n_missing} peers have no {name} change and are listed last",
+            ja=f"好事例: 類似団体のうち {n_missing} 団体は {name} の変化がないため、最後に並べました",
+        )
     key = -sign * out[measure].fillna(-np.inf * sign)
     out = out.assign(_key=key).sort_values(["_key", "distance_at_start"], kind="stable")
     out = out.drop(columns="_key")

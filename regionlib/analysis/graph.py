@@ -243,7 +243,7 @@ def _build(
                 level=logging.WARNING,
                 ja=f"島などを {len(bridges)} 本の橋渡しの辺で最寄りの市区町村と結びました",
             )
-            log(f"graph: bridge links: {links}")
+            log(f"graph: bridge links: {links}", ja=f"グラフ: 橋渡しの辺: {links}")
         edges = pd.concat(
             [edges, bridges.assign(kind="bridge")[["code_a", "code_b", "kind", "distance_km"]]],
             ignore_index=True,

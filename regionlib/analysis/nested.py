@@ -362,7 +362,11 @@ def propose_levels(
             references=refs,
             missing=missing,
         )
-        log(f"nested: level {level.spec!r}: {labels.nunique()} regions")
+        n_made = labels.nunique()
+        log(
+            f"nested: level {level.spec!r}: {n_made} regions",
+            ja=f"入れ子の地域区分: 階層 {level.spec!r}: {n_made} 地域",
+        )
         below = labels
         done.append(level)
     return NestedProposal(

@@ -272,7 +272,10 @@ def cluster_municipalities(
     best = int(evidence["mean_rank"].idxmin())  # first (smallest) k among ties
     evidence["chosen"] = evidence.index == best
     if len(candidates) > 1:
-        log(f"clusters: {method} k=auto chose k={best} from k={candidates[0]}…{candidates[-1]}")
+        log(
+            f"clusters: {method} k=auto chose k={best} from k={candidates[0]}…{candidates[-1]}",
+            ja=f"クラスタ: {method} の k=auto は k={candidates[0]}…{candidates[-1]} から k={best} を選びました",
+        )
 
     labels = pd.Series(
         _relabel_by_size(fitted[str(best)].to_numpy(), feats.matrix.index),

@@ -255,7 +255,10 @@ def compute_lisa(
     seed = settings.random_state if random_state is None else int(random_state)
     isolates = set(w.isolates)
     if isolates:
-        log(f"spatial: {len(isolates)} municipalities have no neighbour and get no LISA category")
+        log(
+            f"spatial: {len(isolates)} municipalities have no neighbour and get no LISA category",
+            ja=f"空間分析: {len(isolates)} 市区町村は隣接する市区町村がなく、LISA の分類がありません",
+        )
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         # esda.Moran_Local offers no ``alternative`` argument yet, but its conditional
         # randomisation warns that the default will change; we report its documented

@@ -235,7 +235,7 @@ def _write_csv_of(result, part: str, path) -> None:
     data = _cache.cached_bytes("projection-csv", inputs, params, build)
     if not written:  # read from the cache
         write_bytes(path, data, what="CSV")
-        log(f"wrote {path}")
+        log(f"wrote {path}", ja=f"書き出しました: {path}")
 
 
 def _backtest(args: argparse.Namespace) -> int:

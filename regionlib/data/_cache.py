@@ -236,7 +236,10 @@ def _load(
         product = _read(data, geometry=geometry)
     except Exception as exc:  # anything wrong with either file: rebuild, never fatal
         reason = "missing checksum" if isinstance(exc, FileNotFoundError) else type(exc).__name__
-        log(f"derived cache file {path.name} unusable ({reason}: {exc}); rebuilding")
+        log(
+            f"derived cache file {path.name} unusable ({reason}: {exc}); rebuilding",
+            ja=f"キャッシュ {path.name} が使えないため作り直します（{reason}: {exc}）",
+        )
         return None
     return product, records
 

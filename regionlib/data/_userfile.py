@@ -101,7 +101,7 @@ def _decode(raw: bytes, where: str) -> str:
                 f"{where}: UTF-16 の読み込みに失敗しました / broken UTF-16 text at byte {exc.start}"
             )
             raise DataFormatError(msg) from exc
-        log(f"{where}: read as UTF-16")
+        log(f"{where}: read as UTF-16", ja=f"{where}: UTF-16 として読みました")
         return text
     if b"\x00" in raw[:_HEAD]:
         msg = (

@@ -60,7 +60,10 @@ def code_index(frame: pd.DataFrame, *, what: str = "table") -> pd.DataFrame:
                 f"{what}: the index must hold 5-digit municipal codes ({exc})"
             )
             raise DataFormatError(msg) from exc
-        log(f"{what}: index normalised to 5-digit code strings (e.g. {index[0]!r} -> {codes[0]})")
+        log(
+            f"{what}: index normalised to 5-digit code strings (e.g. {index[0]!r} -> {codes[0]})",
+            ja=f"{what}: インデックスを 5 桁のコード文字列にそろえました（例 {index[0]!r} -> {codes[0]}）",
+        )
         frame = frame.copy(deep=False)
         frame.index = pd.Index(codes, name=index.name or "code")
         index = frame.index

@@ -131,7 +131,10 @@ def _read_vector(path: Path, encoding: str | None, label: str) -> gpd.GeoDataFra
             break  # reported by the caller, which knows the expected columns
         if _valid_prefectures(frame):
             if enc != tries[0]:
-                log(f"{label}: attributes decoded as {enc}")
+                log(
+                    f"{label}: attributes decoded as {enc}",
+                    ja=f"{label}: 属性を {enc} として読みました",
+                )
             return frame
         sample = frame["N03_001"].dropna().astype(str).head(1).tolist()
         failures.append(f"{enc or 'declared encoding'}: prefecture column reads {sample}")
@@ -304,7 +307,11 @@ def _repair(geoms: np.ndarray, label: str) -> np.ndarray:
     if invalid.any():
         geoms = geoms.copy()
         geoms[invalid] = [_polygonal(g) for g in shapely.make_valid(geoms[invalid])]
-        log(f"{label}: repaired {int(invalid.sum())} invalid geometry(ies) with make_valid")
+        n_invalid = int(invalid.sum())
+        log(
+            f"{label}: repaired {n_invalid} invalid geometry(ies) with make_valid",
+            ja=f"{label}: 不正な図形 {n_invalid} 件を make_valid で修復しました",
+        )
     return geoms
 
 
@@ -402,9 +409,10 @@ def dissolve_n03(
         first = codes[is_ward].groupby(keys).transform("min")
         codes[is_ward] = first.str[:4] + "0"
         names[is_ward] = county[is_ward]
+        n_wards, n_cities = int(is_ward.sum()), keys.nunique()
         log(
-            f"{source}: merged {int(is_ward.sum())} designated-city ward feature(s) into "
-            f"{keys.nunique()} city(ies)"
+            f"{source}: merged {n_wards} designated-city ward feature(s) into {n_cities} city(ies)",
+            ja=f"{source}: 政令指定都市の区の図形 {n_wards} 件を {n_cities} 市にまとめました",
         )
     names[unassigned] = UNASSIGNED_NAME
 
@@ -456,7 +464,11 @@ def dissolve_n03(
             )
         table = table[~(north | unassigned)]
         if dropped:
-            log(f"{source}: left out {'; '.join(dropped)} (include_unassigned=True keeps them)")
+            listed = "; ".join(dropped)
+            log(
+                f"{source}: left out {listed} (include_unassigned=True keeps them)",
+                ja=f"{source}: 除外しました: {listed}（include_unassigned=True で残せます）",
+            )
 
     geoms = _repair(table["geometry"].to_numpy(), source)
     table = table.assign(geometry=geoms)
@@ -473,7 +485,10 @@ def dissolve_n03(
             geom = _polygonal(shapely.union_all(parts))
         rows.append((code, group["name"].iat[0], group["city_code"].iat[0], geom))
     if log_multi:
-        log(f"{source}: dissolved {len(table)} features into {len(rows)} codes")
+        log(
+            f"{source}: dissolved {len(table)} features into {len(rows)} codes",
+            ja=f"{source}: {len(table)} 個の図形を {len(rows)} コードにまとめました",
+        )
     out = pd.DataFrame(rows, columns=["code", "name", "city_code", "geometry"]).set_index("code")
 
     empty_mask = out["geometry"].isna()
@@ -484,8 +499,9 @@ def dissolve_n03(
             out.loc[can, "geometry"] = fill.geometry.reindex(filled).to_numpy()
             shown = ", ".join(f"{c} {n}" for c, n in zip(filled, out.loc[can, "name"], strict=True))
             log(
-                f"{source}: {int(can.sum())} municipality(ies) have an empty geometry; "
-                f"filled from the 1 % layer: {shown}"
+                f"{source}: {len(filled)} municipality(ies) have an empty geometry; "
+                f"filled from the 1 % layer: {shown}",
+                ja=f"{source}: 図形が空の {len(filled)} 市区町村を 1 % 簡略化の図形で補いました: {shown}",
             )
         empty_mask = out["geometry"].isna()
     if empty_mask.any():

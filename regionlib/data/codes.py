@@ -512,7 +512,10 @@ def update_codes(codes: Iterable[object], *, as_of: str | pd.Timestamp | None = 
     changes_df = changes_df.drop_duplicates().reset_index(drop=True)
     unresolved_df = pd.DataFrame(unresolved, columns=["code", "reason"]).drop_duplicates()
     for row in changes_df.itertuples():
-        log(f"code updated: {row.old} {row.name_old} -> {row.new} {row.name_new}")
+        log(
+            f"code updated: {row.old} {row.name_old} -> {row.new} {row.name_new}",
+            ja=f"コードを更新: {row.old} {row.name_old} -> {row.new} {row.name_new}",
+        )
     for row in unresolved_df.itertuples():
         log(
             f"code {row.code} left unchanged: {row.reason}",

@@ -475,7 +475,10 @@ def get_path(name: str, *, progress: bool | None = None) -> Path:
     pooch.get_logger().setLevel("WARNING")
     try:
         if target.exists():
-            log(f"cached copy of '{name}' failed its hash check; downloading it again")
+            log(
+                f"cached copy of '{name}' failed its hash check; downloading it again",
+                ja=f"'{name}' の保存済みの写しがハッシュ検査に通らないため、ダウンロードし直します",
+            )
             target.unlink()
         if url.startswith("file:"):
             downloader = _file_downloader(name)

@@ -154,5 +154,8 @@ def neutralise(
             ja=ja.format(total=total, codes=n_codes),
         )
         shown = "; ".join(f"{n}: {', '.join(c)}" for n, c in left_out.items())
-        log(f"{what}: flagged values left out: {shown}")
+        log(
+            f"{what}: flagged values left out: {shown}",
+            ja=f"{what}: 除外したフラグ付きの値: {shown}",
+        )
     return out, left_out

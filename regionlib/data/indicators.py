@@ -1319,7 +1319,8 @@ def _compute(
         has = ~pd.isna(reason)
         missing[name] = {str(c): str(r) for c, r in zip(codes[has], reason[has], strict=True)}
         if has.any():
-            log(f"{name}: {int(has.sum())} missing values")
+            n_missing = int(has.sum())
+            log(f"{name}: {n_missing} missing values", ja=f"{name}: 欠損 {n_missing} 件")
     frame = pd.DataFrame(values, index=pd.Index(codes, name="code", dtype="str"))
     return frame, missing
 

@@ -267,7 +267,10 @@ def _table(
 def _finish_table(*args) -> readers.SourceTable:
     table, moved = _allocate_splits(_table(*args))
     for line in moved:
-        log(f"{table.source}: {line}")
+        log(
+            f"{table.source}: {line}",
+            ja=f"{table.source}: 分割された市区町村を主な承継先にまとめました: {line.partition(':')[0]}",
+        )
     return table
 
 

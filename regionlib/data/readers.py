@@ -227,7 +227,9 @@ def _finish(table: SourceTable) -> SourceTable:
     aside = ", ".join(f"{len(v)} {k}" for k, v in table.set_aside.items() if v)
     log(
         f"{table.source}: {len(table)} municipalities, {table.values.shape[1]} items, "
-        f"{n_missing} missing values" + (f"; set aside: {aside}" if aside else "")
+        f"{n_missing} missing values" + (f"; set aside: {aside}" if aside else ""),
+        ja=f"{table.source}: {len(table)} 市区町村、{table.values.shape[1]} 項目、欠損 {n_missing} 件"
+        + (f"、除外: {aside}" if aside else ""),
     )
     return table
 
@@ -760,7 +762,10 @@ def _match_rows(
         set_aside.setdefault(kind, []).append(f"line {line}: {m.text} ({m.reason})")
     n_bad = len(set_aside.get("unresolved", [])) + len(set_aside.get("refused", []))
     if n_bad:
-        log(f"{where}: {n_bad} rows not matched to a municipality (see the join report)")
+        log(
+            f"{where}: {n_bad} rows not matched to a municipality (see the join report)",
+            ja=f"{where}: {n_bad} 行を市区町村に照合できませんでした（結合の記録を参照）",
+        )
     return kept_body, kept_lines, kept_codes
 
 

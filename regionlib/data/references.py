@@ -161,7 +161,11 @@ def _read_zones(year: int, codes: str) -> pd.Series:
         raise DataFormatError(
             f"{path.name}: 市区町村コードが重複しています / {path.name}: municipality codes repeat"
         )
-    log(f"references: {len(zones)} municipalities in {zones.nunique()} commuting zones ({year})")
+    n_zones = zones.nunique()
+    log(
+        f"references: {len(zones)} municipalities in {n_zones} commuting zones ({year})",
+        ja=f"参照区分: {len(zones)} 市区町村が {n_zones} の通勤圏に属します（{year} 年）",
+    )
     return zones
 
 
@@ -397,7 +401,10 @@ def reference_groupings(gdf: pd.DataFrame | pd.Index) -> dict[str, pd.Series]:
     out = {}
     for name, labels in found.items():
         if len(labels) < 2:  # e.g. synthetic codes: nothing to compare with
-            log(f"reference grouping {name!r} covers {len(labels)} of {len(index)} codes: left out")
+            log(
+                f"reference grouping {name!r} covers {len(labels)} of {len(index)} codes: left out",
+                ja=f"参照区分 {name!r} は {len(index)} コードのうち {len(labels)} しか含まないため外しました",
+            )
             continue
         out[name] = labels
     return out

@@ -293,9 +293,12 @@ def _align(
         splits=splits,
     )
     for line in changes:
-        log(f"{table.source}: code changed {line}")
+        log(f"{table.source}: code changed {line}", ja=f"{table.source}: コードを更新 {line}")
     if merged:
-        log(f"{table.source}: {len(merged)} current municipalities combine several source rows")
+        log(
+            f"{table.source}: {len(merged)} current municipalities combine several source rows",
+            ja=f"{table.source}: 現在の {len(merged)} 市区町村は元データの複数の行を合わせた値です",
+        )
     if splits:
         log(
             f"{table.source}: {len(splits)} split municipalities left unmatched",
@@ -303,7 +306,10 @@ def _align(
             ja=f"{table.source}: 分割された {len(splits)} 市区町村の値がありません",
         )
     if len(unmatched):
-        log(f"{table.source}: {len(unmatched)} codes without a municipality in the table")
+        log(
+            f"{table.source}: {len(unmatched)} codes without a municipality in the table",
+            ja=f"{table.source}: 表の市区町村に当たらないコードが {len(unmatched)} 件あります",
+        )
     aligned = readers.SourceTable(
         values, reasons, table.items, names, table.set_aside, table.source, table.dataset
     )

@@ -526,6 +526,8 @@ def join_user_table(
     out.attrs = attrs
     log(
         f"{where}: {report.matched} of {report.rows} rows joined by {report.key}; "
-        f"{len(report.set_aside)} set aside"
+        f"{len(report.set_aside)} set aside",
+        ja=f"{where}: {report.rows} 行のうち {report.matched} 行を {report.key} で結合、"
+        f"{len(report.set_aside)} 行を除外",
     )
     return out

@@ -123,5 +123,5 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     extra = {"pil_kwargs": {"compress_level": 3}} if kind == "png" else {}
     with matplotlib.rc_context(drawing), atomic_write(path, what="print map") as f:
         fig.savefig(f, format=kind, dpi=dpi, facecolor="white", metadata=_METADATA[kind], **extra)
-    log(f"print map saved: {path}")
+    log(f"print map saved: {path}", ja=f"印刷用地図を保存しました: {path}")
     return path

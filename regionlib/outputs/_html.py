@@ -414,7 +414,10 @@ def make_offline(html: str) -> str:
             code = js.replace("</script", "<\\/script") if kind == "js" else css
             return f"<script>{code}</script>" if kind == "js" else f"<style>{code}</style>"
         if any(part in url for part in _UNNEEDED):
-            log(f"offline map: left out {url} (not needed by regionlib maps)")
+            log(
+                f"offline map: left out {url} (not needed by regionlib maps)",
+                ja=f"オフライン地図: 不要な {url} を除きました",
+            )
             return ""
         if url.startswith(("http://", "https://", "//")):
             raise RegionlibError(

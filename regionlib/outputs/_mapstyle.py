@@ -315,8 +315,10 @@ def classify(
         # same breaks as mapclassify.Quantiles, which warns on ties instead of merging classes
         upper = np.unique(np.quantile(yv, np.arange(1, k + 1) / k))
         if len(upper) < k:
+            label = getattr(values, "name", "values")
             log(
-                f"{getattr(values, 'name', 'values')}: ties leave {len(upper)} quantile classes, not {k}"
+                f"{label}: ties leave {len(upper)} quantile classes, not {k}",
+                ja=f"{label}: 同じ値が多いため、分位数の階級は {k} でなく {len(upper)} です",
             )
     upper = np.asarray(upper, dtype=float)
     cls = np.full(len(y), -1, dtype=np.int64)

@@ -438,5 +438,5 @@ def write_atlas(
     summary = AtlasSummary(
         Path(folder), len(sizes), len(prefs), total, time.perf_counter() - started
     )
-    log(f"atlas: {summary}")
+    log(f"atlas: {summary}", ja=f"地図帳: {summary}")
     return summary

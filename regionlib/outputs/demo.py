@@ -248,7 +248,7 @@ def run_demo(
     written: dict[str, list[Path]] = {}
     with atomic_directory(final, overwrite=overwrite) as out:
         for name in chosen:
-            log(f"demo: {known[name].description}")
+            log(f"demo: {known[name].description}", ja=f"デモ: {known[name].description}")
             written[name] = list(known[name].run(out, context))
         written["index"] = [_index_page(out, written)]
     return {

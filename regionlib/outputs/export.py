@@ -267,7 +267,7 @@ def write_csv(
         small = values.abs() < 1e15
         out[floats] = values.where(small, 0).round(decimals).where(small, values)
     _write.write_csv(out, path, index=False)
-    log(f"wrote {path}")
+    log(f"wrote {path}", ja=f"書き出しました: {path}")
     return path
 
 
@@ -379,7 +379,7 @@ def write_xlsx(
     _columns_sheet(wb, described)
     _sources_sheet(wb, list(dict.fromkeys([*used, *cited])), credits, ranked, datasets)
     _write.save_workbook(wb, path, what="table")  # text stays text: no formula is written
-    log(f"wrote {path}")
+    log(f"wrote {path}", ja=f"書き出しました: {path}")
     return path
 
 
@@ -610,7 +610,7 @@ def write_vector(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = 
         gdf = gdf.to_crs("EPSG:4326")
     aliases = {str(c): column_header(str(c)) for c in gdf.columns if c != gdf.geometry.name}
     save_geodata(gdf, path, driver=driver, what="table", aliases=aliases)
-    log(f"wrote {path} ({len(gdf)} features)")
+    log(f"wrote {path} ({len(gdf)} features)", ja=f"書き出しました: {path}（{len(gdf)} 地物）")
     return path
 
 

@@ -494,7 +494,10 @@ def choropleth(
     flags = dict(gdf.attrs.get("flags", {}))
     pref_key = next((c for c in ("pref_code", "prefecture") if c in frame.columns), None)
     if prefecture_borders and pref_key is None:
-        log("map: no pref_code/prefecture column, so no prefecture borders")
+        log(
+            "map: no pref_code/prefecture column, so no prefecture borders",
+            ja="地図: pref_code/prefecture 列がないため、都道府県境は描きません",
+        )
     geoms, anchor_xy, areas = _shapes(frame, tolerance)
     framing = _framing(frame, geoms, pref_key if prefecture_borders else None)
     prefs, names = names_of(frame)
@@ -518,7 +521,10 @@ def choropleth(
         positions = {code: i for i, code in enumerate(frame.index.astype(str))}
         n_missing = int(values.isna().sum())
         if n_missing:
-            log(f"map {col}: {n_missing} municipalities have no value (drawn grey)")
+            log(
+                f"map {col}: {n_missing} municipalities have no value (drawn grey)",
+                ja=f"地図 {col}: 値のない {n_missing} 市区町村は灰色で描きます",
+            )
         decimals = decimals_for(values.to_numpy())
         rank = values.rank(ascending=False, method="min")
         layers.append(
@@ -612,7 +618,10 @@ def choropleth_years(
         frame, indicator, years, scheme=scheme, k=k, palette=palette
     )
     bins = {c: list(shared.upper) for c in cols}
-    log(f"map {name}: {len(cols)} years on one class scheme ({SCHEMES[shared.scheme]})")
+    log(
+        f"map {name}: {len(cols)} years on one class scheme ({SCHEMES[shared.scheme]})",
+        ja=f"地図 {name}: {len(cols)} 年分を同じ階級区分（{SCHEMES[shared.scheme]}）で塗ります",
+    )
     return choropleth(gdf, cols, scheme="user_defined", bins=bins, palette=palette, **kwargs)
 
 
@@ -691,7 +700,10 @@ def _add_region_outlines(
             "region labels share no code with the map's municipalities"
         )
     if len(common) < len(frame):
-        log(f"region outlines: {len(frame) - len(common)} municipalities have no region label")
+        log(
+            f"region outlines: {len(frame) - len(common)} municipalities have no region label",
+            ja=f"地域の輪郭: {len(frame) - len(common)} 市区町村に地域のラベルがありません",
+        )
     geoms = geoms.loc[common]
     region = labels.loc[common].astype(str)
     members = frame.loc[common]
@@ -947,7 +959,10 @@ def to_html(m: folium.Map, *, offline: bool = True) -> str:
     if offline:
         text = make_offline(text)
         if "L.tileLayer(" in text:
-            log("offline map: it has a tile layer, which loads from the internet when opened")
+            log(
+                "offline map: it has a tile layer, which loads from the internet when opened",
+                ja="オフライン地図: 背景地図のタイルは開くときにインターネットから読み込みます",
+            )
     return stable_ids(text)
 
 
@@ -976,5 +991,8 @@ def save_html(m: folium.Map, path: str | Path, *, offline: bool = True) -> Path:
         )
     text = to_html(m, offline=offline)
     write_text(path, text, what="map")
-    log(f"map saved: {path} ({path.stat().st_size / 1e6:.2f} MB{', offline' if offline else ''})")
+    log(
+        f"map saved: {path} ({(mb := path.stat().st_size / 1e6):.2f} MB{', offline' if offline else ''})",
+        ja=f"地図を保存しました: {path}（{mb:.2f} MB{'、オフライン用' if offline else ''}）",
+    )
     return path

@@ -849,7 +849,10 @@ def _compose(
         ax.set_ylim(y0 - grow_y, y1) if gy <= (y0 + y1) / 2 else ax.set_ylim(y0, y1 + grow_y)
         _apply_aspect(ax)
     else:
-        log("print map: the insets found no free sea; they are drawn over the map's corner")
+        log(
+            "print map: the insets found no free sea; they are drawn over the map's corner",
+            ja="印刷用地図: 差し込み図を置く空いた海がないため、地図の隅に重ねて描きます",
+        )
         inset_axes = _place_insets(fig, ax, frame, colors, panels, []) or []
     if len(north):
         handles = [
@@ -869,7 +872,10 @@ def _compose(
         after(ax, renderer, avoid)
     if names:
         placed_names = _label_municipalities(ax, main, renderer, avoid)
-        log(f"print map: {len(placed_names)} of {len(main)} municipality names on the map")
+        log(
+            f"print map: {len(placed_names)} of {len(main)} municipality names on the map",
+            ja=f"印刷用地図: {len(main)} 市区町村のうち {len(placed_names)} の名前を載せました",
+        )
         for iax in inset_axes:
             panel = iax._rl_panel
             part = frame[panel.mask]
@@ -1056,7 +1062,10 @@ def region_colors(gdf: gpd.GeoDataFrame, labels: pd.Series) -> dict:
         used = {chosen[j] for j in neighbours[i] if j in chosen}
         chosen[i] = next(c for c in range(len(regions) + 1) if c not in used)
     if max(chosen.values(), default=0) >= len(_REGION_COLORS):
-        log("region map: more colours needed than the palette has; some neighbours repeat")
+        log(
+            "region map: more colours needed than the palette has; some neighbours repeat",
+            ja="地域の地図: 色が足りないため、隣り合う地域に同じ色があります",
+        )
     return {regions[i]: _REGION_COLORS[c % len(_REGION_COLORS)] for i, c in chosen.items()}
 
 

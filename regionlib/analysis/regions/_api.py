@@ -241,7 +241,10 @@ def regionalize(
         node_labels = _solve(problem, **options)
     labels = pd.Series(node_labels[problem.node_of], index=problem.codes)
     labels = _renumber(labels)
-    log(f"regions: {method} made {labels.nunique()} regions from {len(labels)} municipalities")
+    log(
+        f"regions: {method} made {(n_made := labels.nunique())} regions from {len(labels)} municipalities",
+        ja=f"地域区分: {method} で {len(labels)} 市区町村を {n_made} 地域に分けました",
+    )
     return labels
 
 

@@ -142,9 +142,11 @@ def feature_matrix(
             if bad[:, k].any():
                 codes = gdf.index[bad[:, k]].tolist()
                 fill = np.median(values[~bad[:, k], k]) if (~bad[:, k]).any() else 0.0
+                shown = ", ".join(map(str, codes[:10]))
                 log(
                     f"regions: {col}: filled {len(codes)} missing values with the median "
-                    f"{fill:.4g} ({', '.join(map(str, codes[:10]))})"
+                    f"{fill:.4g} ({shown})",
+                    ja=f"地域区分: {col}: 欠損 {len(codes)} 件を中央値 {fill:.4g} で補いました（{shown}）",
                 )
                 values[bad[:, k], k] = fill
         bad = ~np.isfinite(values)
@@ -166,7 +168,10 @@ def feature_matrix(
         std = values.std(axis=0)
         flat = [c for c, s in zip(columns, std, strict=True) if s == 0]
         if flat:
-            log(f"regions: columns {flat} are constant and carry no information")
+            log(
+                f"regions: columns {flat} are constant and carry no information",
+                ja=f"地域区分: 列 {flat} はすべて同じ値で、区分の手がかりになりません",
+            )
         values = (values - values.mean(axis=0)) / np.where(std > 0, std, 1.0)
     return values
 

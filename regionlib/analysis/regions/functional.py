@@ -398,7 +398,11 @@ def commuting_zones(
     for value in zones.to_numpy():
         first.setdefault(value, len(first) + 1)
     zones = zones.map(first).astype(np.int64)
-    log(f"functional: {zones.nunique()} commuting zones from {n} municipalities (height {height})")
+    n_zones = zones.nunique()
+    log(
+        f"functional: {n_zones} commuting zones from {n} municipalities (height {height})",
+        ja=f"機能的地域: {n} 市区町村を {n_zones} の通勤圏にまとめました（高さ {height}）",
+    )
     return zones
 
 
@@ -525,8 +529,9 @@ def urban_employment_areas(
     out = pd.Series(
         [index[z] if z >= 0 else None for z in zone], index=index, name="zone", dtype=object
     )
+    n_areas, n_outside = len(set(zone[zone >= 0])), int((zone < 0).sum())
     log(
-        f"functional: {len(set(zone[zone >= 0]))} urban employment areas, "
-        f"{int((zone < 0).sum())} municipalities outside them"
+        f"functional: {n_areas} urban employment areas, {n_outside} municipalities outside them",
+        ja=f"機能的地域: 都市雇用圏 {n_areas}、圏外の市区町村 {n_outside}",
     )
     return out

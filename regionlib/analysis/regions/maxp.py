@@ -156,7 +156,10 @@ def solve(
             f"no partition meets the floor {floor:,.0f} with the forced cores given: a core "
             "is boxed in by other cores; remove a core or lower the floor"
         )
-    log(f"max-p: {len(candidates)} restarts, best {best_p} regions")
+    log(
+        f"max-p: {len(candidates)} restarts, best {best_p} regions",
+        ja=f"max-p: {len(candidates)} 回試行し、最良は {best_p} 地域",
+    )
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
     best = [c for c in candidates if c[0] == candidates[0][0]][:N_IMPROVED]
     if not local_search:
