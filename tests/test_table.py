@@ -139,3 +139,15 @@ def test_cli_indicators(capsys):
     assert main(["-q", "indicators"]) == 0
     text = capsys.readouterr().out
     assert "高齢化率" in text and "fiscal_strength_index" in text and "ssdse-a-2026" in text
+
+
+def test_prefecture_table_reports_only_its_own_unmatched_codes():
+    hokkaido = table.load_table(["natural_change_rate"], prefectures=["北海道"])
+    tottori = table.load_table(["natural_change_rate", "aging_rate"], prefectures=["鳥取県"])
+    juki = next(s for s in hokkaido.attrs["join_report"].sources if s.dataset == "juki-2020")
+    # the 北方領土 villages are Hokkaido's and have no boundary: still reported
+    assert juki.unmatched_source and all(c.startswith("01") for c in juki.unmatched_source)
+    assert any(c.startswith("01695") for c in juki.unmatched_source)
+    # the other 46 prefectures' 1,500+ rows are outside a 鳥取県 table, not unmatched
+    for source in tottori.attrs["join_report"].sources:
+        assert all(c.startswith("31") for c in source.unmatched_source), source.dataset

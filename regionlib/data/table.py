@@ -272,7 +272,9 @@ def _align(
             else:
                 values, reasons, names, merged = _merge(table, renamed)
             values.index.name = reasons.index.name = names.index.name = "code"
-    unmatched = values.index[~values.index.isin(base)]
+    # a table of some prefectures: rows of the others are outside it, not unmatched
+    in_scope = values.index.str[:2].isin(set(base.str[:2]))
+    unmatched = values.index[~values.index.isin(base) & in_scope]
     report = SourceReport(
         dataset=dataset,
         source=table.source,
