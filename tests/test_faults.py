@@ -649,3 +649,25 @@ def test_read_only_cache_on_a_real_file_system(tiny_fs, monkeypatch, capsys):
     calls: list = []
     assert _cached(calls).loc["01001", "density"] == 1.5
     assert "cache folder" in capsys.readouterr().err
+
+
+def test_products_unused_for_long_are_removed_and_reading_counts_as_use(
+    isolated_cache, monkeypatch
+):
+    import os
+
+    calls: list = []
+    _cached(calls)  # product "demo"
+    folder = isolated_cache / "derived"
+    (meta,) = folder.glob("demo-*.json")
+    old = meta.stat().st_mtime - _cache.UNUSED_AFTER - 10
+    os.utime(meta, (old, old))
+    _cached(calls)  # read: its side file is touched again
+    assert calls == [1] and meta.stat().st_mtime > old + 10
+    os.utime(meta, (old, old))  # now unused for 60 days and more
+    monkeypatch.setattr(_cache, "_swept", False)  # a new process
+    _cache.cached("other", ["def"], {}, _product_builder(calls))
+    assert not list(folder.glob("demo-*"))  # product and side file gone
+    assert len(list(folder.glob("other-*"))) == 2  # the new one kept
+    _cached(calls)  # rebuilt on the next use, not an error
+    assert calls == [1, 1, 1]

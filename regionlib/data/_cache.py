@@ -11,12 +11,14 @@ Beside each product, ``KIND-KEY.json`` holds the product's sha256 and what its b
 unreadable, unparsable or failing its checksum means "rebuild", said as an information line,
 never an error. A cache that cannot be written (read-only, disk full) still returns the product,
 with one warning. Temporary files left by killed processes (their names carry the process id)
-are removed by the next run and by
-:func:`clear`.
+are removed by the next run and by :func:`clear`. Reading a product touches its side file; a
+product neither built nor read for :data:`UNUSED_AFTER` (60 days: those of an older regionlib or
+of data since updated) is removed when another is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -156,6 +158,10 @@ def path_for(kind: str, key: str) -> Path:
 TEMP_SUFFIX = ".tmp"
 #: a temporary file older than this (seconds) belongs to a process that was killed
 STALE_AFTER = 3600.0
+#: a product not read for this long (seconds; 60 days) is removed when another is stored: the
+#: products of an older regionlib or of data since updated are never read again, and each
+#: version would otherwise leave some 100-200 MB behind
+UNUSED_AFTER = 60 * 86400.0
 _swept = False
 
 
@@ -234,6 +240,8 @@ def _load(
             (int(r[0]), str(r[1]), r[2] if isinstance(r[2], str) else None) for r in meta["records"]
         ]
         product = _read(data, geometry=geometry)
+        with contextlib.suppress(OSError):  # last use: products unused for long are removed
+            os.utime(_meta_path(path))
     except Exception as exc:  # anything wrong with either file: rebuild, never fatal
         reason = "missing checksum" if isinstance(exc, FileNotFoundError) else type(exc).__name__
         log(
@@ -322,6 +330,33 @@ def _sweep(where: Path, *, older_than: float = STALE_AFTER) -> int:
                 removed += 1
         except OSError:
             continue
+    _prune_unused(where, now)
+    return removed
+
+
+def _prune_unused(where: Path, now: float) -> int:
+    """Remove the products whose side file was last touched (built or read) long ago.
+
+    Returns how many products were removed. A product read by another process meanwhile is
+    only rebuilt by it (a missing file is a cache miss), never an error.
+    """
+    removed = 0
+    for meta in where.glob("*.json") if where.is_dir() else []:
+        if TEMP_TAG in meta.name:
+            continue
+        try:
+            if now - meta.stat().st_mtime < UNUSED_AFTER:
+                continue
+            meta.with_suffix(".parquet").unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
+            removed += 1
+        except OSError:
+            continue
+    if removed:
+        log(
+            f"derived cache: removed {removed} products unused for {UNUSED_AFTER / 86400:.0f} days",
+            ja=f"キャッシュ: {UNUSED_AFTER / 86400:.0f} 日使われていない {removed} 件を消しました",
+        )
     return removed
 
 
