@@ -671,3 +671,14 @@ def test_products_unused_for_long_are_removed_and_reading_counts_as_use(
     assert len(list(folder.glob("other-*"))) == 2  # the new one kept
     _cached(calls)  # rebuilt on the next use, not an error
     assert calls == [1, 1, 1]
+
+
+def test_a_product_may_keep_its_build_notes_to_itself(isolated_cache, caplog):
+    calls: list = []
+    caplog.set_level(logging.INFO, logger="regionlib")
+    build = _product_builder(calls)
+    _cache.cached("quiet", ["abc"], {}, build, replay=False)
+    assert "3 rows left out" in caplog.text  # said when built
+    caplog.clear()
+    _cache.cached("quiet", ["abc"], {}, build, replay=False)
+    assert calls == [1] and "3 rows left out" not in caplog.text  # not repeated on a load

@@ -172,6 +172,7 @@ def cached(
     build: Callable[[], pd.DataFrame],
     *,
     geometry: bool = True,
+    replay: bool = True,
 ) -> pd.DataFrame:
     """Return the product ``kind`` for these inputs and parameters, building it on a miss.
 
@@ -189,6 +190,10 @@ def cached(
         False: a cached GeoParquet product is read without its geometry column, as a
         DataFrame (quicker: no geometry parsing, no geopandas import). A product just built
         is returned as built.
+    replay
+        Repeat what the build logged on every load (the default: rows left out stay said).
+        False for a product whose build notes describe the build only (the catalogue's
+        reading of every source's headers), not the data a later command uses.
 
     Returns
     -------
@@ -201,7 +206,9 @@ def cached(
     loaded = _load(path, geometry=geometry)
     if loaded is not None:
         product, records = loaded
-        for level, message, ja in records:  # what the build logged is repeated on every load
+        for level, message, ja in (
+            records if replay else ()
+        ):  # what the build logged is repeated on every load
             # an information line (-v) says it comes from the cache; a warning reads the same
             # as when the product was built, since it is as true now
             cached_line = level < logging.WARNING and not message.endswith("[cached]")

@@ -841,7 +841,10 @@ def rows() -> list[dict[str, str]]:
 
     package = Path(__file__).resolve().parents[1]
     inputs = [_cache.file_sha256(package / "registry.json"), *tables._code_hashes()]
-    frame = _cache.cached("catalogue", inputs, {"columns": COLUMNS}, build, geometry=False)
+    # the build's notes (every source file read) are about the build, not a later command
+    frame = _cache.cached(
+        "catalogue", inputs, {"columns": COLUMNS}, build, geometry=False, replay=False
+    )
     # column lists zipped into dicts: 10 times quicker than DataFrame.to_dict("records")
     columns = [frame[c].astype(str).tolist() for c in COLUMNS]
     return [dict(zip(COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]

@@ -222,14 +222,34 @@ def _check_duplicates(codes: list[str], lines: list[int], where: str) -> None:
         seen[code] = line
 
 
+#: kinds of the rows a reader sets aside (``SourceTable.set_aside``): (Japanese, English)
+SET_ASIDE_KINDS = {
+    "ward": ("政令指定都市の区", "designated-city ward"),
+    "district": ("郡の合計", "郡 total"),
+    "prefecture": ("都道府県の合計", "prefecture total"),
+    "total": ("全国の合計", "national total"),
+    "unresolved": ("照合できない名前", "unresolved name"),
+    "refused": ("あいまいな名前（拒否）", "ambiguous name (refused)"),
+    "special_wards": (
+        "東京都特別区（23区の合算）",
+        "東京都特別区 (the 23 wards together, 都区合算)",
+    ),
+    "subtotal": ("小計（東京都島しょ）", "subtotal (東京都島しょ)"),
+    "uncoded": ("コードのない行", "row without a code"),
+}
+
+
 def _finish(table: SourceTable) -> SourceTable:
     n_missing = int(table.reasons.notna().to_numpy().sum())
     aside = ", ".join(f"{len(v)} {k}" for k, v in table.set_aside.items() if v)
+    aside_ja = "、".join(
+        f"{SET_ASIDE_KINDS.get(k, (k, k))[0]} {len(v)}" for k, v in table.set_aside.items() if v
+    )
     log(
         f"{table.source}: {len(table)} municipalities, {table.values.shape[1]} items, "
         f"{n_missing} missing values" + (f"; set aside: {aside}" if aside else ""),
         ja=f"{table.source}: {len(table)} 市区町村、{table.values.shape[1]} 項目、欠損 {n_missing} 件"
-        + (f"、除外: {aside}" if aside else ""),
+        + (f"、除外: {aside_ja}" if aside else ""),
     )
     return table
 

@@ -47,16 +47,6 @@ __all__ = [
 #: Vintage of the boundaries every source is mapped to (N03 2021-01-01).
 BOUNDARY_VINTAGE = "2021-01-01"
 _EXAMPLES = 5
-_KINDS = {
-    "ward": "designated-city ward",
-    "district": "郡 total",
-    "prefecture": "prefecture total",
-    "total": "national total",
-    "unresolved": "unresolved name",
-    "refused": "ambiguous name (refused)",
-    "special_wards": "東京都特別区 (the 23 wards together, 都区合算)",
-    "subtotal": "subtotal (東京都島しょ)",
-}
 
 
 @dataclass
@@ -147,35 +137,55 @@ class JoinReport:
         return cls(data["n_rows"], sources, dict(data.get("missing", {})))
 
     def __str__(self) -> str:
-        lines = [f"join report: {self.n_rows} municipalities"]
+        lines = [f"結合の記録: {self.n_rows} 市区町村 / join report: {self.n_rows} municipalities"]
         for s in self.sources:
-            lines.append(f"- {s.dataset} ({s.source}): {s.rows} rows read, {s.matched} matched")
+            lines.append(
+                f"- {s.dataset}（{s.source}）: {s.rows} 行を読み、{s.matched} 行が一致 / "
+                f"{s.rows} rows read, {s.matched} matched"
+            )
             for kind, (count, examples) in s.set_aside.items():
                 if count:
-                    what = _KINDS.get(kind, kind)
-                    lines.append(f"    set aside {count} {what} rows (e.g. {', '.join(examples)})")
+                    ja, en = readers.SET_ASIDE_KINDS.get(kind, (kind, kind))
+                    lines.append(
+                        f"    除外: {ja} {count} 行 / set aside {count} {en} rows "
+                        f"(例 e.g. {', '.join(examples)})"
+                    )
             if s.code_changes:
-                lines.append(f"    {len(s.code_changes)} code changes applied:")
+                n = len(s.code_changes)
+                lines.append(f"    コードの変更 {n} 件を適用 / {n} code changes applied:")
                 lines.extend(f"      {c}" for c in s.code_changes)
             if s.unmatched_source:
+                n = len(s.unmatched_source)
                 lines.append(
-                    f"    {len(s.unmatched_source)} source codes without a municipality: "
-                    + ", ".join(s.unmatched_source[:10])
+                    f"    市区町村に当たらない元データのコード {n} 件 / {n} source codes without "
+                    "a municipality: " + ", ".join(s.unmatched_source[:10])
                 )
             if s.merged:
-                lines.append(f"    {len(s.merged)} municipalities combine merged rows:")
+                n = len(s.merged)
+                lines.append(
+                    f"    合併前の複数の行を合わせた市区町村 {n} / {n} municipalities combine "
+                    "merged rows:"
+                )
                 lines.extend(f"      {m}" for m in s.merged[:20])
             if s.splits:
-                lines.append(f"    {len(s.splits)} split municipalities left unmatched:")
+                n = len(s.splits)
+                lines.append(
+                    f"    分割されたため結合しない市区町村 {n} / {n} split municipalities left "
+                    "unmatched:"
+                )
                 lines.extend(f"      {m}" for m in s.splits)
             if s.missing_in_source:
+                n = len(s.missing_in_source)
                 lines.append(
-                    f"    {len(s.missing_in_source)} municipalities not in the source: "
+                    f"    元データにない市区町村 {n} / {n} municipalities not in the source: "
                     + ", ".join(s.missing_in_source[:10])
                 )
         for name, reasons in self.missing.items():
             for reason, (count, examples) in reasons.items():
-                lines.append(f"- {name}: {count} missing ({reason}; e.g. {', '.join(examples)})")
+                lines.append(
+                    f"- {name}: 欠損 {count} / {count} missing ({reason}; 例 e.g. "
+                    f"{', '.join(examples)})"
+                )
         return "\n".join(lines)
 
 
