@@ -266,10 +266,10 @@ def _table(
 
 def _finish_table(*args) -> readers.SourceTable:
     table, moved = _allocate_splits(_table(*args))
-    for line in moved:
+    for codes_moved, why_ja, why_en in moved:
         log(
-            f"{table.source}: {line}",
-            ja=f"{table.source}: 分割された市区町村を主な承継先にまとめました: {line.partition(':')[0]}",
+            f"{table.source}: {codes_moved}: {why_en}",
+            ja=f"{table.source}: 分割された市区町村を主な承継先にまとめました: {codes_moved}: {why_ja}",
         )
     return table
 
@@ -646,10 +646,13 @@ def national_check(table: readers.SourceTable, aligned: readers.SourceTable) -> 
 
 
 #: Municipalities split between successors, put wholly on the one that took most residents
-#: (so that national totals hold; the code history leaves a split unmatched): old -> new, why.
-SPLITS: dict[str, tuple[str, str]] = {
+#: (so that national totals hold; the code history leaves a split unmatched):
+#: old -> (new, why in Japanese, why in English).
+SPLITS: dict[str, tuple[str, str, str]] = {
     "19341": (
         "19430",
+        "上九一色村は 2006 年に分割: 南部（精進・本栖・富士ヶ嶺、住民の大半）は富士河口湖町、"
+        "北部（梯・古関）は甲府市へ。住民はすべて富士河口湖町に数えます",
         "上九一色村 split in 2006: its southern part (精進・本栖・富士ヶ嶺, most residents) "
         "joined 富士河口湖町, the northern part (梯・古関) 甲府市; all its residents are "
         "counted in 富士河口湖町",
@@ -657,8 +660,13 @@ SPLITS: dict[str, tuple[str, str]] = {
 }
 
 
-def _allocate_splits(table: readers.SourceTable) -> tuple[readers.SourceTable, list[str]]:
-    """Put the rows of split municipalities (:data:`SPLITS`) on their main successor."""
+def _allocate_splits(
+    table: readers.SourceTable,
+) -> tuple[readers.SourceTable, list[tuple[str, str, str]]]:
+    """Put the rows of split municipalities (:data:`SPLITS`) on their main successor.
+
+    Returns the table and, per split moved, ``("old -> new", why in Japanese, in English)``.
+    """
     index = table.values.index
     hit = [c for c in SPLITS if c in index]
     if not hit:
@@ -674,7 +682,7 @@ def _allocate_splits(table: readers.SourceTable) -> tuple[readers.SourceTable, l
     out = readers.SourceTable(
         values, reasons, table.items, names, table.set_aside, table.source, table.dataset
     )
-    moved = [f"{old} -> {SPLITS[old][0]}: {SPLITS[old][1]}" for old in hit]
+    moved = [(f"{old} -> {SPLITS[old][0]}", SPLITS[old][1], SPLITS[old][2]) for old in hit]
     return readers._finish(out), moved
 
 
@@ -712,7 +720,9 @@ def _build(series: str, years: list[int]) -> pd.DataFrame:
         report[str(year)] = {
             "set_aside": {k: len(v) for k, v in source.set_aside.items() if v},
             "merged": len(join.merged),
-            "splits": [f"{o} -> {n}: {why}" for o, (n, why) in SPLITS.items() if year < 2006],
+            "splits": [
+                f"{o} -> {n}: {ja} / {en}" for o, (n, ja, en) in SPLITS.items() if year < 2006
+            ],
             "unmatched": join.unmatched_source,
             "missing": missing,
             "national_diff": diff,
