@@ -104,7 +104,7 @@ def _start_columns(since: int) -> list[str]:
         else:
             log(
                 f"good practice: {name} has no value in or before {since}; left out of the peers",
-                ja=f"好事例: {name} は {since} 年以前の値がないため、類似団体の選定から外しました",
+                ja=f"好事例: {name} は {since} 年以前の値がないため、類似する市区町村の候補から外しました",
             )
     return columns
 
@@ -268,7 +268,7 @@ def good_practice(
         n_missing = int(missing.sum())
         log(
             f"good practice: {n_missing} peers have no {name} change and are listed last",
-            ja=f"好事例: 類似団体のうち {n_missing} 団体は {name} の変化がないため、最後に並べました",
+            ja=f"好事例: 類似する市区町村のうち {n_missing} 市区町村は {name} の変化がないため、最後に並べました",
         )
     key = -sign * out[measure].fillna(-np.inf * sign)
     out = out.assign(_key=key).sort_values(["_key", "distance_at_start"], kind="stable")
