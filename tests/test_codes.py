@@ -167,3 +167,14 @@ def test_resolve_with_candidates(grid):
         codes.resolve_municipality("青森県島村", candidates=names_only)
     with pytest.raises(DataFormatError, match="'name'"):
         codes.resolve_municipality("町5", candidates=grid.drop(columns="name"))
+
+
+def test_many_updates_are_one_line_not_one_per_code(caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="regionlib")
+    result = codes.update_codes(["04423", "40305", "03305", "01100"])
+    assert len(result.changes) == 3  # 富谷町, 那珂川町, 滝沢村
+    lines = [r for r in caplog.records if "codes updated" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].getMessage().startswith("codes updated: 3 (")
+    assert lines[0].levelno == logging.DEBUG  # the table's join says what they mean for it

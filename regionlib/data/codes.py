@@ -511,10 +511,18 @@ def update_codes(codes: Iterable[object], *, as_of: str | pd.Timestamp | None = 
     changes_df = pd.DataFrame(changes, columns=["old", "new", "date", "name_old", "name_new"])
     changes_df = changes_df.drop_duplicates().reset_index(drop=True)
     unresolved_df = pd.DataFrame(unresolved, columns=["code", "reason"]).drop_duplicates()
-    for row in changes_df.itertuples():
-        log(
-            f"code updated: {row.old} {row.name_old} -> {row.new} {row.name_new}",
-            ja=f"コードを更新: {row.old} {row.name_old} -> {row.new} {row.name_new}",
+    if len(changes_df):
+        # one line, not one per code: a 1995 file has some 1,500 (every one is in ``changes``
+        # and in the join reports), and a cached product repeats its build's lines on each load
+        shown = "; ".join(
+            f"{r.old} {r.name_old} -> {r.new} {r.name_new}" for r in changes_df.head(3).itertuples()
+        )
+        more = f" …（ほか {len(changes_df) - 3}）" if len(changes_df) > 3 else ""
+        more_en = f" … ({len(changes_df) - 3} more)" if len(changes_df) > 3 else ""
+        log(  # debug: a caller says what the updates mean for its table (table's join)
+            f"codes updated: {len(changes_df)} ({shown}{more_en})",
+            logging.DEBUG,
+            ja=f"コードを更新: {len(changes_df)} 件（{shown}{more}）",
         )
     for row in unresolved_df.itertuples():
         log(

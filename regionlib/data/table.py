@@ -304,8 +304,11 @@ def _align(
         merged=merged,
         splits=splits,
     )
-    for line in changes:
-        log(f"{table.source}: code changed {line}", ja=f"{table.source}: コードを更新 {line}")
+    if changes:  # one line; every change is listed in the join report
+        log(
+            f"{table.source}: {len(changes)} codes changed to the table's (join report lists them)",
+            ja=f"{table.source}: {len(changes)} 件のコードを表のコードに読み替えました（結合の記録に一覧）",
+        )
     if merged:
         log(
             f"{table.source}: {len(merged)} current municipalities combine several source rows",
