@@ -454,20 +454,21 @@ def dissolve_n03(
     if not include_unassigned:
         north = table["code"].isin(NORTHERN_TERRITORIES)
         n_unassigned = int(unassigned.sum())
+        dropped_ja = []
         if n_unassigned:
             prefs = ", ".join(sorted(pref_name[unassigned].dropna().unique()))
             dropped.append(f"{n_unassigned} 所属未定地 feature(s) without code ({prefs})")
+            dropped_ja.append(f"コードのない所属未定地 {n_unassigned} 件（{prefs}）")
         if north.any():
-            dropped.append(
-                f"{table.loc[north, 'code'].nunique()} 北方領土 village(s) "
-                f"({', '.join(sorted(table.loc[north, 'name'].unique()))})"
-            )
+            n_north = table.loc[north, "code"].nunique()
+            villages = ", ".join(sorted(table.loc[north, "name"].unique()))
+            dropped.append(f"{n_north} 北方領土 village(s) ({villages})")
+            dropped_ja.append(f"北方領土の {n_north} 村（{villages}）")
         table = table[~(north | unassigned)]
         if dropped:
-            listed = "; ".join(dropped)
             log(
-                f"{source}: left out {listed} (include_unassigned=True keeps them)",
-                ja=f"{source}: 除外しました: {listed}（include_unassigned=True で残せます）",
+                f"{source}: left out {'; '.join(dropped)} (include_unassigned=True keeps them)",
+                ja=f"{source}: 除外しました: {'、'.join(dropped_ja)}（include_unassigned=True で残せます）",
             )
 
     geoms = _repair(table["geometry"].to_numpy(), source)

@@ -268,7 +268,10 @@ def _align(
             new, note = row.new, ""
             if new not in base and codes.city_of_ward(new) in base:
                 # merged into a ward of a designated city (由比町 -> 清水区 22103): into the city
-                new, note = codes.city_of_ward(new), f" (ward {row.new} of the city)"
+                new, note = (
+                    codes.city_of_ward(new),
+                    f"（市の区 {row.new} / ward {row.new} of the city）",
+                )
             if new in base:
                 mapping[row.old] = new
                 changes.append(f"{row.old} {row.name_old} -> {new} {row.name_new}{note}")
