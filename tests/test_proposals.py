@@ -45,3 +45,52 @@ def test_dropped_island_keeps_its_row(grid, mirror_dir, tmp_path):
     region = lines[0].split(",").index("region")
     assert lines[1].split(",")[region] in {"1", "2", "3"}  # the CSV format of `table`: not 1.0
     assert lines[-1].split(",")[region] == ""  # the dropped island
+
+
+def test_a_second_run_reads_labels_and_evaluation_and_equals_the_first(
+    grid, mirror_dir, isolated_cache, monkeypatch
+):
+    import math
+
+    from regionlib import evaluate, graph, references
+    from regionlib.analysis.regions import _api
+
+    def propose(data):
+        return proposals.propose_regions(
+            data, ["x"], method="maxp", floor=("population", 8000), population="population"
+        )
+
+    first = propose(grid)
+    g = graph.contiguity_edges(grid)
+    direct = evaluate.evaluate(
+        grid,
+        first.labels,
+        columns=["x"],
+        floor=("population", 8000),
+        graph=g,
+        population="population",
+        references=references.reference_groupings(grid),
+        missing="median",
+    )
+    assert list(first.evaluation.index) == list(direct.index)
+    for key, value in direct.items():  # the cached evaluation is the evaluation
+        same = value == first.evaluation[key] or (
+            isinstance(value, float) and math.isnan(value) and math.isnan(first.evaluation[key])
+        )
+        assert same, key
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(_api, "_solve", refuse)
+    monkeypatch.setattr(evaluate, "evaluate", refuse)
+    again = propose(grid)  # read from the cache: neither solved nor evaluated
+    assert again.labels.equals(first.labels)
+    assert again.evaluation.equals(first.evaluation)
+    moved = grid.assign(population=grid["population"] * 2)  # another input: computed again
+    try:
+        propose(moved)
+    except AssertionError as exc:
+        assert "computed again" in str(exc)
+    else:
+        raise AssertionError("a changed table was served from the cache")

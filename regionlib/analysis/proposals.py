@@ -229,16 +229,7 @@ def propose_regions(
     summary = regions.region_table(in_graph, labels, population=population)
     result = pd.Series(dtype=object)
     if evaluation:
-        result = evaluate.evaluate(
-            in_graph,
-            labels,
-            columns=columns,
-            floor=floor,
-            graph=g,
-            population=population,
-            references=refs,
-            missing=missing,
-        )
+        result = _evaluation(in_graph, labels, columns, floor, g, population, refs, missing)
     return RegionProposal(
         table=table,
         labels=labels,
@@ -249,3 +240,64 @@ def propose_regions(
         floor=floor,
         blocks=block_labels,
     )
+
+
+def _evaluation(
+    in_graph: gpd.GeoDataFrame,
+    labels: pd.Series,
+    columns: list[str],
+    floor: tuple[str, float] | None,
+    g: graph.Edges,
+    population: str,
+    refs: dict[str, pd.Series],
+    missing: str,
+) -> pd.Series:
+    """:func:`regionlib.evaluate.evaluate` of a proposal, kept in the derived cache.
+
+    The evaluation dissolves every region and compares it with four references (about 70 ms
+    for a prefecture): a second run of the same proposal (another output format) reads it.
+    The key holds everything it reads: the shapes and the columns used, the flags, the labels,
+    the references, the graph's links, the options and the code of the evaluation.
+    """
+    import hashlib
+    import json
+
+    from regionlib.data import _cache
+
+    def series_hash(series: pd.Series) -> bytes:
+        return pd.util.hash_pandas_object(series.astype(str), index=True).to_numpy().tobytes()
+
+    used = [*columns, population, *([floor[0]] if floor else [])]
+    used = [c for c in dict.fromkeys(used) if c in in_graph.columns]
+    digest = hashlib.sha256(series_hash(labels))
+    for name in sorted(refs):
+        digest.update(name.encode() + series_hash(refs[name]))
+    digest.update(pd.util.hash_pandas_object(g.edges, index=False).to_numpy().tobytes())
+    digest.update("\x1f".join(map(str, g.index)).encode())
+    flags = json.dumps(in_graph.attrs.get("flags", {}), sort_keys=True, default=str)
+    digest.update(flags.encode())
+    here = Path(__file__).parent
+    code = [here / "evaluate.py", here / "proposals.py", here / "regions" / "_problem.py"]
+    inputs = [
+        _cache.geometry_hash(in_graph, used),
+        digest.hexdigest(),
+        *(_cache.file_sha256(path) for path in code),
+    ]
+    params = {"columns": columns, "floor": floor, "population": population, "missing": missing}
+
+    def build() -> dict:
+        measures = evaluate.evaluate(
+            in_graph,
+            labels,
+            columns=columns,
+            floor=floor,
+            graph=g,
+            population=population,
+            references=refs,
+            missing=missing,
+        )
+        # numpy scalars as Python numbers, so that they keep through JSON
+        return {k: v.item() if hasattr(v, "item") else v for k, v in measures.items()}
+
+    measures = _cache.cached_json("region-evaluation", inputs, params, build)
+    return pd.Series(measures, name="evaluation", dtype=object)
