@@ -682,3 +682,19 @@ def test_a_product_may_keep_its_build_notes_to_itself(isolated_cache, caplog):
     caplog.clear()
     _cache.cached("quiet", ["abc"], {}, build, replay=False)
     assert calls == [1] and "3 rows left out" not in caplog.text  # not repeated on a load
+
+
+def test_geometry_hash_takes_missing_values_and_tells_them_apart():
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    frame = gpd.GeoDataFrame(
+        {"v": [1.5, np.nan], "name": ["a", None]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        index=pd.Index(["01001", "01002"], name="code"),
+    )
+    key = _cache.geometry_hash(frame, ["v", "name"])
+    assert key == _cache.geometry_hash(frame.copy(), ["v", "name"])
+    assert key != _cache.geometry_hash(frame.assign(v=[1.5, 2.0]), ["v", "name"])
+    assert key != _cache.geometry_hash(frame.assign(name=["a", "b"]), ["v", "name"])

@@ -85,7 +85,8 @@ def geometry_hash(frame: pd.DataFrame, columns: Iterable[str] = ()) -> str:
     digest.update(np.asarray(shapely.get_num_coordinates(geoms), dtype=np.int64).tobytes())
     digest.update(np.ascontiguousarray(shapely.get_coordinates(geoms)).tobytes())
     for column in columns:
-        digest.update("\x1f".join(frame[column].astype(str)).encode())
+        # str() of every value: astype(str) keeps missing values as NaN in pandas' string dtype
+        digest.update("\x1f".join(map(str, frame[column].tolist())).encode())
     return digest.hexdigest()
 
 
