@@ -503,3 +503,12 @@ def test_catalogue_build_says_why_the_first_use_waits(monkeypatch, capsys, termi
     assert len(frame) == len(catalogue.curated_rows())  # the hand-written rows only
     err = capsys.readouterr().err
     assert ("指標カタログを作成しています" in err) is terminal
+
+
+def test_missing_reasons_in_japanese():
+    from regionlib.data.indicators import missing_reason_ja
+
+    assert missing_reason_ja("population is 0") == "人口が0のため算出できない"
+    assert missing_reason_ja("denominator is 0") == "分母が0のため算出できない"
+    assert missing_reason_ja("") == missing_reason_ja(float("nan")) == "出典データに値がない"
+    assert missing_reason_ja("a reason nobody wrote yet") == "a reason nobody wrote yet"

@@ -52,6 +52,8 @@ def test_join_report(full):
     assert "04423 富谷町 -> 04216 富谷市" in text
     assert "郡 total" in text
     assert "population is 0" in text
+    assert "欠損 " in text and "（人口が0のため算出できない）" in text  # Japanese first
+    assert text.startswith("結合の記録: 1741 市区町村 / join report")
 
 
 def test_code_history_values(full):

@@ -386,6 +386,44 @@ def _rows() -> dict[str, dict[int, _Row]]:
     return {n: dict(sorted(by_year.items())) for n, by_year in out.items()}
 
 
+#: Japanese for the reasons a value is missing (the sources' and the catalogue's own words)
+_REASONS_JA = (
+    (re.compile(r"population is 0"), "人口が0のため算出できない"),
+    (re.compile(r"no population of known age"), "年齢の分かる人口が0のため算出できない"),
+    (re.compile(r"labour force is 0"), "労働力人口が0のため算出できない"),
+    (re.compile(r"2015 population.* is 0"), "2015年の人口が0のため算出できない"),
+    (re.compile(r"not in (the )?source"), "出典データに記載がない"),
+    (re.compile(r"not obtainable"), "出典で「-」（数値が得られない）"),
+    (re.compile(r"confidential|secret"), "出典で秘匿"),
+    (re.compile(r"no employed"), "就業者がいないため算出できない"),
+    (re.compile(r"habitable area is 0"), "可住地面積が0のため算出できない"),
+    (re.compile(r"no general households"), "一般世帯がないため算出できない"),
+    (re.compile(r"denominator is 0"), "分母が0のため算出できない"),
+    (re.compile(r"merged since"), "合併した市区町村の指数・比率は合算できない"),
+)
+
+
+def missing_reason_ja(reason: object) -> str:
+    """Return the Japanese of the reason a value is missing (the reason itself when unknown).
+
+    Parameters
+    ----------
+    reason
+        A reason as the tables carry it (``"population is 0"``, ``"not in source"`` …);
+        empty for a value the source simply lacks.
+
+    Returns
+    -------
+    str
+        E.g. 「人口が0のため算出できない」; 「出典データに値がない」 for an empty reason.
+    """
+    text = "" if reason is None or (isinstance(reason, float) and reason != reason) else str(reason)
+    for pattern, ja in _REASONS_JA:
+        if pattern.search(text):
+            return ja
+    return text or "出典データに値がない"
+
+
 #: Indicators registered by the user (:func:`register`): name -> Indicator.
 _USER: dict[str, Indicator] = {}
 

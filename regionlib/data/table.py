@@ -183,8 +183,8 @@ class JoinReport:
         for name, reasons in self.missing.items():
             for reason, (count, examples) in reasons.items():
                 lines.append(
-                    f"- {name}: 欠損 {count} / {count} missing ({reason}; 例 e.g. "
-                    f"{', '.join(examples)})"
+                    f"- {name}: 欠損 {count}（{indicators.missing_reason_ja(reason)}） / "
+                    f"{count} missing ({reason}; 例 e.g. {', '.join(examples)})"
                 )
         return "\n".join(lines)
 

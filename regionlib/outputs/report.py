@@ -89,17 +89,6 @@ GOOD_PRACTICE = ("population_registered", 2016)
 #: indicators whose LISA category is shown
 LISA_INDICATORS: tuple[str, ...] = ("aging_rate", "population_change_2015_2020")
 _REGION_FLOOR = ("population_2020", 200_000)
-_REASONS = (
-    (re.compile(r"population is 0"), "人口が0のため算出できない"),
-    (re.compile(r"no population of known age"), "年齢の分かる人口が0のため算出できない"),
-    (re.compile(r"labour force is 0"), "労働力人口が0のため算出できない"),
-    (re.compile(r"2015 population.* is 0"), "2015年の人口が0のため算出できない"),
-    (re.compile(r"not in (the )?source"), "出典データに記載がない"),
-    (re.compile(r"not obtainable"), "出典で「-」（数値が得られない）"),
-    (re.compile(r"confidential|secret"), "出典で秘匿"),
-    (re.compile(r"no employed"), "就業者がいないため算出できない"),
-    (re.compile(r"habitable area is 0"), "可住地面積が0のため算出できない"),
-)
 _ANALYSES_VERSION = 1  # bump when _analyses changes what it computes
 _WARD = re.compile(r"^(?P<city>.+?市)(?P<ward>[^市]+区)$")
 _SVG_WIDTH = 560.0
@@ -633,11 +622,9 @@ class Profile:
 
 
 def _reason(context: Context, name: str, code: str) -> str:
-    raw = context.reasons.get(name, {}).get(code, "")
-    for pattern, text in _REASONS:
-        if pattern.search(str(raw)):
-            return text
-    return str(raw) or "出典データに値がない"
+    from regionlib.data.indicators import missing_reason_ja
+
+    return missing_reason_ja(context.reasons.get(name, {}).get(code, ""))
 
 
 def _decimals(values: np.ndarray) -> int:
