@@ -512,3 +512,21 @@ def test_missing_reasons_in_japanese():
     assert missing_reason_ja("denominator is 0") == "分母が0のため算出できない"
     assert missing_reason_ja("") == missing_reason_ja(float("nan")) == "出典データに値がない"
     assert missing_reason_ja("a reason nobody wrote yet") == "a reason nobody wrote yet"
+    assert missing_reason_ja("2015 population is 0") == "2015年の人口が0のため算出できない"
+    assert missing_reason_ja("F1102 + F1107 + F1108 is 0") == (
+        "分母（F1102 + F1107 + F1108）が0のため算出できない"
+    )
+
+
+def test_every_reason_the_package_writes_has_japanese():
+    import re
+
+    from regionlib.data import catalogue, readers
+    from regionlib.data.indicators import missing_reason_ja
+
+    written = {r["zero_reason"] for r in catalogue.rows() if r["zero_reason"]}
+    written |= set(readers.MARKERS.values()) | {readers.NO_NET_BURDEN, "denominator is 0"}
+    kana_or_kanji = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    for reason in written:
+        ja = missing_reason_ja(reason)
+        assert ja != reason and kana_or_kanji.search(ja), reason

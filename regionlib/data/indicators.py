@@ -388,17 +388,25 @@ def _rows() -> dict[str, dict[int, _Row]]:
 
 #: Japanese for the reasons a value is missing (the sources' and the catalogue's own words)
 _REASONS_JA = (
+    (re.compile(r"2015 population.* is 0"), "2015年の人口が0のため算出できない"),
     (re.compile(r"population is 0"), "人口が0のため算出できない"),
     (re.compile(r"no population of known age"), "年齢の分かる人口が0のため算出できない"),
     (re.compile(r"labour force is 0"), "労働力人口が0のため算出できない"),
-    (re.compile(r"2015 population.* is 0"), "2015年の人口が0のため算出できない"),
-    (re.compile(r"not in (the )?source"), "出典データに記載がない"),
-    (re.compile(r"not obtainable"), "出典で「-」（数値が得られない）"),
-    (re.compile(r"confidential|secret"), "出典で秘匿"),
-    (re.compile(r"no employed"), "就業者がいないため算出できない"),
     (re.compile(r"habitable area is 0"), "可住地面積が0のため算出できない"),
+    (re.compile(r"no employed"), "就業者がいないため算出できない"),
     (re.compile(r"no general households"), "一般世帯がないため算出できない"),
+    (re.compile(r"no taxpayers"), "納税義務者がいないため算出できない"),
+    (re.compile(r"no receipts"), "受入額がないため算出できない"),
+    (re.compile(r"no 基準財政需要額"), "基準財政需要額がないため算出できない"),
     (re.compile(r"denominator is 0"), "分母が0のため算出できない"),
+    (re.compile(r"^(?P<items>[A-Z0-9 +]+) is 0$"), "分母（{items}）が0のため算出できない"),
+    (re.compile(r"not in (the )?source"), "出典データに記載がない"),
+    (re.compile(r"not surveyed"), "出典で調査されていない（***）"),
+    (re.compile(r"not obtainable"), "出典で「-」（数値が得られない）"),
+    (re.compile(r"suppressed|confidential|secret"), "出典で秘匿（X）"),
+    (re.compile(r"blank in source"), "出典で空欄"),
+    (re.compile(r"bracketed reference value"), "出典で括弧付きの参考値のため比較できない"),
+    (re.compile(r"no net burden"), "将来負担がない（出典で「－」）"),
     (re.compile(r"merged since"), "合併した市区町村の指数・比率は合算できない"),
 )
 
@@ -419,8 +427,9 @@ def missing_reason_ja(reason: object) -> str:
     """
     text = "" if reason is None or (isinstance(reason, float) and reason != reason) else str(reason)
     for pattern, ja in _REASONS_JA:
-        if pattern.search(text):
-            return ja
+        match = pattern.search(text)
+        if match:
+            return ja.format(**match.groupdict())
     return text or "出典データに値がない"
 
 
