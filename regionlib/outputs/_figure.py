@@ -2,8 +2,9 @@
 
 Print maps (:mod:`regionlib.outputs.printmaps`) and population pyramids
 (:mod:`regionlib.outputs.pyramid`) draw with IPAexGothic from ``matplotlib-fontja`` and are
-saved by :func:`save_figure`. This module imports matplotlib but not geopandas, so that a
-pyramid does not pay for the map machinery.
+saved by :func:`save_figure`. This module is the one place regionlib imports matplotlib's
+artists from (``Figure``, ``Patch`` …; see :func:`_artists_without_setter_docs`); it does not
+import geopandas, so that a pyramid does not pay for the map machinery.
 """
 
 from __future__ import annotations
