@@ -698,3 +698,16 @@ def test_geometry_hash_takes_missing_values_and_tells_them_apart():
     assert key == _cache.geometry_hash(frame.copy(), ["v", "name"])
     assert key != _cache.geometry_hash(frame.assign(v=[1.5, 2.0]), ["v", "name"])
     assert key != _cache.geometry_hash(frame.assign(name=["a", "b"]), ["v", "name"])
+
+
+def test_content_hash_tells_inputs_apart():
+    import numpy as np
+
+    h = _cache.content_hash
+    frame = pd.DataFrame({"a": [1.0, np.nan]}, index=pd.Index(["01001", "01002"], name="code"))
+    assert h(frame, "x", {"k": 1}) == h(frame.copy(), "x", {"k": 1})  # same inputs, same key
+    assert h("ab", "c") != h("a", "bc")  # parts are framed
+    assert h(frame) != h(frame.rename(columns={"a": "b"}))  # column names count
+    assert h(frame) != h(frame.set_axis(["01001", "01003"]))  # so do the codes
+    assert h(np.arange(3, dtype=np.int64)) != h(np.arange(3, dtype=np.int32))
+    assert h(pd.Series([1, 2], name="p")) != h(pd.Series([1, 2], name="q"))

@@ -259,28 +259,22 @@ def _evaluation(
     The key holds everything it reads: the shapes and the columns used, the flags, the labels,
     the references, the graph's links, the options and the code of the evaluation.
     """
-    import hashlib
-    import json
-
     from regionlib.data import _cache
-
-    def series_hash(series: pd.Series) -> bytes:
-        return pd.util.hash_pandas_object(series.astype(str), index=True).to_numpy().tobytes()
 
     used = [*columns, population, *([floor[0]] if floor else [])]
     used = [c for c in dict.fromkeys(used) if c in in_graph.columns]
-    digest = hashlib.sha256(series_hash(labels))
-    for name in sorted(refs):
-        digest.update(name.encode() + series_hash(refs[name]))
-    digest.update(pd.util.hash_pandas_object(g.edges, index=False).to_numpy().tobytes())
-    digest.update("\x1f".join(map(str, g.index)).encode())
-    flags = json.dumps(in_graph.attrs.get("flags", {}), sort_keys=True, default=str)
-    digest.update(flags.encode())
+    read = _cache.content_hash(
+        labels,
+        *(refs[name].rename(name) for name in sorted(refs)),
+        g.edges,
+        g.index,
+        in_graph.attrs.get("flags", {}),
+    )
     here = Path(__file__).parent
     code = [here / "evaluate.py", here / "proposals.py", here / "regions" / "_problem.py"]
     inputs = [
         _cache.geometry_hash(in_graph, used),
-        digest.hexdigest(),
+        read,
         *(_cache.file_sha256(path) for path in code),
     ]
     params = {"columns": columns, "floor": floor, "population": population, "missing": missing}

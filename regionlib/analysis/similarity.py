@@ -296,14 +296,11 @@ def _fit_candidates(
     candidates, the seed and this module's code: a second ``regionlib clusters`` (or profile)
     on the same features reads them instead of fitting again.
     """
-    import hashlib
     from pathlib import Path
 
     from regionlib.data import _cache
 
-    digest = hashlib.sha256(np.ascontiguousarray(matrix.to_numpy(dtype=float)).tobytes())
-    digest.update(",".join(map(str, matrix.index)).encode())
-    inputs = [digest.hexdigest(), _cache.file_sha256(Path(__file__))]
+    inputs = [_cache.content_hash(matrix), _cache.file_sha256(Path(__file__))]
     params = {"method": method, "k": [int(k) for k in candidates], "seed": int(seed)}
     memo: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
 

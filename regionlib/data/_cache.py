@@ -70,6 +70,48 @@ def make_key(kind: str, input_hashes: Iterable[str], params: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
+def content_hash(*parts: object) -> str:
+    """Return a hash of in-memory inputs, the key of products built from them.
+
+    The one way regionlib hashes what is not a file: labels, feature matrices, a problem's
+    arrays, the user's own data. Each part is hashed with its kind and length, so that
+    ``("ab", "c")`` and ``("a", "bc")`` differ.
+
+    Parameters
+    ----------
+    *parts
+        numpy arrays (dtype, shape and bytes), pandas Series, DataFrames and Indexes (their
+        values and index, and a DataFrame's column names), ``str`` and ``bytes`` as they are,
+        anything else as sorted JSON.
+
+    Returns
+    -------
+    str
+        Hex sha256.
+    """
+    import numpy as np
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            array = np.ascontiguousarray(part)
+            head, body = f"ndarray {array.dtype} {array.shape}", array.tobytes()
+        elif isinstance(part, pd.DataFrame | pd.Series | pd.Index):
+            names = list(map(str, part.columns)) if isinstance(part, pd.DataFrame) else part.name
+            hashed = pd.util.hash_pandas_object(part, index=not isinstance(part, pd.Index))
+            head, body = f"{type(part).__name__} {names}", hashed.to_numpy().tobytes()
+        elif isinstance(part, bytes):
+            head, body = "bytes", part
+        elif isinstance(part, str):
+            head, body = "str", part.encode("utf-8", "surrogatepass")
+        else:
+            head, body = "json", json.dumps(part, sort_keys=True, default=str).encode()
+        digest.update(f"{head} {len(body)}\x1f".encode())
+        digest.update(body)
+    return digest.hexdigest()
+
+
 def geometry_hash(frame: pd.DataFrame, columns: Iterable[str] = ()) -> str:
     """Return a hash of a GeoDataFrame's codes, every coordinate and the given columns.
 

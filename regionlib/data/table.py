@@ -18,7 +18,6 @@ same arguments reads one file.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from logging import WARNING
@@ -371,8 +370,7 @@ def _input_hashes(names: list[str]) -> list[str]:
     for name in names:  # registered user indicators with data
         data = indicators._USER_DATA.get(name)
         if data is not None:
-            digest = pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes()
-            hashes.append(hashlib.sha256(digest).hexdigest())
+            hashes.append(_cache.content_hash(data))
     return hashes
 
 
@@ -435,11 +433,10 @@ def compute_parts(
         Request -> (numerator, denominator or None, missing reason per code); unscaled.
     """
     # kept in the derived cache: aligning the raw sources costs an area table about 2 s
-    digest = hashlib.sha256("\x1f".join(map(str, base)).encode()).hexdigest()
     frame = _cache.cached(
         "parts",
         _input_hashes(names),
-        {"names": sorted(names), "base": digest},
+        {"names": sorted(names), "base": _cache.content_hash(base)},
         lambda: _parts_frame(names, base),
         geometry=False,
     )

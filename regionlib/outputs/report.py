@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -152,14 +151,6 @@ class Context:
     _svg: dict = field(default_factory=dict, repr=False)
 
 
-def _content_hash(table: pd.DataFrame) -> str:
-    plain = pd.DataFrame(table.drop(columns=[table.geometry.name], errors="ignore"))
-    values = pd.util.hash_pandas_object(plain, index=True).to_numpy()
-    digest = hashlib.sha256(values.tobytes())
-    digest.update(",".join(map(str, plain.columns)).encode())
-    return digest.hexdigest()
-
-
 @functools.cache
 def _code_hash() -> str:
     here = Path(__file__).parents[1] / "analysis"
@@ -276,7 +267,12 @@ def build_context(table: pd.DataFrame | None = None) -> Context:
         feats = features.prepare_features(table, peer_indicators)
         labels = _cache.cached(
             "profile",
-            [_content_hash(table), _code_hash()],
+            [
+                _cache.content_hash(
+                    pd.DataFrame(table.drop(columns=[table.geometry.name], errors="ignore"))
+                ),
+                _code_hash(),
+            ],
             {"peers": peer_indicators, "floor": list(_REGION_FLOOR), "lisa": list(LISA_INDICATORS)},
             lambda: _analyses(table, feats),
         )
@@ -447,16 +443,6 @@ def _build_prefecture_svg(frame: pd.DataFrame) -> dict:
     }
 
 
-def _geometry_hash(table: pd.DataFrame) -> str:
-    import shapely
-
-    geoms = table.geometry.to_numpy()
-    digest = hashlib.sha256(",".join(table.index.astype(str)).encode())
-    digest.update(np.asarray(shapely.get_num_coordinates(geoms)).tobytes())
-    digest.update(np.asarray(table.geometry.total_bounds).tobytes())
-    return digest.hexdigest()
-
-
 def _svg_table(context: Context) -> pd.DataFrame:
     """Every prefecture's map paths, built once and kept in the derived cache."""
     if "svg_table" not in context._svg:
@@ -473,7 +459,7 @@ def _svg_table(context: Context) -> pd.DataFrame:
 
         context._svg["svg_table"] = _cache.cached(
             "profile-maps",
-            [_geometry_hash(context.table), _code_hash()],
+            [_cache.geometry_hash(context.table), _code_hash()],
             {"width": _SVG_WIDTH, "version": _ANALYSES_VERSION},
             build,
         )
@@ -537,7 +523,7 @@ def _japan_svg(context: Context) -> dict:
     if "japan" not in context._svg:
         rows = _cache.cached(
             "profile-japan",
-            [_geometry_hash(context.table), _code_hash()],
+            [_cache.geometry_hash(context.table), _code_hash()],
             {"version": _ANALYSES_VERSION},
             lambda: _build_japan_svg(context.table),
         )

@@ -286,14 +286,13 @@ def _solve(
 
 def _problem_inputs(problem: Problem) -> list[str]:
     """Cache inputs of a problem's solution: its arrays and the solvers' code."""
-    import hashlib
     from pathlib import Path
 
     from regionlib.data import _cache
 
-    digest = hashlib.sha256("\x1f".join(map(str, problem.codes)).encode())
     adjacency = problem.adjacency.tocsr()
-    for array in (
+    arrays = _cache.content_hash(
+        problem.codes,
         problem.node_of,
         problem.mass,
         problem.xsum,
@@ -303,10 +302,6 @@ def _problem_inputs(problem: Problem) -> list[str]:
         adjacency.indices,
         adjacency.data,
         problem.cores,
-    ):
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype}{array.shape}".encode())
-        digest.update(array.tobytes())
-    here = Path(__file__).parent
-    code = sorted(here.glob("*.py"))
-    return [digest.hexdigest(), *(_cache.file_sha256(path) for path in code)]
+    )
+    code = sorted(Path(__file__).parent.glob("*.py"))
+    return [arrays, *(_cache.file_sha256(path) for path in code)]
