@@ -707,12 +707,13 @@ def _add_region_outlines(
     geoms = geoms.loc[common]
     region = labels.loc[common].astype(str)
     members = frame.loc[common]
+    population = _labels.population(members)  # may read the table: once, for key and build
 
     def build() -> dict:
         lines, unions = _group_lines(geoms, region, inner=True)
         # each name once, in its region's core (the most populous town, 東京圏 on the 23 wards)
         cores = _labels.region_cores(members, region, geoms.to_numpy())
-        size = _labels.population(members).groupby(region.to_numpy()).sum(min_count=1)
+        size = population.groupby(region.to_numpy()).sum(min_count=1)
         label_points = []
         for key, union in unions.items():
             pts = _labels.anchors(cores.get(str(key), union), tolerance=0.001)
@@ -733,7 +734,7 @@ def _add_region_outlines(
         {
             "name": members["name"].astype(str) if "name" in members else members.index,
             "region": region.to_numpy(),
-            "population": _labels.population(members).to_numpy(),
+            "population": population.to_numpy(),
         },
         index=members.index,
     )

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import functools
 import html
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -266,8 +265,6 @@ def save_pyramid(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     pathlib.Path
         The path written.
     """
-    import matplotlib
-
     from regionlib.outputs import _figure
 
     path = Path(path)
@@ -278,10 +275,7 @@ def save_pyramid(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
         )
     if suffix != ".html":
         return _figure.save_figure(fig, path, dpi=dpi)
-    buffer = io.BytesIO()
-    with matplotlib.rc_context(_figure.rc()):
-        fig.savefig(buffer, format="png", dpi=150, facecolor="white")
-    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    image = base64.b64encode(_figure.figure_bytes(fig, "png", dpi=150)).decode("ascii")
     data = getattr(fig, "pyramid_data", None)
     title = fig._suptitle.get_text() if fig._suptitle is not None else "人口ピラミッド"
     table = ""
