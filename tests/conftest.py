@@ -95,6 +95,28 @@ def mirror_dir() -> Path:
 
 
 @pytest.fixture
+def spy(monkeypatch):
+    """Record the calls of a function while it still runs: ``calls = spy(module, "name")``.
+
+    ``calls`` then holds the positional arguments of every call, in order; a test of a cache
+    asserts with it that a second call read instead of building.
+    """
+
+    def wrap(owner: object, name: str) -> list[tuple]:
+        calls: list[tuple] = []
+        real = getattr(owner, name)
+
+        def recorded(*args, **kwargs):
+            calls.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recorded)
+        return calls
+
+    return wrap
+
+
+@pytest.fixture
 def isolated_cache(tmp_path, monkeypatch) -> Path:
     """An empty download cache for one test."""
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")

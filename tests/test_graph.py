@@ -115,7 +115,7 @@ def test_edges_without_libpysal_equal_the_graph(grid, islands):
     assert graph.components(edges, index).equals(graph.components(g, index))
 
 
-def test_edges_table_cached_by_geometry_and_parameters(grid, isolated_cache, monkeypatch, caplog):
+def test_edges_table_cached_by_geometry_and_parameters(grid, isolated_cache, spy, caplog):
     """A second call reads the cache (same table, same warning); a changed input rebuilds."""
     import pandas as pd
     import shapely
@@ -126,21 +126,14 @@ def test_edges_table_cached_by_geometry_and_parameters(grid, isolated_cache, mon
     first = g.edges_table(grid)
     assert "islands bridged" in caplog.text
     caplog.clear()
-    built = []
-    real = g._edges_table
-
-    def counting(*args):
-        built.append(args[1:])
-        return real(*args)
-
-    monkeypatch.setattr(g, "_edges_table", counting)
+    built = spy(g, "_edges_table")
     again = g.edges_table(grid)
     assert built == []  # read from the cache
     pd.testing.assert_frame_equal(again, first)
     assert "islands bridged" in caplog.text  # what the build said is said again
     g.edges_table(grid, within_prefecture=True)
     g.edges_table(grid, islands="keep")
-    assert built == [(True, "connect"), (False, "keep")]
+    assert [args[1:] for args in built] == [(True, "connect"), (False, "keep")]
     moved = grid.copy()  # one vertex of one box moved: another key
     moved.loc["01016", "geometry"] = shapely.affinity.translate(
         moved.loc["01016", "geometry"], xoff=0.01
@@ -156,7 +149,7 @@ def test_edges_table_cached_by_geometry_and_parameters(grid, isolated_cache, mon
 
 
 @pytest.mark.parametrize("islands", ["connect", "keep", "drop"])
-def test_contiguity_edges_cached_as_built(grid, isolated_cache, monkeypatch, islands):
+def test_contiguity_edges_cached_as_built(grid, isolated_cache, spy, islands):
     """The cached links and codes equal a fresh build; a moved vertex builds again."""
     import pandas as pd
     import shapely
@@ -165,9 +158,7 @@ def test_contiguity_edges_cached_as_built(grid, isolated_cache, monkeypatch, isl
 
     kept, fresh = g._build(grid, False, islands)
     first = g.contiguity_edges(grid, islands=islands)
-    calls = []
-    real = g._build
-    monkeypatch.setattr(g, "_build", lambda *a: calls.append(a[1:]) or real(*a))
+    calls = spy(g, "_build")
     again = g.contiguity_edges(grid, islands=islands)
     assert calls == []
     for got in (first, again):
@@ -180,4 +171,4 @@ def test_contiguity_edges_cached_as_built(grid, isolated_cache, monkeypatch, isl
         moved.loc["01016", "geometry"], xoff=0.01
     )
     g.contiguity_edges(moved, islands=islands)
-    assert calls[0] == (False, islands)  # built again ("drop" then builds the reduced graph)
+    assert calls[0][1:] == (False, islands)  # built again ("drop" then builds the reduced graph)

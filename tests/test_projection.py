@@ -117,18 +117,12 @@ def test_classes_map_checked_before_work(tmp_path, capsys):
     assert "m.gif" in capsys.readouterr().err and not out.exists()
 
 
-def test_projection_cached_by_inputs_and_parameters(mirror_dir, isolated_cache, monkeypatch):
+def test_projection_cached_by_inputs_and_parameters(mirror_dir, isolated_cache, monkeypatch, spy):
     """A second projection is read from the cache and equals a fresh one; any input changes it."""
     from regionlib.data import names
 
-    built = []
     real = projection._project
-
-    def counting(*args):
-        built.append(args[2:])
-        return real(*args)
-
-    monkeypatch.setattr(projection, "_project", counting)
+    built = spy(projection, "_project")
     first = projection.project("夕張市", to=2032, variants=["migration"])
     again = projection.project("夕張市", to=2032, variants=["migration"])
     assert len(built) == 1 and again.key == first.key

@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    saved = (settings.log_console, settings.log_warnings, settings.progress)
+    saved = (settings.log_console, settings.log_warnings, settings.progress, settings._command_line)
     configure_output(verbose=args.verbose, quiet=args.quiet)
     settings._command_line = True
     stderr = sys.stderr  # -q: only the error line below reaches it
@@ -306,8 +306,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
         return 0
     finally:  # a caller in the same process (tests, scripts) keeps its own settings
-        settings.log_console, settings.log_warnings, settings.progress = saved
-        settings._command_line = False
+        (
+            settings.log_console,
+            settings.log_warnings,
+            settings.progress,
+            settings._command_line,
+        ) = saved
 
 
 if __name__ == "__main__":

@@ -249,13 +249,8 @@ def cached(
     loaded = _load(path, geometry=geometry)
     if loaded is not None:
         product, records = loaded
-        for level, message, ja in (
-            records if replay else ()
-        ):  # what the build logged is repeated on every load
-            # an information line (-v) says it comes from the cache; a warning reads the same
-            # as when the product was built, since it is as true now
-            cached_line = level < logging.WARNING and not message.endswith("[cached]")
-            log(f"{message} [cached]" if cached_line else message, level, ja=ja)
+        if replay:
+            _replay(records)
         return product
     records: list[tuple[int, str, str | None]] = []
     handler = _Collect(records)
@@ -269,6 +264,17 @@ def cached(
         logger.setLevel(old_level)
     _store(product, path, records)
     return product
+
+
+def _replay(records: list[tuple[int, str, str | None]]) -> None:
+    """Say again what a product's build logged, on a load from the cache.
+
+    An information line (-v) says it comes from the cache; a warning reads as it did when the
+    product was built, since it is as true now.
+    """
+    for level, message, ja in records:
+        cached_line = level < logging.WARNING and not message.endswith("[cached]")
+        log(f"{message} [cached]" if cached_line else message, level, ja=ja)
 
 
 def _meta_path(path: Path) -> Path:

@@ -53,7 +53,7 @@ def _artists_without_setter_docs() -> Iterator[None]:
     """
     import matplotlib.artist
 
-    if not getattr(settings, "_command_line", False) or "matplotlib.figure" in sys.modules:
+    if not settings._command_line or "matplotlib.figure" in sys.modules:
         yield
         return
     original = matplotlib.artist.kwdoc
