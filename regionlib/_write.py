@@ -248,16 +248,19 @@ def check_output(
     if suffixes and suffix not in {s.lower() for s in suffixes}:
         shown = f"'{suffix}'" if suffix else "no extension"
         msg = (
-            f"書き出せない形式です（{', '.join(sorted(suffixes))} のどれか） / "
+            f"{path}: 書き出せない形式です（{', '.join(sorted(suffixes))} のどれか） / "
             f"{path}: unsupported {what} format ({shown}); use {', '.join(sorted(suffixes))}"
         )
         raise OutputError(msg)
     _check_name(path, _nearest_existing(path), what)  # before any stat of the path itself
     if path.is_dir():
-        raise OutputError(f"フォルダーです / {path}: cannot write the {what}: it is a folder")
+        raise OutputError(
+            f"{path} はフォルダーです / {path}: cannot write the {what}: it is a folder"
+        )
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
         raise OutputError(
-            f"通常のファイルではありません / {path}: cannot write the {what}: not a regular file"
+            f"{path} は通常のファイルではありません / {path}: cannot write the {what}: "
+            "not a regular file"
         )
     existing = _nearest_existing(path)
     if not existing.is_dir():

@@ -94,3 +94,24 @@ def test_a_second_run_reads_labels_and_evaluation_and_equals_the_first(
         assert "computed again" in str(exc)
     else:
         raise AssertionError("a changed table was served from the cache")
+
+
+def test_options_refused_before_any_work(grid, spy):
+    import pytest
+
+    from regionlib import graph
+    from regionlib._errors import RegionlibError
+
+    built = spy(graph, "contiguity_edges")
+    with pytest.raises(RegionlibError, match="needs n_regions"):
+        proposals.propose_regions(grid, ["x"], method="ward", population="population")
+    with pytest.raises(RegionlibError, match="takes no floor"):
+        proposals.propose_regions(
+            grid,
+            ["x"],
+            method="ward",
+            n_regions=3,
+            floor=("population", 10),
+            population="population",
+        )
+    assert built == []  # refused before the graph was built

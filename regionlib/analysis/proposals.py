@@ -200,6 +200,16 @@ def propose_regions(
     compactness = regions.check_weight(
         "compactness", regions.DEFAULT_COMPACTNESS if compactness is None else compactness
     )
+    regions.check_options(  # before the graph and the references are built
+        method,
+        n_regions=n_regions,
+        floor=floor,
+        missing=missing,
+        cores=cores,
+        n_municipalities=len(table),
+        compactness=compactness,
+        spatial_weight=spatial_weight,
+    )
     with deferred_warnings():  # a block layer refused: one error line, no graph warning
         g = graph.contiguity_edges(table, within_prefecture=within_prefecture, islands=islands)
         in_graph = table.loc[table.index.isin(g.unique_ids)]

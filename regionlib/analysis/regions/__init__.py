@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_COMPACTNESS",
     "SPECIAL_WARDS",
     "Method",
+    "check_options",
     "check_weight",
     "parse_floor",
     "region_name",
@@ -56,7 +57,12 @@ __all__ = [
 
 #: names imported on first use (PEP 562): the solvers import numba, which a map that only asks
 #: for :func:`town_units` does not need
-_LAZY = {"DEFAULT_COMPACTNESS": "_api", "Method": "_api", "regionalize": "_api"}
+_LAZY = {
+    "DEFAULT_COMPACTNESS": "_api",
+    "Method": "_api",
+    "check_options": "_api",
+    "regionalize": "_api",
+}
 
 
 def __getattr__(name: str) -> object:

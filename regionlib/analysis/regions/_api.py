@@ -150,48 +150,16 @@ def regionalize(
         On a missing option, missing indicator values (the codes are listed), a floor above the
         total or one an island cannot reach (named), or more regions than municipalities.
     """
-    check_weight("compactness", compactness)
-    check_weight("spatial_weight", spatial_weight)
-    if method not in METHODS:
-        raise UnknownNameError(
-            f"方法 {method!r} はありません / "
-            f"unknown method {method!r}{suggest(str(method), METHODS)}"
-        )
-    if floor is not None and not float(floor[1]) > 0:
-        raise RegionlibError(
-            f"下限値 {tuple(floor)!r} は正の数にしてください / "
-            f"floor {tuple(floor)!r}: the minimum must be positive"
-        )
-    if method == "maxp" and floor is None:
-        raise RegionlibError(
-            "方法 'maxp' には下限値が必要です（例: floor=('population', 200000)） / "
-            "method 'maxp' needs a floor, e.g. floor=('population', 200000)"
-        )
-    if method in ("ward", "skater"):
-        if n_regions is None:
-            raise RegionlibError(
-                f"方法 {method!r} には n_regions が必要です / method {method!r} needs n_regions"
-            )
-        if int(n_regions) < 1:
-            raise RegionlibError(
-                f"n_regions は 1 以上にしてください（指定は {n_regions}） / "
-                f"n_regions must be at least 1, got {n_regions}"
-            )
-        if int(n_regions) > len(gdf):
-            raise RegionlibError(
-                f"n_regions={n_regions} が表の市区町村数（{len(gdf)}）より多くなっています / "
-                f"n_regions={n_regions} is more than the {len(gdf)} municipalities in the table"
-            )
-    if missing not in ("error", "median"):
-        raise RegionlibError(
-            f"missing は 'error' か 'median' にしてください（指定は {missing!r}） / "
-            f"missing must be 'error' or 'median', got {missing!r}"
-        )
-    if cores and method != "maxp":
-        raise RegionlibError(
-            "中心の指定は method='maxp' でだけ使えます / "
-            "forced cores are supported by method='maxp' only"
-        )
+    check_options(
+        method,
+        n_regions=n_regions,
+        floor=floor,
+        missing=missing,
+        cores=cores,
+        n_municipalities=len(gdf),
+        compactness=compactness,
+        spatial_weight=spatial_weight,
+    )
     problem = prepare(
         gdf,
         columns,
@@ -271,12 +239,7 @@ def _solve(
         check_floor_feasible(problem, floor)
     if method == "skater":
         node_labels = skater.solve(problem, int(n_regions), floor=floor)
-    else:
-        if floor is not None:
-            raise RegionlibError(
-                "方法 'ward' は下限値を取りません。'maxp' か 'skater' を使ってください / "
-                "method 'ward' takes no floor; use 'maxp' or 'skater'"
-            )
+    else:  # ward takes no floor (check_options)
         node_labels = ward.solve(problem, int(n_regions))
     if local_search:
         _, node_labels = np.unique(node_labels, return_inverse=True)
@@ -305,3 +268,81 @@ def _problem_inputs(problem: Problem) -> list[str]:
     )
     code = sorted(Path(__file__).parent.glob("*.py"))
     return [arrays, *(_cache.file_sha256(path) for path in code)]
+
+
+def check_options(
+    method: str,
+    *,
+    n_regions: int | None = None,
+    floor: tuple[str, float] | None = None,
+    missing: str = "error",
+    cores: Iterable[str] | None = None,
+    n_municipalities: int | None = None,
+    compactness: float = 0.0,
+    spatial_weight: float = 0.0,
+) -> None:
+    """Refuse options :func:`regionalize` cannot run with, before any work is done.
+
+    :func:`regionalize` calls it first; :func:`regionlib.proposals.propose_regions` calls it
+    before building the graph and the references, so a missing ``n_regions`` is said at once.
+
+    Parameters
+    ----------
+    method, n_regions, floor, missing, cores, compactness, spatial_weight
+        As for :func:`regionalize`.
+    n_municipalities
+        Rows of the table (``n_regions`` may not exceed it); None skips that check.
+
+    Raises
+    ------
+    RegionlibError
+        On an unknown method, a method without the option it needs, a floor that is not
+        positive or given to Ward, forced cores without max-p, more regions than municipalities.
+    """
+    check_weight("compactness", compactness)
+    check_weight("spatial_weight", spatial_weight)
+    if method not in METHODS:
+        raise UnknownNameError(
+            f"方法 {method!r} はありません / "
+            f"unknown method {method!r}{suggest(str(method), METHODS)}"
+        )
+    if floor is not None and not float(floor[1]) > 0:
+        raise RegionlibError(
+            f"下限値 {tuple(floor)!r} は正の数にしてください / "
+            f"floor {tuple(floor)!r}: the minimum must be positive"
+        )
+    if method == "maxp" and floor is None:
+        raise RegionlibError(
+            "方法 'maxp' には下限値が必要です（例: floor=('population', 200000)） / "
+            "method 'maxp' needs a floor, e.g. floor=('population', 200000)"
+        )
+    if method in ("ward", "skater"):
+        if n_regions is None:
+            raise RegionlibError(
+                f"方法 {method!r} には n_regions が必要です / method {method!r} needs n_regions"
+            )
+        if int(n_regions) < 1:
+            raise RegionlibError(
+                f"n_regions は 1 以上にしてください（指定は {n_regions}） / "
+                f"n_regions must be at least 1, got {n_regions}"
+            )
+        if n_municipalities is not None and int(n_regions) > n_municipalities:
+            raise RegionlibError(
+                f"n_regions={n_regions} が表の市区町村数（{n_municipalities}）より多くなっています / "
+                f"n_regions={n_regions} is more than the {n_municipalities} municipalities in the table"
+            )
+    if missing not in ("error", "median"):
+        raise RegionlibError(
+            f"missing は 'error' か 'median' にしてください（指定は {missing!r}） / "
+            f"missing must be 'error' or 'median', got {missing!r}"
+        )
+    if method == "ward" and floor is not None:
+        raise RegionlibError(
+            "方法 'ward' は下限値を取りません。'maxp' か 'skater' を使ってください / "
+            "method 'ward' takes no floor; use 'maxp' or 'skater'"
+        )
+    if cores and method != "maxp":
+        raise RegionlibError(
+            "中心の指定は method='maxp' でだけ使えます / "
+            "forced cores are supported by method='maxp' only"
+        )
