@@ -17,7 +17,6 @@ Import folium and branca's elements from here (``from regionlib.outputs._folium 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
 import sys
 from collections.abc import Iterator
@@ -55,19 +54,17 @@ def folder() -> Path:
 
 def _key(env: jinja2.Environment, source: str, name, filename, defer_init: bool) -> str:
     """Cache key of one compile: a setting whose repr holds an address never matches again."""
-    parts = [
+    from regionlib.data import _cache
+
+    return _cache.content_hash(
         jinja2.__version__,
         sys.implementation.cache_tag,
-        type(env).__module__,
-        type(env).__qualname__,
+        f"{type(env).__module__}.{type(env).__qualname__}",
         repr(sorted(env.extensions)),
         *(repr(getattr(env, attr, None)) for attr in _SETTINGS),
-        repr(name),
-        repr(filename),
-        repr(defer_init),
+        repr((name, filename, defer_init)),
         source,
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    )[:40]
 
 
 @contextlib.contextmanager
