@@ -465,3 +465,25 @@ def test_setter_docs_skipped_only_in_a_command(command_line):
     ).stdout.split()
     assert out[0] == "kwdoc"  # matplotlib's own function is back after the import
     assert out[1] == str(not command_line)  # the full docstring outside a command
+
+
+def test_near_groups_are_single_linkage_groups():
+    """Island groups: the groups scipy's single linkage cut at the same distance gives."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from regionlib.outputs._islands import near_groups
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        xy = rng.uniform(0, 1000, (int(rng.integers(2, 300)), 2))
+        gap = float(rng.uniform(5, 150))
+        expected = fcluster(linkage(xy, "single"), gap, criterion="distance")
+        got = near_groups(shapely.points(xy), gap)
+        pairs = set(zip(expected.tolist(), got.tolist(), strict=True))
+        assert len(pairs) == len(set(expected)) == len(set(got))  # the same partition
+        assert got[0] == 0 and set(got) == set(range(len(set(got))))
+    # a chain of gaps just under the distance is one group; one gap over splits it
+    line = shapely.points(np.column_stack([np.arange(5) * 10.0, np.zeros(5)]))
+    assert near_groups(line, 10.0).tolist() == [0] * 5
+    assert near_groups(line, 9.9).tolist() == [0, 1, 2, 3, 4]
+    assert near_groups(np.array([], dtype=object), 1.0).tolist() == []

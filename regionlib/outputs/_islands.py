@@ -46,6 +46,43 @@ _LAND_GAP_KM = 15.0  # municipalities closer than this count as one piece of lan
 _FAR_GROWTH = 2.0  # a group that would more than double the main map's frame goes to an inset
 
 
+def near_groups(geoms: np.ndarray, distance: float) -> np.ndarray:
+    """Label the shapes (or points) linked by chains of gaps of at most ``distance``.
+
+    The groups single linkage cut at ``distance`` would give, found as the connected parts of
+    the graph of pairs within ``distance`` (shapely's tree finds the pairs). Written here
+    rather than calling scipy's ``csgraph`` or ``cluster.hierarchy``: importing either takes
+    about 0.2 s, more than a command that draws one map spends on its islands, while the
+    graphs here have a few thousand shapes at most.
+
+    Parameters
+    ----------
+    geoms
+        Shapely geometries (points for centroids) in a projected CRS.
+    distance
+        Largest gap, in the CRS's units, inside a group.
+
+    Returns
+    -------
+    numpy.ndarray
+        Group of each shape: 0, 1, … numbered in the order of each group's first shape.
+    """
+    geoms = np.asarray(geoms)
+    n = len(geoms)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=distance)
+    labels = np.arange(n)
+    while True:  # every shape takes the lowest label among its neighbours, then jumps to its root
+        new = labels.copy()
+        np.minimum.at(new, left, labels[right])
+        new = new[new]
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return np.unique(labels, return_inverse=True)[1].astype(np.intp)
+
+
 def default_insets(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
     """Return the insets a map needs, so that far islands do not shrink the main map.
 
@@ -78,19 +115,13 @@ def default_insets(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
 
 def _far_groups(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
     """Find the groups of municipalities (15 km from the rest) that would blow up the frame."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     if len(gdf) < 2 or not isinstance(gdf, gpd.GeoDataFrame):
         return {}
     geoms = gdf.geometry
     if geoms.crs is not None and geoms.crs.is_geographic:
         geoms = geoms.to_crs(settings.area_crs)
     arr = geoms.to_numpy()
-    left, right = shapely.STRtree(arr).query(arr, predicate="dwithin", distance=_LAND_GAP_KM * 1e3)
-    n = len(arr)
-    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
-    _, group = connected_components(graph, directed=False)
+    group = near_groups(arr, _LAND_GAP_KM * 1e3)
     if group.max() == 0:
         return {}
     area = shapely.area(arr)
@@ -157,8 +188,6 @@ def _island_groups(
     frame leaves out uninhabited outliers: parts under 5 km² more than 40 km from the group's
     larger parts (尖閣諸島 in the 八重山 panel).
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-
     mask = frame.index.isin(list(codes))
     sub = frame.geometry[mask]
     parts = sub.explode(index_parts=False)
@@ -167,10 +196,9 @@ def _island_groups(
     if len(parts) == 0:
         return []
     if len(parts) == 1:
-        group = np.array([1])
+        group = np.array([0])
     else:
-        xy = np.column_stack([parts.centroid.x, parts.centroid.y])
-        group = fcluster(linkage(xy, "single"), group_km * 1000, criterion="distance")
+        group = near_groups(shapely.centroid(parts.to_numpy()), group_km * 1000)
     # a municipality's panel is the group holding most of its land (父島 and 母島 for 小笠原村,
     # not 硫黄島, its largest single island)
     land = pd.DataFrame({"owner": owner, "group": group, "area": area})

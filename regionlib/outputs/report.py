@@ -384,12 +384,13 @@ def _frame(bounds, width: float = _SVG_WIDTH, max_height: float = 520.0):
 
 def _main_bounds(geoms) -> tuple[float, float, float, float]:
     """Bounds of the municipalities of the largest group (far islands left out of the frame)."""
-    from scipy.cluster.hierarchy import fcluster, linkage
+    import shapely
 
-    cent = np.column_stack([geoms.centroid.x, geoms.centroid.y])
-    if len(cent) < 3:
+    from regionlib.outputs._islands import near_groups
+
+    if len(geoms) < 3:
         return tuple(geoms.total_bounds)
-    group = fcluster(linkage(cent, "single"), 120e3, criterion="distance")
+    group = near_groups(shapely.centroid(np.asarray(geoms)), 120e3)
     largest = np.bincount(group).argmax()
     return tuple(geoms[group == largest].total_bounds)
 
