@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from regionlib import features, report, similarity
@@ -304,3 +306,16 @@ def test_compiled_templates_are_kept_and_checked(tmp_path, monkeypatch):
         path.write_bytes(b"damaged")
     env = Environment(loader=PackageLoader("regionlib.outputs", "templates"), bytecode_cache=cache)
     assert env.get_template("base.html.j2").render is not None
+
+
+def test_page_medians_are_pandas_medians():
+    """The pages' numpy medians (peers, money) give what pandas gives: NaN skipped, none -> NaN."""
+    from regionlib.outputs.report import _column_medians
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(7, 5))
+    values[rng.random(values.shape) < 0.3] = np.nan
+    values[:, 2] = np.nan  # a year nobody has
+    expected = pd.DataFrame(values).median().to_numpy()
+    np.testing.assert_array_equal(_column_medians(values), expected)
+    assert np.isnan(_column_medians(values[:0])).all() and len(_column_medians(values[:0])) == 5

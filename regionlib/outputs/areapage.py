@@ -112,7 +112,8 @@ class AreaContext:
     #: what :func:`regionlib.analysis.areas.aggregate` put in ``values.attrs`` (kept apart:
     #: pandas deep-copies attrs on every column read)
     info: dict = field(default_factory=dict)
-    _svg: dict = field(default_factory=dict, repr=False)
+    #: what every page of the context shares, worked out once (medians, frames, changes)
+    _memo: dict = field(default_factory=dict, repr=False)
 
 
 @functools.cache
@@ -243,7 +244,7 @@ def _decimals(values: np.ndarray) -> int:
 
 def _columns(context: AreaContext) -> dict:
     """Per indicator, once per context: members' values, sorted comparison values, decimals."""
-    if "columns" not in context._svg:
+    if "columns" not in context._memo:
         from regionlib.data import indicators
         from regionlib.outputs.report import _year
 
@@ -265,17 +266,17 @@ def _columns(context: AreaContext) -> dict:
                 "national": fmt(float(context.national[name]), decimals),
                 "members": members,
             }
-        context._svg["columns"] = out
-        context._svg["pos"] = {c: i for i, c in enumerate(context.table.index)}
-        context._svg["names"] = context.table["name"].to_numpy(dtype=object)
-    return context._svg["columns"]
+        context._memo["columns"] = out
+        context._memo["pos"] = {c: i for i, c in enumerate(context.table.index)}
+        context._memo["names"] = context.table["name"].to_numpy(dtype=object)
+    return context._memo["columns"]
 
 
 def _indicator_rows(context: AreaContext, area: str) -> list[dict]:
     columns = _columns(context)
-    pos = context._svg["pos"]
+    pos = context._memo["pos"]
     at = np.array([pos[c] for c in context.info["members"][area]])
-    names = context._svg["names"][at]
+    names = context._memo["names"][at]
     rows = []
     for name, col in columns.items():
         entry, ok, decimals = col["entry"], col["sorted"], col["decimals"]
@@ -356,10 +357,10 @@ def _projected(context: AreaContext):
 
     from regionlib import settings
 
-    if "projected" not in context._svg:
+    if "projected" not in context._memo:
         geoms = context.table.geometry.to_crs(settings.area_crs)
-        context._svg["projected"] = (geoms, shapely.STRtree(geoms.to_numpy()))
-    return context._svg["projected"]
+        context._memo["projected"] = (geoms, shapely.STRtree(geoms.to_numpy()))
+    return context._memo["projected"]
 
 
 def _map(context: AreaContext, members: list[str]) -> dict:

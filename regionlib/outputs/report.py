@@ -148,7 +148,8 @@ class Context:
     series: dict = field(default_factory=dict, repr=False)
     good_practice: object = None
     notes: list = field(default_factory=list)
-    _svg: dict = field(default_factory=dict, repr=False)
+    #: what every page of the context shares, worked out once (medians, frames, changes)
+    _memo: dict = field(default_factory=dict, repr=False)
 
 
 @functools.cache
@@ -446,7 +447,7 @@ def _build_prefecture_svg(frame: pd.DataFrame) -> dict:
 
 def _svg_table(context: Context) -> pd.DataFrame:
     """Every prefecture's map paths, built once and kept in the derived cache."""
-    if "svg_table" not in context._svg:
+    if "svg_table" not in context._memo:
 
         def build() -> pd.DataFrame:
             rows = []
@@ -458,28 +459,28 @@ def _svg_table(context: Context) -> pd.DataFrame:
             columns = ["code", "pref_code", "d", "x", "y", "width", "height"]
             return pd.DataFrame(rows, columns=columns).set_index("code")
 
-        context._svg["svg_table"] = _cache.cached(
+        context._memo["svg_table"] = _cache.cached(
             "profile-maps",
             [_cache.geometry_hash(context.table), _code_hash()],
             {"width": _SVG_WIDTH, "version": _ANALYSES_VERSION},
             build,
         )
-    return context._svg["svg_table"]
+    return context._memo["svg_table"]
 
 
 def _prefecture_svg(context: Context, pref: str) -> dict:
     """Paths of the municipalities of one prefecture (from the derived cache)."""
     key = ("pref", pref)
-    if key not in context._svg:
+    if key not in context._memo:
         rows = _svg_table(context)
         rows = rows[rows["pref_code"] == pref]
-        context._svg[key] = {
+        context._memo[key] = {
             "width": float(rows["width"].iloc[0]),
             "height": float(rows["height"].iloc[0]),
             "paths": dict(zip(rows.index, rows["d"], strict=True)),
             "centres": dict(zip(rows.index, zip(rows["x"], rows["y"], strict=True), strict=True)),
         }
-    return context._svg[key]
+    return context._memo[key]
 
 
 def _build_japan_svg(table: pd.DataFrame) -> pd.DataFrame:
@@ -521,7 +522,7 @@ def _build_japan_svg(table: pd.DataFrame) -> pd.DataFrame:
 
 def _japan_svg(context: Context) -> dict:
     """Prefecture outlines of Japan for the locator map (from the derived cache)."""
-    if "japan" not in context._svg:
+    if "japan" not in context._memo:
         rows = _cache.cached(
             "profile-japan",
             [_cache.geometry_hash(context.table), _code_hash()],
@@ -529,7 +530,7 @@ def _japan_svg(context: Context) -> dict:
             lambda: _build_japan_svg(context.table),
         )
         prefs, points = rows[rows["kind"] == "pref"], rows[rows["kind"] == "point"]
-        context._svg["japan"] = {
+        context._memo["japan"] = {
             "width": float(rows["width"].iloc[0]),
             "height": float(rows["height"].iloc[0]),
             "paths": dict(zip(prefs.index, prefs["d"], strict=True)),
@@ -537,7 +538,7 @@ def _japan_svg(context: Context) -> dict:
                 zip(points.index, zip(points["x"], points["y"], strict=True), strict=True)
             ),
         }
-    return context._svg["japan"]
+    return context._memo["japan"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -625,7 +626,7 @@ def _decimals(values: np.ndarray) -> int:
 
 def _columns(context: Context) -> dict:
     """Per headline indicator: values, sorted values nationally and per prefecture, medians."""
-    if "columns" not in context._svg:
+    if "columns" not in context._memo:
         table = context.table
         pref = table["pref_code"].to_numpy()
         out = {}
@@ -645,8 +646,8 @@ def _columns(context: Context) -> dict:
                 "decimals": _decimals(values),
                 "median": float(np.median(values[ok])) if ok.any() else np.nan,
             }
-        context._svg["columns"] = out
-    return context._svg["columns"]
+        context._memo["columns"] = out
+    return context._memo["columns"]
 
 
 def _rank(sorted_values: np.ndarray, value: float) -> tuple[int, int, int, int]:
@@ -665,15 +666,25 @@ def _indicator_values(context: Context, code: str, peers: list[str]) -> list[dic
     from regionlib.data import flags, indicators
 
     pref = context.table.at[code, "pref_code"]
+    columns = _columns(context)
+    if "headline_matrix" not in context._memo:  # codes × headline indicators, for numpy rows
+        arrays = [col["values"].to_numpy(dtype=float) for col in columns.values()]
+        context._memo["headline_matrix"] = (
+            np.column_stack(arrays) if arrays else np.empty((len(context.table), 0))
+        )
+    matrix = context._memo["headline_matrix"]
+    at = context.table.index.get_indexer([code, *peers])
+    own = matrix[at[0]]
+    peer_medians = _column_medians(matrix[at[1:][at[1:] >= 0]])
     rows = []
-    for name, col in _columns(context).items():
-        value = float(col["values"][code])
+    for i, (name, col) in enumerate(columns.items()):
+        value = float(own[i])
         row = {
             "name": name,
             "entry": indicators.info(name),
             "value": value,
             "decimals": col["decimals"],
-            "peers_median": float(col["values"].reindex(peers).median()),
+            "peers_median": float(peer_medians[i]),
             "pref_median": col["pref_median"].get(pref, np.nan),
             "national_median": col["median"],
             "reason": "" if np.isfinite(value) else _reason(context, name, code),
@@ -775,25 +786,47 @@ def _series_change(context: Context, name: str, code: str, peers: list[str]) -> 
     if start == end:
         return None
     unit = indicators.info(name).unit
-    first, last = wide[start].to_numpy(dtype=float), wide[end].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if unit in ("%", ""):
-            every = last - first
-        else:
-            every = np.where(first != 0, (last - first) / np.abs(first) * 100, np.nan)
-    every = pd.Series(every, index=wide.index)
-    decimals = _decimals(wide.to_numpy(dtype=float).ravel())
+    every, decimals, national = _every_change(context, name, start, end)
     flag = flags.flag_of(f"{name}@{start}", code) or flags.flag_of(f"{name}@{end}", code)
+    own = float(every.iloc[every.index.get_loc(code)])
+    at = every.index.get_indexer(peers)
+    peer_median = float(_column_medians(every.to_numpy()[at[at >= 0], None])[0])
     return {
         "start": start,
         "end": end,
         "era": "年度" if indicators.info(name).group == "fiscal" else "年",
-        "value": float(every[code]),
-        "text": _change_text(float(every[code]), unit, decimals),
-        "peers": _change_text(float(every.reindex(peers).median()), unit, decimals),
-        "national": _change_text(float(every.median()), unit, decimals),
+        "value": own,
+        "text": _change_text(own, unit, decimals),
+        "peers": _change_text(peer_median, unit, decimals),
+        "national": _change_text(national, unit, decimals),
         "flag": flag,
     }
+
+
+def _every_change(
+    context: Context, name: str, start: int, end: int
+) -> tuple[pd.Series, int, float]:
+    """Return every municipality's change of ``name`` from ``start`` to ``end``.
+
+    With the decimals to show and the national median: the same for every page of a
+    context, so worked out once.
+    """
+    from regionlib.data import indicators
+
+    key = ("change", name, start, end)
+    if key not in context._memo:
+        wide = context.series[name]
+        unit = indicators.info(name).unit
+        first, last = wide[start].to_numpy(dtype=float), wide[end].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if unit in ("%", ""):
+                every = last - first
+            else:
+                every = np.where(first != 0, (last - first) / np.abs(first) * 100, np.nan)
+        every = pd.Series(every, index=wide.index)
+        decimals = _decimals(wide.to_numpy(dtype=float).ravel())
+        context._memo[key] = (every, decimals, float(every.median()))
+    return context._memo[key]
 
 
 #: The money section: indicator -> (unit shown, divisor). Amounts in 百万円 for reading.
@@ -820,6 +853,23 @@ def _money_series() -> dict[str, pd.DataFrame]:
     return _wide(panel.series(names, years=_MONEY_YEARS), names)
 
 
+@functools.cache
+def _money_arrays(name: str) -> np.ndarray:
+    """Return the values of :func:`_money_series` ``name`` as a float array (code × year)."""
+    return _money_series()[name].to_numpy(dtype=float)
+
+
+def _column_medians(values: np.ndarray) -> np.ndarray:
+    """Median of each column over its values that are not NaN (NaN when none), as pandas."""
+    import warnings
+
+    if values.shape[0] == 0:
+        return np.full(values.shape[1], np.nan)
+    with warnings.catch_warnings():  # a column with no value is NaN, as pandas gives it
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(values, axis=0)
+
+
 def _money(code: str, peers: list[str]) -> dict | None:
     """Return the money section: each indicator by fiscal year, own value and peers' median.
 
@@ -832,18 +882,18 @@ def _money(code: str, peers: list[str]) -> dict | None:
     years = sorted({int(y) for wide in series.values() for y in wide.columns})
     rows = []
     for name, wide in series.items():
-        if code not in wide.index:
+        at = wide.index.get_indexer([code, *peers])
+        if at[0] < 0:
             continue
         unit, divisor = MONEY_INDICATORS[name]
         decimals = 2 if name == "fiscal_strength_index" else 0
-        members = wide.index.intersection(peers)
-        # one row and one column-wise median per indicator, not a lookup per year (an atlas
-        # page spent 40 ms in pandas indexing here)
-        own_row = wide.loc[code].astype(float)
-        medians = wide.loc[members].astype(float).median()
+        # numpy rows and column medians: pandas indexing per page cost an atlas 15 ms a page
+        values = _money_arrays(name)
+        own_row = dict(zip(wide.columns, values[at[0]], strict=True))
+        medians = dict(zip(wide.columns, _column_medians(values[at[1:][at[1:] >= 0]]), strict=True))
         own, med = [], []
         for year in years:
-            if year not in wide.columns:
+            if year not in own_row:
                 own.append("")
                 med.append("")
                 continue
@@ -1086,20 +1136,27 @@ def _peers(context: Context, code: str, k: int) -> tuple[list[str], list[dict], 
     if code not in feats.matrix.index:
         return [], [], pd.DataFrame()
     peers = similarity.find_peers(feats, code, k=k)
-    contrib = peers[[f"contrib_{n}" for n in feats.indicators]]
+    contrib = peers[[f"contrib_{n}" for n in feats.indicators]].to_numpy(dtype=float)
+    # the two largest contributions of each peer (ties in column order), in numpy: rows of
+    # pandas cost a page 4 ms
+    top = np.argsort(-contrib, axis=1, kind="stable")[:, :2]
+    population = (
+        pd.to_numeric(peers["population"], errors="coerce").to_numpy(dtype=float)
+        if "population" in peers
+        else np.full(len(peers), np.nan)
+    )
     rows = []
-    for peer, row in peers.iterrows():
-        top = contrib.loc[peer].sort_values(ascending=False, kind="stable").index[:2]
+    for i, peer in enumerate(peers.index):
         rows.append(
             {
-                "rank": int(row["rank"]),
+                "rank": int(peers["rank"].iat[i]),
                 "code": peer,
-                "name": row["name"],
-                "prefecture": row["prefecture"],
-                "population": fmt(float(row.get("population", np.nan)), 0),
-                "distance": f"{row['distance']:.2f}",
+                "name": peers["name"].iat[i],
+                "prefecture": peers["prefecture"].iat[i],
+                "population": fmt(float(population[i]), 0),
+                "distance": f"{float(peers['distance'].iat[i]):.2f}",
                 "differs": "、".join(
-                    features.indicator_label(t.removeprefix("contrib_"), short=True) for t in top
+                    features.indicator_label(feats.indicators[j], short=True) for j in top[i]
                 ),
             }
         )
