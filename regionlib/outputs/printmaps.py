@@ -717,10 +717,10 @@ def _inset_panels(
 ) -> tuple[np.ndarray, list[_Panel]]:
     """Return which rows go to insets and the inset panels (:func:`default_insets`), cached.
 
-    Finding the far islands and splitting the insets into island groups take about 0.5 s
-    (most of it importing SciPy's clustering) and depend only on the shapes, codes, names
-    and prefectures: the rows and frames of the panels are kept in the derived cache, keyed
-    by all of them and this module's code (insets given as a mapping are worked out each time).
+    Finding the far islands and splitting the insets into island groups (20-30 ms) depend
+    only on the shapes, codes, names and prefectures: the rows and frames of the panels are
+    kept in the derived cache, keyed by all of them and this module's code (insets given as
+    a mapping are worked out each time).
 
     Returns
     -------
