@@ -21,7 +21,7 @@ Beside each command's time, the ``work`` column is the same command run a second
 Python process (modules imported, cached products read, per-process caches filled): what the
 command computes and writes. ``start-up`` is the difference, what a fresh process adds to
 that work (importing, reading the derived cache), with its ratio to the reference. A command
-whose time is mostly work (the atlas writes 21 pages, the demo four views) is over the target
+whose time is mostly work (the atlas writes 33 pages, the demo four views) is over the target
 by its work, not by its start-up.
 
 Usage::
