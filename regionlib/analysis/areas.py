@@ -755,10 +755,10 @@ def _computed(request: str, base: tuple[str, ...]) -> tuple[np.ndarray, dict[str
     index = pd.Index(base, name="code")
     known = table.load_table([request], geometry=False)
     if index.isin(known.index).all():
-        reasons = known.attrs["missing_reasons"].get(request, {})
+        reasons, wanted = known.attrs["missing_reasons"].get(request, {}), set(base)
         return (
             known[request].reindex(index).to_numpy(dtype=float),
-            {c: r for c, r in reasons.items() if c in set(base)},
+            {c: r for c, r in reasons.items() if c in wanted},
         )
     values, missing, _ = table.compute_aligned([request], index)
     return values[request].to_numpy(dtype=float), missing.get(request, {})

@@ -853,12 +853,6 @@ def _money_series() -> dict[str, pd.DataFrame]:
     return _wide(panel.series(names, years=_MONEY_YEARS), names)
 
 
-@functools.cache
-def _money_arrays(name: str) -> np.ndarray:
-    """Return the values of :func:`_money_series` ``name`` as a float array (code × year)."""
-    return _money_series()[name].to_numpy(dtype=float)
-
-
 def _column_medians(values: np.ndarray) -> np.ndarray:
     """Median of each column over its values that are not NaN (NaN when none), as pandas."""
     import warnings
@@ -888,7 +882,7 @@ def _money(code: str, peers: list[str]) -> dict | None:
         unit, divisor = MONEY_INDICATORS[name]
         decimals = 2 if name == "fiscal_strength_index" else 0
         # numpy rows and column medians: pandas indexing per page cost an atlas 15 ms a page
-        values = _money_arrays(name)
+        values = wide.to_numpy(dtype=float)  # one float block: a view, not a copy
         own_row = dict(zip(wide.columns, values[at[0]], strict=True))
         medians = dict(zip(wide.columns, _column_medians(values[at[1:][at[1:] >= 0]]), strict=True))
         own, med = [], []
