@@ -112,7 +112,7 @@ class AreaContext:
     #: what :func:`regionlib.analysis.areas.aggregate` put in ``values.attrs`` (kept apart:
     #: pandas deep-copies attrs on every column read)
     info: dict = field(default_factory=dict)
-    #: what every page of the context shares, worked out once (medians, frames, changes)
+    #: what every page of the set shares, worked out once (columns, positions, projected shapes)
     _memo: dict = field(default_factory=dict, repr=False)
 
 

@@ -739,18 +739,21 @@ def _year(text: str, *, fiscal: bool = False) -> str:
     return f"{text}年" if text.isdigit() else text
 
 
-def _change(first: float, last: float, unit: str, decimals: int = 2) -> float:
-    """Return the change from ``first`` to ``last``: points for a rate, % for a count.
+def _change(first: np.ndarray, last: np.ndarray, name: str) -> np.ndarray:
+    """Return the changes from ``first`` to ``last`` of indicator ``name``, element-wise.
 
-    A rate (unit ``%``) changes in points (高齢化率 48.59 → 52.21 is +3.62 points, not
-    +7.4 %); an index (no unit, 財政力指数) by its difference; a count or an amount in % of
-    the first value.
+    A count or an amount changes in % of the first value; a rate in points (高齢化率 48.59 →
+    52.21 is +3.62 points, not +7.4 %) and an index (財政力指数) by its difference, as the
+    catalogue's kind says (:func:`regionlib.indicators.changes_in_percent`). NaN where either
+    end is missing or a % change starts from 0.
     """
-    if not (np.isfinite(first) and np.isfinite(last)):
-        return np.nan
-    if unit in ("%", ""):
+    from regionlib.data import indicators
+
+    first, last = np.asarray(first, dtype=float), np.asarray(last, dtype=float)
+    if not indicators.changes_in_percent(name):
         return last - first
-    return (last - first) / abs(first) * 100 if first else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(first != 0, (last - first) / np.abs(first) * 100, np.nan)
 
 
 def _change_text(change: float, unit: str, decimals: int = 2) -> str:
@@ -811,19 +814,10 @@ def _every_change(
     With the decimals to show and the national median: the same for every page of a
     context, so worked out once.
     """
-    from regionlib.data import indicators
-
     key = ("change", name, start, end)
     if key not in context._memo:
         wide = context.series[name]
-        unit = indicators.info(name).unit
-        first, last = wide[start].to_numpy(dtype=float), wide[end].to_numpy(dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if unit in ("%", ""):
-                every = last - first
-            else:
-                every = np.where(first != 0, (last - first) / np.abs(first) * 100, np.nan)
-        every = pd.Series(every, index=wide.index)
+        every = pd.Series(_change(wide[start], wide[end], name), index=wide.index)
         decimals = _decimals(wide.to_numpy(dtype=float).ravel())
         context._memo[key] = (every, decimals, float(every.median()))
     return context._memo[key]
