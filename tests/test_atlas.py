@@ -54,3 +54,22 @@ def test_existing_folder_refused_unless_overwrite(hokkaido, tmp_path, capsys):
     assert (folder / "notes.txt").read_text() == "keep me"
     with pytest.raises(OutputError):
         atlas.write_atlas(folder, prefectures=["01"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--pref", "存在しない県"], "都道府県 '存在しない県' が見つかりません"),
+        (["--pref", "鳥取県", "--jobs", "0"], "jobs は 1 以上"),
+    ],
+)
+def test_bad_options_refused_before_the_analyses(argv, said, tmp_path, capsys, spy):
+    """A wrong prefecture or worker count is one error line at once, not after the analyses."""
+    from regionlib.outputs import report
+
+    built = spy(report, "build_context")
+    folder = tmp_path / "atlas"
+    assert main(["atlas", *argv, "-o", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and said in err[0]
+    assert built == [] and not folder.exists()

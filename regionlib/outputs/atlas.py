@@ -348,18 +348,29 @@ def write_atlas(
     -------
     AtlasSummary
         Counts, size and time.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown prefecture (close names suggested), before any analysis.
+    RegionlibError
+        ``jobs`` below 1.
     """
     global _CONTEXT
     from regionlib._write import atomic_directory, check_directory
-    from regionlib.data import codes as codes_module
     from regionlib.outputs import report
 
     started = time.perf_counter()
     check_directory(folder, overwrite=overwrite)
+    # the prefectures and the workers are checked before the national analyses (seconds)
+    wanted = {_codes.prefecture_code(str(p)) for p in prefectures or ()}
+    if jobs is not None and int(jobs) < 1:
+        raise RegionlibError(
+            f"jobs は 1 以上にしてください（指定は {jobs}） / jobs must be at least 1, got {jobs}"
+        )
     context = report.build_context(table)
     tbl = context.table
-    if prefectures:
-        wanted = {codes_module.prefecture_code(str(p)) for p in prefectures}
+    if wanted:
         chosen = [c for c in tbl.index if tbl.at[c, "pref_code"] in wanted]
     else:
         chosen = list(tbl.index)
