@@ -292,3 +292,16 @@ def test_bad_targets_name_the_row(tmp_path, row, message):
     )
     with pytest.raises(kpi.KpiError, match=message):
         kpi.read_targets(path, today=datetime.date(2026, 12, 1))
+
+
+def test_compare_names_a_wrong_place_before_the_peers(tmp_path, capsys, spy):
+    """A wrong name in ``compare`` is one error line, said before the peers' features."""
+    from regionlib.cli import main
+    from regionlib.outputs import compare
+
+    prepared = spy(compare, "_municipal_context")
+    out = tmp_path / "c.html"
+    assert main(["compare", "夕張市", "ゆうばりX", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'ゆうばりX' が見つかりません" in err[0]
+    assert prepared == [] and not out.exists()

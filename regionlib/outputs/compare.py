@@ -134,14 +134,21 @@ class Comparison:
 
 
 @functools.cache
+def _municipal_table() -> tuple[pd.DataFrame, dict]:
+    """Municipality table without geometry and its missing reasons, read once per process."""
+    table = areapage._base_table()
+    plain = pd.DataFrame(table.drop(columns=table.geometry.name))
+    plain.attrs = {}
+    return plain, table.attrs.get("missing_reasons", {})
+
+
+@functools.cache
 def _municipal_context():
     """Municipality table, peer features and national medians/SDs, built once per process."""
     from regionlib.analysis import features
     from regionlib.data import indicators
 
-    table = areapage._base_table()
-    plain = pd.DataFrame(table.drop(columns=table.geometry.name))
-    plain.attrs = {}
+    plain, reasons = _municipal_table()
     peer_columns = [n for n in indicators.DEFAULT_INDICATORS if n in plain.columns]
     feats = features.prepare_features(plain, peer_columns)
     stats = {}
@@ -149,14 +156,13 @@ def _municipal_context():
         values = plain[name].to_numpy(dtype=float)
         ok = values[np.isfinite(values)]
         stats[name] = (np.sort(ok), float(np.median(ok)), float(np.std(ok)), values)
-    reasons = table.attrs.get("missing_reasons", {})
     return plain, feats, stats, reasons
 
 
 @functools.cache
 def _exact_names() -> dict[str, str]:
     """Return the code of each unique name, prefecture + name, and code."""
-    plain = _municipal_context()[0]
+    plain = _municipal_table()[0]
     out: dict[str, str] = {str(c): str(c) for c in plain.index}
     repeated = set(plain["name"][plain["name"].duplicated()])
     for code, pref, name in zip(plain.index, plain["prefecture"], plain["name"], strict=True):
@@ -167,10 +173,13 @@ def _exact_names() -> dict[str, str]:
 
 
 def _places(names: Sequence[str], area_specs: Sequence[str]):
-    """Resolve municipalities (codes) and read the areas; errors name the place."""
+    """Resolve municipalities (codes) and read the areas; errors name the place.
+
+    Only the table is read: a wrong name is said before the peers' features are prepared.
+    """
     from regionlib.data import codes
 
-    plain = _municipal_context()[0]
+    plain = _municipal_table()[0]
     quick = _exact_names()
     found = []
     for name in names:
@@ -224,8 +233,8 @@ def compare(
             "比べる市区町村か --area を 1 つ以上指定してください / "
             "name at least one municipality or --area to compare"
         )
+    found, groups = _places(places, areas)  # names and areas first: their errors before work
     plain, feats, stats, reasons = _municipal_context()
-    found, groups = _places(places, areas)
     contexts = [areapage.build_area_context(g) for g in groups]
     names = [n for n in (indicators or areapage.AREA_INDICATORS) if n in stats]
     columns = []
