@@ -172,3 +172,21 @@ def test_contiguity_edges_cached_as_built(grid, isolated_cache, spy, islands):
     )
     g.contiguity_edges(moved, islands=islands)
     assert calls[0][1:] == (False, islands)  # built again ("drop" then builds the reduced graph)
+
+
+def test_pair_components_are_scipys():
+    """Connected parts of index pairs: scipy's labels, in either link direction."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        n = int(rng.integers(1, 400))
+        m = int(rng.integers(0, 2 * n))
+        i, j = rng.integers(0, n, m), rng.integers(0, n, m)
+        matrix = sparse.coo_matrix((np.ones(m), (i, j)), shape=(n, n)).tocsr()
+        expected = csgraph.connected_components(matrix, directed=False)[1]
+        np.testing.assert_array_equal(graph.pair_components(n, i, j), expected)
+        np.testing.assert_array_equal(graph.pair_components(n, j, i), expected)
+    chain = np.arange(99_999)  # a long chain is one part
+    assert set(graph.pair_components(100_000, chain + 1, chain).tolist()) == {0}

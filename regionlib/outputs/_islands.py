@@ -49,11 +49,9 @@ _FAR_GROWTH = 2.0  # a group that would more than double the main map's frame go
 def near_groups(geoms: np.ndarray, distance: float) -> np.ndarray:
     """Label the shapes (or points) linked by chains of gaps of at most ``distance``.
 
-    The groups single linkage cut at ``distance`` would give, found as the connected parts of
-    the graph of pairs within ``distance`` (shapely's tree finds the pairs). Written here
-    rather than calling scipy's ``csgraph`` or ``cluster.hierarchy``: importing either takes
-    about 0.2 s, more than a command that draws one map spends on its islands, while the
-    graphs here have a few thousand shapes at most.
+    The groups single linkage cut at ``distance`` would give: the connected parts
+    (:func:`regionlib.graph.pair_components`, without SciPy's import) of the pairs within
+    ``distance`` that shapely's tree finds.
 
     Parameters
     ----------
@@ -67,20 +65,11 @@ def near_groups(geoms: np.ndarray, distance: float) -> np.ndarray:
     numpy.ndarray
         Group of each shape: 0, 1, … numbered in the order of each group's first shape.
     """
+    from regionlib.analysis.graph import pair_components
+
     geoms = np.asarray(geoms)
-    n = len(geoms)
-    if n == 0:
-        return np.zeros(0, dtype=np.intp)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=distance)
-    labels = np.arange(n)
-    while True:  # every shape takes the lowest label among its neighbours, then jumps to its root
-        new = labels.copy()
-        np.minimum.at(new, left, labels[right])
-        new = new[new]
-        if np.array_equal(new, labels):
-            break
-        labels = new
-    return np.unique(labels, return_inverse=True)[1].astype(np.intp)
+    return pair_components(len(geoms), left, right)
 
 
 def default_insets(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
